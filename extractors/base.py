@@ -1,0 +1,72 @@
+"""What every extractor shares: the context it reads and the way it names its claims.
+
+An extractor is a module with ``NAME``, ``VERSION`` and ``extract(ctx) -> Iterable[Claim]``.
+It sees one document's text (and spaCy ``Doc`` of it), never a file, a URL or a database.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cache
+from importlib import resources
+from typing import Any, Protocol
+
+from models.records import Claim, Document, Table
+
+
+@dataclass(slots=True)
+class Context:
+    """One document as extractors see it.
+
+    ``doc`` is the spaCy ``Doc`` of ``text`` (or of a chunk of it: ``offset`` is where the chunk
+    starts in the document text, so spans from ``doc`` must be shifted by it).
+    """
+
+    text: str
+    doc: Any = None
+    offset: int = 0
+    published: date | None = None
+    tables: list[Table] = field(default_factory=list)
+    document: Document | None = None
+
+    @classmethod
+    def of(cls, document: Document, doc: Any = None) -> Context:
+        return cls(
+            text=document.text,
+            doc=doc,
+            published=document.published or document.updated,
+            tables=document.tables,
+            document=document,
+        )
+
+
+class ExtractorModule(Protocol):
+    NAME: str
+    VERSION: str
+
+    def extract(self, ctx: Context) -> Iterable[Claim]: ...
+
+
+def make_claim(
+    name: str, version: str, kind: str, value: Any, text: str, start: int, end: int, **kw: Any
+) -> Claim:
+    """Build a claim whose quote is the exact slice of ``text`` it was read from."""
+    return Claim(
+        kind=kind,
+        value=value,
+        text=text[start:end],
+        start=start,
+        end=end,
+        extractor=f"{name}@{version}",
+        **kw,
+    )
+
+
+@cache
+def load_patterns(name: str) -> dict[str, Any]:
+    """Read ``extractors/patterns/<name>.toml``: patterns live as data, apart from code."""
+    raw = (resources.files("extractors") / "patterns" / f"{name}.toml").read_text("utf-8")
+    return tomllib.loads(raw)

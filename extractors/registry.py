@@ -1,0 +1,64 @@
+"""The ordered list of extractors and the one function that runs them over a document."""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import replace
+from typing import Any
+
+from extractors.base import Context, ExtractorModule
+from extractors.nlp import chunks, load_nlp
+from models.records import Claim, Document
+
+# Module names under extractors/; each exposes NAME, VERSION and extract(ctx).
+EXTRACTOR_MODULES: tuple[str, ...] = (
+    "cup",
+    "amounts",
+    "dates",
+    "organisations",
+    "outcomes",
+    "programmes",
+)
+
+
+def extractors() -> list[ExtractorModule]:
+    """Import the registered extractor modules that exist (so the list can grow module by module)."""
+    found = []
+    for name in EXTRACTOR_MODULES:
+        try:
+            found.append(importlib.import_module(f"extractors.{name}"))
+        except ModuleNotFoundError as exc:
+            if exc.name != f"extractors.{name}":
+                raise
+    return found
+
+
+def versions() -> dict[str, str]:
+    """``{name: version}`` of every extractor, for run records and the evaluation report."""
+    return {m.NAME: m.VERSION for m in extractors()}
+
+
+def extract_document(document: Document, nlp: Any = None) -> list[Claim]:
+    """Run every extractor over ``document`` chunk by chunk; spans index ``document.text``."""
+    nlp = nlp if nlp is not None else load_nlp()
+    mods = extractors()
+    claims: list[Claim] = []
+    first = True
+    for offset, piece in chunks(document.text):
+        doc = nlp(piece)
+        ctx = Context(
+            text=piece,
+            doc=doc,
+            offset=offset,
+            published=document.published or document.updated,
+            tables=document.tables if first else [],
+            document=document,
+        )
+        for mod in mods:
+            for claim in mod.extract(ctx):
+                if offset:
+                    claim = replace(claim, start=claim.start + offset, end=claim.end + offset)
+                claims.append(claim)
+        first = False
+    claims.sort(key=lambda c: (c.start, c.end, c.kind))
+    return claims

@@ -1,0 +1,54 @@
+"""Where inclusio keeps its files, and the environment Prefect must see before it is imported.
+
+Everything lives under one project folder (the current directory, or ``INCLUSIO_HOME``):
+``data/raw`` for fetched bytes, ``data/curated/inclusio.duckdb`` for the warehouse and
+``.prefect`` for Prefect's state, so a run writes nothing to the user's home folder.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True, slots=True)
+class Paths:
+    root: Path
+
+    @property
+    def raw(self) -> Path:
+        return self.root / "data" / "raw"
+
+    @property
+    def curated(self) -> Path:
+        return self.root / "data" / "curated"
+
+    @property
+    def warehouse(self) -> Path:
+        return self.curated / "inclusio.duckdb"
+
+    @property
+    def prefect_home(self) -> Path:
+        return self.root / ".prefect"
+
+
+def project_root() -> Path:
+    return Path(os.environ.get("INCLUSIO_HOME") or Path.cwd()).resolve()
+
+
+def paths(root: Path | None = None) -> Paths:
+    return Paths(root=(root or project_root()).resolve())
+
+
+def configure_prefect(root: Path | None = None) -> None:
+    """Point Prefect at the project folder and keep it off the network (analytics, updates)."""
+    home = paths(root).prefect_home
+    home.mkdir(parents=True, exist_ok=True)
+    os.environ.setdefault("PREFECT_HOME", str(home))
+    os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
+    os.environ.setdefault("PREFECT_CLI_PROMPT", "false")
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "WARNING")
+    os.environ.setdefault("PREFECT_UI_ENABLED", "false")
+    os.environ.setdefault("DO_NOT_TRACK", "1")

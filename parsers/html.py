@@ -1,0 +1,68 @@
+"""HTML pages → Document: trafilatura for the main text, Italian labels for the dates."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import trafilatura
+
+from models.records import Document
+from parsers.errors import ParseError
+from parsers.metadates import labelled_date
+
+NAME = "html-trafilatura"
+
+
+def decode(data: bytes, declared: str | None = None) -> str:
+    """Decode bytes trying the declared charset, UTF-8, then charset detection."""
+    for enc in filter(None, (declared, "utf-8")):
+        try:
+            return data.decode(enc)
+        except (LookupError, UnicodeDecodeError):
+            continue
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data).best()
+    if best is None:
+        return data.decode("cp1252", errors="replace")
+    return str(best)
+
+
+def parse_html(data: bytes | str, url: str | None = None, charset: str | None = None) -> Document:
+    """Main text, title and dates of a page; raises ParseError when no text can be read."""
+    html = data if isinstance(data, str) else decode(data, charset)
+    if not html.strip():
+        raise ParseError("empty HTML page")
+    result = trafilatura.bare_extraction(
+        html,
+        url=url,
+        include_tables=True,
+        include_comments=False,
+        with_metadata=True,
+        favor_recall=True,
+        deduplicate=False,
+    )
+    text = (result.text if result is not None else "") or ""
+    if not text.strip():
+        raise ParseError("no readable text in HTML page")
+    title = result.title if result is not None else None
+    # Look for labelled Italian dates in the whole visible page, since CMSs print them
+    # in blocks trafilatura may drop as boilerplate.
+    full = trafilatura.extract(html, include_tables=False, favor_recall=True, no_fallback=False) or ""
+    haystack = text + "\n" + full
+    published = labelled_date(haystack, "published")
+    updated = labelled_date(haystack, "updated")
+    if published is None and updated is None and result is not None and result.date:
+        try:
+            published = date.fromisoformat(result.date[:10])
+        except ValueError:
+            published = None
+    return Document(
+        text=text,
+        title=title,
+        published=published,
+        updated=updated,
+        media_type="text/html",
+        parser=f"{NAME}-{trafilatura.__version__}",
+        metadata={"url": url, "sitename": getattr(result, "sitename", None)},
+    )
