@@ -18,6 +18,8 @@ EXTRACTOR_MODULES: tuple[str, ...] = (
     "organisations",
     "outcomes",
     "programmes",
+    "tables",
+    "cards",
 )
 
 

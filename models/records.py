@@ -80,3 +80,50 @@ class Claim:
             elif val is not None:
                 out[key] = val
         return out
+
+
+@dataclass(slots=True)
+class Source:
+    """One site to crawl, as written in the sources TOML file."""
+
+    source_id: str
+    entity: str
+    start_urls: list[str]
+    allowed_hosts: list[str]
+    max_depth: int = 3
+    max_pages: int = 200
+    allow_patterns: list[str] = field(default_factory=list)
+    deny_patterns: list[str] = field(default_factory=list)
+    topic_keywords: list[str] = field(default_factory=list)
+    allow_private: bool = False
+    delay_seconds: float = 0.0
+    concurrency: int = 2
+    timeout_seconds: float = 20.0
+    max_bytes: int = 50 * 1024 * 1024
+    user_agent: str | None = None
+    schedule: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class FetchRecord:
+    """One fetch attempt: a row of the fetch log, whether it stored a body or failed.
+
+    ``outcome`` is ``stored`` (new or changed body), ``unchanged`` (304 or same hash),
+    ``failed`` (HTTP error, timeout, too large, …) or ``refused`` (robots, private address, scheme).
+    """
+
+    fetch_id: str
+    run_id: str
+    source_id: str
+    url: str
+    fetched_at: Any
+    outcome: str
+    final_url: str | None = None
+    status: int | None = None
+    content_type: str | None = None
+    sha256: str | None = None
+    n_bytes: int | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    error: str | None = None

@@ -110,7 +110,7 @@ CREATE TABLE IF NOT EXISTS problems (
     url         VARCHAR,
     sha256      VARCHAR,
     reason      VARCHAR NOT NULL,
-    at          TIMESTAMP NOT NULL
+    occurred_at TIMESTAMP NOT NULL
 );
 
 CREATE OR REPLACE VIEW claim_amounts AS
