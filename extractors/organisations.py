@@ -42,6 +42,7 @@ LEGAL_SUFFIXES = {"Onlus", "ONLUS", "ODV", "OdV", "Odv", "APS", "Aps", "ETS", "S
 GENERIC = {g.lower() for g in _P["generic_names"]}
 CONNECTOR_SET = set(CONNECTORS.split("|")) | {"il", "la", "lo", "le", "gli", "i", "l'"}
 ROLE_RE = keyword_pattern(_P["roles"])
+AFTER_ROLE_RE = keyword_pattern(_P["after_roles"])
 _LIST_SEP = re.compile(
     r"^[\s,;/]*(?:(?:e|ed|nonché|oltre a|con)\b)?[\s,]*"
     r"(?:(?:il|la|lo|i|gli|le|al|alla|ai|dal|dalla|col|con il|l['’])\b)?\s*$",
@@ -296,7 +297,7 @@ def _sentence_end(text: str, pos: int, limit: int = 80) -> int:
 
 def _role(window: str, last: bool) -> str | None:
     found = None
-    for rm in ROLE_RE.finditer(window):
+    for rm in (ROLE_RE if last else AFTER_ROLE_RE).finditer(window):
         found = rm.lastgroup
         if not last:
             break

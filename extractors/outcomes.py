@@ -98,18 +98,14 @@ def _table_number(cell: str) -> int | float | None:
 def _indicator_tables(text: str) -> Iterator[Claim]:
     """Rows of a table with expected/achieved columns: one outcome per filled value cell."""
     for table in pipe_tables(text):
-        head = [c.text for c in table.header]
-        cols = {
-            i: status
-            for i, h in enumerate(head)
-            for status, rx in (("expected", T_EXPECTED), ("achieved", T_ACHIEVED))
-            if rx.search(h) and not (status == "expected" and T_ACHIEVED.search(h))
-        }
-        if not cols:
-            continue
-        desc_col = next((i for i, h in enumerate(head) if T_DESC.search(h)), 0)
-        for row in table.rows:
-            if desc_col >= len(row) or T_SKIP.search(row[desc_col].text):
+        cols: dict[int, str] = {}
+        desc_col = 0
+        for row in [table.header, *table.rows]:
+            found = _indicator_columns([c.text for c in row])
+            if found:
+                cols, desc_col = found
+                continue
+            if not cols or desc_col >= len(row) or T_SKIP.search(row[desc_col].text):
                 continue
             unit = _UNIT_PREFIX.sub("", row[desc_col].text)
             unit = re.sub(r"\s*\([^)]*\)", "", unit).strip(" .:;").lower()
@@ -125,3 +121,17 @@ def _indicator_tables(text: str) -> Iterator[Claim]:
                     NAME, VERSION, "outcome", value, text, row[i].start, row[i].end,
                     unit=unit[:80], status=status, attrs={"table": True},
                 )
+
+
+def _indicator_columns(head: list[str]) -> tuple[dict[int, str], int] | None:
+    """Expected/achieved columns and the description column, when ``head`` is such a header."""
+    cols = {
+        i: status
+        for i, h in enumerate(head)
+        for status, rx in (("expected", T_EXPECTED), ("achieved", T_ACHIEVED))
+        if len(h) < 40 and rx.search(h) and not (status == "expected" and T_ACHIEVED.search(h))
+    }
+    if not cols:
+        return None
+    desc_col = next((i for i, h in enumerate(head) if T_DESC.search(h)), 0)
+    return cols, desc_col
