@@ -16,7 +16,6 @@ from extractors.common import (
     context_before,
     parse_it_number,
     pipe_tables,
-    previous_line,
     words_to_int,
 )
 from models.records import Claim
@@ -40,6 +39,11 @@ T_EXPECTED = re.compile(_T["expected"], re.IGNORECASE)
 T_ACHIEVED = re.compile(_T["achieved"], re.IGNORECASE)
 T_DESC = re.compile(_T["description"], re.IGNORECASE)
 T_SKIP = re.compile(_T["skip_rows"], re.IGNORECASE)
+HEADING_RE = re.compile(
+    r"^[ \t#*]*(risultat\w*(?: raggiunt\w*| ottenut\w*| consegu\w*)?|obiettiv\w*|azioni previste)"
+    r"[ \t]*:?[ \t]*$",
+    re.IGNORECASE | re.MULTILINE,
+)
 _YEARLIKE = range(1950, 2050)
 _UNIT_PREFIX = re.compile(r"^(?:n\.|nr\.|numero(?:\s+(?:di|dei|delle|degli))?|num\.)\s*", re.I)
 
@@ -60,10 +64,11 @@ def status_for(text: str, start: int, end: int) -> str | None:
     for name in ("planned", "expected", "achieved"):
         if STATUS[name].search(window):
             return name
-    # A list item under a "Risultati" heading reports what was achieved.
-    heading = previous_line(text, start, max_back=8).lower()
-    if "risultat" in heading:
-        return "achieved"
+    # A list item under a "Risultati" heading reports what was achieved, under "Obiettivi" what
+    # is planned: the nearest such heading line within a few lines above decides.
+    headings = list(HEADING_RE.finditer(text, max(0, start - 600), start))
+    if headings:
+        return "achieved" if headings[-1].group(1).lower().startswith("risult") else "planned"
     return None
 
 
