@@ -45,8 +45,8 @@ CONNECTOR_SET = set(CONNECTORS.split("|")) | {"il", "la", "lo", "le", "gli", "i"
 ROLE_RE = keyword_pattern(_P["roles"])
 AFTER_ROLE_RE = keyword_pattern(_P["after_roles"])
 _LIST_SEP = re.compile(
-    r"^[\s,;/]*(?:(?:e|ed|nonché|oltre a|con)\b)?[\s,]*"
-    r"(?:(?:il|la|lo|i|gli|le|al|alla|ai|dal|dalla|col|con il|l['’])\b)?\s*$",
+    r"^[\s,;/]*(?:(?:e|ed|nonché|oltre a)\b)?[\s,]*"
+    r"(?:(?:il|la|lo|i|gli|le|al|alla|ai|dal|dalla)\b|l['’])?\s*$",
     re.I,
 )
 _SENT_END = re.compile(r"[.;!?](?=\s+[A-ZÀ-Ý\"“«(])|\n\s*\n|\n(?=\s*[-•*])")
