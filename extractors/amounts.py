@@ -54,6 +54,12 @@ AMOUNT_RE = re.compile(
     re.IGNORECASE,
 )
 ROLE_RE = keyword_pattern(_P["roles"])
+SHARE_RE = re.compile(
+    rf"(?<![\w])di cui\s+(?P<amt>(?P<n>{_NUM})\s*(?P<s>milioni|milione|mln|miliardi|mila)(?![\w]))",
+    re.IGNORECASE,
+)
+# "dotazione complessiva", "spesa totale": the word before "complessiva" names the role.
+TOTAL_AFTER_ROLE = re.compile(r"(?P<head>\w+)\s+(?:complessiv\w*|total[ei])\s*\S*\s*\S*\s*$", re.I)
 MONEY_LABEL_RE = re.compile(
     r"(?<![\w])(?:" + "|".join(re.escape(w) for w in _P["money_labels"]) + r")", re.IGNORECASE
 )
@@ -82,6 +88,12 @@ def role_for(text: str, start: int, end: int) -> str | None:
     """The role named nearest the amount: before it in its sentence or label, else just after."""
     before = context_before(text, start, limit=120, bare=_CURRENCY_ONLY)
     found = nearest_keyword(ROLE_RE, before, last=True)
+    if found == "total":
+        head = TOTAL_AFTER_ROLE.search(before)
+        if head:
+            inner = nearest_keyword(ROLE_RE, head.group("head"))
+            if inner and inner != "total":
+                found = inner
     if found is None:
         found = nearest_keyword(ROLE_RE, context_after(text, end, limit=40), last=False)
     return group_to_role(found)
@@ -130,6 +142,19 @@ def extract(ctx: Context) -> Iterator[Claim]:
         taken.append((start, end))
         yield make_claim(
             NAME, VERSION, "amount", value, text, start, end,
+            currency="EUR", role=role_for(text, start, end),
+        )
+    # "126,9 milioni di euro, di cui 86 milioni dal Fondo": the share inherits the currency.
+    for m in SHARE_RE.finditer(text):
+        start, end = m.span("amt")
+        if any(s < end and start < e for s, e in taken):
+            continue
+        base = parse_it_number(m.group("n"))
+        if base is None:
+            continue
+        taken.append((start, end))
+        yield make_claim(
+            NAME, VERSION, "amount", round(base * _scale(m.group("s")), 2), text, start, end,
             currency="EUR", role=role_for(text, start, end),
         )
     yield from _table_cells(ctx, taken)

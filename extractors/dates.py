@@ -132,8 +132,12 @@ def role_for(text: str, start: int, end: int) -> str | None:
     return group_to_role(found)
 
 
+RANGE_END = re.compile(r"^\s*(?:al|all['’]|fino al|sino al|a|-|–)\s*$", re.IGNORECASE)
+
+
 def extract(ctx: Context) -> Iterator[Claim]:
     text = ctx.text
+    prev_end = -100
     for m in DATE_RE.finditer(text):
         read = _read(m, text, ctx.published)
         if read is None:
@@ -141,7 +145,13 @@ def extract(ctx: Context) -> Iterator[Claim]:
         value, precision = read
         start, end = m.span()
         attrs = {"relative": True} if m.group("r") else {}
+        # "dal 01.09.2021 al 31.08.2024": the second date of a range is its end.
+        if start - prev_end < 12 and RANGE_END.match(text[prev_end:start]):
+            role = "end"
+        else:
+            role = role_for(text, start, end)
+        prev_end = end
         yield make_claim(
             NAME, VERSION, "date", value, text, start, end,
-            precision=precision, role=role_for(text, start, end), attrs=attrs,
+            precision=precision, role=role, attrs=attrs,
         )

@@ -40,6 +40,8 @@ REGION = "|".join(sorted((re.escape(r) for r in _P["regions"]), key=len, reverse
 STOP = set(_P["stop_words"])
 LEGAL_SUFFIXES = {"Onlus", "ONLUS", "ODV", "OdV", "Odv", "APS", "Aps", "ETS", "S.r.l.", "Srl"}
 BODY_WORDS = set(_P["body_words"])
+STRIP_CONNECTOR_TYPES = set(_P["strip_connector_types"])
+LEADING_CONNECTOR = re.compile(r"^(?:della|delle|dello|degli|dei|del|dell'|di)\s*", re.I)
 GENERIC = {g.lower() for g in _P["generic_names"]}
 CONNECTOR_SET = set(CONNECTORS.split("|")) | {"il", "la", "lo", "le", "gli", "i", "l'"}
 ROLE_RE = keyword_pattern(_P["roles"])
@@ -139,9 +141,10 @@ def _trim_name(text: str, start: int, end: int) -> int:
     """Cut a capitalised run at the first stop word and drop trailing connectors."""
     words = [(m.group(0), start + m.end()) for m in _NAME_WORDS.finditer(text[start:end])]
     keep = 0
+    first = next((i for i, (w, _) in enumerate(words) if w.lower() not in CONNECTOR_SET), 0)
     for i, (w, _) in enumerate(words):
         core = re.split(r"['’]", w.strip("“\"«”»"))[-1]
-        if i and (core in STOP or core in BODY_WORDS):
+        if i > first and (core in STOP or core in BODY_WORDS):
             break
         keep = i + 1
     while keep > 0 and (
@@ -268,7 +271,10 @@ def _generic(text: str, m: re.Match[str], rule: Rule) -> Iterator[Found]:
         if hi > lo and text[lo:hi].strip():
             hi = _trim_name(text, lo, hi) if not re.search(r"\d\s*$", text[lo:hi]) else hi
             end = hi
-        fields["rest"] = _title_words(_tidy(text[lo:hi])) if hi > lo else ""
+        rest = _title_words(_tidy(text[lo:hi])) if hi > lo else ""
+        if rule.type in STRIP_CONNECTOR_TYPES:
+            rest = LEADING_CONNECTOR.sub("", rest)
+        fields["rest"] = rest
     if "kind" in groups:
         kind = m.group("kind") or ""
         if rule.type == "asl":

@@ -30,6 +30,9 @@ OUTCOME_RE = re.compile(
     rf"\s+(?:(?:{_P['between']})\s+)?(?P<unit>(?:{_UNITS}))(?![\w])",
     re.IGNORECASE,
 )
+ONE_RE = re.compile(
+    rf"(?<![\w])(?:un|una|uno)['’]?\s*(?P<unit>{_P['one_units']})(?![\w])", re.IGNORECASE
+)
 STATUS = {
     name: re.compile(r"(?<![\w])(?:" + "|".join(words) + r")", re.IGNORECASE)
     for name, words in _P["status"].items()
@@ -87,7 +90,22 @@ def extract(ctx: Context) -> Iterator[Claim]:
             NAME, VERSION, "outcome", value, text, start, end,
             unit=unit, status=status_for(text, start, end),
         )
-    yield from _indicator_tables(text)
+    for m in ONE_RE.finditer(text):
+        start, end = m.span()
+        status = status_for(text, start, end)
+        # "un operatore" is a count only where the sentence reports staff hired or planned.
+        if status is None:
+            continue
+        unit = m.group("unit").lower()
+        yield make_claim(NAME, VERSION, "outcome", 1, text, start, end, unit=unit, status=status)
+    seen: set[tuple[int, int]] = set()
+    for claim in _indicator_tables(text):
+        seen.add((claim.start, claim.end))
+        yield claim
+    for claim in _document_tables(ctx):
+        if (claim.start, claim.end) not in seen:
+            seen.add((claim.start, claim.end))
+            yield claim
 
 
 def _table_number(cell: str) -> int | float | None:
@@ -140,3 +158,45 @@ def _indicator_columns(head: list[str]) -> tuple[dict[int, str], int] | None:
         return None
     desc_col = next((i for i, h in enumerate(head) if T_DESC.search(h)), 0)
     return cols, desc_col
+
+
+def _document_tables(ctx: Context) -> Iterator[Claim]:
+    """Indicator tables the parser found (PDF): each value is located in the text after its row."""
+    text = ctx.text
+    cursor = 0
+    for table in ctx.tables:
+        found = _indicator_columns([c or "" for c in table.header])
+        if not found:
+            continue
+        cols, desc_col = found
+        for row in table.rows:
+            if desc_col >= len(row) or not row[desc_col] or T_SKIP.search(row[desc_col]):
+                continue
+            words = re.findall(r"\w+", row[desc_col])[:5]
+            if not words:
+                continue
+            anchor = re.compile(r"\W+".join(map(re.escape, words)))
+            m = anchor.search(text, cursor)
+            if m is None:
+                continue
+            pos = m.end()
+            unit = _UNIT_PREFIX.sub("", row[desc_col])
+            unit = re.sub(r"\s*\([^)]*\)", "", unit).strip(" .:;").lower()
+            if not unit or unit[0].isdigit():
+                continue
+            for i, status in sorted(cols.items()):
+                if i >= len(row) or not row[i]:
+                    continue
+                value = _table_number(row[i])
+                if value is None:
+                    continue
+                cell = re.compile(rf"(?<![\w.,]){re.escape(row[i].strip())}(?![\w]|[.,]\d)")
+                cm = cell.search(text, pos, pos + 400)
+                if cm is None:
+                    continue
+                pos = cm.end()
+                yield make_claim(
+                    NAME, VERSION, "outcome", value, text, cm.start(), cm.end(),
+                    unit=unit[:80], status=status, attrs={"table": True},
+                )
+            cursor = pos
