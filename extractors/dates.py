@@ -19,6 +19,7 @@ from extractors.common import (
     group_to_role,
     keyword_pattern,
     nearest_keyword,
+    words_to_int,
 )
 from models.records import Claim
 
@@ -49,6 +50,15 @@ DATE_RE = re.compile(
     re.IGNORECASE,
 )
 ROLE_RE = keyword_pattern(_P["roles"])
+# The formula of acts: "L'anno 2021, il giorno 20 del mese di dicembre" (numbers may be words).
+_DAYW = r"\d{1,2}|[a-zà-ù]{3,15}"
+_YEARW = r"(?:19|20)\d{2}|(?:mille|duemila)[a-zà-ù]*"
+ACT_DATE_RE = re.compile(
+    rf"(?:l['’]\s?anno\s+(?P<y1>{_YEARW}),?\s+)?(?:add[iì]\s+|(?:il\s+)?giorno\s+)"
+    rf"(?P<d>{_DAYW})\s+(?:del\s+mese\s+di\s+|di\s+)(?P<m>{_FULL})"
+    rf"(?:,?\s+(?:dell['’]\s?anno\s+)?(?P<y2>{_YEARW})(?![\w]))?",
+    re.IGNORECASE,
+)
 _REL = _P["relative"]
 PAST_AFTER = re.compile(r"^[\s,]*(?:" + "|".join(_REL["past_after"]) + r")(?![\w])", re.I)
 FUTURE_AFTER = re.compile(r"^[\s,]*(?:" + "|".join(_REL["future_after"]) + r")(?![\w])", re.I)
@@ -132,13 +142,39 @@ def role_for(text: str, start: int, end: int) -> str | None:
     return group_to_role(found)
 
 
+def _number(raw: str | None) -> int | None:
+    if not raw:
+        return None
+    return int(raw) if raw.isdigit() else words_to_int(raw)
+
+
+def _act_dates(text: str) -> Iterator[tuple[int, int, str]]:
+    for m in ACT_DATE_RE.finditer(text):
+        day, year = _number(m.group("d")), _number(m.group("y1")) or _number(m.group("y2"))
+        if day is None or year is None or not 1900 <= year <= 2100:
+            continue
+        try:
+            value = date(year, MONTHS[m.group("m").lower()], day).isoformat()
+        except ValueError:
+            continue
+        yield m.start(), m.end(), value
+
+
 RANGE_END = re.compile(r"^\s*(?:al|all['’]|fino al|sino al|a|-|–)\s*$", re.IGNORECASE)
 
 
 def extract(ctx: Context) -> Iterator[Claim]:
     text = ctx.text
+    formulas = list(_act_dates(text)) if ("giorno" in text or "add" in text) else []
+    for start, end, value in formulas:
+        yield make_claim(
+            NAME, VERSION, "date", value, text, start, end,
+            precision="day", role=role_for(text, start, end), attrs={"formula": True},
+        )
     prev_end = -100
     for m in DATE_RE.finditer(text):
+        if formulas and any(s < m.end() and m.start() < e for s, e, _ in formulas):
+            continue
         read = _read(m, text, ctx.published)
         if read is None:
             continue
@@ -155,3 +191,4 @@ def extract(ctx: Context) -> Iterator[Claim]:
             NAME, VERSION, "date", value, text, start, end,
             precision=precision, role=role, attrs=attrs,
         )
+

@@ -32,8 +32,12 @@ PLACE = (
     rf"{_WORD}){{0,4}}"
 )
 QUOTED = r"[“\"«][^”\"»\n]{2,60}[”\"»]"
+_CONN_NO_E = "|".join(c for c in CONNECTORS.split("|") if c not in ("e", "ed"))
+_ARTICLE = rf"(?:(?:il|la|lo|le|gli|i){_SP}|l['’])"
+# Inside a name "e"/"ed" joins words ("Politiche Sociali e Lavoro") but never an article: "X e la
+# Misericordia" is a list of two bodies. Other connectors may take one ("Fondazione Con il Sud").
 ORG = (
-    rf"{QUOTED}|{_WORD}(?:(?:{_SP}(?:(?:{CONNECTORS}){_SP}(?:(?:il|la|lo|le|gli|i){_SP}|l['’])?)?"
+    rf"{QUOTED}|{_WORD}(?:(?:{_SP}(?:(?:e|ed){_SP}|(?:{_CONN_NO_E}){_SP}{_ARTICLE}?|{_ARTICLE})?"
     rf"|{_SP}(?:d|dell|nell|sull|all)['’]\s?){_WORD}){{0,5}}"
 )
 REGION = "|".join(sorted((re.escape(r) for r in _P["regions"]), key=len, reverse=True))
@@ -275,6 +279,8 @@ def _generic(text: str, m: re.Match[str], rule: Rule) -> Iterator[Found]:
         if rule.type in STRIP_CONNECTOR_TYPES:
             rest = LEADING_CONNECTOR.sub("", rest)
         fields["rest"] = rest
+    if "conn" in groups:
+        fields["conn"] = m.group("conn").replace("’", "'").lower()
     if "kind" in groups:
         kind = m.group("kind") or ""
         if rule.type == "asl":

@@ -25,11 +25,13 @@ VERSION = "1.0.0"
 
 _P = load_patterns("outcomes")
 _UNITS = "|".join(_P["units"])
+_GAP = r"(?:[ \t\u00a0]+|[ \t]*\n[ \t]*)"  # a space, or one line break of a wrapped PDF line
 OUTCOME_RE = re.compile(
-    r"(?<![\w.,/€$-])(?P<num>\d{1,3}(?:\.\d{3})+|\d+|[a-zà-ù]{3,}(?=\s))(?![.,]\d|\s*%)"
-    rf"\s+(?:(?:{_P['between']})\s+)?(?P<unit>(?:{_UNITS}))(?![\w])",
+    r"(?<![\w.,/€$-])(?P<num>\d{1,3}(?:\.\d{3})+|\d+mila|\d+|[a-zà-ù]{3,}(?=\s))(?![.,]\d|\s*%)"
+    rf"{_GAP}(?:(?:{_P['between']}){_GAP})?(?P<unit>(?:{_UNITS}))(?![\w])",
     re.IGNORECASE,
 )
+PAGE_NUMBER = re.compile(r"(?:pagina|pag\.?|p\.)\s*\d*\s*(?:di|/)?\s*$", re.IGNORECASE)
 ONE_RE = re.compile(
     rf"(?<![\w])(?:un|una|uno)['’]?\s*(?P<unit>{_P['one_units']})(?![\w])", re.IGNORECASE
 )
@@ -52,6 +54,8 @@ _UNIT_PREFIX = re.compile(r"^(?:n\.|nr\.|numero(?:\s+(?:di|dei|delle|degli))?|nu
 
 
 def _count(raw: str) -> int | None:
+    if raw[0].isdigit() and raw.lower().endswith("mila"):
+        return int(raw[:-4]) * 1000
     if raw[0].isdigit():
         value = parse_it_number(raw)
         if value is None or value != int(value):
@@ -83,6 +87,8 @@ def extract(ctx: Context) -> Iterator[Claim]:
         if value is None:
             continue
         if raw.isdigit() and value in _YEARLIKE:
+            continue
+        if PAGE_NUMBER.search(text, max(0, m.start() - 12), m.start()):
             continue
         unit = re.sub(r"\s+", " ", m.group("unit").lower()).replace("’", "'")
         start, end = m.start("num"), m.end("unit")
