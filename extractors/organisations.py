@@ -17,7 +17,7 @@ from functools import cache
 from importlib import resources
 
 from extractors.base import Context, load_patterns, make_claim
-from extractors.common import group_to_role, keyword_pattern, strip_accents
+from extractors.common import Dispatcher, group_to_role, keyword_pattern, strip_accents
 from models.records import Claim
 
 NAME = "organisations"
@@ -125,6 +125,8 @@ def _compile(rule: dict) -> Rule:
 
 
 RULES = [_compile(r) for r in _P["rules"]]
+# One scan finds every place where some rule can begin; rules are then tried only there.
+DISPATCH = Dispatcher([(raw["starts"], rule) for rule, raw in zip(RULES, _P["rules"], strict=True)])
 MINISTRIES: dict[str, str] = _P["ministries"]
 ASL_KINDS = {re.sub(r"[^a-zà-ù]", "", k): v for k, v in _P["asl_kinds"].items()}
 PLACE_RE = re.compile(PLACE)
@@ -214,37 +216,50 @@ def _ministry(text: str, m: re.Match[str]) -> Found | None:
     return Found(m.start(), end, "Ministero " + _tidy(text[rest_start:end]), "ministero")
 
 
+def _matches(text: str) -> Iterator[tuple[Rule, re.Match[str]]]:
+    """Every rule match, trying each rule only where the trigger scan saw it can start."""
+    seen: set[tuple[int, int, int]] = set()
+    for pos, rule in DISPATCH.hits(text):
+        assert isinstance(rule, Rule)
+        m = rule.regex.match(text, pos)
+        if m is None:
+            continue
+        key = (id(rule), m.start(), m.end())
+        if key not in seen:
+            seen.add(key)
+            yield rule, m
+
+
 def _candidates(text: str) -> Iterator[Found]:
-    for rule in RULES:
-        for m in rule.regex.finditer(text):
-            if rule.type == "ministero" and "rest" in rule.regex.groupindex:
-                found = _ministry(text, m)
-                if found:
-                    yield found
-                continue
-            groups = rule.regex.groupindex
-            if rule.is_list:
-                pos, hi = m.span("list")
-                while (pm := PLACE_RE.search(text, pos, hi)) is not None:
-                    hit = match_comune(text, pm.start(), pm.end())
-                    if hit:
-                        yield Found(pm.start(), hit[1], rule.canonical.format(place=hit[0]),
-                                    rule.type)
-                    pos = hit[1] if hit else pm.end()
-                continue
-            if "place" in groups and rule.validate == "comune":
-                if m.group("place") is None:
-                    if rule.fallback:
-                        yield Found(m.start(), m.end(), rule.fallback, rule.type)
-                    continue
-                hit = match_comune(text, m.start("place"), m.end("place"))
+    for rule, m in _matches(text):
+        if rule.type == "ministero" and "rest" in rule.regex.groupindex:
+            found = _ministry(text, m)
+            if found:
+                yield found
+            continue
+        groups = rule.regex.groupindex
+        if rule.is_list:
+            pos, hi = m.span("list")
+            while (pm := PLACE_RE.search(text, pos, hi)) is not None:
+                hit = match_comune(text, pm.start(), pm.end())
                 if hit:
-                    yield Found(m.start(), hit[1], rule.canonical.format(place=hit[0]), rule.type)
-                elif rule.fallback:
-                    head = re.sub(r"\s+(?:di|DI)\s+$", "", text[m.start() : m.start("place")])
-                    yield Found(m.start(), m.start() + len(head), rule.fallback, rule.type)
+                    yield Found(pm.start(), hit[1], rule.canonical.format(place=hit[0]),
+                                rule.type)
+                pos = hit[1] if hit else pm.end()
+            continue
+        if "place" in groups and rule.validate == "comune":
+            if m.group("place") is None:
+                if rule.fallback:
+                    yield Found(m.start(), m.end(), rule.fallback, rule.type)
                 continue
-            yield from _generic(text, m, rule)
+            hit = match_comune(text, m.start("place"), m.end("place"))
+            if hit:
+                yield Found(m.start(), hit[1], rule.canonical.format(place=hit[0]), rule.type)
+            elif rule.fallback:
+                head = re.sub(r"\s+(?:di|DI)\s+$", "", text[m.start() : m.start("place")])
+                yield Found(m.start(), m.start() + len(head), rule.fallback, rule.type)
+            continue
+        yield from _generic(text, m, rule)
 
 
 def _generic(text: str, m: re.Match[str], rule: Rule) -> Iterator[Found]:
