@@ -13,6 +13,7 @@ from collections.abc import Iterator
 
 from extractors.base import Context, load_patterns, make_claim
 from extractors.common import (
+    Spans,
     context_after,
     context_before,
     group_to_role,
@@ -153,22 +154,22 @@ def _words(text: str) -> Iterator[tuple[int, int, float]]:
 
 def extract(ctx: Context) -> Iterator[Claim]:
     text = ctx.text
-    taken: list[tuple[int, int]] = []
+    taken = Spans()
     for m in NUMBER_RE.finditer(text):
         found = _digits(m, text)
         if found is None:
             continue
         start, end, value = found
-        taken.append((start, end))
+        taken.add(start, end)
         yield make_claim(
             NAME, VERSION, "amount", value, text, start, end,
             currency="EUR", role=role_for(text, start, end),
         )
     if "mil" in text:
         for start, end, value in _words(text):
-            if any(s < end and start < e for s, e in taken):
+            if taken.overlaps(start, end):
                 continue
-            taken.append((start, end))
+            taken.add(start, end)
             yield make_claim(
                 NAME, VERSION, "amount", value, text, start, end,
                 currency="EUR", role=role_for(text, start, end),
@@ -176,7 +177,7 @@ def extract(ctx: Context) -> Iterator[Claim]:
     yield from _table_cells(ctx, taken)
 
 
-def _table_cells(ctx: Context, taken: list[tuple[int, int]]) -> Iterator[Claim]:
+def _table_cells(ctx: Context, taken: Spans) -> Iterator[Claim]:
     """Number cells under a header that names the currency ("Importo (€)", "milioni di euro")."""
     text = ctx.text
     for table in pipe_tables(text):
@@ -193,7 +194,7 @@ def _table_cells(ctx: Context, taken: list[tuple[int, int]]) -> Iterator[Claim]:
                 if i >= len(row):
                     continue
                 cell = row[i]
-                if any(s < cell.end and cell.start < e for s, e in taken):
+                if taken.overlaps(cell.start, cell.end):
                     continue
                 num = re.sub(rf"^(?:{_CUR})\s*|\s*(?:{_CUR})$", "", cell.text, flags=re.IGNORECASE)
                 value = parse_it_number(num)

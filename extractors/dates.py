@@ -9,6 +9,7 @@ match, because every pattern needs a day and a month or a month name and a year.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Iterator
 from datetime import date
 
@@ -176,9 +177,9 @@ def _found(text: str, published: date | None) -> list[tuple[int, int, str, str, 
     formulas = list(_act_dates(text)) if ("iorno" in text or "dd" in text) else []
     for start, end, value in formulas:
         out.append((start, end, value, "day", {"formula": True}))
-    taken = [(s, e) for s, e, _ in formulas]
+    spans = [(s, e) for s, e, _ in formulas]
     for m in DATE_RE.finditer(text):
-        if formulas and any(s < m.end() and m.start() < e for s, e in taken):
+        if formulas and any(s < m.end() and m.start() < e for s, e, _ in formulas):
             continue
         read = _read(m, text, published)
         if read is None:
@@ -189,10 +190,13 @@ def _found(text: str, published: date | None) -> list[tuple[int, int, str, str, 
             weekday = WEEKDAY_BEFORE.search(text, max(0, start - 15), start)
             if weekday is not None:
                 start = weekday.start()
-        taken.append((start, end))
+        spans.append((start, end))
         out.append((start, end, value, precision, {"relative": True} if m.group("r") else {}))
+    spans.sort()
+    starts = [s for s, _ in spans]
     for y in YEAR_RE.finditer(text):
-        if any(s <= y.start() < e for s, e in taken):
+        i = bisect_right(starts, y.start()) - 1
+        if i >= 0 and spans[i][1] > y.start():
             continue
         month = MONTH_BEFORE.search(text, max(0, y.start() - 16), y.start())
         if month is None:
