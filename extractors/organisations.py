@@ -25,7 +25,8 @@ VERSION = "1.0.0"
 
 _P = load_patterns("organisations")
 CONNECTORS = _P["connectors"]
-_WORD = r"[A-ZÀ-Ý][\w'’À-ÿ\-]*"
+# A capitalised word; dotted abbreviations ("Sol.Co.", "Scu.Ter") keep their dots.
+_WORD = r"(?:[A-ZÀ-Ý]\w*(?:\.[A-Za-z]\w*)+\.?|[A-ZÀ-Ý][\w'’À-ÿ\-]*)"
 _SP = r"[ \t\u00a0]+"
 PLACE = (
     rf"{_WORD}(?:(?:{_SP}(?:{CONNECTORS}){_SP}|{_SP}|{_SP}(?:d|dell|nell|sull|all)['’]\s?)"
@@ -290,7 +291,9 @@ def _generic(text: str, m: re.Match[str], rule: Rule) -> Iterator[Found]:
         if hi > lo and text[lo:hi].strip():
             hi = _trim_name(text, lo, hi) if not re.search(r"\d\s*$", text[lo:hi]) else hi
             end = hi
-        rest = _title_words(_tidy(text[lo:hi])) if hi > lo else ""
+        rest = _tidy(text[lo:hi]) if hi > lo else ""
+        if rule.type != "asl":  # "Azienda USL Toscana nord ovest" is written so
+            rest = _title_words(rest)
         if rule.type in STRIP_CONNECTOR_TYPES:
             rest = LEADING_CONNECTOR.sub("", rest)
         fields["rest"] = rest

@@ -144,7 +144,10 @@ def _indicator_tables(text: str) -> Iterator[Claim]:
             if found:
                 cols, desc_col = found
                 continue
-            if not cols or desc_col >= len(row) or T_SKIP.search(row[desc_col].text):
+            if not cols or desc_col >= len(row):
+                continue
+            # Durations, percentages and averages are no counts, whichever column says so.
+            if any(T_SKIP.search(c.text) for i, c in enumerate(row) if i not in cols):
                 continue
             unit = _UNIT_PREFIX.sub("", row[desc_col].text)
             unit = re.sub(r"\s*\([^)]*\)", "", unit).strip(" .:;").lower()
@@ -186,7 +189,9 @@ def _document_tables(ctx: Context) -> Iterator[Claim]:
             continue
         cols, desc_col = found
         for row in table.rows:
-            if desc_col >= len(row) or not row[desc_col] or T_SKIP.search(row[desc_col]):
+            if desc_col >= len(row) or not row[desc_col]:
+                continue
+            if any(T_SKIP.search(c or "") for i, c in enumerate(row) if i not in cols):
                 continue
             words = re.findall(r"\w+", row[desc_col])[:5]
             if not words:
