@@ -11,7 +11,7 @@ import duckdb
 
 # Views worth a file of their own: official figures set beside the claims.
 EXPORTED_VIEWS = ("official_figures", "reconciliation")
-SKIPPED_TABLES = {"schema_migrations", "search_index_state"}
+SKIPPED_TABLES = {"schema_migrations", "search_index_state", "search_stopwords"}
 
 
 def curated_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
