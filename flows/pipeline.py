@@ -6,6 +6,7 @@ Tasks are thin wrappers over flows/stages.py; they pass paths and sha256 ids, ba
 
 from __future__ import annotations
 
+import sys
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -16,30 +17,43 @@ configure_prefect()
 
 from crawl.sources import load_sources  # noqa: E402
 from prefect import flow, get_run_logger, task  # noqa: E402
+from prefect.cache_policies import NO_CACHE  # noqa: E402
 
 from flows import stages  # noqa: E402
 from models.records import FetchRecord, Source  # noqa: E402
 
 
-@task(name="discover-and-fetch", retries=2, retry_delay_seconds=5)
+def progress(message: str) -> None:
+    """Progress lines go to stderr so that stdout stays for results."""
+    sys.stderr.write(message + "\n")
+    sys.stderr.flush()
+
+
+def _show_fetch(rec: FetchRecord) -> None:
+    mark = {"stored": "+", "unchanged": "=", "failed": "!", "refused": "x"}.get(rec.outcome, "?")
+    progress(f"  {mark} {rec.url}" + (f"  ({rec.error})" if rec.error else ""))
+
+
+@task(name="discover-and-fetch", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=5)
 def fetch_task(root: str, source: Source, run_id: str) -> list[FetchRecord]:
     ws = stages.Workspace.at(root)
-    records = stages.fetch_source(ws, source, run_id)
+    progress(f"fetch: {source.source_id} ({', '.join(source.start_urls)})")
+    records = stages.fetch_source(ws, source, run_id, progress=_show_fetch)
     get_run_logger().info("%s: %d fetch attempts", source.source_id, len(records))
     return records
 
 
-@task(name="parse-batch")
+@task(name="parse-batch", cache_policy=NO_CACHE)
 def parse_task(root: str, items: list[dict[str, Any]], force: bool = False) -> list[dict]:
     return stages.parse_batch(stages.Workspace.at(root), items, force=force)
 
 
-@task(name="extract-batch")
+@task(name="extract-batch", cache_policy=NO_CACHE)
 def extract_task(root: str, shas: list[str], force: bool = False) -> list[dict]:
     return stages.extract_batch(stages.Workspace.at(root), shas, force=force)
 
 
-@task(name="load-warehouse")
+@task(name="load-warehouse", cache_policy=NO_CACHE)
 def load_task(
     root: str,
     run_id: str,
@@ -89,11 +103,15 @@ def process_records(
     root_s = str(ws.root)
     items = stages.bodies(records)
     parsed: list[dict] = []
-    for batch in stages.batched(items):
+    batches = stages.batched(items)
+    for n, batch in enumerate(batches, start=1):
+        progress(f"parse: batch {n}/{len(batches)} ({len(batch)} documents)")
         parsed += parse_task(root_s, batch, force=force)
     ok = [p["sha256"] for p in parsed if not p.get("error")]
     extracted: list[dict] = []
-    for batch in stages.batched(ok):
+    batches = stages.batched(ok)
+    for n, batch in enumerate(batches, start=1):
+        progress(f"extract: batch {n}/{len(batches)} ({len(batch)} documents)")
         extracted += extract_task(root_s, batch, force=force)
     problems = stages.fetch_problems(records)
     problems += [
@@ -103,6 +121,7 @@ def process_records(
     ]
     for p in problems:
         p.setdefault("run_id", run_id)
+    progress("load: warehouse " + str(ws.warehouse))
     loaded = load_task(
         root_s, run_id, sources, records, [i["sha256"] for i in items], problems, wait
     )
