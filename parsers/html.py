@@ -48,7 +48,9 @@ def parse_html(data: bytes | str, url: str | None = None, charset: str | None = 
     title = result.title if result is not None else None
     # Look for labelled Italian dates in the whole visible page, since CMSs print them
     # in blocks trafilatura may drop as boilerplate.
-    full = trafilatura.extract(html, include_tables=False, favor_recall=True, no_fallback=False) or ""
+    full = (
+        trafilatura.extract(html, include_tables=False, favor_recall=True, no_fallback=False) or ""
+    )
     haystack = text + "\n" + full
     published = labelled_date(haystack, "published")
     updated = labelled_date(haystack, "updated")
