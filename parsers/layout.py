@@ -72,7 +72,8 @@ def strip_running_lines(pages: list[list[str | Table]], depth: int = 2) -> list[
     counts: Counter[tuple[str, str]] = Counter()
     for items in pages:
         top, bottom = ends(items)
-        seen = {("top", _shape(items[i])) for i in top} | {("bottom", _shape(items[i])) for i in bottom}
+        seen = {("top", _shape(items[i])) for i in top}
+        seen |= {("bottom", _shape(items[i])) for i in bottom}
         counts.update(seen)
     threshold = max(2, (len(pages) + 1) // 2)
     kept_once: set[tuple[str, str]] = set()

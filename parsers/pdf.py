@@ -1,4 +1,4 @@
-"""PDF → Document: pypdfium2 for text and ruled tables, pdfplumber only where it is needed, OCR for scans.
+"""PDF → Document: pypdfium2 for text and ruled tables, pdfplumber where needed, OCR for scans.
 
 Why not pdfplumber everywhere: it reads about 10 pages a second here, pypdfium2 about 1,000.
 Ruled tables (the usual shape in performance plans and project cards) are read from pdfium's own
@@ -340,7 +340,9 @@ def _gutter(rects: list[tuple[float, float, float, float]], left: float, right: 
 def _band_text(tp: pdfium.PdfTextPage, rects: list[tuple[float, float, float, float]],
                x0: float, x1: float, bottom: float, top: float) -> list[str]:
     """Lines of one horizontal band, column by column when the band has two columns."""
-    inside = [r for r in rects if bottom <= (r[1] + r[3]) / 2 <= top and x0 <= (r[0] + r[2]) / 2 <= x1]
+    inside = [
+        r for r in rects if bottom <= (r[1] + r[3]) / 2 <= top and x0 <= (r[0] + r[2]) / 2 <= x1
+    ]
     if not inside:
         return []
     gutter = _gutter(inside, x0, x1)
