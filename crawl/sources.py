@@ -25,7 +25,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from inclusio import __version__
+from importlib.metadata import PackageNotFoundError, version
 from models.records import Source
 
 from .urls import DEFAULT_KEYWORDS, HTTP_SCHEMES, host_of, scheme_of
@@ -61,7 +61,11 @@ EXTRA_DEFAULTS: dict[str, Any] = {
     "trust_lastmod": True,    # skip a page whose sitemap/feed date is not newer than our copy
     "private_networks": [],   # with allow_private: only these networks (CIDR) are allowed
 }
-DEFAULT_USER_AGENT = f"inclusio/{__version__}"
+try:
+    _VERSION = version("inclusio")
+except PackageNotFoundError:  # running from a source tree that was not installed
+    _VERSION = "0"
+DEFAULT_USER_AGENT = f"inclusio/{_VERSION}"
 
 _INT_KEYS = {"max_depth", "max_pages", "concurrency", "max_bytes", "retries", "max_redirects",
              "open_depth"}
