@@ -24,7 +24,7 @@ EXTRACTOR_MODULES: tuple[str, ...] = (
 
 
 def extractors() -> list[ExtractorModule]:
-    """Import the registered extractor modules that exist (so the list can grow module by module)."""
+    """Import the registered extractor modules that exist (the list grows module by module)."""
     found = []
     for name in EXTRACTOR_MODULES:
         try:

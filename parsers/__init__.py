@@ -16,6 +16,8 @@ def parse_bytes(
     if not data or not data.strip():
         raise ParseError("empty body")
     media = sniff(data, content_type, url)
+    if media != "application/pdf" and _claims_pdf(content_type, url):
+        raise ParseError(f"served as PDF but the body is not a PDF file (it looks like {media})")
     charset = None
     if content_type and "charset=" in content_type.lower():
         charset = content_type.lower().split("charset=")[1].split(";")[0].strip()
@@ -32,6 +34,10 @@ def parse_bytes(
         from parsers.text import parse_text
 
         return parse_text(decode(data, charset))
-    if (url or "").lower().endswith(".pdf") or (content_type or "").startswith("application/pdf"):
-        raise ParseError("served as PDF but the body is not a PDF file")
     raise ParseError(f"unsupported media type {media}")
+
+
+def _claims_pdf(content_type: str | None, url: str | None) -> bool:
+    """True when the server or the link promised a PDF (an HTML error page named .pdf is not)."""
+    path = (url or "").lower().split("?")[0].split("#")[0]
+    return path.endswith(".pdf") or (content_type or "").lower().startswith("application/pdf")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-HTML_MARKERS = (b"<!doctype html", b"<html", b"<head", b"<body", b"<meta", b"<title", b"<div", b"<p>")
+HTML_MARKERS = (
+    b"<!doctype html", b"<html", b"<head", b"<body", b"<meta", b"<title", b"<div", b"<p>",
+)
 
 
 def sniff(data: bytes, content_type: str | None = None, url: str | None = None) -> str:
