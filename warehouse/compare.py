@@ -164,21 +164,26 @@ def find_projects(
     return [r[0] for r in con.execute("SELECT project_id FROM projects ORDER BY ALL").fetchall()]
 
 
-def _versions(con: duckdb.DuckDBPyConnection, urls: list[str]) -> dict[str, list[tuple]]:
-    """Per URL, the successive bodies served: [(sha256, first fetched_at)], oldest first."""
+def _versions(
+    con: duckdb.DuckDBPyConnection, urls: list[str]
+) -> tuple[dict[str, list[tuple]], dict[str, str]]:
+    """Per URL, the successive bodies served [(sha256, first seen)], oldest first; and the body
+    each URL served when last fetched (a page may go back to an earlier body)."""
     if not urls:
-        return {}
+        return {}, {}
     rows = con.execute(
-        "SELECT url, sha256, fetched_at FROM fetches WHERE sha256 IS NOT NULL"
-        " AND outcome IN ('stored', 'unchanged') AND list_contains(?, url)"
-        " ORDER BY url, fetched_at, sha256",
+        "SELECT url, sha256, min(fetched_at), max(coalesce(last_seen_at, fetched_at))"
+        " FROM fetches WHERE sha256 IS NOT NULL AND outcome IN ('stored', 'unchanged')"
+        " AND list_contains(?, url) GROUP BY url, sha256 ORDER BY url, 3, sha256",
         [urls],
     ).fetchall()
     out: dict[str, list[tuple]] = defaultdict(list)
-    for url, sha, at in rows:
-        if not out[url] or out[url][-1][0] != sha:
-            out[url].append((sha, at))
-    return out
+    last: dict[str, tuple] = {}
+    for url, sha, first_seen, last_seen in rows:
+        out[url].append((sha, first_seen))
+        if url not in last or last_seen > last[url][1]:
+            last[url] = (sha, last_seen)
+    return out, {url: sha for url, (sha, _) in last.items()}
 
 
 def _claims_of(con: duckdb.DuckDBPyConnection, shas: list[str]) -> dict[str, list[tuple]]:
@@ -229,7 +234,8 @@ def project_view(con: duckdb.DuckDBPyConnection, project_id: str) -> ProjectView
         """
         SELECT c.claim_id, c.kind, c.role, c.value, c.value_num, c.unit, c.status, c.quote,
                c.start_char, c.end_char, d.url, c.sha256, d.title,
-               (SELECT max(f.fetched_at) FROM fetches f WHERE f.sha256 = c.sha256),
+               (SELECT max(coalesce(f.last_seen_at, f.fetched_at)) FROM fetches f
+                 WHERE f.sha256 = c.sha256),
                cp.method, cp.confidence,
                substr(d.text, greatest(c.start_char - ? + 1, 1),
                       c.start_char - greatest(c.start_char - ?, 0)),
@@ -244,9 +250,8 @@ def project_view(con: duckdb.DuckDBPyConnection, project_id: str) -> ProjectView
     ).fetchall()
     items = [ClaimItem(*r[:-2], before=_cut_before(r[-2]), after=_cut_after(r[-1])) for r in rows]
     urls = sorted({i.url for i in items if i.url})
-    versions = _versions(con, urls)
+    versions, current = _versions(con, urls)
     # Only the latest body of each URL speaks for that page now; older ones are changes.
-    current = {url: vs[-1][0] for url, vs in versions.items() if vs}
     live = [i for i in items if not i.url or current.get(i.url, i.sha256) == i.sha256]
 
     groups: dict[tuple, list[ClaimItem]] = defaultdict(list)
@@ -304,7 +309,8 @@ def project_view(con: duckdb.DuckDBPyConnection, project_id: str) -> ProjectView
         """
         SELECT d.url, d.title, d.sha256, dp.method, dp.confidence,
                (SELECT min(fetched_at) FROM fetches f WHERE f.sha256 = d.sha256),
-               (SELECT max(fetched_at) FROM fetches f WHERE f.sha256 = d.sha256)
+               (SELECT max(coalesce(last_seen_at, fetched_at)) FROM fetches f
+                 WHERE f.sha256 = d.sha256)
           FROM document_projects dp JOIN documents d USING (sha256)
          WHERE dp.project_id = ? ORDER BY d.url, 6
         """,

@@ -127,7 +127,8 @@ def search(
         f"""
         WITH docs AS (
             SELECT d.sha256, d.url, d.title, d.text, s.entity,
-                   (SELECT max(f.fetched_at) FROM fetches f WHERE f.sha256 = d.sha256) AS fetched
+                   (SELECT max(coalesce(f.last_seen_at, f.fetched_at)) FROM fetches f
+                     WHERE f.sha256 = d.sha256) AS fetched
               FROM documents d LEFT JOIN sources s USING (source_id)
              WHERE d.text IS NOT NULL
         ), current AS (

@@ -1,6 +1,5 @@
 -- What each table and column means, shown by `inclusio schema` and kept in exports' manifest.
 
-COMMENT ON TABLE runs IS 'One pipeline run: when it started and ended, the sources file and its counts.';
 COMMENT ON TABLE sources IS 'Sites crawled, as written in the sources TOML: the body that publishes them and the crawl limits.';
 COMMENT ON COLUMN sources.entity IS 'The body publishing the site, e.g. Comune di Massa.';
 COMMENT ON TABLE fetches IS 'The fetch log: every attempt to fetch a URL, successful or not.';

@@ -105,3 +105,18 @@ def test_display_value() -> None:
     assert display_value("amount", "1149465.93", 1149465.93, None) == "€ 1.149.465,93"
     assert display_value("outcome", "11", 11.0, "percorsi") == "11 percorsi"
     assert display_value("date", "2024-04-01", None, None) == "2024-04-01"
+
+
+def test_page_that_went_back_to_an_earlier_body(linked: Path) -> None:
+    # The unchanged re-crawl of the first body updates last_seen_at: that body is current again.
+    with connect(linked) as con:
+        con.execute(
+            "UPDATE fetches SET last_seen_at = TIMESTAMP '2026-03-01 09:00:00'"
+            " WHERE url = 'https://www.comune.massa.ms.it/progetto-pon-sia'"
+            " AND fetched_at = TIMESTAMP '2026-01-10 09:00:00'"
+        )
+        [view] = compare(con, entity="Comune di Massa")
+    outcome = next(g for g in view.groups if g.unit == "esperienze di lavoro")
+    assert outcome.values == ["30 esperienze di lavoro"]
+    assert outcome.claims[0].fetched_at.month == 3
+    assert len(view.changes) == 1
