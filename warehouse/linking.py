@@ -27,6 +27,11 @@ CUP_SHAPE = re.compile(r"^[A-Z][0-9]{2}[A-Z][0-9]{11}$")
 CALL_RE = re.compile(r"\bavviso\s+(?:pubblico\s+)?(?:n\.?\s*)?(\d{1,3})\s*/\s*(\d{4})\b", re.I)
 # Roles that name the body leading a project (extractors may use either word).
 LEAD_ROLES = ("lead", "capofila", "lead_body", "beneficiary")
+# Programme labels that name a measure or a fund rather than the programme a project answers:
+# a page about "PON Inclusione" that mentions SIA six times is still a PON Inclusione page.
+MEASURES = {"sia", "rei", "reddito di cittadinanza", "assegno di inclusione", "garanzia giovani",
+            "supporto per la formazione e il lavoro"}
+FUNDS = {"fse", "fse+", "fesr", "fead", "fondo povertà", "fondo poverta"}
 
 CONF_CUP = 1.0
 CONF_CUP_NEAREST = 0.8  # a claim in a page naming several CUPs, tied to the nearest one
@@ -71,6 +76,28 @@ def find_call(text: str) -> str | None:
     """The first call (avviso) the text names, normalised to "Avviso N/YYYY"."""
     m = CALL_RE.search(text or "")
     return f"Avviso {int(m.group(1))}/{m.group(2)}" if m else None
+
+
+def programme_and_call(values: list[str], text: str) -> tuple[str | None, str | None, int]:
+    """The programme and call a page speaks of, and how many distinct programmes it names.
+
+    Programmes proper win over funds, funds over measures; calls ("Avviso 3/2016") named as
+    programmes count as the call. Ties go to the label named first.
+    """
+    calls, proper, funds, measures = [], [], [], []
+    for v in values:
+        m = CALL_RE.search(v)
+        if m:
+            calls.append(f"Avviso {int(m.group(1))}/{m.group(2)}")
+        elif v.lower() in MEASURES:
+            measures.append(v)
+        elif v.lower() in FUNDS:
+            funds.append(v)
+        else:
+            proper.append(v)
+    call = _most_common(calls) or find_call(text)
+    programme = _most_common(proper) or _most_common(funds) or _most_common(measures)
+    return programme, call, len(set(proper))
 
 
 def read_manual_links(path: Path) -> list[ManualLink]:
@@ -164,14 +191,16 @@ def link_all(con: duckdb.DuckDBPyConnection, manual_file: Path | None = None) ->
         doc = docs[sha]
         items = claims.get(sha, [])
         cups = [(c[4], c[2]) for c in items if c[1] == "cup" and c[2] and CUP_SHAPE.match(c[2])]
-        programme = _most_common([c[2] for c in items if c[1] == "programme" and c[2]])
+        programme, call, _ = programme_and_call(
+            [c[2] for c in items if c[1] == "programme" and c[2]], doc.text
+        )
         if not cups:
             rest.append(sha)
             continue
         distinct = sorted({cup for _, cup in cups})
         for cup in distinct:
             want_project(cup, cup=cup, title=doc.title, entity=doc.entity, programme=programme,
-                         key_method="cup")
+                         call=call, key_method="cup")
             doc_links[(sha, cup)] = ("cup", CONF_CUP)
         for claim_id, kind, value, _role, start in items:
             if kind == "cup" and value in distinct:
@@ -190,14 +219,25 @@ def link_all(con: duckdb.DuckDBPyConnection, manual_file: Path | None = None) ->
 
     # 2. Rules: programme or call, and the lead body (or the publishing entity).
     stats_ambiguous = 0
+    stats_overview = 0
     for sha in rest:
         doc = docs[sha]
         items = claims.get(sha, [])
-        programme = _most_common([c[2] for c in items if c[1] == "programme" and c[2]])
-        call = find_call(doc.text)
+        programme, call, n_programmes = programme_and_call(
+            [c[2] for c in items if c[1] == "programme" and c[2]], doc.text
+        )
+        if not (programme or call):
+            continue
         leads = [c[2] for c in items if c[1] == "organisation" and c[3] in LEAD_ROLES and c[2]]
-        lead = _most_common(leads) or doc.entity
-        if not lead or not (programme or call):
+        lead = _most_common(leads)
+        if not lead:
+            if n_programmes > 1:
+                # No lead body stated and several programmes named: an overview or listing
+                # page of the publisher, not a page about one project.
+                stats_overview += 1
+                continue
+            lead = doc.entity
+        if not lead:
             continue
         confidence = CONF_RULE_CALL if call else CONF_RULE_PROGRAMME
         target = None
@@ -270,6 +310,7 @@ def link_all(con: duckdb.DuckDBPyConnection, manual_file: Path | None = None) ->
         "links_manual": by_method.get("manual", 0),
         "claims_linked": len({cid for cid, _ in claim_links}),
         "ambiguous": stats_ambiguous,
+        "overview_pages": stats_overview,
         "manual_unmatched": manual_missing,
     }
 

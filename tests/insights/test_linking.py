@@ -151,3 +151,31 @@ def test_find_call_normalises() -> None:
     assert find_call("a valere sull'Avviso n. 3 / 2016 del PON") == "Avviso 3/2016"
     assert find_call("avviso pubblico n.04/2017") == "Avviso 4/2017"
     assert find_call("nessun avviso qui") is None
+
+
+def test_overview_page_without_lead_is_not_linked_by_rule(warehouse_path: Path) -> None:
+    with connect(warehouse_path) as con:
+        add_document(
+            con, url="https://www.comune.venezia.it/progetti", source_id="venezia",
+            title="Tutti i progetti", text="Progetti finanziati dal PN Metro Plus e dal PON "
+            "Inclusione, con il SIA e il REI.", fetched_at="2026-02-12 08:00:00",
+            facts=[Fact("programme", "PN Metro Plus 2021-2027", "PN Metro Plus"),
+                   Fact("programme", "PON Inclusione 2014-2020", "PON Inclusione"),
+                   Fact("programme", "SIA", "SIA"), Fact("programme", "REI", "REI")],
+        )
+        stats = link_all(con)
+        n = con.execute(
+            "SELECT count(*) FROM document_projects JOIN documents USING (sha256)"
+            " WHERE url = 'https://www.comune.venezia.it/progetti'"
+        ).fetchone()[0]
+    assert n == 0 and stats["overview_pages"] == 1 and stats["documents_unlinked"] == 1
+
+
+def test_programme_beats_measures_and_calls_are_read_from_programme_labels() -> None:
+    from warehouse.linking import programme_and_call
+
+    assert programme_and_call(["SIA", "SIA", "SIA", "PON Inclusione", "FSE"], "") == (
+        "PON Inclusione", None, 1)
+    assert programme_and_call(["REI", "FSE", "Avviso 1/2019 PaIS"], "") == (
+        "FSE", "Avviso 1/2019", 0)
+    assert programme_and_call([], "a valere sull'avviso n. 3/2016") == (None, "Avviso 3/2016", 0)
