@@ -135,6 +135,21 @@ def _norm_value(item: ClaimItem) -> str:
     return (item.value or "").strip().lower()
 
 
+def _pages_disagree(claims: list[ClaimItem]) -> bool:
+    """True when two pages state a fact with no value in common.
+
+    A page giving two values and another page giving one of them do not contradict each other;
+    one page saying 1.2 million and another 1,149,465.93 do.
+    """
+    by_page: dict[str, set[str]] = defaultdict(set)
+    for c in claims:
+        by_page[c.url or c.sha256].add(_norm_value(c))
+    pages = list(by_page.values())
+    return any(
+        not (a & b) for i, a in enumerate(pages) for b in pages[i + 1 :]
+    )
+
+
 def find_projects(
     con: duckdb.DuckDBPyConnection, cup: str | None = None, entity: str | None = None
 ) -> list[str]:
@@ -265,10 +280,15 @@ def project_view(con: duckdb.DuckDBPyConnection, project_id: str) -> ProjectView
         return (rank, key[1] or "", key[2] or "")
 
     for key in sorted(groups, key=order):
-        claims = groups[key]
-        values = sorted({_norm_value(c) for c in claims})
-        pages = {c.url or c.sha256 for c in claims}
-        conflict = _conflict_key(key[0], key[1]) and len(values) > 1 and len(pages) > 1
+        # Two extractors reading the same characters as the same value make one claim here.
+        seen: set[tuple] = set()
+        claims = []
+        for c in groups[key]:
+            ident = (c.sha256, c.start, c.end, _norm_value(c))
+            if ident not in seen:
+                seen.add(ident)
+                claims.append(c)
+        conflict = _conflict_key(key[0], key[1]) and _pages_disagree(claims)
         shown = []
         for c in claims:
             text = display_value(c.kind, c.value, c.value_num, c.unit)

@@ -120,3 +120,18 @@ def test_page_that_went_back_to_an_earlier_body(linked: Path) -> None:
     assert outcome.values == ["30 esperienze di lavoro"]
     assert outcome.claims[0].fetched_at.month == 3
     assert len(view.changes) == 1
+
+
+def test_pages_sharing_a_value_do_not_conflict() -> None:
+    from warehouse.compare import ClaimItem, _pages_disagree
+
+    def item(url: str, value: float, start: int = 0) -> ClaimItem:
+        return ClaimItem("c", "amount", "allocated", str(value), value, None, None, "q", start,
+                         start + 1, url, url, None, None, "cup", 1.0)
+
+    # Both pages list the same two figures (a total and a zero co-financing line): no conflict.
+    assert not _pages_disagree([item("a", 1149465.93), item("a", 0.0, 5),
+                                item("b", 1149465.93), item("b", 0.0, 5)])
+    assert not _pages_disagree([item("a", 1.0), item("a", 2.0, 5), item("b", 1.0)])
+    assert _pages_disagree([item("a", 1.0), item("b", 2.0)])
+    assert not _pages_disagree([item("a", 1.0), item("a", 2.0, 5)])  # one page alone
