@@ -179,3 +179,14 @@ def test_programme_beats_measures_and_calls_are_read_from_programme_labels() -> 
     assert programme_and_call(["REI", "FSE", "Avviso 1/2019 PaIS"], "") == (
         "FSE", "Avviso 1/2019", 0)
     assert programme_and_call([], "a valere sull'avviso n. 3/2016") == (None, "Avviso 3/2016", 0)
+
+
+def test_cli_link(warehouse_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from inclusio.cli import main
+
+    assert main(["link", "--warehouse", str(warehouse_path)]) == 0
+    assert "documents linked: 6 (cup 2, rule 4, manual 0)" in capsys.readouterr().out
+    bad = tmp_path / "links.toml"
+    bad.write_text("[[link]]\nurl = 'https://x.it'\n", encoding="utf-8")
+    assert main(["link", "--manual", str(bad), "--warehouse", str(warehouse_path)]) == 1
+    assert "names no project" in capsys.readouterr().err
