@@ -64,12 +64,16 @@ def _header(path: Path) -> tuple[str, list[str]]:
 
 
 def _read_raw(con: duckdb.DuckDBPyConnection, path: Path, delim: str, name: str) -> None:
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM read_csv(?, delim = ?,"
-        " header = true, all_varchar = true, quote = '\"', escape = '\"', normalize_names = false,"
-        " null_padding = true)",
-        [str(path), delim],
-    )
+    try:
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM read_csv(?, delim = ?,"
+            " header = true, all_varchar = true, quote = '\"', escape = '\"',"
+            " normalize_names = false, null_padding = true)",
+            [str(path), delim],
+        )
+    except duckdb.Error as exc:
+        reason = str(exc).strip().splitlines()[0]
+        raise ReferenceFormatError(f"{path}: cannot be read as a CSV file: {reason}") from exc
     # Column names in upper case and trimmed whatever the file used.
     for col, *_ in con.execute(f"DESCRIBE {name}").fetchall():
         if col != col.upper().strip():

@@ -150,3 +150,12 @@ def test_real_opencup_extracts(tmp_path: Path) -> None:
     assert n_cups == 7807 and n_loc == again["rows"] and n_loc <= 7814
     assert cig["dataset"] == "opencup_cig" and cig["rows"] > 100 and bad == 0
     assert arezzo == [("AREZZO", "051002")]
+
+
+def test_broken_csv_is_a_clear_error(tmp_path: Path) -> None:
+    broken = tmp_path / "progetti_esteso.csv"
+    broken.write_bytes(b"\xef\xbb\xbfCOD_LOCALE_PROGETTO;CUP\nA;B;C;D;E\n\xff\xfe;\x00\x00\n")
+    with connect(tmp_path / "w.duckdb") as con:
+        with pytest.raises(ReferenceFormatError, match="cannot be read as a CSV file"):
+            import_opencoesione(con, broken)
+        assert con.execute("SELECT count(*) FROM ref_imports").fetchone()[0] == 0
