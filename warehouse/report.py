@@ -93,6 +93,10 @@ def _e(value: Any) -> str:
     return escape(str(value))
 
 
+def _n(count: int, one: str, many: str) -> str:
+    return f"{count} {one if count == 1 else many}"
+
+
 def _page(title: str, body: str, css_href: str | None, home: str | None) -> str:
     style = (f'<link rel="stylesheet" href="{escape(css_href)}">' if css_href
              else f"<style>{CSS}</style>")
@@ -145,12 +149,13 @@ def project_body(v: ProjectView) -> str:
     parts.append(f'<p class="meta">{" · ".join(facts)}</p>')
     n_conf = len(v.conflicts)
     parts.append(
-        f'<p class="meta">{len(v.documents)} documenti · {sum(len(g.claims) for g in v.groups)}'
-        f" affermazioni · "
-        + (f'<span class="badge warn">{n_conf} {"conflitto" if n_conf == 1 else "conflitti"}'
+        f'<p class="meta">{_n(len(v.documents), "documento", "documenti")} · '
+        f'{_n(sum(len(g.claims) for g in v.groups), "affermazione", "affermazioni")} · '
+        + (f'<span class="badge warn">{_n(n_conf, "conflitto", "conflitti")}'
            "</span>" if n_conf
            else '<span class="badge">nessun conflitto</span>')
-        + (f' · <span class="badge">{len(v.changes)} pagine cambiate</span>' if v.changes else "")
+        + (f' · <span class="badge">{_n(len(v.changes), "pagina cambiata", "pagine cambiate")}'
+           "</span>" if v.changes else "")
         + "</p>"
     )
 
@@ -263,21 +268,21 @@ def pages_html(views: list[ProjectView]) -> str:
 def _index(views: list[ProjectView], entities: dict[str, list[str]]) -> str:
     by_id = {v.project_id: v for v in views}
     parts = ["<h1>Progetti di inclusione sociale</h1>",
-             f'<p class="meta">{len(views)} progetti · {len(entities)} enti</p>',
+             f'<p class="meta">{_n(len(views), "progetto", "progetti")} · '
+             f'{_n(len(entities), "ente", "enti")}</p>',
              '<h2 id="progetti">Progetti</h2>']
     if not views:
         parts.append("<p>Il magazzino non contiene ancora progetti.</p>")
     parts.append('<ul class="cards">')
     for v in views:
         n = len(v.conflicts)
-        conf = (f' <span class="badge warn">{n} {"conflitto" if n == 1 else "conflitti"}</span>'
-                if n else "")
+        conf = f' <span class="badge warn">{_n(n, "conflitto", "conflitti")}</span>' if n else ""
         key = f'CUP <span class="code">{escape(v.cup)}</span>' if v.cup else "senza CUP"
         parts.append(
             f'<li><a href="projects/{escape(page_name(v.project_id))}">'
             f"{escape(v.title or v.project_id)}</a>{conf}"
             f'<p class="meta">{key} · {escape(v.entity or "")} · {escape(v.programme or "")} · '
-            f"{len(v.documents)} documenti</p></li>"
+            f'{_n(len(v.documents), "documento", "documenti")}</p></li>'
         )
     parts.append("</ul>")
     parts.append('<h2 id="enti">Enti</h2><ul class="cards">')
