@@ -187,9 +187,10 @@ def _versions(
     if not urls:
         return {}, {}
     rows = con.execute(
-        "SELECT url, sha256, min(fetched_at), max(coalesce(last_seen_at, fetched_at))"
-        " FROM fetches WHERE sha256 IS NOT NULL AND outcome IN ('stored', 'unchanged')"
-        " AND list_contains(?, url) GROUP BY url, sha256 ORDER BY url, 3, sha256",
+        "SELECT f.url, f.sha256, min(f.fetched_at), max(coalesce(f.last_seen_at, f.fetched_at))"
+        " FROM fetches f JOIN (SELECT unnest(?) AS url) u ON u.url = f.url"
+        " WHERE f.sha256 IS NOT NULL AND f.outcome IN ('stored', 'unchanged')"
+        " GROUP BY f.url, f.sha256 ORDER BY f.url, 3, f.sha256",
         [urls],
     ).fetchall()
     out: dict[str, list[tuple]] = defaultdict(list)
@@ -202,9 +203,11 @@ def _versions(
 
 
 def _claims_of(con: duckdb.DuckDBPyConnection, shas: list[str]) -> dict[str, list[tuple]]:
+    if not shas:
+        return {}
     rows = con.execute(
-        "SELECT sha256, kind, role, unit, value, value_num, quote FROM claims"
-        " WHERE list_contains(?, sha256) ORDER BY start_char",
+        "SELECT c.sha256, c.kind, c.role, c.unit, c.value, c.value_num, c.quote FROM claims c"
+        " JOIN (SELECT unnest(?) AS sha256) s ON s.sha256 = c.sha256 ORDER BY c.start_char",
         [shas],
     ).fetchall()
     out: dict[str, list[tuple]] = defaultdict(list)
@@ -235,51 +238,22 @@ def _diff(before: list[tuple], after: list[tuple]) -> list[dict[str, Any]]:
     return diffs
 
 
-def project_view(con: duckdb.DuckDBPyConnection, project_id: str) -> ProjectView:
-    """Everything known about one project, ready to print or render."""
-    head = con.execute(
-        "SELECT p.project_id, p.cup, p.title, p.entity, p.programme, k.call FROM projects p"
-        " LEFT JOIN project_keys k USING (project_id) WHERE p.project_id = ?",
-        [project_id],
-    ).fetchone()
-    if head is None:
-        raise KeyError(f"no project {project_id}")
-    view = ProjectView(*head)
-    rows = con.execute(
-        """
-        SELECT c.claim_id, c.kind, c.role, c.value, c.value_num, c.unit, c.status, c.quote,
-               c.start_char, c.end_char, d.url, c.sha256, d.title,
-               (SELECT max(coalesce(f.last_seen_at, f.fetched_at)) FROM fetches f
-                 WHERE f.sha256 = c.sha256),
-               cp.method, cp.confidence,
-               substr(d.text, greatest(c.start_char - ? + 1, 1),
-                      c.start_char - greatest(c.start_char - ?, 0)),
-               substr(d.text, c.end_char + 1, ?)
-          FROM claim_projects cp
-          JOIN claims c ON c.claim_id = cp.claim_id
-          LEFT JOIN documents d ON d.sha256 = c.sha256
-         WHERE cp.project_id = ?
-         ORDER BY c.kind, c.role NULLS FIRST, d.url, c.start_char
-        """,
-        [CONTEXT, CONTEXT, CONTEXT, project_id],
-    ).fetchall()
-    items = [ClaimItem(*r[:-2], before=_cut_before(r[-2]), after=_cut_after(r[-1])) for r in rows]
-    urls = sorted({i.url for i in items if i.url})
-    versions, current = _versions(con, urls)
-    # Only the latest body of each URL speaks for that page now; older ones are changes.
-    live = [i for i in items if not i.url or current.get(i.url, i.sha256) == i.sha256]
+def _group_order(key: tuple) -> tuple:
+    rank = KIND_ORDER.index(key[0]) if key[0] in KIND_ORDER else len(KIND_ORDER)
+    return (rank, key[1] or "", key[2] or "")
 
+
+def _groups(items: list[ClaimItem], current: dict[str, str]) -> list[ClaimGroup]:
+    """Claims of the current version of each page, grouped by kind, role (and unit)."""
     groups: dict[tuple, list[ClaimItem]] = defaultdict(list)
-    for item in live:
+    for item in items:
+        # Only the latest body of each URL speaks for that page now; older ones are changes.
+        if item.url and current.get(item.url, item.sha256) != item.sha256:
+            continue
         unit = item.unit if item.kind == "outcome" else None
         groups[(item.kind, item.role, unit)].append(item)
-
-    def order(key: tuple) -> tuple:
-        kind = key[0]
-        rank = KIND_ORDER.index(kind) if kind in KIND_ORDER else len(KIND_ORDER)
-        return (rank, key[1] or "", key[2] or "")
-
-    for key in sorted(groups, key=order):
+    out = []
+    for key in sorted(groups, key=_group_order):
         # Two extractors reading the same characters as the same value make one claim here.
         seen: set[tuple] = set()
         claims = []
@@ -289,66 +263,134 @@ def project_view(con: duckdb.DuckDBPyConnection, project_id: str) -> ProjectView
                 seen.add(ident)
                 claims.append(c)
         conflict = _conflict_key(key[0], key[1]) and _pages_disagree(claims)
-        shown = []
+        shown: list[str] = []
         for c in claims:
             text = display_value(c.kind, c.value, c.value_num, c.unit)
             if text not in shown:
                 shown.append(text)
-        view.groups.append(ClaimGroup(key[0], key[1], key[2], claims, shown, conflict))
+        out.append(ClaimGroup(key[0], key[1], key[2], claims, shown, conflict))
+    return out
 
+
+def project_views(con: duckdb.DuckDBPyConnection, project_ids: list[str]) -> list[ProjectView]:
+    """Everything known about these projects, ready to print or render.
+
+    A fixed number of queries whatever the number of projects, so a report over thousands of
+    projects costs about as much as one over ten.
+    """
+    if not project_ids:
+        return []
+    ids = list(dict.fromkeys(project_ids))
+    heads = con.execute(
+        "SELECT p.project_id, p.cup, p.title, p.entity, p.programme, k.call FROM projects p"
+        " JOIN (SELECT unnest(?) AS project_id) i USING (project_id)"
+        " LEFT JOIN project_keys k USING (project_id)",
+        [ids],
+    ).fetchall()
+    views = {h[0]: ProjectView(*h) for h in heads}
+    missing = [pid for pid in ids if pid not in views]
+    if missing:
+        raise KeyError(f"no project {missing[0]}")
+
+    rows = con.execute(
+        """
+        WITH seen AS (
+            SELECT sha256, min(fetched_at) AS first_seen,
+                   max(coalesce(last_seen_at, fetched_at)) AS last_seen
+              FROM fetches WHERE sha256 IS NOT NULL GROUP BY sha256
+        )
+        SELECT cp.project_id, c.claim_id, c.kind, c.role, c.value, c.value_num, c.unit,
+               c.status, c.quote, c.start_char, c.end_char, d.url, c.sha256, d.title,
+               seen.last_seen, cp.method, cp.confidence,
+               substr(d.text, greatest(c.start_char - $ctx + 1, 1),
+                      c.start_char - greatest(c.start_char - $ctx, 0)),
+               substr(d.text, c.end_char + 1, $ctx)
+          FROM claim_projects cp
+          JOIN (SELECT unnest($ids) AS project_id) i USING (project_id)
+          JOIN claims c ON c.claim_id = cp.claim_id
+          LEFT JOIN documents d ON d.sha256 = c.sha256
+          LEFT JOIN seen ON seen.sha256 = c.sha256
+         ORDER BY cp.project_id, c.kind, c.role NULLS FIRST, d.url, c.start_char, c.claim_id
+        """,
+        {"ctx": CONTEXT, "ids": ids},
+    ).fetchall()
+    items: dict[str, list[ClaimItem]] = defaultdict(list)
+    for r in rows:
+        items[r[0]].append(
+            ClaimItem(*r[1:-2], before=_cut_before(r[-2]), after=_cut_after(r[-1]))
+        )
+
+    docs = con.execute(
+        """
+        WITH seen AS (
+            SELECT sha256, min(fetched_at) AS first_seen,
+                   max(coalesce(last_seen_at, fetched_at)) AS last_seen
+              FROM fetches WHERE sha256 IS NOT NULL GROUP BY sha256
+        )
+        SELECT dp.project_id, d.url, d.title, d.sha256, dp.method, dp.confidence,
+               seen.first_seen, seen.last_seen
+          FROM document_projects dp
+          JOIN (SELECT unnest(?) AS project_id) i USING (project_id)
+          JOIN documents d ON d.sha256 = dp.sha256
+          LEFT JOIN seen ON seen.sha256 = d.sha256
+         ORDER BY dp.project_id, d.url, seen.first_seen
+        """,
+        [ids],
+    ).fetchall()
+    urls = sorted({d[1] for d in docs if d[1]} | {i.url for v in items.values() for i in v
+                                                 if i.url})
+    versions, current = _versions(con, urls)
     changed = {url: vs for url, vs in versions.items() if len(vs) > 1}
-    if changed:
-        per_sha = _claims_of(con, sorted({s for vs in changed.values() for s, _ in vs}))
-        for url, vs in sorted(changed.items()):
+    per_sha = _claims_of(con, sorted({s for vs in changed.values() for s, _ in vs}))
+
+    for pid, u, t, sha, m, c, a, b in docs:
+        views[pid].documents.append(
+            {"url": u, "title": t, "sha256": sha, "method": m, "confidence": c,
+             "first_fetched": a, "last_fetched": b, "current": current.get(u, sha) == sha}
+        )
+    for pid, view in views.items():
+        view.groups = _groups(items.get(pid, []), current)
+        for url in sorted({d["url"] for d in view.documents if d["url"] in changed}):
+            vs = changed[url]
             for (sha_a, at_a), (sha_b, at_b) in zip(vs, vs[1:], strict=False):
                 view.changes.append(Change(url, sha_a, sha_b, at_a, at_b,
                                            _diff(per_sha.get(sha_a, []), per_sha.get(sha_b, []))))
 
-    if view.cup:
+    cups = sorted({v.cup for v in views.values() if v.cup})
+    if cups:
         cols = ["dataset", "kind", "field", "label", "value_date", "value_num"]
-        view.official = [
-            dict(zip(cols, r, strict=True))
-            for r in con.execute(
-                f"SELECT {', '.join(cols)} FROM official_figures WHERE cup = ?"
-                " ORDER BY dataset, kind, field",
-                [view.cup],
-            ).fetchall()
-        ]
+        by_cup = {v.cup: v for v in views.values() if v.cup}
+        for r in con.execute(
+            f"SELECT o.cup, {', '.join('o.' + c for c in cols)} FROM official_figures o"
+            " JOIN (SELECT unnest(?) AS cup) k ON k.cup = o.cup"
+            " ORDER BY o.cup, o.dataset, o.kind, o.field",
+            [cups],
+        ).fetchall():
+            by_cup[r[0]].official.append(dict(zip(cols, r[1:], strict=True)))
         rcols = ["kind", "role", "unit", "claimed_value", "claimed_num", "quote", "url",
                  "official_dataset", "official_field", "official_label", "official_value",
                  "difference", "difference_unit"]
-        view.reconciliation = [
-            dict(zip(rcols, r, strict=True))
-            for r in con.execute(
-                f"SELECT {', '.join(rcols)} FROM reconciliation WHERE project_id = ?"
-                " AND official_field IS NOT NULL ORDER BY kind, role, official_field, url",
-                [project_id],
-            ).fetchall()
-        ]
-    docs = con.execute(
-        """
-        SELECT d.url, d.title, d.sha256, dp.method, dp.confidence,
-               (SELECT min(fetched_at) FROM fetches f WHERE f.sha256 = d.sha256),
-               (SELECT max(coalesce(last_seen_at, fetched_at)) FROM fetches f
-                 WHERE f.sha256 = d.sha256)
-          FROM document_projects dp JOIN documents d USING (sha256)
-         WHERE dp.project_id = ? ORDER BY d.url, 6
-        """,
-        [project_id],
-    ).fetchall()
-    view.documents = [
-        {"url": u, "title": t, "sha256": s, "method": m, "confidence": c, "first_fetched": a,
-         "last_fetched": b, "current": current.get(u, s) == s}
-        for u, t, s, m, c, a, b in docs
-    ]
-    return view
+        for r in con.execute(
+            f"SELECT r.project_id, {', '.join('r.' + c for c in rcols)} FROM reconciliation r"
+            " JOIN (SELECT unnest(?) AS project_id) i USING (project_id)"
+            " WHERE r.official_field IS NOT NULL"
+            " ORDER BY r.project_id, r.kind, r.role, r.official_field, r.url, r.claim_id",
+            [ids],
+        ).fetchall():
+            views[r[0]].reconciliation.append(dict(zip(rcols, r[1:], strict=True)))
+    return [views[pid] for pid in ids]
+
+
+def project_view(con: duckdb.DuckDBPyConnection, project_id: str) -> ProjectView:
+    """Everything known about one project."""
+    return project_views(con, [project_id])[0]
 
 
 def compare(
     con: duckdb.DuckDBPyConnection, cup: str | None = None, entity: str | None = None
 ) -> list[ProjectView]:
     """Project views for a CUP or an entity (every project when neither is given)."""
-    return [project_view(con, pid) for pid in find_projects(con, cup=cup, entity=entity)]
+    return project_views(con, find_projects(con, cup=cup, entity=entity))
 
 
 # ---------------------------------------------------------------- output formats
