@@ -167,10 +167,17 @@ def _most_common(values: list[str]) -> str | None:
 def link_all(con: duckdb.DuckDBPyConnection, manual_file: Path | None = None) -> dict[str, int]:
     """Recompute projects, document links and claim links; return counts by method.
 
+    ``manual_file`` replaces the manual links kept in the warehouse; without it the links
+    last loaded are applied again (an empty file clears them).
+
     Projects made by earlier runs are kept when something still links to them (their
     ``created_at`` stays), rule-made projects nothing links to any more are removed.
     """
-    manual = read_manual_links(manual_file) if manual_file else []
+    if manual_file is not None:
+        manual = read_manual_links(manual_file)
+        _store_manual(con, manual, manual_file.name)
+    else:
+        manual = _stored_manual(con)
     docs = _documents(con)
     claims = _claims(con)
     now = datetime.now()
@@ -313,6 +320,41 @@ def link_all(con: duckdb.DuckDBPyConnection, manual_file: Path | None = None) ->
         "overview_pages": stats_overview,
         "manual_unmatched": manual_missing,
     }
+
+
+MANUAL_FIELDS = ("project", "url", "sha256", "action", "title", "entity", "programme")
+
+
+def _store_manual(con: duckdb.DuckDBPyConnection, links: list[ManualLink], name: str) -> None:
+    """Keep the file's links in the warehouse: later runs without the file still apply them."""
+    import pandas as pd
+
+    frame = pd.DataFrame(
+        [(n, *(getattr(link, f) for f in MANUAL_FIELDS)) for n, link in enumerate(links, 1)],
+        columns=["line_no", *MANUAL_FIELDS],
+    ).astype(object)
+    con.register("_manual_new", frame)
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute("DELETE FROM manual_links")
+        con.execute(
+            f"INSERT INTO manual_links SELECT CAST(line_no AS INTEGER), {', '.join(MANUAL_FIELDS)},"
+            " ?, ? FROM _manual_new",
+            [name, datetime.now()],
+        )
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    finally:
+        con.unregister("_manual_new")
+
+
+def _stored_manual(con: duckdb.DuckDBPyConnection) -> list[ManualLink]:
+    rows = con.execute(
+        f"SELECT {', '.join(MANUAL_FIELDS)} FROM manual_links ORDER BY line_no"
+    ).fetchall()
+    return [ManualLink(**dict(zip(MANUAL_FIELDS, r, strict=True))) for r in rows]
 
 
 def _write(

@@ -190,3 +190,20 @@ def test_cli_link(warehouse_path: Path, tmp_path: Path, capsys: pytest.CaptureFi
     bad.write_text("[[link]]\nurl = 'https://x.it'\n", encoding="utf-8")
     assert main(["link", "--manual", str(bad), "--warehouse", str(warehouse_path)]) == 1
     assert "names no project" in capsys.readouterr().err
+
+
+def test_manual_links_survive_runs_without_the_file(warehouse_path: Path, tmp_path: Path) -> None:
+    manual = tmp_path / "links.csv"
+    manual.write_text("url,project\nhttps://www.comune.livorno.it/notizie/rei,LIVORNO-SIA\n",
+                      encoding="utf-8")
+    with connect(warehouse_path) as con:
+        link_all(con, manual)
+        with_file = _links(con)
+        link_all(con)  # the pipeline's call, without the file
+        assert _links(con) == with_file
+        empty = tmp_path / "empty.csv"
+        empty.write_text("url,project\n", encoding="utf-8")
+        stats = link_all(con, empty)  # an empty file clears the manual links
+        assert stats["links_manual"] == 0
+        assert con.execute("SELECT count(*) FROM manual_links").fetchone()[0] == 0
+    assert ("https://www.comune.livorno.it/notizie/rei", "LIVORNO-SIA", "manual", 1.0) in with_file
