@@ -123,6 +123,14 @@ def search(
     Only the latest body of each URL is searched unless ``all_versions``.
     """
     load_fts(con)
+    has_index = con.execute(
+        "SELECT count(*) FROM duckdb_schemas() WHERE schema_name = 'fts_main_documents'"
+    ).fetchone()[0]
+    if not has_index:
+        raise SearchUnavailable(
+            "the warehouse has no search index yet: run `inclusio search` again when no other "
+            "process is writing to it (the index is built on first use)"
+        )
     rows = con.execute(
         f"""
         WITH docs AS (

@@ -81,7 +81,8 @@ VENEZIA_CARD = (
     "Avvio delle attività il 01/04/24 e chiusura prevista il 30/09/29.\n"
     "Importo programmato e ammesso: € 1.149.465,93; impegni giuridicamente vincolanti per "
     "€ 118.741,13; pagamenti effettuati € 36.500,93.\n"
-    "Collaborano i CPI, la Regione Veneto e Veneto Lavoro."
+    "Collaborano i CPI, la Regione Veneto e Veneto Lavoro.\n"
+    "Partecipanti raggiunti finora: 40 persone."
 )
 VENEZIA_NEWS = (
     "Il Comune di Venezia comunica che il progetto CUP F74H24002780007 del PN Metro Plus "
@@ -127,6 +128,8 @@ def build_warehouse(path: Path) -> dict[str, str]:
                 Fact("amount", "118741.13", "€ 118.741,13", role="committed", value_num=118741.13),
                 Fact("amount", "36500.93", "€ 36.500,93", role="paid", value_num=36500.93),
                 Fact("organisation", "Regione Veneto", "Regione Veneto", role="partner"),
+                Fact("outcome", "40", "40 persone", value_num=40, unit="persone",
+                     status="achieved"),
             ])
         shas["venezia_news"] = add_document(
             con, url="https://www.comune.venezia.it/notizie/metro-plus", source_id="venezia",

@@ -39,7 +39,7 @@ def test_cup_links_first_with_full_confidence(warehouse_path: Path) -> None:
     # The title comes from the page with the most claims: the project card.
     assert project == (VENEZIA_CUP, "Comune di Venezia", "PN Metro Plus 2021-2027",
                        "Occupabilità e inclusione sociale")
-    assert n_claims == 8 + 2
+    assert n_claims == 9 + 2
     assert stats["links_cup"] == 2 and stats["documents_unlinked"] == 0
 
 

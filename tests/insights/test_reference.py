@@ -117,6 +117,8 @@ def test_reconciliation_sets_claims_beside_official_figures(warehouse_path: Path
     assert all(r[6] == pytest.approx(50534.07) for r in admitted)
     assert ("date", "start", "2024-04-01", "opencoesione", "OC_DATA_INIZIO_PROGETTO",
             "2024-04-01", 0) in rows
+    # Outcomes meet the indicator with the same unit, achieved beside achieved.
+    assert ("outcome", None, "40", "opencoesione", "REALIZZATO_INDICATORE_1", "42.0", -2.0) in rows
     # No official actual end date: the claim stays, the difference is missing, not zero.
     end = [r for r in rows if r[1] == "end" and r[4] == "OC_DATA_FINE_PROGETTO_EFFETTIVA"]
     assert end and all(r[5] is None and r[6] is None for r in end)

@@ -95,3 +95,11 @@ def test_cli(warehouse_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
                  "--warehouse", str(warehouse_path)]) == 0
     assert len(json.loads(capsys.readouterr().out)) == 1
     assert main(["search", "x", "--warehouse", str(warehouse_path.parent / "none.duckdb")]) == 1
+
+
+def test_search_without_index_says_so(warehouse_path: Path) -> None:
+    from warehouse.search import SearchUnavailable
+
+    with connect(warehouse_path, read_only=True) as con:
+        with pytest.raises(SearchUnavailable, match="no search index yet"):
+            search(con, "impiego")
