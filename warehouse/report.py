@@ -93,6 +93,21 @@ def _e(value: Any) -> str:
     return escape(str(value))
 
 
+def difference_text(diff: float | None, unit: str | None) -> str:
+    """Claimed minus official as a reader expects it: "€ -1.258,87", "+3 giorni", "uguale"."""
+    if diff is None:
+        return "dato mancante"
+    if diff == 0:
+        return "uguale"
+    sign = "+" if diff > 0 else "-"
+    if unit == "EUR":
+        return "€ " + sign + display_value("amount", None, abs(diff), None)[2:]
+    if unit == "days":
+        days = int(abs(diff))
+        return f"{sign}{days} {'giorno' if days == 1 else 'giorni'}"
+    return f"{sign}{abs(diff):g} {unit or ''}".strip()
+
+
 def _n(count: int, one: str, many: str) -> str:
     return f"{count} {one if count == 1 else many}"
 
@@ -180,10 +195,7 @@ def project_body(v: ProjectView) -> str:
             official = r["official_value"]
             if r["kind"] == "amount" and official is not None:
                 official = display_value("amount", None, float(official), None)
-            diff = r["difference"]
-            diff_txt = "dato mancante" if diff is None else (
-                f"{diff:+,.2f} {r['difference_unit'] or ''}".replace(",", " ")
-            )
+            diff_txt = difference_text(r["difference"], r["difference_unit"])
             role = ROLE_LABELS.get(r["role"], r["role"] or "")
             voce = f"{KIND_LABELS.get(r['kind'], r['kind'])} {role}"
             src = f"{r['official_dataset']} · {r['official_field']}"

@@ -86,7 +86,7 @@ def test_reader_sees_cup_amounts_quotes_and_official_figures(report_dir: Path,
     assert "€ 1.149.465,93" in text and "€ 1.200.000,00" in text
     assert "impegni giuridicamente vincolanti per € 118.741,13" in text  # the quote in context
     assert "Conflitti tra fonti" in text and "1 conflitto" in text
-    assert "IMPEGNI" in text and "-1 258.87 EUR" in text
+    assert "IMPEGNI" in text and "€ -1.258,87" in text and "€ +50.534,07" in text
     assert "https://www.comune.venezia.it/progetti/ve4481a" not in text  # links show titles
     assert "PN Metro Plus: <fondi> per l'occupabilità" in text  # escaped, shown as written
     # Phone width: nothing wider than the screen.
@@ -108,3 +108,14 @@ def test_index_and_changes_render_on_a_phone(report_dir: Path, tmp_path: Path) -
     assert "30 esperienze di lavoro → 33 esperienze di lavoro" in seen["text"]
     assert "senza CUP" in seen["text"]
     assert seen["scrollWidth"] <= seen["innerWidth"]
+
+
+def test_difference_text() -> None:
+    from warehouse.report import difference_text
+
+    assert difference_text(-1258.87, "EUR") == "€ -1.258,87"
+    assert difference_text(3, "days") == "+3 giorni"
+    assert difference_text(-1, "days") == "-1 giorno"
+    assert difference_text(0.0, "EUR") == "uguale"
+    assert difference_text(None, "EUR") == "dato mancante"
+    assert difference_text(-2.0, "persone") == "-2 persone"
