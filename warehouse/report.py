@@ -193,8 +193,8 @@ def project_body(v: ProjectView) -> str:
         for r in v.reconciliation:
             claimed = display_value(r["kind"], r["claimed_value"], r["claimed_num"], r["unit"])
             official = r["official_value"]
-            if r["kind"] == "amount" and official is not None:
-                official = display_value("amount", None, float(official), None)
+            if r["kind"] in ("amount", "outcome") and official is not None:
+                official = display_value(r["kind"], None, float(official), r["unit"])
             diff_txt = difference_text(r["difference"], r["difference_unit"])
             role = ROLE_LABELS.get(r["role"], r["role"] or "")
             voce = f"{KIND_LABELS.get(r['kind'], r['kind'])} {role}"
@@ -212,8 +212,8 @@ def project_body(v: ProjectView) -> str:
         parts.append("<h3>Tutti i dati ufficiali per questo CUP</h3><ul>")
         for o in v.official:
             val = o["value_date"] if o["kind"] == "date" else (
-                display_value("amount", None, o["value_num"], None)
-                if o["kind"] == "amount" and o["value_num"] is not None else o["value_num"]
+                display_value(o["kind"], None, o["value_num"], None)
+                if o["value_num"] is not None else None
             )
             label = f" — {o['label']}" if o["label"] else ""
             parts.append(f"<li>{_e(o['dataset'])} · <span class=\"code\">{_e(o['field'])}</span>"
