@@ -454,7 +454,7 @@ def parse_pdf(data: bytes, *, limits: PdfLimits = DEFAULT_LIMITS, ocr: bool = Tr
         info = pdf.get_metadata_dict(skip_empty=True)
         n_read = min(total, limits.max_pages)
         for idx in range(n_read):
-            if time.monotonic() > deadline:
+            if idx and time.monotonic() > deadline:
                 meta["truncated"] = f"time limit of {limits.max_seconds:g} s reached"
                 break
             page = pdf[idx]
