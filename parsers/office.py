@@ -19,7 +19,7 @@ MAX_RATIO = 200
 MAX_MEMBERS = 5000
 
 
-def check_zip(data: bytes) -> zipfile.ZipFile:
+def check_zip(data: bytes, max_unzipped: int = MAX_UNZIPPED) -> zipfile.ZipFile:
     """Open the archive after checking its declared sizes (members, total, ratio)."""
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
@@ -30,7 +30,7 @@ def check_zip(data: bytes) -> zipfile.ZipFile:
         raise ParseError(f"office file has {len(infos)} parts: refused as a zip bomb")
     total = sum(i.file_size for i in infos)
     packed = sum(i.compress_size for i in infos) or 1
-    if total > MAX_UNZIPPED or (total > 20 * 1024 * 1024 and total / packed > MAX_RATIO):
+    if total > max_unzipped or (total > 20 * 1024 * 1024 and total / packed > MAX_RATIO):
         raise ParseError(
             f"decompression bomb: office file unpacks to {total // (1024 * 1024)} MB "
             f"from {len(data) // 1024} KB"

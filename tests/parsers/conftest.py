@@ -38,8 +38,9 @@ def running_pages(n: int, body: Callable[[FPDF, int], None]) -> bytes:
     return bytes(pdf.output())
 
 
-def ruled_table(pdf: FPDF, header: list[str], rows: list[list[str]],
-                widths: tuple[int, ...] | None = None) -> None:
+def ruled_table(
+    pdf: FPDF, header: list[str], rows: list[list[str]], widths: tuple[int, ...] | None = None
+) -> None:
     pdf.set_font("helvetica", "", 9)
     with pdf.table(col_widths=widths, line_height=5) as table:
         table.row(header)
@@ -53,8 +54,12 @@ def raw_pdf(content: bytes, extra_objects: bytes = b"") -> bytes:
         b"%PDF-1.4\n1 0 obj <</Type/Catalog/Pages 2 0 R>> endobj\n"
         b"2 0 obj <</Type/Pages/Kids[3 0 R]/Count 1>> endobj\n"
         b"3 0 obj <</Type/Page/Parent 2 0 R/MediaBox[0 0 612 792]/Contents 4 0 R>> endobj\n"
-        b"4 0 obj <</Length " + str(len(content)).encode() + b"/Filter/FlateDecode>>\nstream\n"
-        + content + b"\nendstream\nendobj\n" + extra_objects
+        b"4 0 obj <</Length "
+        + str(len(content)).encode()
+        + b"/Filter/FlateDecode>>\nstream\n"
+        + content
+        + b"\nendstream\nendobj\n"
+        + extra_objects
         + b"trailer <</Root 1 0 R>>\n%%EOF\n"
     )
 

@@ -27,7 +27,11 @@ def test_sample_objective_tables_come_out_with_headers_rows_and_spans() -> None:
     assert len(activities.rows) == 10
     assert activities.rows[0][1:] == ["100", "01/01/2017", "01/01/2017", "31/10/2017", "31/10/2017"]
     assert [r[2:] for r in indicators.rows] == [
-        ["2.00", "3.00"], ["2.00", "3.00"], ["30.00", "95.00"], ["20.00", "53.00"], ["4.00", "4.00"]
+        ["2.00", "3.00"],
+        ["2.00", "3.00"],
+        ["30.00", "95.00"],
+        ["20.00", "53.00"],
+        ["4.00", "4.00"],
     ]
     for t in doc.tables:
         assert t.start is not None and t.end is not None
@@ -46,8 +50,12 @@ def test_running_header_kept_once_and_page_numbers_dropped() -> None:
 
 def test_headers_footers_and_hyphenation_on_generated_pages() -> None:
     def body(pdf, i: int) -> None:
-        pdf.multi_cell(0, 6, f"Capitolo {i}. Le attività di inclu-\nsione sociale del distretto "
-                             f"sono proseguite nel trimestre {i}.\nIl periodo 2014-\n2020 resta ({i}).")
+        pdf.multi_cell(
+            0,
+            6,
+            f"Capitolo {i}. Le attività di inclu-\nsione sociale del distretto "
+            f"sono proseguite nel trimestre {i}.\nIl periodo 2014-\n2020 resta ({i}).",
+        )
 
     doc = parse_pdf(running_pages(4, body))
     assert doc.text.count("Comune di Esempio - Relazione sociale 2023") == 1
@@ -86,8 +94,11 @@ def test_generated_ruled_table_in_the_middle_of_prose() -> None:
     pdf.set_font("helvetica", "", 11)
     pdf.multi_cell(0, 6, "Premessa al quadro finanziario del progetto.")
     pdf.ln(3)
-    ruled_table(pdf, ["Voce", "Importo programmato", "Importo erogato"],
-                [["Personale", "€ 120.000,00", "€ 80.500,50"], ["Formazione", "€ 30.000,00", "€ 0,00"]])
+    ruled_table(
+        pdf,
+        ["Voce", "Importo programmato", "Importo erogato"],
+        [["Personale", "€ 120.000,00", "€ 80.500,50"], ["Formazione", "€ 30.000,00", "€ 0,00"]],
+    )
     pdf.ln(3)
     pdf.set_font("helvetica", "", 11)
     pdf.multi_cell(0, 6, "Conclusione dopo la tabella.")
@@ -95,7 +106,10 @@ def test_generated_ruled_table_in_the_middle_of_prose() -> None:
     assert len(doc.tables) == 1
     t = doc.tables[0]
     assert t.header == ["Voce", "Importo programmato", "Importo erogato"]
-    assert t.rows == [["Personale", "€ 120.000,00", "€ 80.500,50"], ["Formazione", "€ 30.000,00", "€ 0,00"]]
+    assert t.rows == [
+        ["Personale", "€ 120.000,00", "€ 80.500,50"],
+        ["Formazione", "€ 30.000,00", "€ 0,00"],
+    ]
     assert doc.text.index("Premessa") < t.start < t.end < doc.text.index("Conclusione")
 
 
@@ -127,9 +141,11 @@ def test_zero_bytes_and_html_named_pdf_through_parse_bytes() -> None:
     with pytest.raises(ParseError, match="empty body"):
         parse_bytes(b"", url="http://127.0.0.1/x.pdf")
     with pytest.raises(ParseError, match="not a PDF"):
-        parse_bytes((SITE / "allegati" / "delibera-rotta.pdf").read_bytes(),
-                    url="http://127.0.0.1/allegati/delibera-rotta.pdf",
-                    content_type="application/pdf")
+        parse_bytes(
+            (SITE / "allegati" / "delibera-rotta.pdf").read_bytes(),
+            url="http://127.0.0.1/allegati/delibera-rotta.pdf",
+            content_type="application/pdf",
+        )
     with pytest.raises(ParseError, match="no %PDF- header"):
         parse_pdf(b"<html>errore</html>")
 
@@ -171,8 +187,10 @@ def test_decompression_bomb_is_refused_before_pdfium_inflates_it() -> None:
 
 
 def test_image_declaring_giant_size_is_refused() -> None:
-    image = (b"5 0 obj <</Type/XObject/Subtype/Image/Width 200000/Height 200000"
-             b"/ColorSpace/DeviceRGB/BitsPerComponent 8/Length 1>>\nstream\nx\nendstream\nendobj\n")
+    image = (
+        b"5 0 obj <</Type/XObject/Subtype/Image/Width 200000/Height 200000"
+        b"/ColorSpace/DeviceRGB/BitsPerComponent 8/Length 1>>\nstream\nx\nendstream\nendobj\n"
+    )
     data = raw_pdf(b"", extra_objects=image)
     with pytest.raises(ParseError, match="200000"):
         parse_pdf(data)
