@@ -52,8 +52,15 @@ def join_hyphenated(lines: Sequence[str]) -> list[str]:
 
 
 def _shape(line: str) -> str:
-    """A running line with its numbers blanked, so "Pagina 1" and "Pagina 2" compare equal."""
-    return re.sub(r"\d+", "#", " ".join(line.split()).lower())
+    """How running lines compare: exactly, but with numbers blanked on page-number lines.
+
+    "Obiettivo 2017_3504 - Pagina 1 di 2" and "... Pagina 2 di 2" are the same running line;
+    "Capitolo 1" and "Capitolo 2" are not.
+    """
+    flat = " ".join(line.split()).lower()
+    if PAGE_NUMBER.match(flat) or PAGE_NUMBER_INSIDE.search(flat):
+        return re.sub(r"\d+", "#", flat)
+    return flat
 
 
 def strip_running_lines(pages: list[list[str | Table]], depth: int = 2) -> list[list[str | Table]]:

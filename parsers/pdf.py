@@ -315,25 +315,40 @@ def _text_rects(tp: pdfium.PdfTextPage) -> list[tuple[float, float, float, float
 
 def _gutter(rects: list[tuple[float, float, float, float]], left: float, right: float
             ) -> float | None:
-    """The x of a column gutter: few boxes cross it and many lines sit on both sides of it."""
+    """The x of a column gutter: many lines have a gap there and few text boxes cross it.
+
+    Candidates are only the gaps seen inside lines, so a page of ordinary prose (one box per
+    line, no gaps) is rejected after one pass over its boxes.
+    """
     if len(rects) < 8:
         return None
     width = right - left
+    lo_x, hi_x = left + 0.25 * width, left + 0.75 * width
+    lines: dict[int, list[tuple[float, float, float, float]]] = {}
+    for r in rects:
+        lines.setdefault(round((r[1] + r[3]) / 4), []).append(r)
+    gaps: list[tuple[float, float]] = []
+    for boxes in lines.values():
+        if len(boxes) < 2:
+            continue
+        boxes.sort()
+        for a, b in zip(boxes, boxes[1:], strict=False):
+            if b[0] - a[2] >= 8 and a[2] < hi_x and b[0] > lo_x:
+                gaps.append((a[2], b[0]))
+    if len(gaps) < 4:
+        return None
     best: tuple[int, float] | None = None
-    x = left + 0.3 * width
-    while x <= left + 0.7 * width:
+    for g_lo, g_hi in gaps:
+        x = (max(g_lo, lo_x) + min(g_hi, hi_x)) / 2
+        support = sum(1 for a, b in gaps if a <= x <= b)
+        if support < 4:
+            continue
         crossing = sum(1 for r in rects if r[0] < x - 1 and r[2] > x + 1)
-        if crossing * 5 <= len(rects):
-            lefts = [r for r in rects if r[2] <= x]
-            rights = [r for r in rects if r[0] >= x]
-            pairs = sum(
-                1 for a in lefts if any(min(a[3], b[3]) - max(a[1], b[1]) > 1 for b in rights)
-            )
-            if pairs >= 4 and len(lefts) >= 4 and len(rights) >= 4:
-                score = (pairs - 3 * crossing, x)
-                if best is None or score[0] > best[0]:
-                    best = (score[0], x)
-        x += 4.0
+        if crossing * 5 > len(rects):
+            continue
+        score = support - 3 * crossing
+        if best is None or score > best[0]:
+            best = (score, x)
     return best[1] if best else None
 
 
@@ -454,7 +469,7 @@ def parse_pdf(data: bytes, *, limits: PdfLimits = DEFAULT_LIMITS, ocr: bool = Tr
         info = pdf.get_metadata_dict(skip_empty=True)
         n_read = min(total, limits.max_pages)
         for idx in range(n_read):
-            if time.monotonic() > deadline:
+            if idx and time.monotonic() > deadline:
                 meta["truncated"] = f"time limit of {limits.max_seconds:g} s reached"
                 break
             page = pdf[idx]
