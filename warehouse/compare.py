@@ -23,6 +23,7 @@ import duckdb
 SINGLE_DATE_ROLES = {"start", "end", "signed", "deadline"}
 # Organisation roles that name one body per project.
 SINGLE_ORG_ROLES = {"lead", "capofila", "lead_body"}
+CONTEXT = 120  # characters of text shown either side of a quote
 KIND_ORDER = ("cup", "cig", "programme", "amount", "date", "outcome", "organisation")
 
 
@@ -44,6 +45,9 @@ class ClaimItem:
     fetched_at: datetime | None
     method: str
     confidence: float
+    # The text around the quote, so a reader sees the sentence it came from.
+    before: str = ""
+    after: str = ""
 
 
 @dataclass(slots=True)
@@ -96,6 +100,21 @@ def display_value(kind: str, value: str | None, value_num: float | None, unit: s
         n = int(value_num) if float(value_num).is_integer() else value_num
         return f"{n} {unit}" if unit else str(n)
     return value or ""
+
+
+def _cut_before(text: str | None) -> str:
+    """Context before a quote, from the start of its line or the last whole word."""
+    text = (text or "").rsplit("\n", 1)[-1]
+    if len(text) >= CONTEXT and " " in text:
+        text = "…" + text.split(" ", 1)[1]
+    return text
+
+
+def _cut_after(text: str | None) -> str:
+    text = (text or "").split("\n", 1)[0]
+    if len(text) >= CONTEXT and " " in text:
+        text = text.rsplit(" ", 1)[0] + "…"
+    return text
 
 
 def _conflict_key(kind: str, role: str | None) -> bool:
@@ -211,16 +230,19 @@ def project_view(con: duckdb.DuckDBPyConnection, project_id: str) -> ProjectView
         SELECT c.claim_id, c.kind, c.role, c.value, c.value_num, c.unit, c.status, c.quote,
                c.start_char, c.end_char, d.url, c.sha256, d.title,
                (SELECT max(f.fetched_at) FROM fetches f WHERE f.sha256 = c.sha256),
-               cp.method, cp.confidence
+               cp.method, cp.confidence,
+               substr(d.text, greatest(c.start_char - ? + 1, 1),
+                      c.start_char - greatest(c.start_char - ?, 0)),
+               substr(d.text, c.end_char + 1, ?)
           FROM claim_projects cp
           JOIN claims c ON c.claim_id = cp.claim_id
           LEFT JOIN documents d ON d.sha256 = c.sha256
          WHERE cp.project_id = ?
          ORDER BY c.kind, c.role NULLS FIRST, d.url, c.start_char
         """,
-        [project_id],
+        [CONTEXT, CONTEXT, CONTEXT, project_id],
     ).fetchall()
-    items = [ClaimItem(*r) for r in rows]
+    items = [ClaimItem(*r[:-2], before=_cut_before(r[-2]), after=_cut_after(r[-1])) for r in rows]
     urls = sorted({i.url for i in items if i.url})
     versions = _versions(con, urls)
     # Only the latest body of each URL speaks for that page now; older ones are changes.
@@ -337,7 +359,8 @@ def to_csv(views: list[ProjectView]) -> str:
             for c in g.claims:
                 writer.writerow([
                     v.project_id, v.cup or "", c.kind, c.role or "", c.unit or "",
-                    display_value(c.kind, c.value, c.value_num, c.unit), "yes" if g.conflict else "",
+                    display_value(c.kind, c.value, c.value_num, c.unit),
+                    "yes" if g.conflict else "",
                     c.quote, c.url or "", c.fetched_at.isoformat() if c.fetched_at else "",
                     c.sha256, c.start, c.end, c.method, c.confidence,
                 ])
@@ -366,7 +389,8 @@ def to_table(views: list[ProjectView]) -> str:
                 quote = " ".join(c.quote.split())
                 lines.append(f"    {value:<24} «{quote}»  {c.url or c.sha256[:12]} ({when})")
         for r in v.reconciliation:
-            diff = "" if r["difference"] is None else f"{r['difference']:+,.2f} {r['difference_unit']}"
+            diff = r["difference"]
+            diff = "" if diff is None else f"{diff:+,.2f} {r['difference_unit']}"
             lines.append(f"  official {r['official_dataset']}.{r['official_field']}: "
                          f"{r['official_value'] or 'missing'} vs claimed {r['claimed_value']}"
                          f" {diff}")

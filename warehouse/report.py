@@ -53,6 +53,7 @@ ul.cards { list-style: none; padding: 0; margin: 0; }
 ul.cards > li { border: 1px solid var(--line); border-radius: .5rem; padding: .75rem;
                 margin: 0 0 .75rem; background: var(--bg); }
 .value { font-weight: 600; font-size: 1.1rem; overflow-wrap: anywhere; }
+mark { background: #fff1a8; color: inherit; padding: 0 .1rem; }
 blockquote { margin: .5rem 0; padding: .25rem .75rem; border-left: 3px solid var(--accent);
              background: var(--soft); overflow-wrap: anywhere; }
 section.conflict { border: 1px solid #f0c58a; background: var(--warn-bg); border-radius: .5rem;
@@ -122,7 +123,8 @@ def _claim_card(c: Any) -> str:
     fetched = f" · letto il {_e(c.fetched_at)}" if c.fetched_at else ""
     return (
         f'<li><div class="value">{escape(value)}</div>'
-        f"<blockquote>{escape(c.quote)}</blockquote>"
+        f"<blockquote>{escape(c.before)}<mark>{escape(c.quote)}</mark>{escape(c.after)}"
+        "</blockquote>"
         f'<p class="meta">{link}{fetched} · caratteri {c.start}–{c.end} · '
         f'collegamento {escape(METHOD_LABELS.get(c.method, c.method))}'
         f" ({c.confidence:.1f})</p></li>"
@@ -145,7 +147,8 @@ def project_body(v: ProjectView) -> str:
     parts.append(
         f'<p class="meta">{len(v.documents)} documenti · {sum(len(g.claims) for g in v.groups)}'
         f" affermazioni · "
-        + (f'<span class="badge warn">{n_conf} conflitti</span>' if n_conf
+        + (f'<span class="badge warn">{n_conf} {"conflitto" if n_conf == 1 else "conflitti"}'
+           "</span>" if n_conf
            else '<span class="badge">nessun conflitto</span>')
         + (f' · <span class="badge">{len(v.changes)} pagine cambiate</span>' if v.changes else "")
         + "</p>"
@@ -176,7 +179,8 @@ def project_body(v: ProjectView) -> str:
             diff_txt = "dato mancante" if diff is None else (
                 f"{diff:+,.2f} {r['difference_unit'] or ''}".replace(",", " ")
             )
-            voce = f"{KIND_LABELS.get(r['kind'], r['kind'])} {ROLE_LABELS.get(r['role'], r['role'] or '')}"
+            role = ROLE_LABELS.get(r["role"], r["role"] or "")
+            voce = f"{KIND_LABELS.get(r['kind'], r['kind'])} {role}"
             src = f"{r['official_dataset']} · {r['official_field']}"
             link = f'<a href="{escape(r["url"])}">pagina</a>' if r["url"] else ""
             parts.append(
@@ -265,8 +269,9 @@ def _index(views: list[ProjectView], entities: dict[str, list[str]]) -> str:
         parts.append("<p>Il magazzino non contiene ancora progetti.</p>")
     parts.append('<ul class="cards">')
     for v in views:
-        conf = (f' <span class="badge warn">{len(v.conflicts)} conflitti</span>' if v.conflicts
-                else "")
+        n = len(v.conflicts)
+        conf = (f' <span class="badge warn">{n} {"conflitto" if n == 1 else "conflitti"}</span>'
+                if n else "")
         key = f'CUP <span class="code">{escape(v.cup)}</span>' if v.cup else "senza CUP"
         parts.append(
             f'<li><a href="projects/{escape(page_name(v.project_id))}">'
