@@ -202,3 +202,46 @@ def test_page_without_text_or_images_is_an_error_not_empty_text() -> None:
     pdf.rect(20, 20, 50, 50)
     with pytest.raises(ParseError, match="no text layer"):
         parse_pdf(bytes(pdf.output()))
+
+
+def _aligned_rows(pdf, rows: list[list[str]], xs: list[int], y0: float) -> None:
+    pdf.set_font("helvetica", "", 10)
+    for k, row in enumerate(rows):
+        for x, cell in zip(xs, row, strict=True):
+            pdf.set_xy(x, y0 + 7 * k)
+            pdf.cell(40, 6, cell)
+
+
+ROWS = [
+    ["Indicatore", "Tipo", "Previsto", "Raggiunto"],
+    ["Utenti presi in carico", "RISULTATO", "120", "134"],
+    ["Tirocini attivati", "RISULTATO", "30", "28"],
+    ["Incontri di rete", "PROCESSO", "12", "15"],
+]
+
+
+def test_table_without_rulings_is_read_by_pdfplumber() -> None:
+    pdf = new_pdf()
+    pdf.add_page()
+    pdf.set_font("helvetica", "", 11)
+    pdf.set_xy(10, 20)
+    pdf.multi_cell(0, 6, "Tabella degli indicatori senza bordi, colonne allineate.")
+    _aligned_rows(pdf, ROWS, [15, 80, 125, 165], 40)
+    doc = parse_pdf(bytes(pdf.output()))
+    assert len(doc.tables) == 1
+    t = doc.tables[0]
+    assert t.header == ROWS[0]
+    assert t.rows == ROWS[1:]
+    assert doc.text[t.start : t.end] == render_table(t)
+    assert doc.text.count("Tirocini attivati") == 1
+
+
+def test_table_with_only_horizontal_rules_is_read_by_pdfplumber() -> None:
+    pdf = new_pdf()
+    pdf.add_page()
+    _aligned_rows(pdf, ROWS, [15, 80, 125, 165], 40)
+    for k in range(len(ROWS) + 1):
+        pdf.line(12, 39.5 + 7 * k, 195, 39.5 + 7 * k)
+    doc = parse_pdf(bytes(pdf.output()))
+    assert len(doc.tables) == 1
+    assert doc.tables[0].rows[-1] == ROWS[-1]
