@@ -6,7 +6,7 @@ import io
 from pathlib import Path
 
 import pytest
-from conftest import image_pdf
+from pdf_builders import image_pdf
 from PIL import Image
 
 from parsers import ParseError, parse_bytes

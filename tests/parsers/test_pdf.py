@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pypdfium2 as pdfium
 import pytest
-from conftest import flate_bomb, new_pdf, raw_pdf, ruled_table, running_pages
+from pdf_builders import flate_bomb, new_pdf, raw_pdf, ruled_table, running_pages
 
 from parsers import ParseError, parse_bytes
 from parsers.layout import render_table
