@@ -463,7 +463,12 @@ def _page_items(page: pdfium.PdfPage, tp: pdfium.PdfTextPage, page_no: int,
         rules = len(_cluster([h.pos for h in _merge(horiz)])) >= 3
         if rules or _tabular_lines(rects) >= 3:
             tables = plumber(page_no - 1, rules)
-    left, bottom, right, top = 0.0, 0.0, *page.get_size()
+    # Page box, widened to the text itself: some files place text outside their MediaBox
+    # origin, and a band must never cut a line off.
+    left, bottom, right, top = page.get_bbox()
+    if rects:
+        bottom = min(bottom, min(r[1] for r in rects)) - 1
+        top = max(top, max(r[3] for r in rects)) + 1
     x_min = min((r[0] for r in rects), default=left)
     x_max = max((r[2] for r in rects), default=right)
     if not tables:

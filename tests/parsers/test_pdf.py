@@ -245,3 +245,12 @@ def test_table_with_only_horizontal_rules_is_read_by_pdfplumber() -> None:
     doc = parse_pdf(bytes(pdf.output()))
     assert len(doc.tables) == 1
     assert doc.tables[0].rows[-1] == ROWS[-1]
+
+
+def test_year_columns_make_a_header_and_amount_rows_do_not() -> None:
+    from parsers.layout import looks_like_header
+
+    assert looks_like_header(["Voce", "2021", "2022", "2023"])
+    assert not looks_like_header(["Importo erogato", "€ 36.500,93"])
+    assert not looks_like_header(["Tirocini", "120", "134"])
+    assert looks_like_header(["descrizione", "tipo", "valore previsto", "valore raggiunto"])
