@@ -161,9 +161,16 @@ def assemble(pages: list[list[str | Table]]) -> tuple[str, list[Table]]:
 
 
 def looks_like_header(cells: Sequence[str]) -> bool:
-    """A first row is a header unless most of its cells after the first hold numbers or amounts."""
+    """A first row is a header unless most of its cells after the first hold numbers or amounts.
+
+    Years ("2021", "Anno 2022") are header words: financial tables put them in the header row.
+    """
     rest = [c for c in cells[1:] if c.strip()]
     if not rest:
         return False
-    numeric = sum(1 for c in rest if re.search(r"\d", c) and not re.search(r"[A-Za-z]{3}", c))
+    numeric = sum(
+        1 for c in rest
+        if re.search(r"\d", c) and not re.search(r"[A-Za-z]{3}", c)
+        and not re.fullmatch(r"\s*(?:19|20)\d{2}\s*", c)
+    )
     return numeric * 2 < len(rest)

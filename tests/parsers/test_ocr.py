@@ -7,7 +7,7 @@ import shutil
 
 import pypdfium2 as pdfium
 import pytest
-from conftest import image_pdf, new_pdf
+from pdf_builders import image_pdf, new_pdf
 
 from parsers import parse_bytes
 from parsers.pdf import PdfLimits, parse_pdf

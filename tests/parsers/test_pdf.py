@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pypdfium2 as pdfium
 import pytest
-from conftest import flate_bomb, new_pdf, raw_pdf, ruled_table, running_pages
+from pdf_builders import flate_bomb, new_pdf, raw_pdf, ruled_table, running_pages
 
 from parsers import ParseError, parse_bytes
 from parsers.layout import render_table
@@ -202,3 +202,55 @@ def test_page_without_text_or_images_is_an_error_not_empty_text() -> None:
     pdf.rect(20, 20, 50, 50)
     with pytest.raises(ParseError, match="no text layer"):
         parse_pdf(bytes(pdf.output()))
+
+
+def _aligned_rows(pdf, rows: list[list[str]], xs: list[int], y0: float) -> None:
+    pdf.set_font("helvetica", "", 10)
+    for k, row in enumerate(rows):
+        for x, cell in zip(xs, row, strict=True):
+            pdf.set_xy(x, y0 + 7 * k)
+            pdf.cell(40, 6, cell)
+
+
+ROWS = [
+    ["Indicatore", "Tipo", "Previsto", "Raggiunto"],
+    ["Utenti presi in carico", "RISULTATO", "120", "134"],
+    ["Tirocini attivati", "RISULTATO", "30", "28"],
+    ["Incontri di rete", "PROCESSO", "12", "15"],
+]
+
+
+def test_table_without_rulings_is_read_by_pdfplumber() -> None:
+    pdf = new_pdf()
+    pdf.add_page()
+    pdf.set_font("helvetica", "", 11)
+    pdf.set_xy(10, 20)
+    pdf.multi_cell(0, 6, "Tabella degli indicatori senza bordi, colonne allineate.")
+    _aligned_rows(pdf, ROWS, [15, 80, 125, 165], 40)
+    doc = parse_pdf(bytes(pdf.output()))
+    assert len(doc.tables) == 1
+    t = doc.tables[0]
+    assert t.header == ROWS[0]
+    assert t.rows == ROWS[1:]
+    assert doc.text[t.start : t.end] == render_table(t)
+    assert doc.text.count("Tirocini attivati") == 1
+
+
+def test_table_with_only_horizontal_rules_is_read_by_pdfplumber() -> None:
+    pdf = new_pdf()
+    pdf.add_page()
+    _aligned_rows(pdf, ROWS, [15, 80, 125, 165], 40)
+    for k in range(len(ROWS) + 1):
+        pdf.line(12, 39.5 + 7 * k, 195, 39.5 + 7 * k)
+    doc = parse_pdf(bytes(pdf.output()))
+    assert len(doc.tables) == 1
+    assert doc.tables[0].rows[-1] == ROWS[-1]
+
+
+def test_year_columns_make_a_header_and_amount_rows_do_not() -> None:
+    from parsers.layout import looks_like_header
+
+    assert looks_like_header(["Voce", "2021", "2022", "2023"])
+    assert not looks_like_header(["Importo erogato", "€ 36.500,93"])
+    assert not looks_like_header(["Tirocini", "120", "134"])
+    assert looks_like_header(["descrizione", "tipo", "valore previsto", "valore raggiunto"])

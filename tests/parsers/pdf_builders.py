@@ -7,7 +7,6 @@ import zlib
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-import pytest
 from fpdf import FPDF
 
 FIXED = datetime(2024, 1, 1, tzinfo=UTC)
@@ -79,8 +78,3 @@ def image_pdf(png: bytes, width_mm: float = 210, height_mm: float = 297) -> byte
     pdf.add_page()
     pdf.image(io.BytesIO(png), x=0, y=0, w=width_mm, h=height_mm)
     return bytes(pdf.output())
-
-
-@pytest.fixture
-def make_running_pages() -> Callable[..., bytes]:
-    return running_pages
