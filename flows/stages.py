@@ -17,7 +17,6 @@ from typing import Any
 
 from crawl.crawler import CrawlState, crawl_source
 from crawl.rawstore import RawStore
-
 from docstore.files import DocStore, claim_from_dict
 from extractors.nlp import load_nlp, pipeline_name
 from extractors.registry import extract_document, versions
