@@ -22,10 +22,10 @@ import ipaddress
 import re
 import tomllib
 from datetime import datetime
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from importlib.metadata import PackageNotFoundError, version
 from models.records import Source
 
 from .urls import DEFAULT_KEYWORDS, HTTP_SCHEMES, host_of, scheme_of
@@ -61,11 +61,16 @@ EXTRA_DEFAULTS: dict[str, Any] = {
     "trust_lastmod": True,    # skip a page whose sitemap/feed date is not newer than our copy
     "private_networks": [],   # with allow_private: only these networks (CIDR) are allowed
 }
-try:
-    _VERSION = version("inclusio")
-except PackageNotFoundError:  # running from a source tree that was not installed
-    _VERSION = "0"
-DEFAULT_USER_AGENT = f"inclusio/{_VERSION}"
+
+
+def _version() -> str:
+    try:
+        return metadata.version("inclusio")
+    except metadata.PackageNotFoundError:
+        return "0"
+
+
+DEFAULT_USER_AGENT = f"inclusio/{_version()}"
 
 _INT_KEYS = {"max_depth", "max_pages", "concurrency", "max_bytes", "retries", "max_redirects",
              "open_depth"}

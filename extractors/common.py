@@ -154,11 +154,16 @@ def context_before(text: str, start: int, limit: int = 100, bare: str = "") -> s
     ls = line_start(text, start)
     lo = max(ls, start - limit)
     prefix = text[lo:start]
+    if "|" in prefix:
+        # A table cell: only the cell's own words count (headers are the table readers' job).
+        return prefix[prefix.rfind("|") + 1 :]
     stripped = prefix.strip(_LINE_JUNK)
     if bare and stripped:
         stripped = re.sub(bare, "", stripped, flags=re.IGNORECASE).strip(_LINE_JUNK)
     if not stripped and lo == ls:
-        return previous_line(text, start)[-limit:]
+        label = previous_line(text, start)
+        # A wrapped table row is no label.
+        return "" if "|" in label else label[-limit:]
     ends = [m.end() for m in _SENTENCE_END.finditer(prefix)]
     if ends:
         prefix = prefix[ends[-1] :]

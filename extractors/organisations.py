@@ -39,12 +39,14 @@ ORG = (
 REGION = "|".join(sorted((re.escape(r) for r in _P["regions"]), key=len, reverse=True))
 STOP = set(_P["stop_words"])
 LEGAL_SUFFIXES = {"Onlus", "ONLUS", "ODV", "OdV", "Odv", "APS", "Aps", "ETS", "S.r.l.", "Srl"}
+BODY_WORDS = set(_P["body_words"])
 GENERIC = {g.lower() for g in _P["generic_names"]}
 CONNECTOR_SET = set(CONNECTORS.split("|")) | {"il", "la", "lo", "le", "gli", "i", "l'"}
 ROLE_RE = keyword_pattern(_P["roles"])
+AFTER_ROLE_RE = keyword_pattern(_P["after_roles"])
 _LIST_SEP = re.compile(
-    r"^[\s,;/]*(?:(?:e|ed|nonché|oltre a|con)\b)?[\s,]*"
-    r"(?:(?:il|la|lo|i|gli|le|al|alla|ai|dal|dalla|col|con il|l['’])\b)?\s*$",
+    r"^[\s,;/]*(?:(?:e|ed|nonché|oltre a)\b)?[\s,]*"
+    r"(?:(?:il|la|lo|i|gli|le|al|alla|ai|dal|dalla)\b|l['’])?\s*$",
     re.I,
 )
 _SENT_END = re.compile(r"[.;!?](?=\s+[A-ZÀ-Ý\"“«(])|\n\s*\n|\n(?=\s*[-•*])")
@@ -138,7 +140,8 @@ def _trim_name(text: str, start: int, end: int) -> int:
     words = [(m.group(0), start + m.end()) for m in _NAME_WORDS.finditer(text[start:end])]
     keep = 0
     for i, (w, _) in enumerate(words):
-        if i and w.strip("“\"«”»") in STOP:
+        core = re.split(r"['’]", w.strip("“\"«”»"))[-1]
+        if i and (core in STOP or core in BODY_WORDS):
             break
         keep = i + 1
     while keep > 0 and (
@@ -161,7 +164,7 @@ def _title_words(s: str) -> str:
         low = w.lower()
         if low in CONNECTOR_SET or low.split("'")[0] in ("dell", "dall", "nell", "sull", "d"):
             out.append(low)
-        elif w[:1].islower():
+        elif w[:1].islower() and not re.fullmatch(r"n\.?|nr\.?", w):
             out.append(w[:1].upper() + w[1:])
         else:
             out.append(w)
@@ -296,7 +299,7 @@ def _sentence_end(text: str, pos: int, limit: int = 80) -> int:
 
 def _role(window: str, last: bool) -> str | None:
     found = None
-    for rm in ROLE_RE.finditer(window):
+    for rm in (ROLE_RE if last else AFTER_ROLE_RE).finditer(window):
         found = rm.lastgroup
         if not last:
             break

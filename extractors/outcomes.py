@@ -16,7 +16,6 @@ from extractors.common import (
     context_before,
     parse_it_number,
     pipe_tables,
-    previous_line,
     words_to_int,
 )
 from models.records import Claim
@@ -40,6 +39,11 @@ T_EXPECTED = re.compile(_T["expected"], re.IGNORECASE)
 T_ACHIEVED = re.compile(_T["achieved"], re.IGNORECASE)
 T_DESC = re.compile(_T["description"], re.IGNORECASE)
 T_SKIP = re.compile(_T["skip_rows"], re.IGNORECASE)
+HEADING_RE = re.compile(
+    r"^[ \t#*]*(risultat\w*(?: raggiunt\w*| ottenut\w*| consegu\w*)?|obiettiv\w*|azioni previste)"
+    r"[ \t]*:?[ \t]*$",
+    re.IGNORECASE | re.MULTILINE,
+)
 _YEARLIKE = range(1950, 2050)
 _UNIT_PREFIX = re.compile(r"^(?:n\.|nr\.|numero(?:\s+(?:di|dei|delle|degli))?|num\.)\s*", re.I)
 
@@ -60,10 +64,11 @@ def status_for(text: str, start: int, end: int) -> str | None:
     for name in ("planned", "expected", "achieved"):
         if STATUS[name].search(window):
             return name
-    # A list item under a "Risultati" heading reports what was achieved.
-    heading = previous_line(text, start, max_back=8).lower()
-    if "risultat" in heading:
-        return "achieved"
+    # A list item under a "Risultati" heading reports what was achieved, under "Obiettivi" what
+    # is planned: the nearest such heading line within a few lines above decides.
+    headings = list(HEADING_RE.finditer(text, max(0, start - 600), start))
+    if headings:
+        return "achieved" if headings[-1].group(1).lower().startswith("risult") else "planned"
     return None
 
 
@@ -98,18 +103,14 @@ def _table_number(cell: str) -> int | float | None:
 def _indicator_tables(text: str) -> Iterator[Claim]:
     """Rows of a table with expected/achieved columns: one outcome per filled value cell."""
     for table in pipe_tables(text):
-        head = [c.text for c in table.header]
-        cols = {
-            i: status
-            for i, h in enumerate(head)
-            for status, rx in (("expected", T_EXPECTED), ("achieved", T_ACHIEVED))
-            if rx.search(h) and not (status == "expected" and T_ACHIEVED.search(h))
-        }
-        if not cols:
-            continue
-        desc_col = next((i for i, h in enumerate(head) if T_DESC.search(h)), 0)
-        for row in table.rows:
-            if desc_col >= len(row) or T_SKIP.search(row[desc_col].text):
+        cols: dict[int, str] = {}
+        desc_col = 0
+        for row in [table.header, *table.rows]:
+            found = _indicator_columns([c.text for c in row])
+            if found:
+                cols, desc_col = found
+                continue
+            if not cols or desc_col >= len(row) or T_SKIP.search(row[desc_col].text):
                 continue
             unit = _UNIT_PREFIX.sub("", row[desc_col].text)
             unit = re.sub(r"\s*\([^)]*\)", "", unit).strip(" .:;").lower()
@@ -125,3 +126,17 @@ def _indicator_tables(text: str) -> Iterator[Claim]:
                     NAME, VERSION, "outcome", value, text, row[i].start, row[i].end,
                     unit=unit[:80], status=status, attrs={"table": True},
                 )
+
+
+def _indicator_columns(head: list[str]) -> tuple[dict[int, str], int] | None:
+    """Expected/achieved columns and the description column, when ``head`` is such a header."""
+    cols = {
+        i: status
+        for i, h in enumerate(head)
+        for status, rx in (("expected", T_EXPECTED), ("achieved", T_ACHIEVED))
+        if len(h) < 40 and rx.search(h) and not (status == "expected" and T_ACHIEVED.search(h))
+    }
+    if not cols:
+        return None
+    desc_col = next((i for i, h in enumerate(head) if T_DESC.search(h)), 0)
+    return cols, desc_col

@@ -52,8 +52,15 @@ def join_hyphenated(lines: Sequence[str]) -> list[str]:
 
 
 def _shape(line: str) -> str:
-    """A running line with its numbers blanked, so "Pagina 1" and "Pagina 2" compare equal."""
-    return re.sub(r"\d+", "#", " ".join(line.split()).lower())
+    """How running lines compare: exactly, but with numbers blanked on page-number lines.
+
+    "Obiettivo 2017_3504 - Pagina 1 di 2" and "... Pagina 2 di 2" are the same running line;
+    "Capitolo 1" and "Capitolo 2" are not.
+    """
+    flat = " ".join(line.split()).lower()
+    if PAGE_NUMBER.match(flat) or PAGE_NUMBER_INSIDE.search(flat):
+        return re.sub(r"\d+", "#", flat)
+    return flat
 
 
 def strip_running_lines(pages: list[list[str | Table]], depth: int = 2) -> list[list[str | Table]]:
@@ -154,9 +161,16 @@ def assemble(pages: list[list[str | Table]]) -> tuple[str, list[Table]]:
 
 
 def looks_like_header(cells: Sequence[str]) -> bool:
-    """A first row is a header unless most of its cells after the first hold numbers or amounts."""
+    """A first row is a header unless most of its cells after the first hold numbers or amounts.
+
+    Years ("2021", "Anno 2022") are header words: financial tables put them in the header row.
+    """
     rest = [c for c in cells[1:] if c.strip()]
     if not rest:
         return False
-    numeric = sum(1 for c in rest if re.search(r"\d", c) and not re.search(r"[A-Za-z]{3}", c))
+    numeric = sum(
+        1 for c in rest
+        if re.search(r"\d", c) and not re.search(r"[A-Za-z]{3}", c)
+        and not re.fullmatch(r"\s*(?:19|20)\d{2}\s*", c)
+    )
     return numeric * 2 < len(rest)

@@ -12,9 +12,11 @@ file or a decompression bomb ends as a bounded Document or a ParseError, never a
 from __future__ import annotations
 
 import ctypes
+import io
 import re
 import time
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,6 +44,7 @@ class PdfLimits:
     max_pages: int = 400
     max_seconds: float = 120.0
     max_ocr_pages: int = 30
+    max_plumber_pages: int = 50
     ocr_dpi: int = 300
     ocr_timeout_seconds: float = 60.0
     max_render_pixels: int = 12_000_000
@@ -315,25 +318,40 @@ def _text_rects(tp: pdfium.PdfTextPage) -> list[tuple[float, float, float, float
 
 def _gutter(rects: list[tuple[float, float, float, float]], left: float, right: float
             ) -> float | None:
-    """The x of a column gutter: few boxes cross it and many lines sit on both sides of it."""
+    """The x of a column gutter: many lines have a gap there and few text boxes cross it.
+
+    Candidates are only the gaps seen inside lines, so a page of ordinary prose (one box per
+    line, no gaps) is rejected after one pass over its boxes.
+    """
     if len(rects) < 8:
         return None
     width = right - left
+    lo_x, hi_x = left + 0.25 * width, left + 0.75 * width
+    lines: dict[int, list[tuple[float, float, float, float]]] = {}
+    for r in rects:
+        lines.setdefault(round((r[1] + r[3]) / 4), []).append(r)
+    gaps: list[tuple[float, float]] = []
+    for boxes in lines.values():
+        if len(boxes) < 2:
+            continue
+        boxes.sort()
+        for a, b in zip(boxes, boxes[1:], strict=False):
+            if b[0] - a[2] >= 8 and a[2] < hi_x and b[0] > lo_x:
+                gaps.append((a[2], b[0]))
+    if len(gaps) < 4:
+        return None
     best: tuple[int, float] | None = None
-    x = left + 0.3 * width
-    while x <= left + 0.7 * width:
+    for g_lo, g_hi in gaps:
+        x = (max(g_lo, lo_x) + min(g_hi, hi_x)) / 2
+        support = sum(1 for a, b in gaps if a <= x <= b)
+        if support < 4:
+            continue
         crossing = sum(1 for r in rects if r[0] < x - 1 and r[2] > x + 1)
-        if crossing * 5 <= len(rects):
-            lefts = [r for r in rects if r[2] <= x]
-            rights = [r for r in rects if r[0] >= x]
-            pairs = sum(
-                1 for a in lefts if any(min(a[3], b[3]) - max(a[1], b[1]) > 1 for b in rights)
-            )
-            if pairs >= 4 and len(lefts) >= 4 and len(rights) >= 4:
-                score = (pairs - 3 * crossing, x)
-                if best is None or score[0] > best[0]:
-                    best = (score[0], x)
-        x += 4.0
+        if crossing * 5 > len(rects):
+            continue
+        score = support - 3 * crossing
+        if best is None or score > best[0]:
+            best = (score, x)
     return best[1] if best else None
 
 
@@ -363,21 +381,94 @@ def _band_text(tp: pdfium.PdfTextPage, rects: list[tuple[float, float, float, fl
     return out
 
 
-def _page_items(page: pdfium.PdfPage, tp: pdfium.PdfTextPage, page_no: int
-                ) -> tuple[list[str | Table], int, int]:
-    """A page as ordered lines and tables; also its char count and image count."""
+def _tabular_lines(rects: list[tuple[float, float, float, float]]) -> int:
+    """Lines cut into three or more boxes by wide gaps: the look of a table without rulings."""
+    lines: dict[int, list[tuple[float, float, float, float]]] = {}
+    for r in rects:
+        lines.setdefault(round((r[1] + r[3]) / 4), []).append(r)
+    count = 0
+    for boxes in lines.values():
+        if len(boxes) < 3:
+            continue
+        boxes.sort()
+        gaps = sum(1 for a, b in zip(boxes, boxes[1:], strict=False) if b[0] - a[2] >= 8)
+        count += gaps >= 2
+    return count
+
+
+Bbox = tuple[float, float, float, float]
+PlumberReader = Callable[[int, bool], list[tuple[Bbox, Table]]]
+
+
+def _plumber_reader(data: bytes, limit: int) -> tuple[PlumberReader, Callable[[], None]]:
+    """pdfplumber, opened only if some page needs it and for at most ``limit`` pages."""
+    state: dict[str, Any] = {"pdf": None, "used": 0}
+
+    def read(index: int, horizontal_rules: bool) -> list[tuple[Bbox, Table]]:
+        if state["used"] >= limit:
+            return []
+        state["used"] += 1
+        if state["pdf"] is None:
+            import pdfplumber
+
+            state["pdf"] = pdfplumber.open(io.BytesIO(data))
+        page = state["pdf"].pages[index]
+        height = float(page.height)
+        settings: dict[str, Any] = {"vertical_strategy": "text", "horizontal_strategy": "text"}
+        if horizontal_rules:
+            # Text-made column edges stop short of the outer rules: let them still meet.
+            settings.update(horizontal_strategy="lines", intersection_tolerance=15)
+        out: list[tuple[Bbox, Table]] = []
+        for found in page.find_tables(settings):
+            rows = [[clean_cell(c) for c in row] for row in found.extract()]
+            rows = [r for r in rows if any(r)]
+            cells = [c for r in rows for c in r]
+            if len(rows) < 2 or len(rows[0]) < 3 or sum(1 for c in cells if c) < 0.6 * len(cells):
+                continue  # prose in columns, not a table
+            x0, top, x1, bottom = found.bbox
+            bbox = (float(x0), height - float(bottom), float(x1), height - float(top))
+            if looks_like_header(rows[0]):
+                out.append((bbox, Table(header=rows[0], rows=rows[1:], page=index + 1)))
+            else:
+                out.append((bbox, Table(header=[], rows=rows, page=index + 1)))
+        page.close()
+        return out
+
+    def close() -> None:
+        if state["pdf"] is not None:
+            state["pdf"].close()
+
+    return read, close
+
+
+def _page_items(page: pdfium.PdfPage, tp: pdfium.PdfTextPage, page_no: int,
+                plumber: PlumberReader | None = None) -> tuple[list[str | Table], int, int]:
+    """A page as ordered lines and tables; also its char count and image count.
+
+    Ruled grids are read from pdfium; pdfplumber is asked only when the page has horizontal
+    rules that form no grid, or lines that look like columns of a table without rulings.
+    """
     nchars = tp.count_chars()
     horiz, vert, images = _collect_paths(page)
     if nchars == 0:
         return [], 0, images
     grids = _grids(horiz, vert) if horiz and vert else []
-    tables: list[tuple[tuple[float, float, float, float], Table]] = []
+    tables: list[tuple[Bbox, Table]] = []
     for g in grids:
         t = _read_grid(tp, g, page_no)
         if t is not None:
             tables.append((g.bbox, t))
     rects = _text_rects(tp)
-    left, bottom, right, top = 0.0, 0.0, *page.get_size()
+    if not tables and plumber is not None:
+        rules = len(_cluster([h.pos for h in _merge(horiz)])) >= 3
+        if rules or _tabular_lines(rects) >= 3:
+            tables = plumber(page_no - 1, rules)
+    # Page box, widened to the text itself: some files place text outside their MediaBox
+    # origin, and a band must never cut a line off.
+    left, bottom, right, top = page.get_bbox()
+    if rects:
+        bottom = min(bottom, min(r[1] for r in rects)) - 1
+        top = max(top, max(r[3] for r in rects)) + 1
     x_min = min((r[0] for r in rects), default=left)
     x_max = max((r[2] for r in rects), default=right)
     if not tables:
@@ -442,6 +533,7 @@ def parse_pdf(data: bytes, *, limits: PdfLimits = DEFAULT_LIMITS, ocr: bool = Tr
     check_streams(data, limits)
     deadline = time.monotonic() + limits.max_seconds
     pdf = _open(data)
+    plumber, close_plumber = _plumber_reader(data, limits.max_plumber_pages)
     meta: dict[str, Any] = {}
     pages: list[list[str | Table]] = []
     ocr_conf: list[float] = []
@@ -454,13 +546,13 @@ def parse_pdf(data: bytes, *, limits: PdfLimits = DEFAULT_LIMITS, ocr: bool = Tr
         info = pdf.get_metadata_dict(skip_empty=True)
         n_read = min(total, limits.max_pages)
         for idx in range(n_read):
-            if time.monotonic() > deadline:
+            if idx and time.monotonic() > deadline:
                 meta["truncated"] = f"time limit of {limits.max_seconds:g} s reached"
                 break
             page = pdf[idx]
             try:
                 tp = page.get_textpage()
-                items, nchars, images = _page_items(page, tp, idx + 1)
+                items, nchars, images = _page_items(page, tp, idx + 1, plumber)
                 tp.close()
                 if nchars == 0 and images:
                     if ocr and len(ocr_pages) < limits.max_ocr_pages:
@@ -480,6 +572,7 @@ def parse_pdf(data: bytes, *, limits: PdfLimits = DEFAULT_LIMITS, ocr: bool = Tr
         raise ParseError(f"corrupt PDF page ({exc})") from exc
     finally:
         pdf.close()
+        close_plumber()
 
     pages = strip_running_lines(pages)
     pages = [_dehyphenate(items) for items in pages]

@@ -2,7 +2,9 @@
 
 COMMENT ON TABLE sources IS 'Sites crawled, as written in the sources TOML: the body that publishes them and the crawl limits.';
 COMMENT ON COLUMN sources.entity IS 'The body publishing the site, e.g. Comune di Massa.';
-COMMENT ON TABLE fetches IS 'The fetch log: every attempt to fetch a URL, successful or not.';
+COMMENT ON TABLE fetches IS 'What was fetched: one row per (URL, body) or per (URL, failure); an unchanged re-crawl bumps last_seen_at and attempts, a changed page adds a row. Every single attempt is in data/raw/fetch-log.jsonl.';
+COMMENT ON COLUMN fetches.last_seen_at IS 'Last time this URL gave this body (or this failure).';
+COMMENT ON COLUMN fetches.attempts IS 'How many fetch attempts gave this row.';
 COMMENT ON COLUMN fetches.sha256 IS 'Hash of the body fetched (key of documents and of the raw store); a URL whose hash changes between fetches has changed.';
 COMMENT ON COLUMN fetches.outcome IS 'stored (new or changed body), unchanged, failed or refused.';
 COMMENT ON COLUMN fetches.error IS 'Readable reason when the fetch failed or was refused.';
@@ -56,7 +58,7 @@ COMMENT ON COLUMN documents.url IS 'Where the document was fetched.';
 COMMENT ON COLUMN documents.source_id IS 'The source (sources.source_id) it was found on.';
 COMMENT ON COLUMN documents.title IS 'Title read from the document.';
 COMMENT ON COLUMN fetches.url IS 'URL requested.';
-COMMENT ON COLUMN fetches.fetched_at IS 'When the fetch happened (UTC).';
+COMMENT ON COLUMN fetches.fetched_at IS 'First time this URL gave this body (or this failure).';
 COMMENT ON COLUMN projects.project_id IS 'The CUP where known, else rule:<hash of programme, call, lead body> or a manual id.';
 COMMENT ON COLUMN projects.entity IS 'The body leading or publishing the project.';
 COMMENT ON COLUMN projects.programme IS 'Funding programme, e.g. PON Inclusione 2014-2020.';
