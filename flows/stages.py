@@ -239,6 +239,7 @@ def load_into_warehouse(
 ) -> dict[str, int]:
     """Load what the earlier stages persisted; documents already loaded unchanged are skipped."""
     from warehouse.linking import link_all
+    from warehouse.search import SearchUnavailable, ensure_index
 
     docs = ws.docs
     shas = list(shas) if shas is not None else docs.parsed_shas()
@@ -291,6 +292,11 @@ def load_into_warehouse(
         wload.clear_problems(con, "parse", ok_parse)
         wload.load_problems(con, problems)
         stats.update(link_all(con))
+        try:  # the full-text index follows the documents (rebuilt only when they changed)
+            stats["search_index_rebuilt"] = int(ensure_index(con))
+        except SearchUnavailable as exc:
+            wload.load_problems(con, [{"run_id": run_id, "stage": "load", "url": None,
+                                       "sha256": None, "reason": f"search index: {exc}"}])
     return stats
 
 
