@@ -212,7 +212,10 @@ class _Crawl:
         reason = self.robots.check(item.url)
         if reason:
             if item.kind == "doc":
-                self._emit(self._record(item.url, "refused", error=reason))
+                # An unreadable robots.txt means the host is down or failing: a failure, not a
+                # refusal, so the next run tries again.
+                outcome = "failed" if self.robots.rules_for(item.url).blocked else "refused"
+                self._emit(self._record(item.url, outcome, error=reason))
             else:
                 log.info("not reading %s: %s", item.url, reason)
             return False

@@ -13,7 +13,8 @@ from crawl.netguard import AddressPolicy, AddressRefused
     ("address", "kind"),
     [("10.0.0.1", "private"), ("192.168.1.1", "private"), ("127.0.0.1", "loopback"),
      ("169.254.169.254", "link-local"), ("::1", "loopback"), ("fe80::1", "link-local"),
-     ("::ffff:10.1.2.3", "private"), ("0.0.0.0", "private"), ("100.64.0.1", "non-public"), ("224.0.0.1", "multicast")],
+     ("::ffff:10.1.2.3", "private"), ("0.0.0.0", "private"), ("100.64.0.1", "non-public"),
+     ("224.0.0.1", "multicast")],
 )
 def test_non_public_addresses_refused_by_default(address: str, kind: str) -> None:
     reason = AddressPolicy().check_ip(ipaddress.ip_address(address))
