@@ -91,8 +91,7 @@ def prefect_server(tmp_path: Path) -> Iterator[str]:
     env["PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS"] = "2"
     log = (tmp_path / "server.log").open("w")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
-         "--port", str(port), "--no-ui", "--analytics-off"],
+        [sys.executable, "-m", "inclusio.cli", "server", "--port", str(port)],
         env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
     )
     url = f"http://127.0.0.1:{port}/api"
