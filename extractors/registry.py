@@ -7,6 +7,7 @@ from dataclasses import replace
 from typing import Any
 
 from extractors.base import Context, ExtractorModule
+from extractors.merge import merge_claims
 from extractors.nlp import chunks, load_nlp
 from models.records import Claim, Document
 
@@ -24,7 +25,7 @@ EXTRACTOR_MODULES: tuple[str, ...] = (
 
 
 def extractors() -> list[ExtractorModule]:
-    """Import the registered extractor modules that exist, so the list can grow one by one."""
+    """Import the registered extractor modules that exist (the list grows module by module)."""
     found = []
     for name in EXTRACTOR_MODULES:
         try:
@@ -62,5 +63,4 @@ def extract_document(document: Document, nlp: Any = None) -> list[Claim]:
                     claim = replace(claim, start=claim.start + offset, end=claim.end + offset)
                 claims.append(claim)
         first = False
-    claims.sort(key=lambda c: (c.start, c.end, c.kind))
-    return claims
+    return merge_claims(claims)

@@ -15,10 +15,10 @@ from inclusio.settings import configure_prefect
 
 configure_prefect()
 
-from crawl.sources import load_sources  # noqa: E402
 from prefect import flow, get_run_logger, task  # noqa: E402
 from prefect.cache_policies import NO_CACHE  # noqa: E402
 
+from crawl.sources import load_sources  # noqa: E402
 from flows import stages  # noqa: E402
 from models.records import FetchRecord, Source  # noqa: E402
 

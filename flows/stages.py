@@ -17,13 +17,13 @@ from typing import Any
 
 from crawl.crawler import CrawlState, crawl_source
 from crawl.rawstore import RawStore
-
 from docstore.files import DocStore, claim_from_dict
 from extractors.nlp import load_nlp, pipeline_name
 from extractors.registry import extract_document, versions
 from inclusio.settings import Paths, paths
 from models.records import FetchRecord, Source
-from parsers import ParseError, parse_bytes
+from parsers import ParseError
+from parsers.guard import parse_guarded
 from warehouse import load as wload
 from warehouse.db import connect
 
@@ -164,7 +164,9 @@ def parse_batch(ws: Workspace, items: Sequence[dict[str, Any]], force: bool = Fa
             continue
         meta = {**it, "parsed_at": datetime.now().isoformat()}
         try:
-            doc = parse_bytes(
+            # A child process per document: a hang or a memory blow-up in a C library
+            # becomes a ParseError for that document, never a stuck or killed run.
+            doc = parse_guarded(
                 store.get(sha), content_type=it.get("content_type"), url=it.get("url")
             )
         except ParseError as exc:

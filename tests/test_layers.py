@@ -1,4 +1,4 @@
-"""Imports point inward: pure code ← I/O ← orchestration. Checked on the source, not by convention."""
+"""Imports point inward: pure code ← I/O ← orchestration, checked on the source itself."""
 
 from __future__ import annotations
 

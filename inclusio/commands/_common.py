@@ -32,9 +32,8 @@ def print_summary(s: dict[str, Any]) -> None:
     """The end-of-run report: fetched / parsed / failed, claims by kind, projects."""
     print(f"run {s['run_id']}")
     print(
-        f"  documents fetched: {s['documents']} "
-        f"({s['fetched_new']} new, {s['fetched_unchanged']} unchanged; "
-        f"{s['fetch_attempts']} fetch attempts)"
+        f"  documents fetched: {s['documents']} distinct bodies from {s['fetch_attempts']} "
+        f"fetch attempts ({s['fetched_new']} new or changed, {s['fetched_unchanged']} unchanged)"
     )
     print(f"  documents parsed:  {s['parsed']}")
     print(

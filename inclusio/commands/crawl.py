@@ -24,7 +24,6 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def handle(args: argparse.Namespace) -> int:
     from crawl.sources import load_sources
-
     from flows import stages
 
     ws = stages.Workspace.at()

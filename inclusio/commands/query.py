@@ -19,7 +19,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("sql", help="the SQL statement, or - for standard input")
     p.add_argument("--format", choices=["table", "csv"], default="table", help="output format")
     p.add_argument(
-        "--db", default=None, help="warehouse file (default: data/curated/inclusio.duckdb)"
+        "--warehouse", "--db", dest="warehouse", default=None,
+        help="warehouse file (default: data/curated/inclusio.duckdb)",
     )
     p.set_defaults(func=handle)
 
@@ -31,7 +32,7 @@ def handle(args: argparse.Namespace) -> int:
 
     sql = sys.stdin.read() if args.sql == "-" else args.sql
     try:
-        with connect(args.db or paths().warehouse, read_only=True) as con:
+        with connect(args.warehouse or paths().warehouse, read_only=True) as con:
             cur = con.execute(sql)
             if cur.description is None:
                 return 0

@@ -19,7 +19,7 @@ CREATE TABLE IF NOT EXISTS fetches (
     url          VARCHAR NOT NULL,
     final_url    VARCHAR,
     fetched_at   TIMESTAMP NOT NULL,   -- first time this (url, body or failure) was seen
-    last_seen_at TIMESTAMP NOT NULL,
+    last_seen_at TIMESTAMP,
     attempts     INTEGER NOT NULL DEFAULT 1,
     status       INTEGER,
     content_type VARCHAR,

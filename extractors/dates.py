@@ -1,0 +1,147 @@
+"""Dates: day-first numeric, two-digit years, written Italian, month precision, relative days.
+
+A day and month printed without a year ("il 19 dicembre scorso", "ieri, 20 febbraio",
+"entro il 31 ottobre prossimo") takes its year from the publication date, so it is only claimed
+when the document has one. Bare years, durations ("18 mesi"), percentages and clock times never
+match, because every pattern needs a day and a month or a month name and a year.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import date
+
+from extractors.base import Context, load_patterns, make_claim
+from extractors.common import (
+    context_after,
+    context_before,
+    group_to_role,
+    keyword_pattern,
+    nearest_keyword,
+)
+from models.records import Claim
+
+NAME = "dates"
+VERSION = "1.0.0"
+
+_P = load_patterns("dates")
+MONTHS: dict[str, int] = _P["months"]
+SHORT: dict[str, int] = _P["short_months"]
+_FULL = "|".join(sorted(MONTHS, key=len, reverse=True))
+_ANY = "|".join(sorted([*MONTHS, *SHORT], key=len, reverse=True))
+_WD = _P["weekdays"]
+PIVOT = int(_P["two_digit_pivot"])
+
+DATE_RE = re.compile(
+    # "Mercoledì, 19 Maggio, 2021", "1° gennaio 2024", "19 mag. 2021"
+    rf"(?P<w>(?<![\w])(?:(?:{_WD}),?\s+)?(?P<d1>[0-3]?\d)(?:\s?[°º])?,?\s+(?P<m1>{_ANY})\.?,?\s+"
+    r"(?:del(?:l')?\s+)?(?P<y1>(?:19|20)\d{2})(?!\d))"
+    # "il 19 dicembre scorso": year from the publication date
+    rf"|(?P<r>(?<![\w])(?P<d2>[0-3]?\d)(?:\s?[°º])?\s+(?P<m2>{_FULL})(?![\w]))"
+    # "gennaio 2017", "marzo del 2018": month precision
+    rf"|(?P<mo>(?<![\w])(?P<m3>{_FULL})\s+(?:del\s+|di\s+)?(?P<y3>(?:19|20)\d{{2}})(?![\d]))"
+    # "04/07/2017", "01/04/24", "31.12.2018", "09-05-2022": day first, same separator twice
+    r"|(?P<n>(?<![\w./,-])(?P<d4>[0-3]?\d)(?P<sep>[/.\-])(?P<m4>[01]?\d)(?P=sep)"
+    r"(?P<y4>(?:19|20)\d{2}|\d{2})(?![\w]|[.,/-]\d))"
+    # "2024-04-01"
+    r"|(?P<iso>(?<![\w./-])(?P<y5>(?:19|20)\d{2})-(?P<m5>[01]\d)-(?P<d5>[0-3]\d)(?![\w]|-\d))",
+    re.IGNORECASE,
+)
+ROLE_RE = keyword_pattern(_P["roles"])
+_REL = _P["relative"]
+PAST_AFTER = re.compile(r"^[\s,]*(?:" + "|".join(_REL["past_after"]) + r")(?![\w])", re.I)
+FUTURE_AFTER = re.compile(r"^[\s,]*(?:" + "|".join(_REL["future_after"]) + r")(?![\w])", re.I)
+PAST_BEFORE = re.compile(r"(?:" + "|".join(_REL["past_before"]) + r")\W{0,12}$", re.I)
+FUTURE_BEFORE = re.compile(
+    r"(?:" + "|".join(_REL["future_before"]) + r")(?:\s+(?:il|l'|al|lo|la))?\W{0,4}$", re.I
+)
+
+
+def _year(raw: str) -> int:
+    y = int(raw)
+    if len(raw) == 2:
+        y += 2000 if y < PIVOT else 1900
+    return y
+
+
+def _month(word: str) -> int:
+    w = word.lower().rstrip(".")
+    return MONTHS.get(w) or SHORT[w]
+
+
+def resolve_year(day: int, month: int, published: date, direction: int) -> date | None:
+    """Date of a day and month near ``published``: past (-1), future (+1) or nearest (0)."""
+    # Look one year either side (29 February only exists in some of them).
+    candidates = []
+    for y in (published.year - 1, published.year, published.year + 1):
+        try:
+            candidates.append(date(y, month, day))
+        except ValueError:
+            continue
+    if not candidates:
+        return None
+    if direction < 0:
+        past = [c for c in candidates if c <= published]
+        return max(past) if past else None
+    if direction > 0:
+        future = [c for c in candidates if c >= published]
+        return min(future) if future else None
+    return min(candidates, key=lambda c: abs((c - published).days))
+
+
+def _read(m: re.Match[str], text: str, published: date | None) -> tuple[str, str] | None:
+    """``(iso value, precision)`` of a match, or None when it is no valid date."""
+    try:
+        if m.group("w"):
+            d = date(int(m.group("y1")), _month(m.group("m1")), int(m.group("d1")))
+        elif m.group("r"):
+            if published is None:
+                return None
+            day, month = int(m.group("d2")), MONTHS[m.group("m2").lower()]
+            if not 1 <= day <= 31:
+                return None
+            after = text[m.end() : m.end() + 20]
+            before = text[max(0, m.start() - 30) : m.start()]
+            if PAST_AFTER.search(after) or PAST_BEFORE.search(before):
+                direction = -1
+            elif FUTURE_AFTER.search(after) or FUTURE_BEFORE.search(before):
+                direction = 1
+            else:
+                direction = 0
+            found = resolve_year(day, month, published, direction)
+            if found is None:
+                return None
+            return found.isoformat(), "day"
+        elif m.group("mo"):
+            return f"{int(m.group('y3')):04d}-{MONTHS[m.group('m3').lower()]:02d}", "month"
+        elif m.group("n"):
+            d = date(_year(m.group("y4")), int(m.group("m4")), int(m.group("d4")))
+        else:
+            d = date(int(m.group("y5")), int(m.group("m5")), int(m.group("d5")))
+    except (ValueError, KeyError):
+        return None
+    return d.isoformat(), "day"
+
+
+def role_for(text: str, start: int, end: int) -> str | None:
+    before = context_before(text, start, limit=70)
+    found = nearest_keyword(ROLE_RE, before, last=True)
+    if found is None:
+        found = nearest_keyword(ROLE_RE, context_after(text, end, limit=30), last=False)
+    return group_to_role(found)
+
+
+def extract(ctx: Context) -> Iterator[Claim]:
+    text = ctx.text
+    for m in DATE_RE.finditer(text):
+        read = _read(m, text, ctx.published)
+        if read is None:
+            continue
+        value, precision = read
+        start, end = m.span()
+        attrs = {"relative": True} if m.group("r") else {}
+        yield make_claim(
+            NAME, VERSION, "date", value, text, start, end,
+            precision=precision, role=role_for(text, start, end), attrs=attrs,
+        )

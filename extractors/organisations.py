@@ -1,0 +1,353 @@
+"""Named organisations, one canonical name each, with a role: lead, partner, funder, delivery.
+
+"Comune di X" is a claim only when X is an Italian comune in the ISTAT list shipped with
+python-codicefiscale (read as package data, so no list is typed here); "CPI di Livorno" and
+"Centro per l'impiego di Livorno" give the same canonical name. Only patterns that name a body
+match, so people, generic classes ("i Comuni", "enti del Terzo settore") and internal offices
+(Giunta, Settore, Ufficio) never become organisations.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+from extractors.base import Context, load_patterns, make_claim
+from extractors.common import group_to_role, keyword_pattern, strip_accents
+from models.records import Claim
+
+NAME = "organisations"
+VERSION = "1.0.0"
+
+_P = load_patterns("organisations")
+CONNECTORS = _P["connectors"]
+_WORD = r"[A-ZÀ-Ý][\w'’À-ÿ\-]*"
+_SP = r"[ \t\u00a0]+"
+PLACE = (
+    rf"{_WORD}(?:(?:{_SP}(?:{CONNECTORS}){_SP}|{_SP}|{_SP}(?:d|dell|nell|sull|all)['’]\s?)"
+    rf"{_WORD}){{0,4}}"
+)
+QUOTED = r"[“\"«][^”\"»\n]{2,60}[”\"»]"
+ORG = (
+    rf"{QUOTED}|{_WORD}(?:(?:{_SP}(?:(?:{CONNECTORS}){_SP}(?:(?:il|la|lo|le|gli|i){_SP}|l['’])?)?"
+    rf"|{_SP}(?:d|dell|nell|sull|all)['’]\s?){_WORD}){{0,5}}"
+)
+REGION = "|".join(sorted((re.escape(r) for r in _P["regions"]), key=len, reverse=True))
+STOP = set(_P["stop_words"])
+LEGAL_SUFFIXES = {"Onlus", "ONLUS", "ODV", "OdV", "Odv", "APS", "Aps", "ETS", "S.r.l.", "Srl"}
+BODY_WORDS = set(_P["body_words"])
+GENERIC = {g.lower() for g in _P["generic_names"]}
+CONNECTOR_SET = set(CONNECTORS.split("|")) | {"il", "la", "lo", "le", "gli", "i", "l'"}
+ROLE_RE = keyword_pattern(_P["roles"])
+AFTER_ROLE_RE = keyword_pattern(_P["after_roles"])
+_LIST_SEP = re.compile(
+    r"^[\s,;/]*(?:(?:e|ed|nonché|oltre a)\b)?[\s,]*"
+    r"(?:(?:il|la|lo|i|gli|le|al|alla|ai|dal|dalla)\b|l['’])?\s*$",
+    re.I,
+)
+_SENT_END = re.compile(r"[.;!?](?=\s+[A-ZÀ-Ý\"“«(])|\n\s*\n|\n(?=\s*[-•*])")
+_NAME_WORDS = re.compile(r"[\w'’À-ÿ\-.]+|[“\"«][^”\"»\n]+[”\"»]")
+
+
+def _norm_key(s: str) -> str:
+    s = strip_accents(s.lower()).replace("’", "'").replace("`", "'")
+    s = re.sub(r"\s*'\s*", "'", s)
+    return re.sub(r"[\s\-]+", " ", s).strip()
+
+
+def _pretty(name: str) -> str:
+    """Official names come title-cased ("Calvi Dell'Umbria"): lower the inner connectors."""
+    words = name.split(" ")
+    out = [words[0]]
+    for w in words[1:]:
+        low = w.lower()
+        if low in CONNECTOR_SET:
+            out.append(low)
+        elif "'" in w and low.split("'")[0] in ("d", "dell", "nell", "sull", "all"):
+            head, _, tail = w.partition("'")
+            out.append(f"{head.lower()}'{tail}")
+        else:
+            out.append(w)
+    return " ".join(out)
+
+
+@cache
+def comuni() -> dict[str, str]:
+    """Normalised name → official name of every active Italian comune (python-codicefiscale)."""
+    raw = (resources.files("codicefiscale") / "data" / "municipalities.json").read_text("utf-8")
+    out: dict[str, str] = {}
+    for row in json.loads(raw):
+        if not row.get("active"):
+            continue
+        name = _pretty(row["name"].replace("’", "'"))
+        for alias in (row["name"], row.get("name_alt") or "", row.get("name_trans") or ""):
+            if alias:
+                out.setdefault(_norm_key(alias), name)
+    return out
+
+
+@dataclass(slots=True)
+class Rule:
+    type: str
+    regex: re.Pattern[str]
+    canonical: str
+    validate: str | None
+    fallback: str | None
+    is_list: bool
+
+
+def _compile(rule: dict) -> Rule:
+    pattern = (
+        rule["pattern"]
+        .replace("{PLACE}", f"(?:{PLACE})")
+        .replace("{ORG}", f"(?:{ORG})")
+        .replace("{QUOTED}", QUOTED)
+        .replace("{REGION}", f"(?:{REGION})")
+    )
+    return Rule(
+        type=rule["type"],
+        regex=re.compile(pattern),
+        canonical=rule["canonical"],
+        validate=rule.get("validate"),
+        fallback=rule.get("fallback"),
+        is_list=bool(rule.get("list")),
+    )
+
+
+RULES = [_compile(r) for r in _P["rules"]]
+MINISTRIES: dict[str, str] = _P["ministries"]
+ASL_KINDS = {re.sub(r"[^a-zà-ù]", "", k): v for k, v in _P["asl_kinds"].items()}
+PLACE_RE = re.compile(PLACE)
+
+
+def match_comune(text: str, start: int, end: int) -> tuple[str, int] | None:
+    """Longest run of words from ``start`` that names a comune: (official name, end offset)."""
+    table = comuni()
+    ends = [start + m.end() for m in _NAME_WORDS.finditer(text[start:end])]
+    for stop in reversed(ends):
+        found = table.get(_norm_key(text[start:stop].rstrip(".,")))
+        if found:
+            return found, stop
+    return None
+
+
+def _trim_name(text: str, start: int, end: int) -> int:
+    """Cut a capitalised run at the first stop word and drop trailing connectors."""
+    words = [(m.group(0), start + m.end()) for m in _NAME_WORDS.finditer(text[start:end])]
+    keep = 0
+    for i, (w, _) in enumerate(words):
+        core = re.split(r"['’]", w.strip("“\"«”»"))[-1]
+        if i and (core in STOP or core in BODY_WORDS):
+            break
+        keep = i + 1
+    while keep > 0 and (
+        words[keep - 1][0].lower() in CONNECTOR_SET or words[keep - 1][0] in LEGAL_SUFFIXES
+    ):
+        keep -= 1
+    return words[keep - 1][1] if keep else start
+
+
+def _tidy(s: str) -> str:
+    s = s.replace("’", "'").replace("`", "'").strip(" ,.;:“”\"«»")
+    s = re.sub(r"\s+", " ", s)
+    s = re.sub(r"'\s+", "'", s)
+    return s
+
+
+def _title_words(s: str) -> str:
+    out = []
+    for w in s.split(" "):
+        low = w.lower()
+        if low in CONNECTOR_SET or low.split("'")[0] in ("dell", "dall", "nell", "sull", "d"):
+            out.append(low)
+        elif w[:1].islower() and not re.fullmatch(r"n\.?|nr\.?", w):
+            out.append(w[:1].upper() + w[1:])
+        else:
+            out.append(w)
+    return " ".join(out)
+
+
+@dataclass(slots=True)
+class Found:
+    start: int
+    end: int
+    value: str
+    type: str
+
+
+def _ministry(text: str, m: re.Match[str]) -> Found | None:
+    rest_start = m.start("rest")
+    rest = text[rest_start : m.end("rest")]
+    low = strip_accents(rest.lower())
+    for key, canonical in MINISTRIES.items():
+        pos = low.find(strip_accents(key))
+        if 0 <= pos <= 25:
+            allowed = {strip_accents(w.lower()) for w in re.findall(r"[\w']+", canonical)}
+            allowed |= CONNECTOR_SET | {"dell", "della", "delle"}
+            end = rest_start
+            for w in re.finditer(r"[\w'’]+", rest):
+                token = strip_accents(w.group(0).lower().replace("’", "'"))
+                if token in CONNECTOR_SET:
+                    continue
+                if token in allowed or token.split("'")[-1] in allowed:
+                    end = rest_start + w.end()
+                else:
+                    break
+            return Found(m.start(), max(end, rest_start + pos + len(key)), canonical, "ministero")
+    run = re.match(rf"(?:\S+\s*)?({_WORD}(?:{_SP}(?:(?:{CONNECTORS}){_SP})?{_WORD}){{0,4}})", rest)
+    if not run:
+        return None
+    end = _trim_name(text, rest_start, rest_start + run.end(1))
+    if end <= rest_start:
+        return None
+    return Found(m.start(), end, "Ministero " + _tidy(text[rest_start:end]), "ministero")
+
+
+def _candidates(text: str) -> Iterator[Found]:
+    for rule in RULES:
+        for m in rule.regex.finditer(text):
+            if rule.type == "ministero" and "rest" in rule.regex.groupindex:
+                found = _ministry(text, m)
+                if found:
+                    yield found
+                continue
+            groups = rule.regex.groupindex
+            if rule.is_list:
+                pos, hi = m.span("list")
+                while (pm := PLACE_RE.search(text, pos, hi)) is not None:
+                    hit = match_comune(text, pm.start(), pm.end())
+                    if hit:
+                        yield Found(pm.start(), hit[1], rule.canonical.format(place=hit[0]),
+                                    rule.type)
+                    pos = hit[1] if hit else pm.end()
+                continue
+            if "place" in groups and rule.validate == "comune":
+                if m.group("place") is None:
+                    if rule.fallback:
+                        yield Found(m.start(), m.end(), rule.fallback, rule.type)
+                    continue
+                hit = match_comune(text, m.start("place"), m.end("place"))
+                if hit:
+                    yield Found(m.start(), hit[1], rule.canonical.format(place=hit[0]), rule.type)
+                elif rule.fallback:
+                    head = re.sub(r"\s+(?:di|DI)\s+$", "", text[m.start() : m.start("place")])
+                    yield Found(m.start(), m.start() + len(head), rule.fallback, rule.type)
+                continue
+            yield from _generic(text, m, rule)
+
+
+def _generic(text: str, m: re.Match[str], rule: Rule) -> Iterator[Found]:
+    groups = rule.regex.groupindex
+    fields: dict[str, str] = {}
+    end = m.end()
+    if "name" in groups:
+        lo, hi = m.span("name")
+        raw = text[lo:hi]
+        if raw[:1] not in "“\"«":
+            hi = _trim_name(text, lo, hi)
+            if hi <= lo:
+                return
+        name = _tidy(text[lo:hi])
+        if not name or name.lower() in GENERIC or name in STOP:
+            return
+        fields["name"] = name
+        end = max(hi, m.end()) if m.end() > m.end("name") else hi
+    if "place" in groups:
+        lo, hi = m.span("place")
+        hi = _trim_name(text, lo, hi)
+        if hi <= lo:
+            return
+        fields["place"] = _tidy(text[lo:hi])
+        end = hi
+    if "rest" in groups:
+        lo, hi = m.span("rest")
+        if hi > lo and text[lo:hi].strip():
+            hi = _trim_name(text, lo, hi) if not re.search(r"\d\s*$", text[lo:hi]) else hi
+            end = hi
+        fields["rest"] = _title_words(_tidy(text[lo:hi])) if hi > lo else ""
+    if "kind" in groups:
+        kind = m.group("kind") or ""
+        if rule.type == "asl":
+            fields["kind"] = ASL_KINDS.get(re.sub(r"[^a-zà-ù]", "", kind.lower()), kind.strip())
+        else:
+            fields["kind"] = " " + _tidy(kind).lower() if kind.strip() else ""
+    if "region" in groups:
+        region = m.group("region").replace("Emilia Romagna", "Emilia-Romagna")
+        fields["region"] = region.replace("Friuli-Venezia Giulia", "Friuli Venezia Giulia")
+    value = re.sub(r"\s+", " ", rule.canonical.format(**fields)).strip()
+    yield Found(m.start(), end, value, rule.type)
+
+
+def _sentence_start(text: str, pos: int, limit: int = 120) -> int:
+    lo = max(0, pos - limit)
+    ends = [e.end() for e in _SENT_END.finditer(text, lo, pos)]
+    line = text.rfind("\n", lo, pos)
+    return max([lo, line + 1, *ends])
+
+
+def _sentence_end(text: str, pos: int, limit: int = 80) -> int:
+    hi = min(len(text), pos + limit)
+    m = _SENT_END.search(text, pos, hi)
+    line = text.find("\n", pos, hi)
+    cands = [hi] + ([m.start()] if m else []) + ([line] if line >= 0 else [])
+    return min(cands)
+
+
+def _role(window: str, last: bool) -> str | None:
+    found = None
+    for rm in (ROLE_RE if last else AFTER_ROLE_RE).finditer(window):
+        found = rm.lastgroup
+        if not last:
+            break
+    return group_to_role(found)
+
+
+def extract(ctx: Context) -> Iterator[Claim]:
+    text = ctx.text
+    kept: list[Found] = []
+    for f in sorted(_candidates(text), key=lambda f: (f.start, -(f.end - f.start))):
+        if f.end <= f.start:
+            continue
+        if kept and f.start < kept[-1].end:
+            if f.end - f.start > kept[-1].end - kept[-1].start and f.start >= kept[-1].start:
+                kept[-1] = f
+            continue
+        kept.append(f)
+    roles = _roles(text, kept)
+    for f, role in zip(kept, roles, strict=True):
+        yield make_claim(NAME, VERSION, "organisation", f.value, text, f.start, f.end,
+                         type=f.type, role=role)
+
+
+def _roles(text: str, found: list[Found]) -> list[str | None]:
+    """Role per organisation; names joined in a list ("A, B e C sono partner") share one."""
+    n = len(found)
+    before: list[str | None] = [None] * n
+    after: list[str | None] = [None] * n
+    joined = [False] * n
+    for i, f in enumerate(found):
+        lo = _sentence_start(text, f.start)
+        if i and found[i - 1].end > lo:
+            gap = text[found[i - 1].end : f.start]
+            joined[i] = bool(_LIST_SEP.match(gap))
+            lo = found[i - 1].end
+        before[i] = _role(text[lo : f.start], last=True)
+        hi = _sentence_end(text, f.end)
+        if i + 1 < n and found[i + 1].start < hi:
+            hi = found[i + 1].start
+        after[i] = _role(text[f.end : hi], last=False)
+    out: list[str | None] = [None] * n
+    i = 0
+    while i < n:
+        j = i
+        while j + 1 < n and joined[j + 1]:
+            j += 1
+        shared = before[i] or after[j]
+        for k in range(i, j + 1):
+            out[k] = before[k] or after[k] or shared
+        i = j + 1
+    return out

@@ -1,0 +1,142 @@
+"""Outcomes: counts of things delivered, planned or received, with what was counted.
+
+A count is a number (digits, "n. 1", or Italian number words such as "sei") followed by one of
+the countable things listed in patterns/outcomes.toml. Indicator tables printed as pipe rows give
+expected and achieved values per indicator. Status comes from the words of the sentence.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from extractors.base import Context, load_patterns, make_claim
+from extractors.common import (
+    context_after,
+    context_before,
+    parse_it_number,
+    pipe_tables,
+    words_to_int,
+)
+from models.records import Claim
+
+NAME = "outcomes"
+VERSION = "1.0.0"
+
+_P = load_patterns("outcomes")
+_UNITS = "|".join(_P["units"])
+OUTCOME_RE = re.compile(
+    r"(?<![\w.,/€$-])(?P<num>\d{1,3}(?:\.\d{3})+|\d+|[a-zà-ù]{3,}(?=\s))(?![.,]\d|\s*%)"
+    rf"\s+(?:(?:{_P['between']})\s+)?(?P<unit>(?:{_UNITS}))(?![\w])",
+    re.IGNORECASE,
+)
+STATUS = {
+    name: re.compile(r"(?<![\w])(?:" + "|".join(words) + r")", re.IGNORECASE)
+    for name, words in _P["status"].items()
+}
+_T = _P["table"]
+T_EXPECTED = re.compile(_T["expected"], re.IGNORECASE)
+T_ACHIEVED = re.compile(_T["achieved"], re.IGNORECASE)
+T_DESC = re.compile(_T["description"], re.IGNORECASE)
+T_SKIP = re.compile(_T["skip_rows"], re.IGNORECASE)
+HEADING_RE = re.compile(
+    r"^[ \t#*]*(risultat\w*(?: raggiunt\w*| ottenut\w*| consegu\w*)?|obiettiv\w*|azioni previste)"
+    r"[ \t]*:?[ \t]*$",
+    re.IGNORECASE | re.MULTILINE,
+)
+_YEARLIKE = range(1950, 2050)
+_UNIT_PREFIX = re.compile(r"^(?:n\.|nr\.|numero(?:\s+(?:di|dei|delle|degli))?|num\.)\s*", re.I)
+
+
+def _count(raw: str) -> int | None:
+    if raw[0].isdigit():
+        value = parse_it_number(raw)
+        if value is None or value != int(value):
+            return None
+        return int(value)
+    value = words_to_int(raw)
+    return value if value is not None and value >= 2 else None
+
+
+def status_for(text: str, start: int, end: int) -> str | None:
+    """planned / expected / achieved from the sentence around the count, in that precedence."""
+    window = context_before(text, start, limit=100) + " " + context_after(text, end, limit=60)
+    for name in ("planned", "expected", "achieved"):
+        if STATUS[name].search(window):
+            return name
+    # A list item under a "Risultati" heading reports what was achieved, under "Obiettivi" what
+    # is planned: the nearest such heading line within a few lines above decides.
+    headings = list(HEADING_RE.finditer(text, max(0, start - 600), start))
+    if headings:
+        return "achieved" if headings[-1].group(1).lower().startswith("risult") else "planned"
+    return None
+
+
+def extract(ctx: Context) -> Iterator[Claim]:
+    text = ctx.text
+    for m in OUTCOME_RE.finditer(text):
+        raw = m.group("num")
+        value = _count(raw)
+        if value is None:
+            continue
+        if raw.isdigit() and value in _YEARLIKE:
+            continue
+        unit = re.sub(r"\s+", " ", m.group("unit").lower()).replace("’", "'")
+        start, end = m.start("num"), m.end("unit")
+        yield make_claim(
+            NAME, VERSION, "outcome", value, text, start, end,
+            unit=unit, status=status_for(text, start, end),
+        )
+    yield from _indicator_tables(text)
+
+
+def _table_number(cell: str) -> int | float | None:
+    s = cell.strip()
+    if not re.fullmatch(r"\d[\d.,]*", s):
+        return None
+    value = float(s.replace(",", ".")) if re.fullmatch(r"\d+[.,]\d{1,2}", s) else parse_it_number(s)
+    if value is None:
+        return None
+    return int(value) if value == int(value) else value
+
+
+def _indicator_tables(text: str) -> Iterator[Claim]:
+    """Rows of a table with expected/achieved columns: one outcome per filled value cell."""
+    for table in pipe_tables(text):
+        cols: dict[int, str] = {}
+        desc_col = 0
+        for row in [table.header, *table.rows]:
+            found = _indicator_columns([c.text for c in row])
+            if found:
+                cols, desc_col = found
+                continue
+            if not cols or desc_col >= len(row) or T_SKIP.search(row[desc_col].text):
+                continue
+            unit = _UNIT_PREFIX.sub("", row[desc_col].text)
+            unit = re.sub(r"\s*\([^)]*\)", "", unit).strip(" .:;").lower()
+            if not unit or unit[0].isdigit():
+                continue
+            for i, status in cols.items():
+                if i >= len(row):
+                    continue
+                value = _table_number(row[i].text)
+                if value is None:
+                    continue
+                yield make_claim(
+                    NAME, VERSION, "outcome", value, text, row[i].start, row[i].end,
+                    unit=unit[:80], status=status, attrs={"table": True},
+                )
+
+
+def _indicator_columns(head: list[str]) -> tuple[dict[int, str], int] | None:
+    """Expected/achieved columns and the description column, when ``head`` is such a header."""
+    cols = {
+        i: status
+        for i, h in enumerate(head)
+        for status, rx in (("expected", T_EXPECTED), ("achieved", T_ACHIEVED))
+        if len(h) < 40 and rx.search(h) and not (status == "expected" and T_ACHIEVED.search(h))
+    }
+    if not cols:
+        return None
+    desc_col = next((i for i, h in enumerate(head) if T_DESC.search(h)), 0)
+    return cols, desc_col

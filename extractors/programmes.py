@@ -1,0 +1,40 @@
+"""Programmes and measures (PON Inclusione, SIA, REI, PN Metro Plus, FSE+, PNRR Missione 5, ...).
+
+Each mention gets the canonical label of patterns/programmes.toml; where two mentions overlap
+("PON FSE Inclusione" holds "FSE") only the longer is kept, so a programme is named once per span.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from extractors.base import Context, load_patterns, make_claim
+from models.records import Claim
+
+NAME = "programmes"
+VERSION = "1.0.0"
+
+_P = load_patterns("programmes")
+PROGRAMMES: list[tuple[str, re.Pattern[str]]] = [
+    (p["label"], re.compile(p["pattern"], re.IGNORECASE if "i" in p.get("flags", "") else 0))
+    for p in _P["programme"]
+]
+
+
+def extract(ctx: Context) -> Iterator[Claim]:
+    text = ctx.text
+    found: list[tuple[int, int, str]] = []
+    for label, rx in PROGRAMMES:
+        for m in rx.finditer(text):
+            end = m.end()
+            while end > m.start() and text[end - 1].isspace():
+                end -= 1
+            found.append((m.start(), end, label))
+    found.sort(key=lambda f: (f[0], -(f[1] - f[0])))
+    kept: list[tuple[int, int, str]] = []
+    for f in sorted(found, key=lambda f: -(f[1] - f[0])):
+        if all(f[1] <= k[0] or f[0] >= k[1] for k in kept):
+            kept.append(f)
+    for start, end, label in sorted(kept):
+        yield make_claim(NAME, VERSION, "programme", label, text, start, end)

@@ -1,0 +1,76 @@
+from extractors import amounts
+from tests.extractors.conftest import run
+
+
+def values(text: str) -> list[tuple[float, str | None]]:
+    return [(c.value, c.role) for c in run(amounts, text)]
+
+
+def test_currency_sign_and_words_with_roles():
+    text = "Alla zona sono stati assegnati € 250.000 per i servizi; euro 12.345,67 liquidati."
+    assert values(text) == [(250000.0, "allocated"), (12345.67, "paid")]
+
+
+def test_role_after_amount_when_nothing_before():
+    assert values("€ 75.000 destinati al pronto intervento sociale.") == [(75000.0, "allocated")]
+
+
+def test_scales_and_number_words():
+    text = (
+        "Valgono 486 milioni di euro, poi 126,9 milioni di euro, € 1,2 mln, 150mila euro, "
+        "5 mila euro e tredici milioni e mezzo di euro; un milione di euro a parte."
+    )
+    got = [c.value for c in run(amounts, text)]
+    assert got == [486e6, 126.9e6, 1.2e6, 150000.0, 5000.0, 13.5e6, 1e6]
+
+
+def test_amount_written_in_words_in_brackets_is_one_amount():
+    got = run(amounts, "Il contratto vale Euro 45.000,00 (quarantacinquemila/00) oltre IVA.")
+    assert [(c.value, c.text) for c in got] == [(45000.0, "Euro 45.000,00")]
+
+
+def test_card_labels_on_previous_line():
+    text = (
+        "Importo programmato\n€ 1.149.465,93\nImporto ammesso a finanziamento\n€ 1.149.465,93\n"
+        "Importo Giuridicamente Vincolante\n€ 118.741,13\nImporto erogato\n- € 36.500,93\n"
+        "Risorse del programma\n1.149.465,93\n"
+    )
+    assert values(text) == [
+        (1149465.93, "allocated"),
+        (1149465.93, "admitted"),
+        (118741.13, "committed"),
+        (36500.93, "paid"),
+        (1149465.93, "allocated"),
+    ]
+
+
+def test_cofinancing_and_total():
+    text = "La quota di cofinanziamento è di 20.000 euro. Il costo complessivo è pari a € 220.000."
+    assert values(text) == [(20000.0, "co-financing"), (220000.0, "total")]
+
+
+def test_not_amounts():
+    text = (
+        "Nel triennio 2017-2019 e nel periodo 2014-2020, Priorità 4, Azione 4.4.8.1, il 40% "
+        "dei posti; tel. 0585 123456, P.IVA 00123450456, Prot. n. 12.345 del 3/5/2020, "
+        "determinazione n. 1.234,00 e 700 domande per 12 mesi."
+    )
+    assert run(amounts, text) == []
+
+
+def test_bare_decimal_needs_a_money_label_or_grouping():
+    assert run(amounts, "La media è 3,50 punti.") == []
+    assert [c.value for c in run(amounts, "Spesa sostenuta: 3,50")] == [3.5]
+
+
+def test_table_cells_under_currency_header():
+    text = (
+        "| Voce | Importo (€) | Note |\n|---|---|---|\n| Formazione | 12.500 | - |\n"
+        "| Tirocini | 3.000,50 | - |\n\n| Anno | Dotazione (milioni di euro) |\n|---|---|\n"
+        "| 2023 | 1,5 |\n"
+    )
+    assert [c.value for c in run(amounts, text)] == [12500.0, 3000.5, 1500000.0]
+
+
+def test_currency_is_eur():
+    assert {c.currency for c in run(amounts, "Sono 10 euro.")} == {"EUR"}

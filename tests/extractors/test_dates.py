@@ -1,0 +1,58 @@
+from datetime import date
+
+from extractors import dates
+from tests.extractors.conftest import run
+
+
+def got(text: str, published: date | None = None) -> list[tuple[str, str | None, str]]:
+    return [(c.value, c.role, c.precision) for c in run(dates, text, published)]
+
+
+def test_numeric_day_first_and_two_digit_years():
+    text = "Firmato in data 04/07/2017; poi il 31.12.2018, il 09-05-2022 e il 2024-04-01."
+    assert [v for v, _, _ in got(text)] == ["2017-07-04", "2018-12-31", "2022-05-09", "2024-04-01"]
+    assert got(text)[0][1] == "signed"
+
+
+def test_card_labels_give_start_and_end():
+    text = "Data inizio\n01/04/24\nData fine\n- 30/09/29\n"
+    assert got(text) == [("2024-04-01", "start", "day"), ("2029-09-30", "end", "day")]
+
+
+def test_written_dates_and_month_precision():
+    text = "Dal 1° gennaio 2024 e fino a marzo del 2025. Ultima modifica: Martedì, 8 Ottobre, 2019"
+    assert got(text) == [
+        ("2024-01-01", "start", "day"),
+        ("2025-03", "end", "month"),
+        ("2019-10-08", "updated", "day"),
+    ]
+
+
+def test_relative_days_resolved_from_publication_date():
+    text = (
+        "La gara si è chiusa il 19 dicembre scorso. I corsi sono partiti ieri, 20 febbraio. "
+        "Le domande vanno presentate entro il 31 ottobre prossimo."
+    )
+    assert got(text, published=date(2018, 2, 21)) == [
+        ("2017-12-19", "end", "day"),
+        ("2018-02-20", "start", "day"),
+        ("2018-10-31", "deadline", "day"),
+    ]
+    # Without a publication date the year is unknown: no claim.
+    assert got(text) == []
+
+
+def test_never_years_durations_percentages_clock_times():
+    text = (
+        "Nel 2019, per 18 mesi, il 40% dei fondi; ore 10.30 e alle 9:30; triennio 2017-2019; "
+        "Azione 4.4.8.1; importo 1.149.465,93; Avviso 3/2016; tel. 0586.820.111."
+    )
+    assert got(text) == []
+
+
+def test_invalid_calendar_dates_are_skipped():
+    assert got("Il 31/02/2020 e il 45/13/2020 non esistono.") == []
+
+
+def test_published_role():
+    assert got("Pubblicato il 5 marzo 2020")[0][1] == "published"

@@ -1,0 +1,89 @@
+from extractors import organisations
+from tests.extractors.conftest import run
+
+
+def orgs(text: str) -> list[tuple[str, str | None]]:
+    return [(c.value, c.role) for c in run(organisations, text)]
+
+
+def test_comune_validated_against_istat_list():
+    text = "Il Comune di Pontremoli e il Comune di Paperopoli hanno aderito."
+    values = [v for v, _ in orgs(text)]
+    assert values[0] == "Comune di Pontremoli"
+    assert "Comune di Paperopoli" not in values
+
+
+def test_comuni_list_is_read_from_the_package_not_typed():
+    table = organisations.comuni()
+    assert len(table) > 7000
+    assert table["forli"] == "Forlì"
+
+
+def test_cpi_spellings_share_one_canonical_name():
+    text = "Il CPI di Pisa, poi il Centro per l’impiego di Pisa e il C.P.I. di Pisa."
+    assert {v for v, _ in orgs(text)} == {"Centro per l'Impiego di Pisa"}
+
+
+def test_lead_and_partners():
+    text = (
+        "Il progetto ha come capofila il Comune di Lucca. Il Comune di Capannori e il Comune di "
+        "Altopascio sono partner del progetto."
+    )
+    assert orgs(text) == [
+        ("Comune di Lucca", "lead"),
+        ("Comune di Capannori", "partner"),
+        ("Comune di Altopascio", "partner"),
+    ]
+
+
+def test_funder_and_delivery():
+    text = (
+        "L'iniziativa è finanziata dalla Fondazione Cariparma. Il servizio è affidato alla "
+        "Cooperativa sociale “Il Girasole”."
+    )
+    assert orgs(text) == [
+        ("Fondazione Cariparma", "funder"),
+        ("Cooperativa Il Girasole", "delivery"),
+    ]
+
+
+def test_many_kinds_of_body():
+    text = (
+        "Partecipano l'INPS, l'ANPAL, il Ministero del lavoro e delle politiche sociali, "
+        "la Regione Toscana, la Provincia di Cremona, l'Ambito territoriale n. 12, "
+        "la Zona distretto Lunigiana, l'Unione dei Comuni della Garfagnana, "
+        "la Società della Salute della Valdinievole, l'ULSS 3 Serenissima, l'A.usl, "
+        "l'Università di Pisa, il Consorzio Sociale Zenit e l'Associazione Arcobaleno, "
+        "oltre all'Agenzia per la Coesione Territoriale."
+    )
+    values = [v for v, _ in orgs(text)]
+    assert values == [
+        "INPS",
+        "ANPAL",
+        "Ministero del Lavoro e delle Politiche Sociali",
+        "Regione Toscana",
+        "Provincia di Cremona",
+        "Ambito territoriale n. 12",
+        "Zona distretto Lunigiana",
+        "Unione dei Comuni della Garfagnana",
+        "Società della Salute della Valdinievole",
+        "ULSS 3 Serenissima",
+        "Azienda USL",
+        "Università di Pisa",
+        "Consorzio Zenit",
+        "Associazione Arcobaleno",
+        "Agenzia per la Coesione Territoriale",
+    ]
+
+
+def test_comuni_list_gives_one_claim_each():
+    values = [v for v, _ in orgs("Aderiscono i Comuni di Livorno, Collesalvetti e Capraia Isola.")]
+    assert values == ["Comune di Livorno", "Comune di Collesalvetti", "Comune di Capraia Isola"]
+
+
+def test_not_people_classes_or_offices():
+    text = (
+        "L'assessora Maria Rossi, la Giunta comunale, il Settore Servizi Sociali, l'Ufficio di "
+        "Piano, i Comuni dell'Ambito, gli enti del Terzo settore e la Regione hanno lavorato."
+    )
+    assert orgs(text) == []

@@ -1,0 +1,28 @@
+from extractors import programmes
+from tests.extractors.conftest import run
+
+
+def labels(text: str) -> list[str]:
+    return [c.value for c in run(programmes, text)]
+
+
+def test_canonical_labels():
+    text = (
+        "Con il PON Inclusione (Avviso 3/2016) e l'Avviso 1/2019 PaIS; SIA, REI, Reddito di "
+        "cittadinanza, Assegno di inclusione; PON Metro 2014-2020 e PN Metro Plus 2021-2027; "
+        "FSE, FSE+, FESR; POR FSE Toscana; PNRR Missione 5 Componente 2; Fondo Povertà."
+    )
+    assert labels(text) == [
+        "PON Inclusione", "Avviso 3/2016", "Avviso 1/2019 PaIS", "SIA", "REI",
+        "Reddito di cittadinanza", "Assegno di inclusione", "PON Metro", "PN Metro Plus",
+        "FSE", "FSE+", "FESR", "POR/PR FSE", "PNRR Missione 5", "Fondo Povertà",
+    ]
+
+
+def test_longer_mention_wins():
+    assert labels("a valere sul PON FSE Inclusione 2014-2020") == ["PON Inclusione"]
+    assert labels("il Sostegno per l'inclusione attiva (SIA)") == ["SIA", "SIA"]
+
+
+def test_no_false_programmes():
+    assert labels("La siae, la sia pure, il reincarico, il fse minuscolo.") == []
