@@ -84,3 +84,27 @@ def test_declared_and_streamed_size_caps(bare_site: LocalSite) -> None:
     result = fetcher(max_bytes=1000).get(bare_site.url("/grande"))
     assert result.kind == "failed" and "Content-Length 5000" in result.error
     assert fetcher(max_bytes=5000).get(bare_site.url("/grande")).kind == "ok"
+
+
+def test_two_sources_on_one_host_share_the_politeness_delay() -> None:
+    import threading
+    import time
+
+    from crawl.fetcher import HostGate
+
+    origin = "http://condiviso.example:8080"
+    starts: list[float] = []
+
+    def crawl(gate: HostGate) -> None:
+        for _ in range(2):
+            with gate.slot(origin):
+                starts.append(time.monotonic())
+
+    threads = [threading.Thread(target=crawl, args=(HostGate(1, 0.1),)) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    starts.sort()
+    assert len(starts) == 4
+    assert all(b - a >= 0.099 for a, b in zip(starts, starts[1:], strict=False))
