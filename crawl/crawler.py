@@ -195,6 +195,9 @@ class _Crawl:
                         continue
                     if not self._admit(item):
                         continue
+                    if item.kind == "doc" and (done_now := self._skip_if_listed_unchanged(item)):
+                        self._absorb(done_now)  # no request: handled here, no thread hop
+                        continue
                     if item.kind == "sitemap":
                         self.listings_in_flight += 1
                     pending.add(pool.submit(self._work, item))
@@ -212,7 +215,10 @@ class _Crawl:
         reason = self.robots.check(item.url)
         if reason:
             if item.kind == "doc":
-                self._emit(self._record(item.url, "refused", error=reason))
+                # An unreadable robots.txt means the host is down or failing: a failure, not a
+                # refusal, so the next run tries again.
+                outcome = "failed" if self.robots.rules_for(item.url).blocked else "refused"
+                self._emit(self._record(item.url, outcome, error=reason))
             else:
                 log.info("not reading %s: %s", item.url, reason)
             return False
@@ -350,22 +356,34 @@ class _Crawl:
             return _Done(item, sitemaps=[e.url for e in entries])
         return _Done(item, entries=entries)
 
-    def _fetch_document(self, item: _Item) -> _Done:
+    def _held_copy(self, item: _Item) -> tuple[str | None, str | None, str | None,
+                                                str | None, datetime | None, bool]:
+        """(etag, last_modified, sha256, content_type, fetched_at, held) of our copy of a URL;
+        ``held`` is False when there is none or its bytes are gone from the raw store."""
         known = self.state.lookup(item.url)
-        etag = last_modified = sha = content_type = None
-        fetched_at = None
-        held = False
-        if known is not None:
-            etag, last_modified, sha, content_type, fetched_at = known
-            held = bool(sha and self.store.has(sha))
-            if not held:
-                etag = last_modified = None  # our copy is gone: fetch it whole again
+        if known is None:
+            return None, None, None, None, None, False
+        etag, last_modified, sha, content_type, fetched_at = known
+        held = bool(sha and self.store.has(sha))
+        if not held:
+            etag = last_modified = None  # our copy is gone: fetch it whole again
+        return etag, last_modified, sha, content_type, fetched_at, held
+
+    def _skip_if_listed_unchanged(self, item: _Item) -> _Done | None:
+        """A page whose sitemap/feed date is not newer than our copy needs no request."""
         lastmod = self.lastmods.get(normalize(item.url), item.lastmod)
-        if held and lastmod is not None and self.opt["trust_lastmod"]:
-            held_since = fetched_at or parse_date(last_modified)
-            if held_since is not None and lastmod <= held_since:
-                return self._from_store(item, sha, content_type, etag, last_modified, None,
-                                        item.url)
+        if lastmod is None or not self.opt["trust_lastmod"]:
+            return None
+        etag, last_modified, sha, content_type, fetched_at, held = self._held_copy(item)
+        if not held or sha is None:
+            return None
+        held_since = fetched_at or parse_date(last_modified)
+        if held_since is None or lastmod > held_since:
+            return None
+        return self._from_store(item, sha, content_type, etag, last_modified, None, None)
+
+    def _fetch_document(self, item: _Item) -> _Done:
+        etag, last_modified, sha, content_type, _, held = self._held_copy(item)
         headers = {}
         if held and etag:
             headers["If-None-Match"] = etag

@@ -94,6 +94,8 @@ def html_links(body: bytes, base_url: str, content_type: str | None = None) -> P
         root = lxml.html.document_fromstring(text)
     except (etree.ParserError, ValueError):
         return PageLinks([], [])
+    if _nofollow(root):
+        return PageLinks([], [])
     base = base_url
     for href in root.xpath("//base/@href"):
         resolved = absolute(base_url, href)
@@ -126,6 +128,16 @@ def html_links(body: bytes, base_url: str, content_type: str | None = None) -> P
             if url and url not in feeds:
                 feeds.append(url)
     return PageLinks(links, feeds)
+
+
+def _nofollow(root: lxml.html.HtmlElement) -> bool:
+    """<meta name="robots" (or "inclusio") content="nofollow">: the page asks not to be walked."""
+    for meta in root.xpath("//meta[@name][@content]"):
+        if meta.get("name", "").strip().lower() in ("robots", "inclusio"):
+            directives = {d.strip().lower() for d in meta.get("content", "").split(",")}
+            if directives & {"nofollow", "none"}:
+                return True
+    return False
 
 
 def _xml_root(body: bytes) -> etree._Element | None:

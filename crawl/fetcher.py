@@ -9,12 +9,14 @@ from __future__ import annotations
 import email.utils
 import logging
 import random
+import ssl
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 from urllib.parse import urljoin
 
 import httpx
@@ -61,38 +63,53 @@ class Result:
         return self.headers.get("content-type") if self.headers is not None else None
 
 
+class _HostSlots:
+    """Process-wide state per host, so that two sources on one site (crawled in parallel by
+    the pipeline) share one politeness budget instead of each taking its own."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.semaphores: dict[str, threading.Semaphore] = {}
+        self.last_start: dict[str, float] = {}
+
+
+_SLOTS = _HostSlots()
+
+
 class HostGate:
-    """Per-host politeness: at most ``concurrency`` requests in flight, starts ``delay`` apart."""
+    """Per-host politeness: at most ``concurrency`` requests in flight, starts ``delay`` apart.
+
+    The in-flight limit and the time of the last request start are shared by every gate in
+    the process (the first gate to meet a host sets its in-flight limit); the delay is this
+    source's own, raised by the host's robots.txt Crawl-delay.
+    """
 
     def __init__(self, concurrency: int, delay: float) -> None:
         self._concurrency = max(1, concurrency)
         self._default_delay = delay
-        self._lock = threading.Lock()
-        self._sems: dict[str, threading.Semaphore] = {}
-        self._last_start: dict[str, float] = {}
         self._delays: dict[str, float] = {}
 
     def set_delay(self, origin: str, seconds: float) -> None:
         """Raise the delay for a host (robots.txt Crawl-delay); never below the source's own."""
-        with self._lock:
+        with _SLOTS.lock:
             self._delays[origin] = max(self._default_delay, seconds)
 
     def delay(self, origin: str) -> float:
-        with self._lock:
+        with _SLOTS.lock:
             return self._delays.get(origin, self._default_delay)
 
     @contextmanager
     def slot(self, origin: str) -> Iterator[None]:
-        with self._lock:
-            sem = self._sems.setdefault(origin, threading.Semaphore(self._concurrency))
+        with _SLOTS.lock:
+            sem = _SLOTS.semaphores.setdefault(origin, threading.Semaphore(self._concurrency))
         sem.acquire()
         try:
-            with self._lock:
+            with _SLOTS.lock:
                 now = time.monotonic()
-                last = self._last_start.get(origin)
+                last = _SLOTS.last_start.get(origin)
                 delay = self._delays.get(origin, self._default_delay)
                 start = now if last is None else max(now, last + delay)
-                self._last_start[origin] = start
+                _SLOTS.last_start[origin] = start
             if start > now:
                 time.sleep(start - now)
             yield
@@ -115,7 +132,7 @@ class Fetcher:
         self.policy = policy
         self.gate = gate or HostGate(settings.concurrency, settings.delay)
         self._sleep = sleep
-        transport = httpx.HTTPTransport(retries=0)
+        transport = httpx.HTTPTransport(retries=0, verify=_ssl_context())
         pool = getattr(transport, "_pool", None)
         if GuardedBackend is not None and hasattr(pool, "_network_backend"):
             pool._network_backend = GuardedBackend(policy)
@@ -260,6 +277,13 @@ class Fetcher:
                           error=f"connection error: {type(exc).__name__}: {exc}".rstrip(": "))
         except httpx.HTTPError as exc:
             return Result(url, "failed", url, error=f"{type(exc).__name__}: {exc}")
+
+
+@lru_cache(maxsize=1)
+def _ssl_context() -> ssl.SSLContext:
+    """One certificate store per process: loading it costs ~20 ms, as much as a whole
+    unchanged re-crawl of a small site."""
+    return httpx.create_ssl_context()
 
 
 def _retry_after(headers: httpx.Headers | None) -> float | None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
+from functools import lru_cache
 from urllib.parse import unquote, urldefrag, urljoin, urlsplit, urlunsplit
 
 from courlan import normalize_url
@@ -37,6 +38,7 @@ def strip_fragment(url: str) -> str:
     return urldefrag(url.strip())[0]
 
 
+@lru_cache(maxsize=65536)
 def clean(url: str) -> str:
     """The form of a URL we request and log: as linked, minus fragment and tracking parameters,
     with default ports dropped and the query sorted. Trailing slashes are kept, since some
@@ -49,6 +51,7 @@ def clean(url: str) -> str:
     return urldefrag(cleaned)[0]
 
 
+@lru_cache(maxsize=65536)
 def normalize(url: str) -> str:
     """The dedup key of a URL: lower-case scheme and host, no default port, no tracking
     parameters, sorted query, no fragment, no trailing slash (except the root path)."""
@@ -107,13 +110,14 @@ def absolute(base: str, href: str) -> str | None:
     href = (href or "").strip()
     if not href or href.startswith("#"):
         return None
-    try:
-        url = urljoin(base, href)
-    except ValueError:
-        return None
-    if scheme_of(url) in IGNORED_SCHEMES:
-        return None
-    return strip_fragment(url)
+    if not href.startswith(("http://", "https://")):
+        try:
+            href = urljoin(base, href)
+        except ValueError:
+            return None
+        if scheme_of(href) in IGNORED_SCHEMES:
+            return None
+    return href.split("#", 1)[0]
 
 
 def _fold(text: str) -> str:

@@ -6,7 +6,7 @@ import socket
 from pathlib import Path
 
 import pytest
-from local_site import LocalSite
+from local_site import LocalSite, Page
 
 from crawl.crawler import CrawlState, crawl_source
 from crawl.rawstore import RawStore
@@ -205,3 +205,38 @@ start_urls = ["{site.base_url}/"]
     assert [r.outcome for r in records] == ["refused"]
     assert "127.0.0.1 is loopback" in records[0].error
     assert site.hits == []
+
+
+def test_sitemap_index_gzip_and_moved_start_host(site: LocalSite, tmp_path: Path) -> None:
+    """robots.txt names a sitemap index whose child is gzipped; the start URL redirects from
+    127.0.0.1 to localhost, whose pages must then be followed."""
+    import gzip
+
+    base = site.base_url
+    other = base.replace("127.0.0.1", "localhost")
+    site.routes["/robots.txt"].body = f"User-agent: *\nSitemap: {base}/indice.xml\n".encode()
+    site.routes["/indice.xml"] = Page(
+        f'<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><sitemap>'
+        f"<loc>{base}/figlio.xml.gz</loc></sitemap></sitemapindex>".encode(),
+        content_type="application/xml")
+    site.routes["/figlio.xml.gz"] = Page(gzip.compress(
+        f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        f"<url><loc>{base}/notizie/avviso-rei.html</loc></url></urlset>".encode()),
+        content_type="application/gzip")
+    site.routes["/trasloco"] = lambda h, s: (301, {"Location": f"{other}/orari.html"}, None)
+    path = tmp_path / "s.toml"
+    path.write_text(f"""
+[[sources]]
+id = "trasloco"
+entity = "Comune di Esempio"
+start_urls = ["{base}/trasloco"]
+allow_private = true
+max_depth = 2
+""")
+    (source,) = load_sources(path)
+    records = crawl_source(source, RawStore(tmp_path / "raw"), run_id="r")
+    stored = {r.url for r in records if r.outcome == "stored"}
+    assert f"{base}/notizie/avviso-rei.html" in stored  # from the gzipped child sitemap
+    assert f"{other}/progetti/pon-metro.html" in stored  # a link on the moved site
+    start = next(r for r in records if r.url == f"{base}/trasloco")
+    assert start.final_url == f"{other}/orari.html"

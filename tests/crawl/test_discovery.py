@@ -81,3 +81,9 @@ def test_rss_and_atom() -> None:
 def test_dates() -> None:
     assert parse_date("") is None and parse_date("ieri") is None
     assert parse_date("2024-05-19T10:00:00Z") == datetime(2024, 5, 19, 10, 0)
+
+
+def test_meta_robots_nofollow_page_gives_no_links() -> None:
+    page = b'<html><head><meta name="robots" content="noindex, nofollow"></head>' \
+        b'<body><a href="/a">PON</a></body></html>'
+    assert html_links(page, "http://x.it/").links == []
