@@ -34,26 +34,29 @@ _SCALES: dict[str, int] = _P["scales"]
 _SCALE_RE = "|".join(sorted(_SCALES, key=len, reverse=True))
 _HALF = r"(?P<half{n}>\s+e\s+mezzo)?"
 
-AMOUNT_RE = re.compile(
-    # "€ 609.734", "euro 496.931,00", "Euro 1,2 mln"
-    rf"(?P<a>(?<![\w])(?:{_CUR})\.?\s*(?P<n1>{_NUM})(?:\s*(?P<s1>{_SCALE_RE})(?![\w])"
-    + _HALF.format(n=1)
-    + r")?)"
-    # "486 milioni di euro", "150mila euro", "45.000,00 €"
-    rf"|(?P<b>(?<![\w.,/-])(?P<n2>{_NUM})\s*(?:(?P<s2>{_SCALE_RE})"
-    + _HALF.format(n=2)
-    + rf"\s+(?:di\s+)?)?(?:{_CUR})(?![\w]))"
-    # "tredici milioni e mezzo di euro", "un milione di euro"
-    rf"|(?P<c>(?<![\w])(?P<w3>[a-zà-ù]+)\s+(?P<s3>milion[ei]|miliard[oi])"
-    + _HALF.format(n=3)
-    + r"\s+di\s+euro(?![\w]))"
-    # "quarantacinquemila euro"
-    r"|(?P<d>(?<![\w])(?P<w4>[a-zà-ù]{3,}mila[a-zà-ù]*)\s+euro(?![\w]))"
-    # bare "1.149.465,93" or "250,00": money only under a money label (checked in code)
-    r"|(?P<e>(?<![\w.,/€])(?P<n5>\d{1,3}(?:\.\d{3})+,\d{2}|\d+,\d{2})(?![\w]|[.,]\d|\s*%|\s*per\s?cento))",
-    re.IGNORECASE,
+# Every amount written with digits starts with a number: one digit-led scan finds them all, and
+# the currency is then looked for just before ("€ 609.734") or just after ("150mila euro").
+NUMBER_RE = re.compile(
+    rf"(?<![\w.,/-])(?P<n>{_NUM})"
+    rf"(?:\s*(?P<s>(?i:{_SCALE_RE}))(?![\w])(?P<half>\s+e\s+mezzo)?)?"
+    r"(?P<cur>\s*(?:(?i:di)\s+)?(?:€|(?i:euro)(?![\w])))?"
 )
+CURRENCY_BEFORE = re.compile(r"(?:€|(?<![\w])(?i:euro|eur))\.?\s*$")
+BARE_CENTS = re.compile(r"\d{1,3}(?:\.\d{3})+,\d{2}|\d+,\d{2}")
+NOT_AFTER_BARE = re.compile(r"[\w]|[.,]\d|\s*%|\s*per\s?cento", re.IGNORECASE)
+SHARE_BEFORE = re.compile(r"(?<![\w])(?i:di cui)\s+$")
+_SHARE_SCALES = {"milioni", "milione", "mln", "miliardi", "mila"}
+# "tredici milioni e mezzo di euro", "un milione di euro": found from the scale word backwards.
+WORD_SCALE_RE = re.compile(
+    r"(?P<s>(?i:milion[ei]|miliard[oi]))(?P<half>\s+e\s+mezzo)?\s+di\s+(?i:euro)(?![\w])"
+)
+# "quarantacinquemila euro"
+WORD_MILA_RE = re.compile(r"(?<=[a-zà-ù])mila[a-zà-ù]*\s+(?i:euro)(?![\w])")
+WORD_BEFORE = re.compile(r"(?<![\w])(?P<w>[a-zà-ù]+)\s+$", re.IGNORECASE)
+WORD_HEAD = re.compile(r"(?<![\w])[a-zà-ù]+$", re.IGNORECASE)
 ROLE_RE = keyword_pattern(_P["roles"])
+# "dotazione complessiva", "spesa totale": the word before "complessiva" names the role.
+TOTAL_AFTER_ROLE = re.compile(r"(?P<head>\w+)\s+(?:complessiv\w*|total[ei])\s*\S*\s*\S*\s*$", re.I)
 MONEY_LABEL_RE = re.compile(
     r"(?<![\w])(?:" + "|".join(re.escape(w) for w in _P["money_labels"]) + r")", re.IGNORECASE
 )
@@ -82,56 +85,94 @@ def role_for(text: str, start: int, end: int) -> str | None:
     """The role named nearest the amount: before it in its sentence or label, else just after."""
     before = context_before(text, start, limit=120, bare=_CURRENCY_ONLY)
     found = nearest_keyword(ROLE_RE, before, last=True)
+    if found == "total":
+        head = TOTAL_AFTER_ROLE.search(before)
+        if head:
+            inner = nearest_keyword(ROLE_RE, head.group("head"))
+            if inner and inner != "total":
+                found = inner
     if found is None:
         found = nearest_keyword(ROLE_RE, context_after(text, end, limit=40), last=False)
     return group_to_role(found)
 
 
-def _value(m: re.Match[str]) -> float | None:
-    if m.group("a") or m.group("b"):
-        n = 1 if m.group("a") else 2
-        base = parse_it_number(m.group(f"n{n}"))
-        if base is None:
-            return None
-        scale = _scale(m.group(f"s{n}"))
-        if m.group(f"half{n}") and scale > 1:
-            base += 0.5
-        return round(base * scale, 2)
-    if m.group("c"):
-        word = m.group("w3").lower()
+def _digits(m: re.Match[str], text: str) -> tuple[int, int, float] | None:
+    """Span and value of a number that is money; None when nothing marks it as money."""
+    base = parse_it_number(m.group("n"))
+    if base is None:
+        return None
+    scale = _scale(m.group("s"))
+    if m.group("half") and scale > 1:
+        base += 0.5
+    value = round(base * scale, 2)
+    n_start = m.start("n")
+    number_end = max(m.end("n"), m.end("s"), m.end("half"))
+    before = CURRENCY_BEFORE.search(text, max(0, n_start - 8), n_start)
+    if before is not None:
+        return before.start(), number_end, value
+    if m.group("cur"):
+        return n_start, m.end("cur"), value
+    if m.group("s"):
+        lead = SHARE_BEFORE.search(text, max(0, n_start - 12), n_start)
+        if lead is not None and m.group("s").lower() in _SHARE_SCALES:
+            # "126,9 milioni di euro, di cui 86 milioni": the share inherits the currency.
+            return n_start, number_end, value
+        return None
+    if not BARE_CENTS.fullmatch(m.group("n")) or NOT_AFTER_BARE.match(text, m.end("n")):
+        return None
+    if NOT_MONEY_RE.search(text[max(0, n_start - 30) : n_start]):
+        return None
+    grouped = "." in m.group("n")
+    if not grouped and not MONEY_LABEL_RE.search(context_before(text, n_start, limit=120)):
+        return None
+    return n_start, m.end("n"), value
+
+
+def _words(text: str) -> Iterator[tuple[int, int, float]]:
+    """Amounts in words: "tredici milioni e mezzo di euro", "quarantacinquemila euro"."""
+    for m in WORD_SCALE_RE.finditer(text):
+        head = WORD_BEFORE.search(text, max(0, m.start() - 30), m.start())
+        if head is None:
+            continue
+        word = head.group("w").lower()
         base = 0.5 if word == "mezzo" else words_to_int(word)
         if base is None:
-            return None
-        if m.group("half3"):
+            continue
+        if m.group("half"):
             base += 0.5
-        return round(base * _scale(m.group("s3")), 2)
-    if m.group("d"):
-        base = words_to_int(m.group("w4"))
-        return None if base is None else float(base)
-    return parse_it_number(m.group("n5"))
+        yield head.start(), m.end(), round(base * _scale(m.group("s")), 2)
+    for m in WORD_MILA_RE.finditer(text):
+        head = WORD_HEAD.search(text, max(0, m.start() - 40), m.start())
+        if head is None:
+            continue
+        word = text[head.start() : m.end()].split()[0]
+        base = words_to_int(word)
+        if base is not None:
+            yield head.start(), m.end(), float(base)
 
 
 def extract(ctx: Context) -> Iterator[Claim]:
     text = ctx.text
     taken: list[tuple[int, int]] = []
-    for m in AMOUNT_RE.finditer(text):
-        value = _value(m)
-        if value is None:
+    for m in NUMBER_RE.finditer(text):
+        found = _digits(m, text)
+        if found is None:
             continue
-        start, end = m.span()
-        if m.group("e"):
-            before = text[max(0, start - 30) : start]
-            if NOT_MONEY_RE.search(before):
-                continue
-            label = context_before(text, start, limit=120)
-            grouped = "." in m.group("n5")
-            if not grouped and not MONEY_LABEL_RE.search(label):
-                continue
+        start, end, value = found
         taken.append((start, end))
         yield make_claim(
             NAME, VERSION, "amount", value, text, start, end,
             currency="EUR", role=role_for(text, start, end),
         )
+    if "mil" in text:
+        for start, end, value in _words(text):
+            if any(s < end and start < e for s, e in taken):
+                continue
+            taken.append((start, end))
+            yield make_claim(
+                NAME, VERSION, "amount", value, text, start, end,
+                currency="EUR", role=role_for(text, start, end),
+            )
     yield from _table_cells(ctx, taken)
 
 

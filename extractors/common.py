@@ -268,3 +268,45 @@ def _table(text: str, block: list[tuple[int, int]]) -> Iterator[PipeTable]:
     rows = [r for r in rows if r]
     if len(rows) >= 2:
         yield PipeTable(header=rows[0], rows=rows[1:])
+
+
+# ---------------------------------------------------------------------------------------------
+# One scan for many rules
+# ---------------------------------------------------------------------------------------------
+
+
+def first_chars(starts: str) -> set[str]:
+    """Characters a simple ``starts`` regex (literals, ``[Xx]`` classes, ``\\.``) can begin with."""
+    chars: set[str] = set()
+    for alt in starts.split("|"):
+        if alt.startswith("["):
+            chars |= set(alt[1 : alt.index("]")])
+        elif alt.startswith("\\"):
+            chars.add(alt[1])
+        else:
+            chars.add(alt[0])
+    return chars
+
+
+class Dispatcher:
+    """Scan the text once for where any rule can begin, then offer only the rules that can.
+
+    ``rules`` pairs a ``starts`` regex (how a match begins) with whatever the caller needs; the
+    scan is one compiled alternation, so the cost is one pass whatever the number of rules.
+    """
+
+    def __init__(self, rules: list[tuple[str, object]]) -> None:
+        self.trigger = re.compile("|".join(f"(?:{starts})" for starts, _ in rules))
+        self.by_char: dict[str, list[tuple[re.Pattern[str], object]]] = {}
+        for starts, payload in rules:
+            compiled = re.compile(starts)
+            for ch in first_chars(starts):
+                self.by_char.setdefault(ch, []).append((compiled, payload))
+
+    def hits(self, text: str) -> Iterator[tuple[int, object]]:
+        """``(position, payload)`` for every rule whose ``starts`` matches at a trigger hit."""
+        for hit in self.trigger.finditer(text):
+            pos = hit.start()
+            for starts, payload in self.by_char.get(text[pos], ()):
+                if starts.match(text, pos):
+                    yield pos, payload

@@ -19,6 +19,7 @@ from extractors.common import (
     group_to_role,
     keyword_pattern,
     nearest_keyword,
+    words_to_int,
 )
 from models.records import Claim
 
@@ -33,22 +34,37 @@ _ANY = "|".join(sorted([*MONTHS, *SHORT], key=len, reverse=True))
 _WD = _P["weekdays"]
 PIVOT = int(_P["two_digit_pivot"])
 
+# Every date but "gennaio 2017" starts with a digit: one digit-led scan (case-sensitive, with
+# month names matched case-insensitively in place) finds them; month-and-year dates are found from
+# their year backwards.
 DATE_RE = re.compile(
-    # "Mercoledì, 19 Maggio, 2021", "1° gennaio 2024", "19 mag. 2021"
-    rf"(?P<w>(?<![\w])(?:(?:{_WD}),?\s+)?(?P<d1>[0-3]?\d)(?:\s?[°º])?,?\s+(?P<m1>{_ANY})\.?,?\s+"
+    r"(?<![\w./,-])(?:"
+    # "2024-04-01"
+    r"(?P<iso>(?P<y5>(?:19|20)\d{2})-(?P<m5>[01]\d)-(?P<d5>[0-3]\d)(?![\w]|-\d))"
+    # "04/07/2017", "01/04/24", "31.12.2018", "09-05-2022": day first, same separator twice
+    r"|(?P<n>(?P<d4>[0-3]?\d)(?P<sep>[/.\-])(?P<m4>[01]?\d)(?P=sep)"
+    r"(?P<y4>(?:19|20)\d{2}|\d{2})(?![\w]|[.,/-]\d))"
+    # "19 Maggio, 2021", "1° gennaio 2024", "19 mag. 2021"
+    rf"|(?P<w>(?P<d1>[0-3]?\d)(?:\s?[°º])?,?\s+(?P<m1>(?i:{_ANY}))\.?,?\s+"
     r"(?:del(?:l')?\s+)?(?P<y1>(?:19|20)\d{2})(?!\d))"
     # "il 19 dicembre scorso": year from the publication date
-    rf"|(?P<r>(?<![\w])(?P<d2>[0-3]?\d)(?:\s?[°º])?\s+(?P<m2>{_FULL})(?![\w]))"
-    # "gennaio 2017", "marzo del 2018": month precision
-    rf"|(?P<mo>(?<![\w])(?P<m3>{_FULL})\s+(?:del\s+|di\s+)?(?P<y3>(?:19|20)\d{{2}})(?![\d]))"
-    # "04/07/2017", "01/04/24", "31.12.2018", "09-05-2022": day first, same separator twice
-    r"|(?P<n>(?<![\w./,-])(?P<d4>[0-3]?\d)(?P<sep>[/.\-])(?P<m4>[01]?\d)(?P=sep)"
-    r"(?P<y4>(?:19|20)\d{2}|\d{2})(?![\w]|[.,/-]\d))"
-    # "2024-04-01"
-    r"|(?P<iso>(?<![\w./-])(?P<y5>(?:19|20)\d{2})-(?P<m5>[01]\d)-(?P<d5>[0-3]\d)(?![\w]|-\d))",
-    re.IGNORECASE,
+    rf"|(?P<r>(?P<d2>[0-3]?\d)(?:\s?[°º])?\s+(?P<m2>(?i:{_FULL}))(?![\w]))"
+    r")"
 )
+WEEKDAY_BEFORE = re.compile(rf"(?<![\w])(?i:{_WD}),?\s+$")
+YEAR_RE = re.compile(r"(?<![\w./-])(?:19|20)\d{2}(?![\d])")
+MONTH_BEFORE = re.compile(rf"(?<![\w])(?P<m>(?i:{_FULL}))\s+(?:(?i:del|di)\s+)?$")
 ROLE_RE = keyword_pattern(_P["roles"])
+# The formula of acts: "L'anno 2021, il giorno 20 del mese di dicembre" (numbers may be words).
+_DAYW = r"\d{1,2}|[a-zà-ù]{3,15}"
+_YEARW = r"(?:19|20)\d{2}|(?:mille|duemila)[a-zà-ù]*"
+ACT_DATE_RE = re.compile(
+    rf"(?:[Aa]dd[iì]|[Gg]iorno)\s+(?P<d>{_DAYW})\s+(?:del\s+mese\s+di\s+|di\s+)(?P<m>(?i:{_FULL}))"
+    rf"(?:,?\s+(?:dell['’]\s?anno\s+)?(?P<y2>{_YEARW})(?![\w]))?"
+)
+ACT_YEAR_BEFORE = re.compile(
+    rf"(?i:l['’]\s?anno)\s+(?P<y1>{_YEARW}),?\s+(?:il\s+)?$|(?<![\w])il\s+$"
+)
 _REL = _P["relative"]
 PAST_AFTER = re.compile(r"^[\s,]*(?:" + "|".join(_REL["past_after"]) + r")(?![\w])", re.I)
 FUTURE_AFTER = re.compile(r"^[\s,]*(?:" + "|".join(_REL["future_after"]) + r")(?![\w])", re.I)
@@ -113,8 +129,6 @@ def _read(m: re.Match[str], text: str, published: date | None) -> tuple[str, str
             if found is None:
                 return None
             return found.isoformat(), "day"
-        elif m.group("mo"):
-            return f"{int(m.group('y3')):04d}-{MONTHS[m.group('m3').lower()]:02d}", "month"
         elif m.group("n"):
             d = date(_year(m.group("y4")), int(m.group("m4")), int(m.group("d4")))
         else:
@@ -132,16 +146,74 @@ def role_for(text: str, start: int, end: int) -> str | None:
     return group_to_role(found)
 
 
-def extract(ctx: Context) -> Iterator[Claim]:
-    text = ctx.text
+def _number(raw: str | None) -> int | None:
+    if not raw:
+        return None
+    return int(raw) if raw.isdigit() else words_to_int(raw)
+
+
+def _act_dates(text: str) -> Iterator[tuple[int, int, str]]:
+    for m in ACT_DATE_RE.finditer(text):
+        start = m.start()
+        lead = ACT_YEAR_BEFORE.search(text, max(0, start - 40), start)
+        y1 = lead.group("y1") if lead is not None else None
+        day, year = _number(m.group("d")), _number(y1) or _number(m.group("y2"))
+        if day is None or year is None or not 1900 <= year <= 2100:
+            continue
+        try:
+            value = date(year, MONTHS[m.group("m").lower()], day).isoformat()
+        except ValueError:
+            continue
+        yield (lead.start() if lead is not None else start), m.end(), value
+
+
+RANGE_END = re.compile(r"^\s*(?:al|all['’]|fino al|sino al|a|-|–)\s*$", re.IGNORECASE)
+
+
+def _found(text: str, published: date | None) -> list[tuple[int, int, str, str, dict]]:
+    """Every date as ``(start, end, value, precision, attrs)``, in text order."""
+    out: list[tuple[int, int, str, str, dict]] = []
+    formulas = list(_act_dates(text)) if ("iorno" in text or "dd" in text) else []
+    for start, end, value in formulas:
+        out.append((start, end, value, "day", {"formula": True}))
+    taken = [(s, e) for s, e, _ in formulas]
     for m in DATE_RE.finditer(text):
-        read = _read(m, text, ctx.published)
+        if formulas and any(s < m.end() and m.start() < e for s, e in taken):
+            continue
+        read = _read(m, text, published)
         if read is None:
             continue
         value, precision = read
         start, end = m.span()
-        attrs = {"relative": True} if m.group("r") else {}
+        if m.group("w"):
+            weekday = WEEKDAY_BEFORE.search(text, max(0, start - 15), start)
+            if weekday is not None:
+                start = weekday.start()
+        taken.append((start, end))
+        out.append((start, end, value, precision, {"relative": True} if m.group("r") else {}))
+    for y in YEAR_RE.finditer(text):
+        if any(s <= y.start() < e for s, e in taken):
+            continue
+        month = MONTH_BEFORE.search(text, max(0, y.start() - 16), y.start())
+        if month is None:
+            continue
+        value = f"{int(y.group(0)):04d}-{MONTHS[month.group('m').lower()]:02d}"
+        out.append((month.start(), y.end(), value, "month", {}))
+    out.sort(key=lambda f: f[0])
+    return out
+
+
+def extract(ctx: Context) -> Iterator[Claim]:
+    text = ctx.text
+    prev_end = -100
+    for start, end, value, precision, attrs in _found(text, ctx.published):
+        # "dal 01.09.2021 al 31.08.2024": the second date of a range is its end.
+        if start - prev_end < 12 and RANGE_END.match(text[prev_end:start]):
+            role = "end"
+        else:
+            role = role_for(text, start, end)
+        prev_end = end
         yield make_claim(
             NAME, VERSION, "date", value, text, start, end,
-            precision=precision, role=role_for(text, start, end), attrs=attrs,
+            precision=precision, role=role, attrs=attrs,
         )

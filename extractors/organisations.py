@@ -17,7 +17,7 @@ from functools import cache
 from importlib import resources
 
 from extractors.base import Context, load_patterns, make_claim
-from extractors.common import group_to_role, keyword_pattern, strip_accents
+from extractors.common import Dispatcher, group_to_role, keyword_pattern, strip_accents
 from models.records import Claim
 
 NAME = "organisations"
@@ -32,14 +32,20 @@ PLACE = (
     rf"{_WORD}){{0,4}}"
 )
 QUOTED = r"[“\"«][^”\"»\n]{2,60}[”\"»]"
+_CONN_NO_E = "|".join(c for c in CONNECTORS.split("|") if c not in ("e", "ed"))
+_ARTICLE = rf"(?:(?:il|la|lo|le|gli|i){_SP}|l['’])"
+# Inside a name "e"/"ed" joins words ("Politiche Sociali e Lavoro") but never an article: "X e la
+# Misericordia" is a list of two bodies. Other connectors may take one ("Fondazione Con il Sud").
 ORG = (
-    rf"{QUOTED}|{_WORD}(?:(?:{_SP}(?:(?:{CONNECTORS}){_SP}(?:(?:il|la|lo|le|gli|i){_SP}|l['’])?)?"
+    rf"{QUOTED}|{_WORD}(?:(?:{_SP}(?:(?:e|ed){_SP}|(?:{_CONN_NO_E}){_SP}{_ARTICLE}?|{_ARTICLE})?"
     rf"|{_SP}(?:d|dell|nell|sull|all)['’]\s?){_WORD}){{0,5}}"
 )
 REGION = "|".join(sorted((re.escape(r) for r in _P["regions"]), key=len, reverse=True))
 STOP = set(_P["stop_words"])
 LEGAL_SUFFIXES = {"Onlus", "ONLUS", "ODV", "OdV", "Odv", "APS", "Aps", "ETS", "S.r.l.", "Srl"}
 BODY_WORDS = set(_P["body_words"])
+STRIP_CONNECTOR_TYPES = set(_P["strip_connector_types"])
+LEADING_CONNECTOR = re.compile(r"^(?:della|delle|dello|degli|dei|del|dell'|di)\s*", re.I)
 GENERIC = {g.lower() for g in _P["generic_names"]}
 CONNECTOR_SET = set(CONNECTORS.split("|")) | {"il", "la", "lo", "le", "gli", "i", "l'"}
 ROLE_RE = keyword_pattern(_P["roles"])
@@ -119,6 +125,8 @@ def _compile(rule: dict) -> Rule:
 
 
 RULES = [_compile(r) for r in _P["rules"]]
+# One scan finds every place where some rule can begin; rules are then tried only there.
+DISPATCH = Dispatcher([(raw["starts"], rule) for rule, raw in zip(RULES, _P["rules"], strict=True)])
 MINISTRIES: dict[str, str] = _P["ministries"]
 ASL_KINDS = {re.sub(r"[^a-zà-ù]", "", k): v for k, v in _P["asl_kinds"].items()}
 PLACE_RE = re.compile(PLACE)
@@ -139,9 +147,10 @@ def _trim_name(text: str, start: int, end: int) -> int:
     """Cut a capitalised run at the first stop word and drop trailing connectors."""
     words = [(m.group(0), start + m.end()) for m in _NAME_WORDS.finditer(text[start:end])]
     keep = 0
+    first = next((i for i, (w, _) in enumerate(words) if w.lower() not in CONNECTOR_SET), 0)
     for i, (w, _) in enumerate(words):
         core = re.split(r"['’]", w.strip("“\"«”»"))[-1]
-        if i and (core in STOP or core in BODY_WORDS):
+        if i > first and (core in STOP or core in BODY_WORDS):
             break
         keep = i + 1
     while keep > 0 and (
@@ -207,37 +216,50 @@ def _ministry(text: str, m: re.Match[str]) -> Found | None:
     return Found(m.start(), end, "Ministero " + _tidy(text[rest_start:end]), "ministero")
 
 
+def _matches(text: str) -> Iterator[tuple[Rule, re.Match[str]]]:
+    """Every rule match, trying each rule only where the trigger scan saw it can start."""
+    seen: set[tuple[int, int, int]] = set()
+    for pos, rule in DISPATCH.hits(text):
+        assert isinstance(rule, Rule)
+        m = rule.regex.match(text, pos)
+        if m is None:
+            continue
+        key = (id(rule), m.start(), m.end())
+        if key not in seen:
+            seen.add(key)
+            yield rule, m
+
+
 def _candidates(text: str) -> Iterator[Found]:
-    for rule in RULES:
-        for m in rule.regex.finditer(text):
-            if rule.type == "ministero" and "rest" in rule.regex.groupindex:
-                found = _ministry(text, m)
-                if found:
-                    yield found
-                continue
-            groups = rule.regex.groupindex
-            if rule.is_list:
-                pos, hi = m.span("list")
-                while (pm := PLACE_RE.search(text, pos, hi)) is not None:
-                    hit = match_comune(text, pm.start(), pm.end())
-                    if hit:
-                        yield Found(pm.start(), hit[1], rule.canonical.format(place=hit[0]),
-                                    rule.type)
-                    pos = hit[1] if hit else pm.end()
-                continue
-            if "place" in groups and rule.validate == "comune":
-                if m.group("place") is None:
-                    if rule.fallback:
-                        yield Found(m.start(), m.end(), rule.fallback, rule.type)
-                    continue
-                hit = match_comune(text, m.start("place"), m.end("place"))
+    for rule, m in _matches(text):
+        if rule.type == "ministero" and "rest" in rule.regex.groupindex:
+            found = _ministry(text, m)
+            if found:
+                yield found
+            continue
+        groups = rule.regex.groupindex
+        if rule.is_list:
+            pos, hi = m.span("list")
+            while (pm := PLACE_RE.search(text, pos, hi)) is not None:
+                hit = match_comune(text, pm.start(), pm.end())
                 if hit:
-                    yield Found(m.start(), hit[1], rule.canonical.format(place=hit[0]), rule.type)
-                elif rule.fallback:
-                    head = re.sub(r"\s+(?:di|DI)\s+$", "", text[m.start() : m.start("place")])
-                    yield Found(m.start(), m.start() + len(head), rule.fallback, rule.type)
+                    yield Found(pm.start(), hit[1], rule.canonical.format(place=hit[0]),
+                                rule.type)
+                pos = hit[1] if hit else pm.end()
+            continue
+        if "place" in groups and rule.validate == "comune":
+            if m.group("place") is None:
+                if rule.fallback:
+                    yield Found(m.start(), m.end(), rule.fallback, rule.type)
                 continue
-            yield from _generic(text, m, rule)
+            hit = match_comune(text, m.start("place"), m.end("place"))
+            if hit:
+                yield Found(m.start(), hit[1], rule.canonical.format(place=hit[0]), rule.type)
+            elif rule.fallback:
+                head = re.sub(r"\s+(?:di|DI)\s+$", "", text[m.start() : m.start("place")])
+                yield Found(m.start(), m.start() + len(head), rule.fallback, rule.type)
+            continue
+        yield from _generic(text, m, rule)
 
 
 def _generic(text: str, m: re.Match[str], rule: Rule) -> Iterator[Found]:
@@ -268,7 +290,12 @@ def _generic(text: str, m: re.Match[str], rule: Rule) -> Iterator[Found]:
         if hi > lo and text[lo:hi].strip():
             hi = _trim_name(text, lo, hi) if not re.search(r"\d\s*$", text[lo:hi]) else hi
             end = hi
-        fields["rest"] = _title_words(_tidy(text[lo:hi])) if hi > lo else ""
+        rest = _title_words(_tidy(text[lo:hi])) if hi > lo else ""
+        if rule.type in STRIP_CONNECTOR_TYPES:
+            rest = LEADING_CONNECTOR.sub("", rest)
+        fields["rest"] = rest
+    if "conn" in groups:
+        fields["conn"] = m.group("conn").replace("’", "'").lower()
     if "kind" in groups:
         kind = m.group("kind") or ""
         if rule.type == "asl":

@@ -25,10 +25,15 @@ VERSION = "1.0.0"
 
 _P = load_patterns("outcomes")
 _UNITS = "|".join(_P["units"])
+_GAP = r"(?:[ \t\u00a0]+|[ \t]*\n[ \t]*)"  # a space, or one line break of a wrapped PDF line
 OUTCOME_RE = re.compile(
-    r"(?<![\w.,/€$-])(?P<num>\d{1,3}(?:\.\d{3})+|\d+|[a-zà-ù]{3,}(?=\s))(?![.,]\d|\s*%)"
-    rf"\s+(?:(?:{_P['between']})\s+)?(?P<unit>(?:{_UNITS}))(?![\w])",
+    r"(?<![\w.,/€$-])(?P<num>\d{1,3}(?:\.\d{3})+|\d+mila|\d+|[a-zà-ù]{3,}(?=\s))(?![.,]\d|\s*%)"
+    rf"{_GAP}(?:(?:{_P['between']}){_GAP})?(?P<unit>(?:{_UNITS}))(?![\w])",
     re.IGNORECASE,
+)
+PAGE_NUMBER = re.compile(r"(?:pagina|pag\.?|p\.)\s*\d*\s*(?:di|/)?\s*$", re.IGNORECASE)
+ONE_RE = re.compile(
+    rf"(?<![\w])(?:un|una|uno)['’]?\s*(?P<unit>{_P['one_units']})(?![\w])", re.IGNORECASE
 )
 STATUS = {
     name: re.compile(r"(?<![\w])(?:" + "|".join(words) + r")", re.IGNORECASE)
@@ -49,6 +54,8 @@ _UNIT_PREFIX = re.compile(r"^(?:n\.|nr\.|numero(?:\s+(?:di|dei|delle|degli))?|nu
 
 
 def _count(raw: str) -> int | None:
+    if raw[0].isdigit() and raw.lower().endswith("mila"):
+        return int(raw[:-4]) * 1000
     if raw[0].isdigit():
         value = parse_it_number(raw)
         if value is None or value != int(value):
@@ -81,13 +88,30 @@ def extract(ctx: Context) -> Iterator[Claim]:
             continue
         if raw.isdigit() and value in _YEARLIKE:
             continue
+        if PAGE_NUMBER.search(text, max(0, m.start() - 12), m.start()):
+            continue
         unit = re.sub(r"\s+", " ", m.group("unit").lower()).replace("’", "'")
         start, end = m.start("num"), m.end("unit")
         yield make_claim(
             NAME, VERSION, "outcome", value, text, start, end,
             unit=unit, status=status_for(text, start, end),
         )
-    yield from _indicator_tables(text)
+    for m in ONE_RE.finditer(text):
+        start, end = m.span()
+        status = status_for(text, start, end)
+        # "un operatore" is a count only where the sentence reports staff hired or planned.
+        if status is None:
+            continue
+        unit = m.group("unit").lower()
+        yield make_claim(NAME, VERSION, "outcome", 1, text, start, end, unit=unit, status=status)
+    seen: set[tuple[int, int]] = set()
+    for claim in _indicator_tables(text):
+        seen.add((claim.start, claim.end))
+        yield claim
+    for claim in _document_tables(ctx):
+        if (claim.start, claim.end) not in seen:
+            seen.add((claim.start, claim.end))
+            yield claim
 
 
 def _table_number(cell: str) -> int | float | None:
@@ -140,3 +164,45 @@ def _indicator_columns(head: list[str]) -> tuple[dict[int, str], int] | None:
         return None
     desc_col = next((i for i, h in enumerate(head) if T_DESC.search(h)), 0)
     return cols, desc_col
+
+
+def _document_tables(ctx: Context) -> Iterator[Claim]:
+    """Indicator tables the parser found (PDF): each value is located in the text after its row."""
+    text = ctx.text
+    cursor = 0
+    for table in ctx.tables:
+        found = _indicator_columns([c or "" for c in table.header])
+        if not found:
+            continue
+        cols, desc_col = found
+        for row in table.rows:
+            if desc_col >= len(row) or not row[desc_col] or T_SKIP.search(row[desc_col]):
+                continue
+            words = re.findall(r"\w+", row[desc_col])[:5]
+            if not words:
+                continue
+            anchor = re.compile(r"\W+".join(map(re.escape, words)))
+            m = anchor.search(text, cursor)
+            if m is None:
+                continue
+            pos = m.end()
+            unit = _UNIT_PREFIX.sub("", row[desc_col])
+            unit = re.sub(r"\s*\([^)]*\)", "", unit).strip(" .:;").lower()
+            if not unit or unit[0].isdigit():
+                continue
+            for i, status in sorted(cols.items()):
+                if i >= len(row) or not row[i]:
+                    continue
+                value = _table_number(row[i])
+                if value is None:
+                    continue
+                cell = re.compile(rf"(?<![\w.,]){re.escape(row[i].strip())}(?![\w]|[.,]\d)")
+                cm = cell.search(text, pos, pos + 400)
+                if cm is None:
+                    continue
+                pos = cm.end()
+                yield make_claim(
+                    NAME, VERSION, "outcome", value, text, cm.start(), cm.end(),
+                    unit=unit[:80], status=status, attrs={"table": True},
+                )
+            cursor = pos

@@ -10,6 +10,7 @@ import re
 from collections.abc import Iterator
 
 from extractors.base import Context, load_patterns, make_claim
+from extractors.common import Dispatcher
 from models.records import Claim
 
 NAME = "programmes"
@@ -20,18 +21,22 @@ PROGRAMMES: list[tuple[str, re.Pattern[str]]] = [
     (p["label"], re.compile(p["pattern"], re.IGNORECASE if "i" in p.get("flags", "") else 0))
     for p in _P["programme"]
 ]
+DISPATCH = Dispatcher(
+    [(p["starts"], prog) for p, prog in zip(_P["programme"], PROGRAMMES, strict=True)]
+)
 
 
 def extract(ctx: Context) -> Iterator[Claim]:
     text = ctx.text
     found: list[tuple[int, int, str]] = []
-    for label, rx in PROGRAMMES:
-        for m in rx.finditer(text):
+    for pos, (label, rx) in DISPATCH.hits(text):  # type: ignore[misc]
+        m = rx.match(text, pos)
+        if m is not None:
             end = m.end()
             while end > m.start() and text[end - 1].isspace():
                 end -= 1
             found.append((m.start(), end, label))
-    found.sort(key=lambda f: (f[0], -(f[1] - f[0])))
+    found = sorted(set(found), key=lambda f: (f[0], -(f[1] - f[0])))
     kept: list[tuple[int, int, str]] = []
     for f in sorted(found, key=lambda f: -(f[1] - f[0])):
         if all(f[1] <= k[0] or f[0] >= k[1] for k in kept):
