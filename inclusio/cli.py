@@ -16,21 +16,8 @@ from inclusio import __version__, commands
 
 # The order subcommands are listed in --help; discovered modules not named here follow.
 ORDER = (
-    "demo",
-    "run",
-    "crawl",
-    "parse",
-    "extract",
-    "load",
-    "query",
-    "evaluate",
-    "schedule",
-    "compare",
-    "reference",
-    "export",
-    "schema",
-    "search",
-    "report",
+    "demo", "run", "crawl", "parse", "extract", "evaluate", "load", "query", "link", "compare",
+    "reference", "export", "schema", "search", "report", "schedule", "server",
 )
 
 
