@@ -23,6 +23,7 @@ from parsers.sniff import sniff
 
 from .discovery import Entry, PageLinks, html_links, is_feed, parse_date, parse_feed, parse_sitemap
 from .fetcher import Fetcher, FetchSettings, HostGate, Result
+from .listings import ListingCache
 from .netguard import AddressPolicy, _ip_literal
 from .rawstore import RawStore
 from .robots import RobotsBook
@@ -157,7 +158,8 @@ class _Crawl:
         self.policy = AddressPolicy.from_source(source.allow_private, self.opt["private_networks"])
         self.gate = HostGate(settings.concurrency, settings.delay)
         self.fetcher = Fetcher(settings, self.policy, gate=self.gate)
-        self.robots = RobotsBook(self.fetcher, self.gate)
+        self.listings = ListingCache(store)
+        self.robots = RobotsBook(self.fetcher, self.gate, cache=self.listings)
         self.hosts = list(source.allowed_hosts)
         self.topic = TopicMatcher(source.topic_keywords)
         self.allow = compile_patterns(source.allow_patterns)
@@ -343,7 +345,7 @@ class _Crawl:
             return _Done(item, rec)
 
     def _read_listing(self, item: _Item) -> _Done:
-        result = self.fetcher.get(item.url, check=self.robots.check)
+        result = self.listings.get(self.fetcher, item.url, check=self.robots.check)
         if result.kind != "ok":
             log.info("could not read %s %s: %s", item.kind, item.url, result.error or result.kind)
             return _Done(item)

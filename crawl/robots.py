@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from protego import Protego
 
 from .fetcher import Fetcher, HostGate
+from .listings import ListingCache
 from .urls import origin_of
 
 log = logging.getLogger(__name__)
@@ -34,9 +35,11 @@ class HostRules:
 class RobotsBook:
     """The robots.txt rules of every host met during one crawl."""
 
-    def __init__(self, fetcher: Fetcher, gate: HostGate, token: str = AGENT_TOKEN) -> None:
+    def __init__(self, fetcher: Fetcher, gate: HostGate, token: str = AGENT_TOKEN,
+                 cache: ListingCache | None = None) -> None:
         self.fetcher = fetcher
         self.gate = gate
+        self.cache = cache
         self.token = token
         self._hosts: dict[str, HostRules] = {}
         self._locks: dict[str, threading.Lock] = {}
@@ -68,7 +71,10 @@ class RobotsBook:
 
     def _load(self, origin: str) -> HostRules:
         url = f"{origin}/robots.txt"
-        result = self.fetcher.get(url, max_bytes=MAX_ROBOTS_BYTES * 4)
+        if self.cache is not None:
+            result = self.cache.get(self.fetcher, url, max_bytes=MAX_ROBOTS_BYTES * 4)
+        else:
+            result = self.fetcher.get(url, max_bytes=MAX_ROBOTS_BYTES * 4)
         host = HostRules(origin)
         if result.kind == "ok":
             text = (result.body or b"")[:MAX_ROBOTS_BYTES].decode("utf-8", errors="replace")
