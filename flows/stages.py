@@ -97,13 +97,8 @@ def append_fetch_log(ws: Workspace, rec: FetchRecord) -> None:
 
 
 def crawl_state(ws: Workspace) -> CrawlState:
-    """What earlier runs learnt per URL (validators and body hash), from the fetch log."""
-    known: dict[str, tuple[str | None, str | None, str | None]] = {}
-    for rec in read_fetch_log(ws):
-        if rec.sha256 and rec.outcome in ("stored", "unchanged"):
-            prev = known.get(rec.url, (None, None, None))
-            known[rec.url] = (rec.etag or prev[0], rec.last_modified or prev[1], rec.sha256)
-    return CrawlState(known=known)
+    """What earlier runs learnt per URL (validators, body hash, type, when), from the fetch log."""
+    return CrawlState.from_records(read_fetch_log(ws))
 
 
 def fetch_source(
