@@ -33,6 +33,11 @@ def handle(args: argparse.Namespace) -> int:
     sample = root / SAMPLE_DIR
     with serve(sample / "site", args.port) as base:
         print(f"sample site on {base}")
+        if args.port and not base.endswith(f":{args.port}/"):
+            print(
+                f"note: port {args.port} is in use, so the sample's URLs differ from earlier "
+                "demos: their fetches are new rows (documents, keyed by content, are not)."
+            )
         sources = localised_sources(
             sample / "sources.toml", base, root / "data" / "curated" / "demo-sources.toml"
         )
