@@ -6,6 +6,7 @@ import importlib
 from typing import Any
 
 from extractors.base import Context, ExtractorModule
+from extractors.merge import merge_claims
 from extractors.nlp import chunks, load_nlp
 from models.records import Claim, Document
 
@@ -67,5 +68,4 @@ def extract_document(document: Document, nlp: Any = None) -> list[Claim]:
                     claim.end += offset
                 claims.append(claim)
         first = False
-    claims.sort(key=lambda c: (c.start, c.end, c.kind))
-    return claims
+    return merge_claims(claims)

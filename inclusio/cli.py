@@ -16,8 +16,8 @@ from inclusio import __version__, commands
 
 # The order subcommands are listed in --help; discovered modules not named here follow.
 ORDER = (
-    "demo", "run", "crawl", "parse", "extract", "load", "query", "evaluate", "schedule",
-    "compare", "reference", "export", "schema", "search", "report",
+    "demo", "run", "crawl", "parse", "extract", "evaluate", "load", "query", "link", "compare",
+    "reference", "export", "schema", "search", "report", "schedule", "server",
 )
 
 
@@ -30,7 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"inclusio {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    names = [m.name for m in pkgutil.iter_modules(commands.__path__)]
+    names = [m.name for m in pkgutil.iter_modules(commands.__path__) if not m.name.startswith("_")]
     names.sort(key=lambda n: (ORDER.index(n) if n in ORDER else len(ORDER), n))
     for name in names:
         importlib.import_module(f"inclusio.commands.{name}").register(sub)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
+import lxml.html
 import trafilatura
+from lxml import etree
 
 from models.records import Document
 from parsers.errors import ParseError
@@ -28,6 +30,17 @@ def decode(data: bytes, declared: str | None = None) -> str:
     return str(best)
 
 
+def visible_text(html: str) -> str:
+    """All text a reader could see, scripts and styles left out, one line per block."""
+    try:
+        root = lxml.html.fromstring(html)
+    except (etree.ParserError, ValueError):
+        return ""
+    for bad in root.xpath("//script|//style|//noscript|//template"):
+        bad.drop_tree()
+    return "\n".join(t.strip() for t in root.itertext() if t.strip())
+
+
 def parse_html(data: bytes | str, url: str | None = None, charset: str | None = None) -> Document:
     """Main text, title and dates of a page; raises ParseError when no text can be read."""
     html = data if isinstance(data, str) else decode(data, charset)
@@ -41,15 +54,17 @@ def parse_html(data: bytes | str, url: str | None = None, charset: str | None = 
         with_metadata=True,
         favor_recall=True,
         deduplicate=False,
+        # Only dates from markup (meta tags, <time>): a guess from the body text picks up
+        # project dates such as "Data inizio 01/04/24" as the publication date.
+        date_extraction_params={"extensive_search": False, "original_date": True},
     )
     text = (result.text if result is not None else "") or ""
     if not text.strip():
         raise ParseError("no readable text in HTML page")
     title = result.title if result is not None else None
-    # Look for labelled Italian dates in the whole visible page, since CMSs print them
-    # in blocks trafilatura may drop as boilerplate.
-    full = trafilatura.extract(html, include_tables=False, favor_recall=True, no_fallback=False) or ""
-    haystack = text + "\n" + full
+    # Labelled Italian dates are looked for in all the page's visible text, since CMSs print
+    # them in blocks trafilatura drops as boilerplate ("Data ultima modifica: ...").
+    haystack = text + "\n" + visible_text(html)
     published = labelled_date(haystack, "published")
     updated = labelled_date(haystack, "updated")
     if published is None and updated is None and result is not None and result.date:

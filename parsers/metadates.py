@@ -49,7 +49,7 @@ def parse_date(text: str) -> date | None:
 
 
 def labelled_date(text: str, which: str) -> date | None:
-    """The date printed after a label such as "Data ultima modifica:" (``which``: published|updated)."""
+    """The date after a label such as "Data ultima modifica:" (``which``: published|updated)."""
     labels = _patterns()[f"{which}_labels"]
     low = text.lower()
     best: tuple[int, date] | None = None

@@ -34,7 +34,9 @@ def apply_schema(con: duckdb.DuckDBPyConnection) -> list[str]:
         con.execute("BEGIN TRANSACTION")
         try:
             con.execute(sql)
-            con.execute("INSERT INTO schema_migrations (version, name) VALUES (?, ?)", [version, name])
+            con.execute(
+                "INSERT INTO schema_migrations (version, name) VALUES (?, ?)", [version, name]
+            )
             con.execute("COMMIT")
         except Exception:
             con.execute("ROLLBACK")
@@ -59,7 +61,7 @@ def _open(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
 def connect(
     path: Path | str, *, read_only: bool = False, wait: float = 0.0
 ) -> Iterator[duckdb.DuckDBPyConnection]:
-    """Open the warehouse (creating it and its schema when writing); wait up to ``wait`` s if busy."""
+    """Open the warehouse (creating it and its schema when writing); wait ``wait`` s if busy."""
     path = Path(path)
     if read_only and not path.exists():
         raise FileNotFoundError(f"no warehouse at {path}: run `inclusio run` or `make demo` first")

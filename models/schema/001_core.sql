@@ -1,13 +1,5 @@
 -- Schema v1: where documents came from, what they said, and which project they speak of.
 
-CREATE TABLE IF NOT EXISTS runs (
-    run_id      VARCHAR PRIMARY KEY,
-    started_at  TIMESTAMP NOT NULL,
-    finished_at TIMESTAMP,
-    sources_file VARCHAR,
-    stats       JSON
-);
-
 CREATE TABLE IF NOT EXISTS sources (
     source_id   VARCHAR PRIMARY KEY,
     entity      VARCHAR NOT NULL,
@@ -17,13 +9,18 @@ CREATE TABLE IF NOT EXISTS sources (
     updated_at  TIMESTAMP
 );
 
+-- One row per (url, body) seen, or per (url, failure): an unchanged re-crawl updates
+-- last_seen_at and attempts instead of adding rows; a changed page adds a row with its new hash.
+-- The full append-only log of every attempt is data/raw/fetch-log.jsonl.
 CREATE TABLE IF NOT EXISTS fetches (
     fetch_id     VARCHAR PRIMARY KEY,
     run_id       VARCHAR,
     source_id    VARCHAR,
     url          VARCHAR NOT NULL,
     final_url    VARCHAR,
-    fetched_at   TIMESTAMP NOT NULL,
+    fetched_at   TIMESTAMP NOT NULL,   -- first time this (url, body or failure) was seen
+    last_seen_at TIMESTAMP,
+    attempts     INTEGER NOT NULL DEFAULT 1,
     status       INTEGER,
     content_type VARCHAR,
     sha256       VARCHAR,

@@ -1,0 +1,302 @@
+"""One HTTP GET done carefully: politeness slot, address check, redirects, retries, size cap.
+
+Redirects are followed by hand rather than by httpx so that every hop is checked like a fresh
+URL (scheme, private address, robots.txt) and a loop is reported as a loop.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import logging
+import random
+import ssl
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import lru_cache
+from urllib.parse import urljoin
+
+import httpx
+
+from .netguard import AddressPolicy, AddressRefused, GuardedBackend, ResolveError
+from .urls import HTTP_SCHEMES, host_of, origin_of, scheme_of
+
+log = logging.getLogger(__name__)
+
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+
+
+@dataclass(slots=True)
+class FetchSettings:
+    """Limits for one source; tests shrink them so that failures are quick to provoke."""
+
+    user_agent: str
+    timeout: float = 20.0
+    retries: int = 2
+    backoff: float = 1.0
+    max_redirects: int = 5
+    max_bytes: int = 50 * 1024 * 1024
+    delay: float = 0.0
+    concurrency: int = 2
+    max_retry_after: float = 60.0
+
+
+@dataclass(slots=True)
+class Result:
+    """What a GET produced. ``kind``: ok, not_modified, failed or refused."""
+
+    url: str
+    kind: str
+    final_url: str
+    status: int | None = None
+    headers: httpx.Headers | None = None
+    body: bytes | None = None
+    error: str | None = None
+    redirects: list[str] = field(default_factory=list)
+
+    @property
+    def content_type(self) -> str | None:
+        return self.headers.get("content-type") if self.headers is not None else None
+
+
+class _HostSlots:
+    """Process-wide state per host, so that two sources on one site (crawled in parallel by
+    the pipeline) share one politeness budget instead of each taking its own."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.semaphores: dict[str, threading.Semaphore] = {}
+        self.last_start: dict[str, float] = {}
+
+
+_SLOTS = _HostSlots()
+
+
+class HostGate:
+    """Per-host politeness: at most ``concurrency`` requests in flight, starts ``delay`` apart.
+
+    The in-flight limit and the time of the last request start are shared by every gate in
+    the process (the first gate to meet a host sets its in-flight limit); the delay is this
+    source's own, raised by the host's robots.txt Crawl-delay.
+    """
+
+    def __init__(self, concurrency: int, delay: float) -> None:
+        self._concurrency = max(1, concurrency)
+        self._default_delay = delay
+        self._delays: dict[str, float] = {}
+
+    def set_delay(self, origin: str, seconds: float) -> None:
+        """Raise the delay for a host (robots.txt Crawl-delay); never below the source's own."""
+        with _SLOTS.lock:
+            self._delays[origin] = max(self._default_delay, seconds)
+
+    def delay(self, origin: str) -> float:
+        with _SLOTS.lock:
+            return self._delays.get(origin, self._default_delay)
+
+    @contextmanager
+    def slot(self, origin: str) -> Iterator[None]:
+        with _SLOTS.lock:
+            sem = _SLOTS.semaphores.setdefault(origin, threading.Semaphore(self._concurrency))
+        sem.acquire()
+        try:
+            with _SLOTS.lock:
+                now = time.monotonic()
+                last = _SLOTS.last_start.get(origin)
+                delay = self._delays.get(origin, self._default_delay)
+                start = now if last is None else max(now, last + delay)
+                _SLOTS.last_start[origin] = start
+            if start > now:
+                time.sleep(start - now)
+            yield
+        finally:
+            sem.release()
+
+
+class Fetcher:
+    """GETs through one shared httpx client whose connections go only to checked addresses."""
+
+    def __init__(
+        self,
+        settings: FetchSettings,
+        policy: AddressPolicy,
+        *,
+        gate: HostGate | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.settings = settings
+        self.policy = policy
+        self.gate = gate or HostGate(settings.concurrency, settings.delay)
+        self._sleep = sleep
+        transport = httpx.HTTPTransport(retries=0, verify=_ssl_context())
+        pool = getattr(transport, "_pool", None)
+        if GuardedBackend is not None and hasattr(pool, "_network_backend"):
+            pool._network_backend = GuardedBackend(policy)
+        self.client = httpx.Client(
+            transport=transport,
+            follow_redirects=False,
+            trust_env=False,  # no proxies or netrc from the environment: the guard sees the hosts
+            timeout=httpx.Timeout(settings.timeout),
+            headers={"User-Agent": settings.user_agent, "Accept-Language": "it,en;q=0.5"},
+        )
+
+    def close(self) -> None:
+        self.client.close()
+
+    def get(
+        self,
+        url: str,
+        *,
+        headers: dict[str, str] | None = None,
+        check: Callable[[str], str | None] | None = None,
+        max_bytes: int | None = None,
+    ) -> Result:
+        """GET ``url`` following redirects; ``check(url)`` may veto any hop with a reason."""
+        seen = [url]
+        current = url
+        for _hop in range(self.settings.max_redirects + 1):
+            reason = self.refusal(current) or (check(current) if check else None)
+            if reason:
+                return Result(url, "refused", current, error=reason, redirects=seen[1:])
+            result = self._get_with_retries(current, headers or {}, max_bytes)
+            result.url = url
+            result.redirects = seen[1:]
+            if result.kind != "redirect":
+                return result
+            location = result.headers.get("location") if result.headers is not None else None
+            if not location:
+                result.kind = "failed"
+                result.error = f"HTTP {result.status} redirect without a Location header"
+                return result
+            target = urljoin(current, location.strip()).split("#")[0]
+            if target in seen:
+                chain = " -> ".join([*seen, target])
+                return Result(url, "failed", current, result.status,
+                              error=f"redirect loop: {chain}", redirects=seen[1:])
+            seen.append(target)
+            current = target
+            # A conditional request only makes sense for the URL whose copy we hold.
+            headers = {k: v for k, v in (headers or {}).items()
+                       if k.lower() not in ("if-none-match", "if-modified-since")}
+        return Result(url, "failed", current, error=(
+            f"more than {self.settings.max_redirects} redirects: {' -> '.join(seen)}"
+        ), redirects=seen[1:])
+
+    def refusal(self, url: str) -> str | None:
+        """Why this URL may not be fetched at all (scheme or address), or None."""
+        scheme = scheme_of(url)
+        if scheme not in HTTP_SCHEMES:
+            return f"scheme {scheme or '(none)'!r} is not fetched: only http and https"
+        host = host_of(url)
+        if not host:
+            return "URL has no host"
+        try:
+            port = httpx.URL(url).port or (443 if scheme == "https" else 80)
+            self.policy.resolve(host, port)
+        except AddressRefused as exc:
+            return str(exc)
+        except ResolveError:
+            return None  # reported as a failure by the request itself
+        except (httpx.InvalidURL, ValueError) as exc:
+            return f"invalid URL: {exc}"
+        return None
+
+    def _get_with_retries(self, url: str, headers: dict[str, str], max_bytes: int | None) -> Result:
+        attempts = self.settings.retries + 1
+        result: Result | None = None
+        for attempt in range(attempts):
+            with self.gate.slot(origin_of(url)):
+                result = self._get_once(url, headers, max_bytes)
+            retry_after = None
+            if result.kind == "failed" and result.status in RETRY_STATUSES:
+                retry_after = _retry_after(result.headers)
+            elif result.kind != "transient":
+                return result
+            if attempt + 1 >= attempts:
+                break
+            wait = self.settings.backoff * (2**attempt) * (1 + random.random() * 0.25)
+            if retry_after is not None:
+                wait = max(wait, min(retry_after, self.settings.max_retry_after))
+            log.info("retrying %s in %.2fs after %s", url, wait, result.error)
+            self._sleep(wait)
+        assert result is not None
+        if result.kind == "transient":
+            result.kind = "failed"
+        if attempts > 1:
+            result.error = f"{result.error} (after {attempts} attempts)"
+        return result
+
+    def _get_once(self, url: str, headers: dict[str, str], max_bytes: int | None) -> Result:
+        limit = max_bytes or self.settings.max_bytes
+        deadline = time.monotonic() + max(60.0, self.settings.timeout * 10)
+        try:
+            with self.client.stream("GET", url, headers=headers) as resp:
+                status = resp.status_code
+                base = Result(url, "failed", str(resp.url), status, resp.headers)
+                if status in REDIRECT_STATUSES:
+                    base.kind = "redirect"
+                    return base
+                if status == 304:
+                    base.kind = "not_modified"
+                    return base
+                if status >= 400 or status < 200:
+                    base.error = f"HTTP {status} {resp.reason_phrase}".strip()
+                    return base
+                declared = resp.headers.get("content-length")
+                if declared and declared.isdigit() and int(declared) > limit:
+                    base.error = (f"body too large: Content-Length {int(declared)} bytes "
+                                  f"exceeds max_bytes {limit}")
+                    return base
+                chunks: list[bytes] = []
+                size = 0
+                for chunk in resp.iter_bytes():
+                    size += len(chunk)
+                    if size > limit:
+                        base.error = f"body too large: more than max_bytes {limit} bytes"
+                        return base
+                    if time.monotonic() > deadline:
+                        base.error = "download took too long"
+                        return base
+                    chunks.append(chunk)
+                base.kind = "ok"
+                base.body = b"".join(chunks)
+                return base
+        except AddressRefused as exc:
+            return Result(url, "refused", url, error=str(exc))
+        except ResolveError as exc:
+            return Result(url, "failed", url, error=str(exc))
+        except httpx.TimeoutException as exc:
+            return Result(url, "transient", url,
+                          error=f"timeout after {self.settings.timeout:g}s ({type(exc).__name__})")
+        except (httpx.TransportError, OSError) as exc:
+            return Result(url, "transient", url,
+                          error=f"connection error: {type(exc).__name__}: {exc}".rstrip(": "))
+        except httpx.HTTPError as exc:
+            return Result(url, "failed", url, error=f"{type(exc).__name__}: {exc}")
+
+
+@lru_cache(maxsize=1)
+def _ssl_context() -> ssl.SSLContext:
+    """One certificate store per process: loading it costs ~20 ms, as much as a whole
+    unchanged re-crawl of a small site."""
+    return httpx.create_ssl_context()
+
+
+def _retry_after(headers: httpx.Headers | None) -> float | None:
+    value = headers.get("retry-after") if headers is not None else None
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())

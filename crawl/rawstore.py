@@ -1,0 +1,66 @@
+"""Content-addressed store of every fetched body: each distinct byte string kept once, by sha256.
+
+Files are written to a temporary name in the target folder and renamed into place, so a run
+killed half-way never leaves a truncated body under a valid name; a body already present is not
+written again, which makes re-fetching idempotent.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import tempfile
+from pathlib import Path
+
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+
+
+class RawStore:
+    """Bytes under ``root/ab/cd/<sha256>``, where ``ab`` and ``cd`` are the hash's first bytes."""
+
+    def __init__(self, root: Path | str) -> None:
+        self.root = Path(root)
+
+    def path(self, sha256: str) -> Path:
+        if not _SHA256.match(sha256 or ""):
+            raise ValueError(f"not a sha256 hex digest: {sha256!r}")
+        return self.root / sha256[:2] / sha256[2:4] / sha256
+
+    def has(self, sha256: str) -> bool:
+        try:
+            return self.path(sha256).is_file()
+        except ValueError:
+            return False
+
+    def get(self, sha256: str) -> bytes:
+        path = self.path(sha256)
+        try:
+            return path.read_bytes()
+        except FileNotFoundError:
+            raise KeyError(f"no body {sha256} in the raw store {self.root}") from None
+
+    def put(self, data: bytes) -> str:
+        """Store ``data`` (once) and return its sha256."""
+        sha = hashlib.sha256(data).hexdigest()
+        target = self.path(sha)
+        if target.is_file() and target.stat().st_size == len(data):
+            return sha
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=".part")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, target)
+        except BaseException:
+            try:
+                os.unlink(tmp)
+            except FileNotFoundError:
+                pass
+            raise
+        return sha
+
+    def __contains__(self, sha256: object) -> bool:
+        return isinstance(sha256, str) and self.has(sha256)

@@ -1,0 +1,164 @@
+"""URL handling for the crawler: one canonical key per page, and the rules for what to follow.
+
+Normalisation leans on courlan (tracking parameters, default ports, case, sorted query); we add
+what the crawler needs on top: no fragment and no trailing slash, so that the many spellings
+municipal CMSs produce for one page collapse to one key.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from functools import lru_cache
+from urllib.parse import unquote, urldefrag, urljoin, urlsplit, urlunsplit
+
+from courlan import normalize_url
+
+HTTP_SCHEMES = ("http", "https")
+# Links with these schemes are not resources to fetch at all: dropped without a log row.
+IGNORED_SCHEMES = ("mailto", "tel", "javascript", "data", "sms", "callto", "whatsapp", "skype")
+
+# File types the issue calls attachments: always fetched when linked from a fetched page.
+ATTACHMENT_EXTENSIONS = (".pdf", ".p7m", ".p7s", ".doc", ".docx", ".odt", ".rtf")
+
+DEFAULT_KEYWORDS = (
+    "PON", "PON Inclusione", "inclusione", "inclusion*", "SIA", "REI", "reddito", "povertà",
+    "povert*", "PN Metro", "PON Metro", "FSE", "FSE+", "PNRR", "progetto", "progett*", "CUP",
+    "sociale", "social*", "determina", "determin*", "delibera", "deliber*", "avviso",
+    "assegno di inclusione", "welfare", "coesione", "fragilit*", "disagio",
+)
+
+
+def scheme_of(url: str) -> str:
+    return urlsplit(url.strip()).scheme.lower()
+
+
+def strip_fragment(url: str) -> str:
+    return urldefrag(url.strip())[0]
+
+
+@lru_cache(maxsize=65536)
+def clean(url: str) -> str:
+    """The form of a URL we request and log: as linked, minus fragment and tracking parameters,
+    with default ports dropped and the query sorted. Trailing slashes are kept, since some
+    servers answer ``/dir`` and ``/dir/`` differently."""
+    url = strip_fragment(url)
+    try:
+        cleaned = normalize_url(url, strict=False, trailing_slash=True)
+    except ValueError:
+        return url
+    return urldefrag(cleaned)[0]
+
+
+@lru_cache(maxsize=65536)
+def normalize(url: str) -> str:
+    """The dedup key of a URL: lower-case scheme and host, no default port, no tracking
+    parameters, sorted query, no fragment, no trailing slash (except the root path)."""
+    url = strip_fragment(url)
+    try:
+        norm = normalize_url(url, strict=False, trailing_slash=False)
+    except ValueError:
+        norm = url
+    parts = urlsplit(norm)
+    path = parts.path or "/"
+    if len(path) > 1 and path.endswith("/"):
+        path = path.rstrip("/") or "/"
+    return urlunsplit((parts.scheme, parts.netloc, path, parts.query, ""))
+
+
+def host_of(url: str) -> str:
+    """Host name (lower case, no port, no brackets) or ''."""
+    try:
+        return (urlsplit(url).hostname or "").lower()
+    except ValueError:
+        return ""
+
+
+def origin_of(url: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), "", "", ""))
+
+
+def host_allowed(url: str, allowed_hosts: Iterable[str]) -> bool:
+    """True when the URL's host is one of ``allowed_hosts`` (``*.example.it`` allows subdomains)."""
+    host = host_of(url)
+    if not host:
+        return False
+    for allowed in allowed_hosts:
+        allowed = allowed.lower().strip()
+        if allowed.startswith("*."):
+            if host == allowed[2:] or host.endswith(allowed[1:]):
+                return True
+        elif host == allowed.split(":")[0] or _netloc(url) == allowed:
+            return True
+    return False
+
+
+def _netloc(url: str) -> str:
+    return urlsplit(url).netloc.lower()
+
+
+def is_attachment(url: str) -> bool:
+    """True when the path names a document file (PDF, signed .p7m, Word, ODT...)."""
+    path = urlsplit(url).path.lower()
+    return path.endswith(ATTACHMENT_EXTENSIONS)
+
+
+def absolute(base: str, href: str) -> str | None:
+    """Resolve a link against its page; None for links that are not fetchable resources."""
+    href = (href or "").strip()
+    if not href or href.startswith("#"):
+        return None
+    if not href.startswith(("http://", "https://")):
+        try:
+            href = urljoin(base, href)
+        except ValueError:
+            return None
+        if scheme_of(href) in IGNORED_SCHEMES:
+            return None
+    return href.split("#", 1)[0]
+
+
+def _fold(text: str) -> str:
+    """Lower case, accents removed, everything but letters and digits turned to single spaces."""
+    text = unicodedata.normalize("NFKD", text.lower())
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    return " " + " ".join(re.findall(r"[a-z0-9]+", text)) + " "
+
+
+class TopicMatcher:
+    """Whole-word keyword matching on URLs and anchor texts, accent- and case-insensitive.
+
+    ``progett*`` matches any word starting with ``progett``; short keywords such as ``SIA`` or
+    ``CUP`` must stand as words, so ``Asia`` and ``occupazione`` do not count as topical.
+    """
+
+    def __init__(self, keywords: Iterable[str]) -> None:
+        patterns = []
+        for kw in keywords:
+            prefix = kw.strip().endswith("*")
+            words = _fold(kw.rstrip("*")).split()
+            if not words:
+                continue
+            body = r"\s".join(re.escape(w) for w in words)
+            patterns.append(rf" {body}{'[a-z0-9]*' if prefix else ''} ")
+        self._re = re.compile("|".join(patterns)) if patterns else None
+
+    def matches(self, *texts: str | None) -> bool:
+        if self._re is None:
+            return False
+        return any(t and self._re.search(_fold(_url_words(t))) for t in texts)
+
+
+def _url_words(text: str) -> str:
+    """Percent-decode so that ``povert%C3%A0`` in a URL reads as ``povertà``."""
+    return unquote(text) if "%" in text else text
+
+
+def compile_patterns(patterns: Iterable[str]) -> list[re.Pattern[str]]:
+    return [re.compile(p) for p in patterns]
+
+
+def matches_any(url: str, patterns: list[re.Pattern[str]]) -> bool:
+    return any(p.search(url) for p in patterns)

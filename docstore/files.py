@@ -1,0 +1,97 @@
+"""JSON files for parsed documents and extracted claims, written atomically."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import asdict, fields
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from models.records import Claim, Document, Table
+
+
+def _default(obj: Any) -> Any:
+    if isinstance(obj, date):
+        return obj.isoformat()
+    raise TypeError(f"cannot store {type(obj).__name__} as JSON")
+
+
+def write_json(path: Path, payload: Any) -> None:
+    """Write via a temporary file and rename, so a killed run never leaves half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(payload, fh, ensure_ascii=False, default=_default)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def document_to_dict(doc: Document) -> dict[str, Any]:
+    return asdict(doc)
+
+
+def document_from_dict(data: dict[str, Any]) -> Document:
+    known = {f.name for f in fields(Document)}
+    data = {k: v for k, v in data.items() if k in known}
+    for key in ("published", "updated"):
+        if data.get(key):
+            data[key] = date.fromisoformat(data[key])
+    data["tables"] = [Table(**t) for t in data.get("tables") or []]
+    return Document(**data)
+
+
+def claim_from_dict(data: dict[str, Any]) -> Claim:
+    known = {f.name for f in fields(Claim)}
+    return Claim(**{k: v for k, v in data.items() if k in known})
+
+
+class DocStore:
+    """Parsed documents and claims of one project folder, keyed by the sha256 of the raw bytes."""
+
+    def __init__(self, parsed: Path, extracted: Path) -> None:
+        self.parsed = parsed
+        self.extracted = extracted
+
+    def parsed_path(self, sha256: str) -> Path:
+        return self.parsed / f"{sha256}.json"
+
+    def extracted_path(self, sha256: str) -> Path:
+        return self.extracted / f"{sha256}.json"
+
+    def put_document(self, sha256: str, doc: Document, meta: dict[str, Any]) -> None:
+        write_json(self.parsed_path(sha256), {"meta": meta, "document": document_to_dict(doc)})
+
+    def put_parse_error(self, sha256: str, reason: str, meta: dict[str, Any]) -> None:
+        write_json(self.parsed_path(sha256), {"meta": meta, "error": reason})
+
+    def get_parsed(self, sha256: str) -> dict[str, Any] | None:
+        path = self.parsed_path(sha256)
+        if not path.exists():
+            return None
+        return json.loads(path.read_text("utf-8"))
+
+    def get_document(self, sha256: str) -> Document | None:
+        data = self.get_parsed(sha256)
+        if not data or "document" not in data:
+            return None
+        return document_from_dict(data["document"])
+
+    def put_claims(self, sha256: str, claims: list[Claim], meta: dict[str, Any]) -> None:
+        write_json(
+            self.extracted_path(sha256), {"meta": meta, "claims": [asdict(c) for c in claims]}
+        )
+
+    def get_extracted(self, sha256: str) -> dict[str, Any] | None:
+        path = self.extracted_path(sha256)
+        if not path.exists():
+            return None
+        return json.loads(path.read_text("utf-8"))
+
+    def parsed_shas(self) -> list[str]:
+        return sorted(p.stem for p in self.parsed.glob("*.json") if not p.name.startswith("."))

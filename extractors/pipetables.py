@@ -1,0 +1,128 @@
+"""Read tables back out of document text, with the span of every cell.
+
+Parsers write tables into ``Document.text`` as pipe rows (``| a | b |``), and trafilatura does the
+same for HTML tables, so the table and card extractors read cells from the text itself: every
+claim they make quotes exactly the characters of its cell.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date
+
+_RULE = re.compile(r"^\|(?:\s*:?-{2,}:?\s*\|)+\s*$")
+
+
+@dataclass(slots=True)
+class Cell:
+    text: str
+    start: int
+    end: int
+
+
+@dataclass(slots=True)
+class PipeTable:
+    """Rows of cells; ``header`` is set when a ``|---|`` rule follows the first row."""
+
+    header: list[Cell]
+    rows: list[list[Cell]]
+    start: int
+    end: int
+    all_rows: list[list[Cell]] = field(default_factory=list)
+
+
+def _cells(line: str, offset: int) -> list[Cell]:
+    bars = [i for i, ch in enumerate(line) if ch == "|"]
+    out: list[Cell] = []
+    for a, b in zip(bars, bars[1:], strict=False):
+        raw = line[a + 1 : b]
+        lead = len(raw) - len(raw.lstrip())
+        body = raw.strip()
+        s = offset + a + 1 + lead
+        out.append(Cell(body, s, s + len(body)))
+    return out
+
+
+def pipe_tables(text: str) -> Iterator[PipeTable]:
+    """Every run of consecutive ``| … |`` lines in ``text``."""
+    pos = 0
+    block: list[tuple[int, str]] = []
+    for line in text.splitlines(keepends=True):
+        body = line.rstrip("\r\n")
+        stripped = body.strip()
+        if stripped.startswith("|") and stripped.endswith("|") and len(stripped) > 1:
+            block.append((pos + (len(body) - len(body.lstrip())), stripped))
+        else:
+            if block:
+                yield _table(block)
+            block = []
+        pos += len(line)
+    if block:
+        yield _table(block)
+
+
+def _table(block: list[tuple[int, str]]) -> PipeTable:
+    rows: list[list[Cell]] = []
+    header: list[Cell] = []
+    for i, (offset, line) in enumerate(block):
+        if _RULE.match(line):
+            if i == 1 and rows:
+                header = rows.pop()
+            continue
+        rows.append(_cells(line, offset))
+    start = block[0][0]
+    end = block[-1][0] + len(block[-1][1])
+    return PipeTable(header, rows, start, end, ([header] if header else []) + rows)
+
+
+# --------------------------------------------------------------------------- values
+
+_AMOUNT = re.compile(
+    r"^(?:€|eur(?:o)?\.?)?\s*(?P<n>-?\d{1,3}(?:[.\s\u00a0]\d{3})*(?:,\d+)?|-?\d+(?:[.,]\d+)?)"
+    r"\s*(?:€|eur(?:o)?)?$",
+    re.IGNORECASE,
+)
+_DATE = re.compile(r"(?<!\d)(\d{1,2})[/.-](\d{1,2})[/.-](\d{4}|\d{2})(?!\d)")
+
+
+def parse_number(raw: str) -> float | None:
+    """Italian or plain numbers: "1.149.465,93", "496.931,00", "2.00", "95", "30,5 %"."""
+    s = raw.strip().rstrip("%").strip().replace("\u00a0", " ")
+    m = _AMOUNT.match(s)
+    if not m:
+        return None
+    n = m.group("n").replace(" ", "")
+    if "," in n:
+        n = n.replace(".", "").replace(",", ".")
+    elif re.fullmatch(r"-?\d{1,3}(?:\.\d{3})+", n):
+        n = n.replace(".", "")
+    try:
+        return float(n)
+    except ValueError:
+        return None
+
+
+def parse_amount(raw: str) -> float | None:
+    """A money cell: a number with an optional € or "euro"; None for anything else."""
+    return parse_number(raw) if raw.strip() else None
+
+
+def find_dates(raw: str) -> list[tuple[str, int, int]]:
+    """Day-first numeric dates in a cell: ``(iso, start, end)`` relative to the cell."""
+    out = []
+    for m in _DATE.finditer(raw):
+        d, mth, y = int(m.group(1)), int(m.group(2)), m.group(3)
+        year = int(y) if len(y) == 4 else (2000 + int(y) if int(y) < 70 else 1900 + int(y))
+        try:
+            out.append((date(year, mth, d).isoformat(), m.start(), m.end()))
+        except ValueError:
+            continue
+    return out
+
+
+def match_column(header: str, options: list[str]) -> bool:
+    """True when a header cell contains one of the patterns (regex fragments, case-insensitive)."""
+    h = " ".join(header.lower().split())
+    return any(re.search(p, h) for p in options)

@@ -1,0 +1,321 @@
+"""The pipeline's stages as plain functions over one project folder.
+
+Prefect tasks (flows/pipeline.py) and the CLI call these same functions. They pass sha256
+ids and paths; each stage reads the previous stage's files and persists its own, so any stage
+can run again alone and a killed run resumes where it stopped.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from crawl.crawler import CrawlState, crawl_source
+from crawl.rawstore import RawStore
+from docstore.files import DocStore, claim_from_dict
+from extractors.nlp import load_nlp, pipeline_name
+from extractors.registry import extract_document, versions
+from inclusio.settings import Paths, paths
+from models.records import FetchRecord, Source
+from parsers import ParseError
+from parsers.guard import parse_guarded
+from warehouse import load as wload
+from warehouse.db import connect
+
+BATCH_SIZE = 25
+
+
+@dataclass(frozen=True, slots=True)
+class Workspace:
+    """The folders of one project: raw bytes, parsed and extracted files, the warehouse."""
+
+    root: Path
+
+    @classmethod
+    def at(cls, root: Path | str | None = None) -> Workspace:
+        return cls(paths(Path(root) if root else None).root)
+
+    @property
+    def paths(self) -> Paths:
+        return paths(self.root)
+
+    @property
+    def raw(self) -> RawStore:
+        return RawStore(self.paths.raw)
+
+    @property
+    def docs(self) -> DocStore:
+        data = self.root / "data"
+        return DocStore(data / "parsed", data / "extracted")
+
+    @property
+    def fetch_log(self) -> Path:
+        return self.paths.raw / "fetch-log.jsonl"
+
+    @property
+    def warehouse(self) -> Path:
+        return self.paths.warehouse
+
+
+def new_run_id() -> str:
+    return datetime.now().strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
+
+
+# --- fetch ---------------------------------------------------------------------------------
+
+
+def _record_from_json(data: dict[str, Any]) -> FetchRecord:
+    data = dict(data)
+    if isinstance(data.get("fetched_at"), str):
+        data["fetched_at"] = datetime.fromisoformat(data["fetched_at"])
+    return FetchRecord(**{k: v for k, v in data.items() if k in FetchRecord.__slots__})
+
+
+def read_fetch_log(ws: Workspace) -> list[FetchRecord]:
+    """Every fetch attempt ever logged, oldest first (a torn last line is skipped)."""
+    if not ws.fetch_log.exists():
+        return []
+    out = []
+    with ws.fetch_log.open(encoding="utf-8") as fh:
+        for line in fh:
+            try:
+                out.append(_record_from_json(json.loads(line)))
+            except (json.JSONDecodeError, TypeError):
+                continue
+    return out
+
+
+def append_fetch_log(ws: Workspace, rec: FetchRecord) -> None:
+    ws.fetch_log.parent.mkdir(parents=True, exist_ok=True)
+    with ws.fetch_log.open("a", encoding="utf-8") as fh:
+        fh.write(json.dumps(asdict(rec), ensure_ascii=False, default=str) + "\n")
+
+
+def crawl_state(ws: Workspace) -> CrawlState:
+    """What earlier runs learnt per URL (validators, body hash, type, when), from the fetch log."""
+    return CrawlState.from_records(read_fetch_log(ws))
+
+
+def fetch_source(
+    ws: Workspace,
+    source: Source,
+    run_id: str,
+    progress: Callable[[FetchRecord], None] | None = None,
+) -> list[FetchRecord]:
+    """Crawl one source into the raw store, logging every attempt as it happens."""
+
+    def log(rec: FetchRecord) -> None:
+        append_fetch_log(ws, rec)
+        if progress:
+            progress(rec)
+
+    return crawl_source(source, ws.raw, run_id=run_id, state=crawl_state(ws), progress=log)
+
+
+def bodies(records: Iterable[FetchRecord]) -> list[dict[str, Any]]:
+    """One item per distinct body: its sha256 with the first URL, content type and source."""
+    seen: dict[str, dict[str, Any]] = {}
+    for r in records:
+        if r.sha256 and r.outcome in ("stored", "unchanged") and r.sha256 not in seen:
+            seen[r.sha256] = {
+                "sha256": r.sha256,
+                "url": r.final_url or r.url,
+                "content_type": r.content_type,
+                "source_id": r.source_id,
+            }
+    return list(seen.values())
+
+
+def fetch_problems(records: Iterable[FetchRecord]) -> list[dict[str, Any]]:
+    return [
+        {
+            "run_id": r.run_id,
+            "stage": "fetch",
+            "url": r.url,
+            "reason": r.error or f"{r.outcome} (HTTP {r.status})",
+            "occurred_at": r.fetched_at,
+        }
+        for r in records
+        if r.outcome in ("failed", "refused")
+    ]
+
+
+# --- parse ---------------------------------------------------------------------------------
+
+
+def parse_batch(ws: Workspace, items: Sequence[dict[str, Any]], force: bool = False) -> list[dict]:
+    """Parse stored bodies into documents; a bad file becomes an error entry, never an exception."""
+    store, docs = ws.raw, ws.docs
+    results = []
+    for it in items:
+        sha = it["sha256"]
+        if not force and (done := docs.get_parsed(sha)) is not None:
+            results.append({"sha256": sha, "error": done.get("error"), "skipped": True})
+            continue
+        meta = {**it, "parsed_at": datetime.now().isoformat()}
+        try:
+            # A child process per document: a hang or a memory blow-up in a C library
+            # becomes a ParseError for that document, never a stuck or killed run.
+            doc = parse_guarded(
+                store.get(sha), content_type=it.get("content_type"), url=it.get("url")
+            )
+        except ParseError as exc:
+            docs.put_parse_error(sha, str(exc), meta)
+            results.append({"sha256": sha, "error": str(exc), "skipped": False})
+            continue
+        except Exception as exc:  # a parser bug must not stop the run: record it
+            reason = f"parser crashed: {type(exc).__name__}: {exc}"
+            docs.put_parse_error(sha, reason, meta)
+            results.append({"sha256": sha, "error": reason, "skipped": False})
+            continue
+        docs.put_document(sha, doc, meta)
+        results.append({"sha256": sha, "error": None, "skipped": False})
+    return results
+
+
+# --- extract -------------------------------------------------------------------------------
+
+
+def extract_batch(ws: Workspace, shas: Sequence[str], force: bool = False) -> list[dict]:
+    """Run the extractors over parsed documents; skip those done by the same extractor versions."""
+    docs = ws.docs
+    nlp = load_nlp()
+    model = pipeline_name(nlp)
+    current = versions()
+    results = []
+    for sha in shas:
+        doc = docs.get_document(sha)
+        if doc is None:
+            continue
+        prev = docs.get_extracted(sha)
+        if (
+            not force
+            and prev
+            and prev["meta"].get("versions") == current
+            and prev["meta"].get("model") == model
+        ):
+            results.append({"sha256": sha, "claims": len(prev["claims"]), "skipped": True})
+            continue
+        try:
+            claims = extract_document(doc, nlp)
+        except Exception as exc:  # recorded as a problem; other documents go on
+            results.append({"sha256": sha, "error": f"{type(exc).__name__}: {exc}"})
+            continue
+        meta = {"versions": current, "model": model, "extracted_at": datetime.now().isoformat()}
+        docs.put_claims(sha, claims, meta)
+        results.append({"sha256": sha, "claims": len(claims), "skipped": False})
+    return results
+
+
+# --- load ----------------------------------------------------------------------------------
+
+
+def _loaded_versions(con: Any) -> dict[str, str]:
+    rows = con.execute(
+        "SELECT sha256, strftime(extracted_at, '%Y-%m-%dT%H:%M:%S.%f') FROM documents"
+    )
+    return {sha: ts for sha, ts in rows.fetchall()}
+
+
+def load_into_warehouse(
+    ws: Workspace,
+    *,
+    run_id: str,
+    sources: Sequence[Source] = (),
+    records: Sequence[FetchRecord] = (),
+    shas: Sequence[str] | None = None,
+    problems: Sequence[dict[str, Any]] = (),
+    wait: float = 0.0,
+) -> dict[str, int]:
+    """Load what the earlier stages persisted; documents already loaded unchanged are skipped."""
+    from warehouse.linking import link_all
+    from warehouse.search import SearchUnavailable, ensure_index
+
+    docs = ws.docs
+    shas = list(shas) if shas is not None else docs.parsed_shas()
+    problems = list(problems)
+    stats = {"documents_loaded": 0, "fetches": 0}
+    with connect(ws.warehouse, wait=wait) as con:
+        wload.load_sources(con, sources)
+        stats["fetches"] = wload.load_fetches(con, records)
+        loaded = _loaded_versions(con)
+        items, ok_parse = [], []
+        for sha in shas:
+            parsed = docs.get_parsed(sha)
+            if parsed is None:
+                continue
+            meta = parsed.get("meta", {})
+            if parsed.get("error"):
+                problems.append(
+                    {
+                        "run_id": run_id,
+                        "stage": "parse",
+                        "url": meta.get("url"),
+                        "sha256": sha,
+                        "reason": parsed["error"],
+                    }
+                )
+                continue
+            ok_parse.append(sha)
+            extracted = docs.get_extracted(sha)
+            ext_at = extracted["meta"]["extracted_at"] if extracted else None
+            if sha in loaded and ext_at and loaded[sha] and loaded[sha][:19] == ext_at[:19]:
+                continue
+            items.append(
+                {
+                    "sha256": sha,
+                    "url": meta.get("url"),
+                    "source_id": meta.get("source_id"),
+                    "document": docs.get_document(sha),
+                    "nlp_model": extracted["meta"].get("model") if extracted else None,
+                    "claims": [claim_from_dict(c) for c in extracted["claims"]]
+                    if extracted
+                    else None,
+                    "parsed_at": meta.get("parsed_at"),
+                    "extracted_at": ext_at,
+                }
+            )
+            if len(items) >= BATCH_SIZE:
+                stats["documents_loaded"] += wload.load_documents(con, items)
+                items = []
+        stats["documents_loaded"] += wload.load_documents(con, items)
+        wload.clear_problems(con, "parse", ok_parse)
+        wload.load_problems(con, problems)
+        stats.update(link_all(con))
+        try:  # the full-text index follows the documents (rebuilt only when they changed)
+            stats["search_index_rebuilt"] = int(ensure_index(con))
+        except SearchUnavailable as exc:
+            wload.load_problems(con, [{"run_id": run_id, "stage": "load", "url": None,
+                                       "sha256": None, "reason": f"search index: {exc}"}])
+    return stats
+
+
+def batched(items: Sequence[Any], size: int = BATCH_SIZE) -> list[list[Any]]:
+    return [list(items[i : i + size]) for i in range(0, len(items), size)]
+
+
+def summary(ws: Workspace, run: dict[str, Any]) -> dict[str, Any]:
+    """Counts for the end-of-run report, read back from the warehouse."""
+    with connect(ws.warehouse, read_only=True) as con:
+        claims = dict(
+            con.execute("SELECT kind, count(*) FROM claims GROUP BY kind ORDER BY kind").fetchall()
+        )
+        projects = con.execute("SELECT count(*) FROM projects").fetchone()[0]
+        documents = con.execute("SELECT count(*) FROM documents").fetchone()[0]
+        problems = con.execute(
+            "SELECT stage, coalesce(url, sha256), reason FROM problems"
+            " WHERE run_id = ? ORDER BY 1, 2",
+            [run.get("run_id")],
+        ).fetchall()
+    return {
+        **run,
+        "claims_by_kind": claims,
+        "projects": projects,
+        "documents_in_warehouse": documents,
+        "problems": [{"stage": s, "where": w, "reason": r} for s, w, r in problems],
+    }

@@ -1,0 +1,47 @@
+"""Helpers shared by the subcommands: printing tables and run summaries."""
+
+from __future__ import annotations
+
+import csv
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+
+def print_table(columns: Sequence[str], rows: Sequence[Sequence[Any]], fmt: str = "table") -> None:
+    """Print rows as an aligned text table or as CSV on stdout."""
+    if fmt == "csv":
+        writer = csv.writer(sys.stdout)
+        writer.writerow(columns)
+        writer.writerows(rows)
+        return
+    cells = [[("" if v is None else str(v)).replace("\n", " ") for v in r] for r in rows]
+    cells = [[c if len(c) <= 80 else c[:77] + "..." for c in r] for r in cells]
+    widths = [len(c) for c in columns]
+    for r in cells:
+        widths = [max(w, len(c)) for w, c in zip(widths, r, strict=False)]
+    line = "  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=False))
+    print(line)
+    print("  ".join("-" * w for w in widths))
+    for r in cells:
+        print("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=False)))
+    print(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
+
+
+def print_summary(s: dict[str, Any]) -> None:
+    """The end-of-run report: fetched / parsed / failed, claims by kind, projects."""
+    print(f"run {s['run_id']}")
+    print(
+        f"  documents fetched: {s['documents']} distinct bodies from {s['fetch_attempts']} "
+        f"fetch attempts ({s['fetched_new']} new or changed, {s['fetched_unchanged']} unchanged)"
+    )
+    print(f"  documents parsed:  {s['parsed']}")
+    print(
+        f"  failed:            {s['failed']} ({s['failed_fetch']} fetch, {s['failed_parse']} parse)"
+    )
+    for p in s.get("problems", []):
+        print(f"    - {p['stage']}: {p['where']}: {p['reason']}")
+    kinds = ", ".join(f"{k} {n}" for k, n in s["claims_by_kind"].items()) or "none"
+    print(f"  claims by kind:    {kinds}")
+    print(f"  projects found:    {s['projects']}")
+    print(f"  documents in warehouse: {s['documents_in_warehouse']}")

@@ -1,0 +1,50 @@
+"""``inclusio compare``: every source's claims about a project side by side."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from inclusio.settings import paths
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "compare",
+        help="show what each source claims about a project, with conflicts and changes",
+        description="Per project: claims grouped by kind and role, each with value, quote, "
+        "source URL and fetch date; conflicts where sources disagree; pages that changed "
+        "between crawls; official figures beside the claims when reference data is loaded.",
+    )
+    who = parser.add_mutually_exclusive_group(required=True)
+    who.add_argument("--cup", help="a project's CUP (or a project id from `inclusio query`)")
+    who.add_argument("--entity", help='a body, e.g. "Comune di Massa" (lead, publisher, partner)')
+    parser.add_argument("--format", choices=["table", "csv", "json", "html"], default="table")
+    parser.add_argument("--output", "-o", type=Path, help="write to this file instead of stdout")
+    parser.add_argument("--warehouse", type=Path, default=None,
+                        help="warehouse file (default data/curated/inclusio.duckdb)")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from warehouse.compare import compare, to_csv, to_json, to_table
+    from warehouse.db import connect
+    from warehouse.report import pages_html
+
+    try:
+        with connect(args.warehouse or paths().warehouse, read_only=True) as con:
+            views = compare(con, cup=args.cup, entity=args.entity)
+    except FileNotFoundError as exc:
+        print(f"inclusio compare: {exc}", file=sys.stderr)
+        return 1
+    render = {"table": to_table, "csv": to_csv, "json": to_json, "html": pages_html}
+    text = render[args.format](views)
+    if args.output:
+        args.output.write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    if not views:
+        print(f"inclusio compare: no project for {args.cup or args.entity}", file=sys.stderr)
+        return 1
+    return 0

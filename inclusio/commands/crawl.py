@@ -1,0 +1,47 @@
+"""`inclusio crawl SOURCES`: fetch only, into the raw store and the fetch log."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "crawl",
+        help="discover and fetch the sources' pages into data/raw (no parsing)",
+        description="Discover and fetch every source in SOURCES, storing bodies under data/raw/ by "
+        "sha256 and every attempt in data/raw/fetch-log.jsonl. Run `inclusio parse`, `extract` "
+        "and `load` afterwards, or `inclusio run` for everything.",
+    )
+    p.add_argument("sources", type=Path, help="sources TOML file")
+    p.add_argument(
+        "--source", action="append", default=None, help="only this source id (repeatable)"
+    )
+    p.set_defaults(func=handle)
+
+
+def handle(args: argparse.Namespace) -> int:
+    from crawl.sources import load_sources
+    from flows import stages
+
+    ws = stages.Workspace.at()
+    sources = load_sources(args.sources)
+    if args.source:
+        sources = [s for s in sources if s.source_id in args.source]
+    run_id = stages.new_run_id()
+    counts: dict[str, int] = {}
+
+    def progress(rec) -> None:  # type: ignore[no-untyped-def]
+        counts[rec.outcome] = counts.get(rec.outcome, 0) + 1
+        mark = {"stored": "+", "unchanged": "=", "failed": "!", "refused": "x"}.get(
+            rec.outcome, "?"
+        )
+        detail = f" ({rec.error})" if rec.error else ""
+        print(f"{mark} {rec.url}{detail}", file=sys.stderr)
+
+    for source in sources:
+        stages.fetch_source(ws, source, run_id, progress=progress)
+    print(", ".join(f"{k}: {v}" for k, v in sorted(counts.items())) or "nothing fetched")
+    return 0

@@ -1,0 +1,38 @@
+"""``inclusio export``: the curated tables as Parquet or CSV files."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from inclusio.settings import paths
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "export",
+        help="write the curated tables as Parquet or CSV files (with a manifest.json)",
+        description="One file per table (and the reconciliation views), written by DuckDB's "
+        "COPY, plus manifest.json with row counts and column comments.",
+    )
+    parser.add_argument("dir", type=Path, help="folder to write (created if missing)")
+    parser.add_argument("--format", choices=["parquet", "csv"], default="parquet")
+    parser.add_argument("--warehouse", type=Path, default=None,
+                        help="warehouse file (default data/curated/inclusio.duckdb)")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from warehouse.db import connect
+    from warehouse.export import export
+
+    try:
+        with connect(args.warehouse or paths().warehouse, read_only=True) as con:
+            manifest = export(con, args.dir, args.format)
+    except FileNotFoundError as exc:
+        print(f"inclusio export: {exc}", file=sys.stderr)
+        return 1
+    for f in manifest["tables"]:
+        print(f"{f['rows']:>10}  {args.dir / f['file']}")
+    return 0

@@ -1,0 +1,53 @@
+"""``inclusio reference import opencoesione|opencup FILE``: load official open data."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from inclusio.settings import paths
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "reference",
+        help="import official open data (OpenCoesione, OpenCUP) to reconcile claims with",
+        description="Official open data kept beside the claims, matched by CUP.",
+    )
+    sub = parser.add_subparsers(dest="reference_command", metavar="ACTION")
+    imp = sub.add_parser(
+        "import",
+        help="import an OpenCoesione progetti_esteso CSV/zip or an OpenCUP CSV",
+        description="Import a file as published; importing it again replaces its rows. "
+        "opencoesione: ';' separated progetti_esteso (UTF-8 with BOM, decimal comma, YYYYMMDD "
+        "dates, ':::' multi-values; .zip accepted). opencup: the ';' Progetti file, or the ',' "
+        "CUP localisation and CUP,CIG extracts (the delimiter and layout are detected).",
+    )
+    imp.add_argument("dataset", choices=["opencoesione", "opencup"])
+    imp.add_argument("file", type=Path)
+    imp.add_argument("--warehouse", type=Path, default=None,
+                     help="warehouse file (default data/curated/inclusio.duckdb)")
+    imp.add_argument("--wait", type=float, default=0.0,
+                     help="seconds to wait if another process holds the warehouse")
+    imp.set_defaults(func=run_import)
+    parser.set_defaults(func=lambda args: (parser.print_help(), 2)[1])
+
+
+def run_import(args: argparse.Namespace) -> int:
+    from warehouse.db import WarehouseBusy, connect
+    from warehouse.reference import IMPORTERS, ReferenceFormatError
+
+    target = args.warehouse or paths().warehouse
+    try:
+        with connect(target, wait=args.wait) as con:
+            result = IMPORTERS[args.dataset](con, args.file)
+    except (ReferenceFormatError, FileNotFoundError, WarehouseBusy) as exc:
+        print(f"inclusio reference import: {exc}", file=sys.stderr)
+        return 1
+    print(
+        f"{result['dataset']}: {result['rows']} rows imported from {args.file}"
+        + (f", {result['indicators']} indicators" if "indicators" in result else "")
+        + (f", {result['rejected']} rows rejected (no valid key)" if result["rejected"] else "")
+    )
+    return 0

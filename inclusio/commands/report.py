@@ -1,0 +1,37 @@
+"""``inclusio report DIR``: a static HTML report readable offline and on a phone."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from inclusio.settings import paths
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "report",
+        help="write a static HTML report: index of projects and bodies, a page per project",
+        description="Plain HTML and CSS (no script): each project page shows its claims with "
+        "quotes and links, conflicts between sources, page changes and official figures.",
+    )
+    parser.add_argument("dir", type=Path, help="folder to write (created if missing)")
+    parser.add_argument("--warehouse", type=Path, default=None,
+                        help="warehouse file (default data/curated/inclusio.duckdb)")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from warehouse.db import connect
+    from warehouse.report import build_report
+
+    try:
+        with connect(args.warehouse or paths().warehouse, read_only=True) as con:
+            stats = build_report(con, args.dir)
+    except FileNotFoundError as exc:
+        print(f"inclusio report: {exc}", file=sys.stderr)
+        return 1
+    print(f"report: {stats['projects']} projects, {stats['conflicts']} conflicts -> "
+          f"{args.dir / 'index.html'}")
+    return 0

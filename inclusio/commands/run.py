@@ -1,0 +1,45 @@
+"""`inclusio run SOURCES`: the whole pipeline as a Prefect flow."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from inclusio.commands._common import print_summary
+from inclusio.settings import configure_prefect
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "run",
+        help="crawl, parse, extract and load every source in a sources file",
+        description="Run the whole pipeline (discover → fetch → parse → extract → load) as a "
+        "Prefect flow over the sources in SOURCES, updating data/curated/inclusio.duckdb.",
+    )
+    p.add_argument("sources", type=Path, help="sources TOML file")
+    p.add_argument(
+        "--wait",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="wait this long for another run holding the warehouse (default: fail at once)",
+    )
+    p.add_argument("--force", action="store_true", help="parse and extract again even if done")
+    p.set_defaults(func=handle)
+
+
+def handle(args: argparse.Namespace) -> int:
+    configure_prefect()
+    from flows.pipeline import pipeline_flow
+    from warehouse.db import WarehouseBusy
+
+    if not args.sources.exists():
+        print(f"error: no sources file at {args.sources}")
+        return 2
+    try:
+        summary = pipeline_flow(str(args.sources), wait=args.wait, force=args.force)
+    except WarehouseBusy as exc:
+        print(f"error: {exc}")
+        return 3
+    print_summary(summary)
+    return 0

@@ -1,0 +1,41 @@
+"""`inclusio server`: a Prefect server for scheduled crawls, with its state inside the project."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+
+from inclusio.settings import configure_prefect
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "server",
+        help="start a local Prefect server (needed by `inclusio schedule`)",
+        description="Run `prefect server start` on 127.0.0.1 with PREFECT_HOME inside the "
+        "project and analytics off. Leave it running; in another terminal set PREFECT_API_URL "
+        "to the address printed here and start `inclusio schedule`.",
+    )
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=4200, help="port (default 4200)")
+    p.add_argument("--ui", action="store_true", help="serve Prefect's web UI as well")
+    p.set_defaults(func=handle)
+
+
+def handle(args: argparse.Namespace) -> int:
+    configure_prefect()
+    env = dict(os.environ)
+    env["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
+    env["PREFECT_UI_ENABLED"] = "true" if args.ui else "false"
+    url = f"http://{args.host}:{args.port}/api"
+    print(f"Prefect server on {url} (state in {env['PREFECT_HOME']})")
+    print(f"in another terminal: export PREFECT_API_URL={url}", flush=True)
+    cmd = [sys.executable, "-m", "prefect", "server", "start", "--host", args.host,
+           "--port", str(args.port), "--analytics-off"]
+    cmd.append("--ui" if args.ui else "--no-ui")
+    try:
+        return subprocess.call(cmd, env=env)
+    except KeyboardInterrupt:
+        return 0

@@ -1,0 +1,106 @@
+"""Table claims: indicator rows → outcomes, activity dates → roles, money columns → amount roles."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from extractors import tables
+from extractors.base import Context
+from models.records import Document
+from parsers import parse_bytes
+
+SITE = Path(__file__).resolve().parents[2] / "data" / "sample" / "site"
+
+
+@pytest.fixture(scope="module")
+def cremona() -> tuple[Document, list]:
+    doc = parse_bytes(
+        (SITE / "cremona-obiettivo-2017_3504.pdf").read_bytes(),
+        url="http://127.0.0.1:8765/cremona-obiettivo-2017_3504.pdf",
+    )
+    return doc, list(tables.extract(Context.of(doc)))
+
+
+def test_every_claim_quotes_its_span(cremona) -> None:
+    doc, claims = cremona
+    assert claims
+    for c in claims:
+        assert c.text == doc.text[c.start : c.end]
+        assert c.extractor == f"tables@{tables.VERSION}"
+        assert c.role
+
+
+def test_indicator_rows_become_outcomes_with_target_and_achieved(cremona) -> None:
+    _, claims = cremona
+    outcomes = [c for c in claims if c.kind == "outcome"]
+    assert [(c.attrs["target"], c.attrs["achieved"]) for c in outcomes] == [
+        (2.0, 3.0),
+        (2.0, 3.0),
+        (30.0, 95.0),
+        (20.0, 53.0),
+        (4.0, 4.0),
+    ]
+    assert all(c.type == "risultato" and c.status == "achieved" for c in outcomes)
+    assert outcomes[2].unit == "%"
+    assert outcomes[0].value == 3.0
+    assert outcomes[0].text.startswith("Nuove fonti di finanziamento")
+    assert outcomes[0].text.endswith("3.00")
+
+
+def test_activity_dates_carry_start_end_and_schedule(cremona) -> None:
+    _, claims = cremona
+    dates = [c for c in claims if c.kind == "date"]
+    assert len(dates) == 40  # 10 activities × planned/actual × start/end
+    first = dates[:4]
+    assert [(c.role, c.attrs["schedule"], c.value) for c in first] == [
+        ("start", "planned", "2017-01-01"),
+        ("start", "actual", "2017-01-01"),
+        ("end", "planned", "2017-10-31"),
+        ("end", "actual", "2017-10-31"),
+    ]
+    assert first[0].attrs["progress"] == 100.0
+    assert first[0].attrs["activity"].startswith("A) FARE LEGAMI")
+
+
+def test_two_dates_under_one_header_cell_are_read_in_header_order() -> None:
+    text = (
+        "| Descrizione | % avanzamento | Inizio prev. Inizio eff. | Fine prev. Fine eff. |\n"
+        "|---|---|---|---|\n"
+        "| Avvio sportello | 80 | 01/02/2019 15/02/2019 | 30/06/2019 31/07/2019 |\n"
+    )
+    claims = list(tables.extract(Context(text=text)))
+    got = [(c.role, c.attrs["schedule"], c.value) for c in claims]
+    assert got == [
+        ("start", "planned", "2019-02-01"),
+        ("start", "actual", "2019-02-15"),
+        ("end", "planned", "2019-06-30"),
+        ("end", "actual", "2019-07-31"),
+    ]
+    assert all(c.text == text[c.start : c.end] for c in claims)
+
+
+def test_financial_columns_give_amount_roles() -> None:
+    text = (
+        "Quadro economico\n\n"
+        "| Voce | Importo programmato | Importo ammesso | Impegnato | Erogato |\n"
+        "|---|---|---|---|---|\n"
+        "| Tirocini | € 50.000,00 | 48.000,00 | 30.000,00 | 12.345,67 |\n"
+        "| Totale | 70.000,00 | 68.000,00 | 40.000,00 | 20.000,00 |\n"
+    )
+    claims = list(tables.extract(Context(text=text)))
+    first = [(c.role, c.value, c.attrs["item"]) for c in claims[:4]]
+    assert first == [
+        ("allocated", 50000.0, "Tirocini"),
+        ("admitted", 48000.0, "Tirocini"),
+        ("committed", 30000.0, "Tirocini"),
+        ("paid", 12345.67, "Tirocini"),
+    ]
+    assert claims[0].text == "€ 50.000,00" and claims[0].currency == "EUR"
+    assert len(claims) == 8
+
+
+def test_tables_without_known_headers_give_nothing() -> None:
+    text = "| Nome | Telefono |\n|---|---|\n| Ufficio | 0586 000000 |\n"
+    assert list(tables.extract(Context(text=text))) == []

@@ -1,0 +1,80 @@
+"""PDF builders for parser tests: every file is generated here, in the test run, with fpdf2."""
+
+from __future__ import annotations
+
+import io
+import zlib
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from fpdf import FPDF
+
+FIXED = datetime(2024, 1, 1, tzinfo=UTC)
+
+
+def new_pdf() -> FPDF:
+    pdf = FPDF(format="A4")
+    pdf.core_fonts_encoding = "windows-1252"
+    pdf.set_creation_date(FIXED)
+    pdf.set_auto_page_break(auto=False)
+    return pdf
+
+
+def running_pages(n: int, body: Callable[[FPDF, int], None]) -> bytes:
+    """``n`` pages with a running header and a "Pagina i di n" footer around ``body``."""
+    pdf = new_pdf()
+    for i in range(1, n + 1):
+        pdf.add_page()
+        pdf.set_font("helvetica", "I", 8)
+        pdf.set_xy(10, 8)
+        pdf.cell(0, 5, "Comune di Esempio - Relazione sociale 2023")
+        pdf.set_font("helvetica", "", 11)
+        pdf.set_xy(10, 20)
+        body(pdf, i)
+        pdf.set_font("helvetica", "I", 8)
+        pdf.set_xy(10, 285)
+        pdf.cell(0, 5, f"Pagina {i} di {n}", align="C")
+    return bytes(pdf.output())
+
+
+def ruled_table(
+    pdf: FPDF, header: list[str], rows: list[list[str]], widths: tuple[int, ...] | None = None
+) -> None:
+    pdf.set_font("helvetica", "", 9)
+    with pdf.table(col_widths=widths, line_height=5) as table:
+        table.row(header)
+        for r in rows:
+            table.row(r)
+
+
+def raw_pdf(content: bytes, extra_objects: bytes = b"") -> bytes:
+    """A minimal hand-written PDF around one Flate content stream (no xref: pdfium repairs it)."""
+    return (
+        b"%PDF-1.4\n1 0 obj <</Type/Catalog/Pages 2 0 R>> endobj\n"
+        b"2 0 obj <</Type/Pages/Kids[3 0 R]/Count 1>> endobj\n"
+        b"3 0 obj <</Type/Page/Parent 2 0 R/MediaBox[0 0 612 792]/Contents 4 0 R>> endobj\n"
+        b"4 0 obj <</Length "
+        + str(len(content)).encode()
+        + b"/Filter/FlateDecode>>\nstream\n"
+        + content
+        + b"\nendstream\nendobj\n"
+        + extra_objects
+        + b"trailer <</Root 1 0 R>>\n%%EOF\n"
+    )
+
+
+def flate_bomb(inflated_mb: int) -> bytes:
+    """A content stream of spaces that inflates to ``inflated_mb`` MB from a few KB."""
+    z = zlib.compressobj(9)
+    chunk = b" " * (1024 * 1024)
+    parts = [z.compress(chunk) for _ in range(inflated_mb)]
+    parts.append(z.flush())
+    return raw_pdf(b"".join(parts))
+
+
+def image_pdf(png: bytes, width_mm: float = 210, height_mm: float = 297) -> bytes:
+    """A PDF whose only page is an image (what a scanner produces): no text layer."""
+    pdf = new_pdf()
+    pdf.add_page()
+    pdf.image(io.BytesIO(png), x=0, y=0, w=width_mm, h=height_mm)
+    return bytes(pdf.output())

@@ -1,0 +1,151 @@
+"""The whole pipeline over the bundled sample site, served on 127.0.0.1 and crawled over HTTP.
+
+Runs the real Prefect flow into a real DuckDB file in a temporary project folder, twice, and
+checks the seeds' facts and that the second run changes no row counts.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+
+from inclusio.settings import configure_prefect
+
+REPO = Path(__file__).resolve().parents[1]
+SAMPLE = REPO / "data" / "sample"
+TABLES = (
+    "sources", "fetches", "documents", "document_tables", "claims", "projects",
+    "document_projects", "problems",
+)
+
+pytestmark = pytest.mark.e2e
+
+
+def _counts(db: Path) -> dict[str, int]:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in TABLES}
+    finally:
+        con.close()
+
+
+@pytest.fixture(scope="module")
+def demo_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    root = tmp_path_factory.mktemp("project")
+    configure_prefect(root)
+    from flows.pipeline import pipeline_flow
+    from inclusio.sample_site import localised_sources, serve
+
+    with serve(SAMPLE / "site") as base:
+        sources = localised_sources(SAMPLE / "sources.toml", base, root / "sources.toml")
+        first = pipeline_flow(str(sources), root=str(root))
+        db = root / "data" / "curated" / "inclusio.duckdb"
+        counts_first = _counts(db)
+        second = pipeline_flow(str(sources), root=str(root))
+        counts_second = _counts(db)
+    return {
+        "root": root, "db": db, "first": first, "second": second,
+        "counts_first": counts_first, "counts_second": counts_second, "base": base,
+    }
+
+
+@pytest.fixture()
+def con(demo_runs: dict[str, Any]) -> duckdb.DuckDBPyConnection:
+    c = duckdb.connect(str(demo_runs["db"]), read_only=True)
+    yield c
+    c.close()
+
+
+def _doc(con: duckdb.DuckDBPyConnection, url_part: str) -> str:
+    rows = con.execute(
+        "SELECT sha256 FROM documents WHERE url LIKE ?", [f"%{url_part}%"]
+    ).fetchall()
+    assert rows, f"no document from a URL containing {url_part!r}"
+    return rows[0][0]
+
+
+def test_documents_fetched_parsed_and_counted(demo_runs: dict[str, Any]) -> None:
+    first = demo_runs["first"]
+    assert first["documents"] >= 5
+    assert first["parsed"] >= 5
+    assert first["failed"] >= 3  # a 404, a fake PDF, an empty file
+    assert first["claims_by_kind"].get("amount", 0) > 0
+    assert first["projects"] >= 1
+
+
+def test_massa_amount(con: duckdb.DuckDBPyConnection) -> None:
+    sha = _doc(con, "massa")
+    amounts = [r[0] for r in con.execute(
+        "SELECT value_num FROM claims WHERE sha256 = ? AND kind = 'amount'", [sha]
+    ).fetchall()]
+    assert 496931.00 in amounts
+    updated = con.execute("SELECT updated FROM documents WHERE sha256 = ?", [sha]).fetchone()[0]
+    assert str(updated) == "2021-05-19"
+
+
+def test_venezia_cup_and_dates(con: duckdb.DuckDBPyConnection) -> None:
+    rows = con.execute(
+        "SELECT DISTINCT sha256 FROM claims WHERE kind = 'cup' AND value = 'F74H24002780007'"
+    ).fetchall()
+    assert rows
+    shas = [r[0] for r in rows]
+    dates = con.execute(
+        "SELECT value, role FROM claims WHERE kind = 'date' AND sha256 IN "
+        "(SELECT unnest(?::VARCHAR[]))",
+        [shas],
+    ).fetchall()
+    assert ("2024-04-01", "start") in dates
+    assert ("2029-09-30", "end") in dates
+    project = con.execute(
+        "SELECT count(*) FROM document_projects WHERE project_id = 'F74H24002780007'"
+    ).fetchone()[0]
+    assert project >= 1
+
+
+def test_livorno_protocol_date(con: duckdb.DuckDBPyConnection) -> None:
+    sha = _doc(con, "livorno-sia-rei")
+    dates = [r[0] for r in con.execute(
+        "SELECT value FROM claims WHERE sha256 = ? AND kind = 'date'", [sha]
+    ).fetchall()]
+    assert "2017-07-04" in dates
+
+
+def test_cremona_indicator_rows(con: duckdb.DuckDBPyConnection) -> None:
+    sha = _doc(con, "cremona")
+    tables = con.execute(
+        "SELECT header, rows FROM document_tables WHERE sha256 = ? ORDER BY table_no", [sha]
+    ).fetchall()
+    indicator = [
+        (h, json.loads(r)) for h, r in tables if any("raggiunto" in c.lower() for c in h)
+    ]
+    assert indicator, "no indicator table stored for the Cremona objective"
+    header, rows = indicator[0]
+    assert len(rows) == 5
+    flat = [" ".join(r) for r in rows]
+    assert any("53.00" in r and "20.00" in r for r in flat)
+    assert any("95.00" in r and "30.00" in r for r in flat)
+
+
+def test_every_quote_matches_its_span(con: duckdb.DuckDBPyConnection) -> None:
+    bad = con.execute(
+        "SELECT count(*) FROM claims c JOIN documents d USING (sha256) "
+        "WHERE substring(d.text, c.start_char + 1, c.end_char - c.start_char) <> c.quote"
+    ).fetchone()[0]
+    assert bad == 0
+
+
+def test_bad_inputs_are_recorded_with_reasons(con: duckdb.DuckDBPyConnection) -> None:
+    problems = con.execute("SELECT stage, coalesce(url, ''), reason FROM problems").fetchall()
+    reasons = " | ".join(f"{s}:{u}:{r}" for s, u, r in problems)
+    assert "404" in reasons
+    assert any(s == "parse" and "PDF" in r for s, _, r in problems), reasons
+    assert any(s in ("parse", "fetch") and "empty" in r.lower() for s, _, r in problems), reasons
+
+
+def test_second_run_changes_no_row_counts(demo_runs: dict[str, Any]) -> None:
+    assert demo_runs["counts_first"] == demo_runs["counts_second"]
+    assert demo_runs["second"]["fetched_new"] == 0

@@ -1,0 +1,135 @@
+"""The loader: content keys make re-loads replace rows, and a failed load changes nothing."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from models.records import Claim, Document, FetchRecord, Source, Table
+from warehouse import load
+from warehouse.db import WarehouseBusy, apply_schema, connect
+
+
+def _claims() -> list[Claim]:
+    text = "Finanziati euro 496.931,00 il 04/07/2017."
+    return [
+        Claim("amount", 496931.0, text[11:26], 11, 26, "amounts@1", role="allocated",
+              currency="EUR"),
+        Claim("date", "2017-07-04", text[30:40], 30, 40, "dates@1", precision="day"),
+    ]
+
+
+def _item(sha: str = "a" * 64) -> dict:
+    doc = Document(
+        text="Finanziati euro 496.931,00 il 04/07/2017.",
+        title="Progetto",
+        published=date(2021, 5, 19),
+        tables=[Table(header=["descrizione", "valore"], rows=[["utenti", "53"]], page=1)],
+    )
+    return {"sha256": sha, "url": "http://127.0.0.1/p", "source_id": "s", "document": doc,
+            "nlp_model": "blank:it", "claims": _claims(), "parsed_at": datetime(2026, 1, 1),
+            "extracted_at": datetime(2026, 1, 1)}
+
+
+def _counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    tables = ("sources", "fetches", "documents", "document_tables", "claims", "problems")
+    return {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tables}
+
+
+def _fetch(url: str, sha: str | None, outcome: str = "stored", when: int = 1) -> FetchRecord:
+    return FetchRecord(fetch_id="x", run_id=f"r{when}", source_id="s", url=url,
+                       fetched_at=datetime(2026, 1, when), outcome=outcome, sha256=sha,
+                       status=200 if sha else 404, error=None if sha else "HTTP 404")
+
+
+def test_loading_twice_keeps_the_same_rows(tmp_path: Path) -> None:
+    db = tmp_path / "w.duckdb"
+    src = Source("s", "Comune di Massa", ["http://127.0.0.1/"], ["127.0.0.1"])
+    for _ in range(2):
+        with connect(db) as con:
+            load.load_sources(con, [src])
+            load.load_fetches(con, [_fetch("http://127.0.0.1/p", "a" * 64),
+                                    _fetch("http://127.0.0.1/x", None, "failed")])
+            load.load_documents(con, [_item()])
+            load.load_problems(con, [{"stage": "fetch", "url": "http://127.0.0.1/x",
+                                      "reason": "HTTP 404"}])
+            counts = _counts(con)
+    assert counts == {"sources": 1, "fetches": 2, "documents": 1, "document_tables": 1,
+                      "claims": 2, "problems": 1}
+
+
+def test_unchanged_refetch_bumps_attempts_and_a_change_adds_a_row(tmp_path: Path) -> None:
+    with connect(tmp_path / "w.duckdb") as con:
+        load.load_fetches(con, [_fetch("http://h/p", "a" * 64, when=1)])
+        load.load_fetches(con, [_fetch("http://h/p", "a" * 64, "unchanged", when=2)])
+        rows = con.execute("SELECT attempts, last_seen_at, outcome FROM fetches").fetchall()
+        assert rows == [(2, datetime(2026, 1, 2), "stored")]
+        load.load_fetches(con, [_fetch("http://h/p", "b" * 64, when=3)])
+        assert con.execute("SELECT count(*) FROM fetches").fetchone()[0] == 2
+
+
+def test_claims_keep_spans_quotes_and_extractor(tmp_path: Path) -> None:
+    with connect(tmp_path / "w.duckdb") as con:
+        load.load_documents(con, [_item()])
+        row = con.execute(
+            "SELECT value_num, role, quote, start_char, end_char, extractor FROM claims"
+            " WHERE kind = 'amount'"
+        ).fetchone()
+        assert row == (496931.0, "allocated", "euro 496.931,00", 11, 26, "amounts@1")
+        bad = con.execute(
+            "SELECT count(*) FROM claims c JOIN documents d USING (sha256)"
+            " WHERE substring(d.text, c.start_char + 1, c.end_char - c.start_char) <> c.quote"
+        ).fetchone()[0]
+        assert bad == 0
+
+
+def test_reextraction_replaces_a_documents_claims(tmp_path: Path) -> None:
+    with connect(tmp_path / "w.duckdb") as con:
+        load.load_documents(con, [_item()])
+        item = _item()
+        item["claims"] = item["claims"][:1]
+        load.load_documents(con, [item])
+        assert con.execute("SELECT count(*) FROM claims").fetchone()[0] == 1
+
+
+def test_a_failed_load_leaves_earlier_rows(tmp_path: Path) -> None:
+    with connect(tmp_path / "w.duckdb") as con:
+        load.load_documents(con, [_item()])
+        broken = _item()
+        broken["document"].title = "changed"
+        broken["claims"] = [Claim("amount", 1.0, None, 0, 1, "amounts@1")]  # quote NOT NULL
+        with pytest.raises(duckdb.ConstraintException):
+            load.load_documents(con, [broken])
+        assert con.execute("SELECT count(*) FROM claims").fetchone()[0] == 2
+        assert con.execute("SELECT title FROM documents").fetchone()[0] == "Progetto"
+
+
+def test_schema_is_applied_once(tmp_path: Path) -> None:
+    with connect(tmp_path / "w.duckdb") as con:
+        assert apply_schema(con) == []
+
+
+def test_a_second_writer_gets_a_clear_message(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    db = tmp_path / "w.duckdb"
+    with connect(db):
+        pass
+    holder = subprocess.Popen(
+        [sys.executable, "-c",
+         f"import duckdb,time; c=duckdb.connect({str(db)!r}); print('ok', flush=True); "
+         "time.sleep(30)"],
+        stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "ok"
+        with pytest.raises(WarehouseBusy, match="in use by another inclusio process"):
+            with connect(db, wait=0.5):
+                pass
+    finally:
+        holder.kill()
+        holder.wait()

@@ -1,0 +1,472 @@
+"""What every source claims about a project, side by side, with conflicts and changes over time.
+
+For each project: the claims of the current version of each linked page, grouped by kind and
+role, each with its quote, URL and fetch date; a group is a conflict when two pages give
+different values for a fact that has one true value (an amount of a given role, a start or end
+date, an outcome count, the lead body). A page whose URL was fetched with different bodies over
+time is a change, listed with the values that moved between versions.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections import defaultdict
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+import duckdb
+
+# Dates that one project has only one of; "updated"/"published" differ per page by nature.
+SINGLE_DATE_ROLES = {"start", "end", "signed", "deadline"}
+# Organisation roles that name one body per project.
+SINGLE_ORG_ROLES = {"lead", "capofila", "lead_body"}
+CONTEXT = 120  # characters of text shown either side of a quote
+KIND_ORDER = ("cup", "cig", "programme", "amount", "date", "outcome", "organisation")
+
+
+@dataclass(slots=True)
+class ClaimItem:
+    claim_id: str
+    kind: str
+    role: str | None
+    value: str | None
+    value_num: float | None
+    unit: str | None
+    status: str | None
+    quote: str
+    start: int
+    end: int
+    url: str | None
+    sha256: str
+    title: str | None
+    fetched_at: datetime | None
+    method: str
+    confidence: float
+    # The text around the quote, so a reader sees the sentence it came from.
+    before: str = ""
+    after: str = ""
+
+
+@dataclass(slots=True)
+class ClaimGroup:
+    kind: str
+    role: str | None
+    unit: str | None
+    claims: list[ClaimItem]
+    values: list[str]
+    conflict: bool
+
+
+@dataclass(slots=True)
+class Change:
+    """One page (URL) that served different bodies: what moved between two versions."""
+
+    url: str
+    before_sha256: str
+    after_sha256: str
+    before_fetched_at: datetime | None
+    after_fetched_at: datetime | None
+    differences: list[dict[str, Any]]
+
+
+@dataclass(slots=True)
+class ProjectView:
+    project_id: str
+    cup: str | None
+    title: str | None
+    entity: str | None
+    programme: str | None
+    call: str | None
+    groups: list[ClaimGroup] = field(default_factory=list)
+    changes: list[Change] = field(default_factory=list)
+    official: list[dict[str, Any]] = field(default_factory=list)
+    reconciliation: list[dict[str, Any]] = field(default_factory=list)
+    documents: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def conflicts(self) -> list[ClaimGroup]:
+        return [g for g in self.groups if g.conflict]
+
+
+def display_value(kind: str, value: str | None, value_num: float | None, unit: str | None) -> str:
+    """A value as a reader expects it: euros with Italian separators, counts with their unit."""
+    if kind == "amount" and value_num is not None:
+        whole, cents = f"{value_num:,.2f}".split(".")
+        return f"€ {whole.replace(',', '.')},{cents}"
+    if kind == "outcome" and value_num is not None:
+        n = int(value_num) if float(value_num).is_integer() else value_num
+        return f"{n} {unit}" if unit else str(n)
+    return value or ""
+
+
+def _cut_before(text: str | None) -> str:
+    """Context before a quote, from the start of its line or the last whole word."""
+    text = (text or "").rsplit("\n", 1)[-1]
+    if len(text) >= CONTEXT and " " in text:
+        text = "…" + text.split(" ", 1)[1]
+    return text
+
+
+def _cut_after(text: str | None) -> str:
+    text = (text or "").split("\n", 1)[0]
+    if len(text) >= CONTEXT and " " in text:
+        text = text.rsplit(" ", 1)[0] + "…"
+    return text
+
+
+def _conflict_key(kind: str, role: str | None) -> bool:
+    if kind == "amount":
+        return role is not None
+    if kind == "date":
+        return role in SINGLE_DATE_ROLES
+    if kind == "outcome":
+        return True
+    if kind == "organisation":
+        return role in SINGLE_ORG_ROLES
+    return False
+
+
+def _norm_value(item: ClaimItem) -> str:
+    if item.value_num is not None and item.kind in ("amount", "outcome"):
+        return f"{item.value_num:.2f}"
+    return (item.value or "").strip().lower()
+
+
+def _pages_disagree(claims: list[ClaimItem]) -> bool:
+    """True when two pages state a fact with no value in common.
+
+    A page giving two values and another page giving one of them do not contradict each other;
+    one page saying 1.2 million and another 1,149,465.93 do.
+    """
+    by_page: dict[str, set[str]] = defaultdict(set)
+    for c in claims:
+        by_page[c.url or c.sha256].add(_norm_value(c))
+    pages = list(by_page.values())
+    return any(
+        not (a & b) for i, a in enumerate(pages) for b in pages[i + 1 :]
+    )
+
+
+def find_projects(
+    con: duckdb.DuckDBPyConnection, cup: str | None = None, entity: str | None = None
+) -> list[str]:
+    """Project ids for a CUP, or for a body: lead, publisher, or organisation named in a page."""
+    if cup:
+        rows = con.execute(
+            "SELECT project_id FROM projects WHERE upper(cup) = upper(?) OR project_id = ?",
+            [cup.strip(), cup.strip()],
+        ).fetchall()
+        return [r[0] for r in rows]
+    if entity:
+        rows = con.execute(
+            """
+            SELECT DISTINCT p.project_id FROM projects p
+              LEFT JOIN project_keys k USING (project_id)
+              LEFT JOIN document_projects dp USING (project_id)
+              LEFT JOIN documents d ON d.sha256 = dp.sha256
+              LEFT JOIN sources s ON s.source_id = d.source_id
+              LEFT JOIN claims c ON c.sha256 = dp.sha256 AND c.kind = 'organisation'
+             WHERE lower(p.entity) = lower($1) OR lower(k.lead_body) = lower($1)
+                OR lower(s.entity) = lower($1) OR lower(c.value) = lower($1)
+             ORDER BY p.project_id
+            """,
+            [entity.strip()],
+        ).fetchall()
+        return [r[0] for r in rows]
+    return [r[0] for r in con.execute("SELECT project_id FROM projects ORDER BY ALL").fetchall()]
+
+
+def _versions(
+    con: duckdb.DuckDBPyConnection, urls: list[str]
+) -> tuple[dict[str, list[tuple]], dict[str, str]]:
+    """Per URL, the successive bodies served [(sha256, first seen)], oldest first; and the body
+    each URL served when last fetched (a page may go back to an earlier body)."""
+    if not urls:
+        return {}, {}
+    rows = con.execute(
+        "SELECT f.url, f.sha256, min(f.fetched_at), max(coalesce(f.last_seen_at, f.fetched_at))"
+        " FROM fetches f JOIN (SELECT unnest(?) AS url) u ON u.url = f.url"
+        " WHERE f.sha256 IS NOT NULL AND f.outcome IN ('stored', 'unchanged')"
+        " GROUP BY f.url, f.sha256 ORDER BY f.url, 3, f.sha256",
+        [urls],
+    ).fetchall()
+    out: dict[str, list[tuple]] = defaultdict(list)
+    last: dict[str, tuple] = {}
+    for url, sha, first_seen, last_seen in rows:
+        out[url].append((sha, first_seen))
+        if url not in last or last_seen > last[url][1]:
+            last[url] = (sha, last_seen)
+    return out, {url: sha for url, (sha, _) in last.items()}
+
+
+def _claims_of(con: duckdb.DuckDBPyConnection, shas: list[str]) -> dict[str, list[tuple]]:
+    if not shas:
+        return {}
+    rows = con.execute(
+        "SELECT c.sha256, c.kind, c.role, c.unit, c.value, c.value_num, c.quote FROM claims c"
+        " JOIN (SELECT unnest(?) AS sha256) s ON s.sha256 = c.sha256 ORDER BY c.start_char",
+        [shas],
+    ).fetchall()
+    out: dict[str, list[tuple]] = defaultdict(list)
+    for sha, *rest in rows:
+        out[sha].append(tuple(rest))
+    return out
+
+
+def _diff(before: list[tuple], after: list[tuple]) -> list[dict[str, Any]]:
+    """Values per (kind, role, unit) that differ between two versions of a page."""
+
+    def collect(items: list[tuple]) -> dict[tuple, dict[str, str]]:
+        out: dict[tuple, dict[str, str]] = defaultdict(dict)
+        for kind, role, unit, value, value_num, quote in items:
+            shown = display_value(kind, value, value_num, unit)
+            out[(kind, role, unit if kind == "outcome" else None)][shown] = quote
+        return out
+
+    b, a = collect(before), collect(after)
+    diffs = []
+    for key in sorted(set(b) | set(a), key=lambda k: tuple(x or "" for x in k)):
+        if set(b.get(key, {})) != set(a.get(key, {})):
+            diffs.append({
+                "kind": key[0], "role": key[1], "unit": key[2],
+                "before": sorted(b.get(key, {})), "after": sorted(a.get(key, {})),
+                "quotes_after": [a[key][v] for v in sorted(a.get(key, {}))],
+            })
+    return diffs
+
+
+def _group_order(key: tuple) -> tuple:
+    rank = KIND_ORDER.index(key[0]) if key[0] in KIND_ORDER else len(KIND_ORDER)
+    return (rank, key[1] or "", key[2] or "")
+
+
+def _groups(items: list[ClaimItem], current: dict[str, str]) -> list[ClaimGroup]:
+    """Claims of the current version of each page, grouped by kind, role (and unit)."""
+    groups: dict[tuple, list[ClaimItem]] = defaultdict(list)
+    for item in items:
+        # Only the latest body of each URL speaks for that page now; older ones are changes.
+        if item.url and current.get(item.url, item.sha256) != item.sha256:
+            continue
+        unit = item.unit if item.kind == "outcome" else None
+        groups[(item.kind, item.role, unit)].append(item)
+    out = []
+    for key in sorted(groups, key=_group_order):
+        # Two extractors reading the same characters as the same value make one claim here.
+        seen: set[tuple] = set()
+        claims = []
+        for c in groups[key]:
+            ident = (c.sha256, c.start, c.end, _norm_value(c))
+            if ident not in seen:
+                seen.add(ident)
+                claims.append(c)
+        conflict = _conflict_key(key[0], key[1]) and _pages_disagree(claims)
+        shown: list[str] = []
+        for c in claims:
+            text = display_value(c.kind, c.value, c.value_num, c.unit)
+            if text not in shown:
+                shown.append(text)
+        out.append(ClaimGroup(key[0], key[1], key[2], claims, shown, conflict))
+    return out
+
+
+def project_views(con: duckdb.DuckDBPyConnection, project_ids: list[str]) -> list[ProjectView]:
+    """Everything known about these projects, ready to print or render.
+
+    A fixed number of queries whatever the number of projects, so a report over thousands of
+    projects costs about as much as one over ten.
+    """
+    if not project_ids:
+        return []
+    ids = list(dict.fromkeys(project_ids))
+    heads = con.execute(
+        "SELECT p.project_id, p.cup, p.title, p.entity, p.programme, k.call FROM projects p"
+        " JOIN (SELECT unnest(?) AS project_id) i USING (project_id)"
+        " LEFT JOIN project_keys k USING (project_id)",
+        [ids],
+    ).fetchall()
+    views = {h[0]: ProjectView(*h) for h in heads}
+    missing = [pid for pid in ids if pid not in views]
+    if missing:
+        raise KeyError(f"no project {missing[0]}")
+
+    rows = con.execute(
+        """
+        WITH seen AS (
+            SELECT sha256, min(fetched_at) AS first_seen,
+                   max(coalesce(last_seen_at, fetched_at)) AS last_seen
+              FROM fetches WHERE sha256 IS NOT NULL GROUP BY sha256
+        )
+        SELECT cp.project_id, c.claim_id, c.kind, c.role, c.value, c.value_num, c.unit,
+               c.status, c.quote, c.start_char, c.end_char, d.url, c.sha256, d.title,
+               seen.last_seen, cp.method, cp.confidence,
+               substr(d.text, greatest(c.start_char - $ctx + 1, 1),
+                      c.start_char - greatest(c.start_char - $ctx, 0)),
+               substr(d.text, c.end_char + 1, $ctx)
+          FROM claim_projects cp
+          JOIN (SELECT unnest($ids) AS project_id) i USING (project_id)
+          JOIN claims c ON c.claim_id = cp.claim_id
+          LEFT JOIN documents d ON d.sha256 = c.sha256
+          LEFT JOIN seen ON seen.sha256 = c.sha256
+         ORDER BY cp.project_id, c.kind, c.role NULLS FIRST, d.url, c.start_char, c.claim_id
+        """,
+        {"ctx": CONTEXT, "ids": ids},
+    ).fetchall()
+    items: dict[str, list[ClaimItem]] = defaultdict(list)
+    for r in rows:
+        items[r[0]].append(
+            ClaimItem(*r[1:-2], before=_cut_before(r[-2]), after=_cut_after(r[-1]))
+        )
+
+    docs = con.execute(
+        """
+        WITH seen AS (
+            SELECT sha256, min(fetched_at) AS first_seen,
+                   max(coalesce(last_seen_at, fetched_at)) AS last_seen
+              FROM fetches WHERE sha256 IS NOT NULL GROUP BY sha256
+        )
+        SELECT dp.project_id, d.url, d.title, d.sha256, dp.method, dp.confidence,
+               seen.first_seen, seen.last_seen
+          FROM document_projects dp
+          JOIN (SELECT unnest(?) AS project_id) i USING (project_id)
+          JOIN documents d ON d.sha256 = dp.sha256
+          LEFT JOIN seen ON seen.sha256 = d.sha256
+         ORDER BY dp.project_id, d.url, seen.first_seen
+        """,
+        [ids],
+    ).fetchall()
+    urls = sorted({d[1] for d in docs if d[1]} | {i.url for v in items.values() for i in v
+                                                 if i.url})
+    versions, current = _versions(con, urls)
+    changed = {url: vs for url, vs in versions.items() if len(vs) > 1}
+    per_sha = _claims_of(con, sorted({s for vs in changed.values() for s, _ in vs}))
+
+    for pid, u, t, sha, m, c, a, b in docs:
+        views[pid].documents.append(
+            {"url": u, "title": t, "sha256": sha, "method": m, "confidence": c,
+             "first_fetched": a, "last_fetched": b, "current": current.get(u, sha) == sha}
+        )
+    for pid, view in views.items():
+        view.groups = _groups(items.get(pid, []), current)
+        for url in sorted({d["url"] for d in view.documents if d["url"] in changed}):
+            vs = changed[url]
+            for (sha_a, at_a), (sha_b, at_b) in zip(vs, vs[1:], strict=False):
+                view.changes.append(Change(url, sha_a, sha_b, at_a, at_b,
+                                           _diff(per_sha.get(sha_a, []), per_sha.get(sha_b, []))))
+
+    cups = sorted({v.cup for v in views.values() if v.cup})
+    if cups:
+        cols = ["dataset", "kind", "field", "label", "value_date", "value_num"]
+        by_cup = {v.cup: v for v in views.values() if v.cup}
+        for r in con.execute(
+            f"SELECT o.cup, {', '.join('o.' + c for c in cols)} FROM official_figures o"
+            " JOIN (SELECT unnest(?) AS cup) k ON k.cup = o.cup"
+            " ORDER BY o.cup, o.dataset, o.kind, o.field",
+            [cups],
+        ).fetchall():
+            by_cup[r[0]].official.append(dict(zip(cols, r[1:], strict=True)))
+        rcols = ["kind", "role", "unit", "claimed_value", "claimed_num", "quote", "url",
+                 "official_dataset", "official_field", "official_label", "official_value",
+                 "difference", "difference_unit"]
+        for r in con.execute(
+            f"SELECT r.project_id, {', '.join('r.' + c for c in rcols)} FROM reconciliation r"
+            " JOIN (SELECT unnest(?) AS project_id) i USING (project_id)"
+            " WHERE r.official_field IS NOT NULL"
+            " ORDER BY r.project_id, r.kind, r.role, r.official_field, r.url, r.claim_id",
+            [ids],
+        ).fetchall():
+            views[r[0]].reconciliation.append(dict(zip(rcols, r[1:], strict=True)))
+    return [views[pid] for pid in ids]
+
+
+def project_view(con: duckdb.DuckDBPyConnection, project_id: str) -> ProjectView:
+    """Everything known about one project."""
+    return project_views(con, [project_id])[0]
+
+
+def compare(
+    con: duckdb.DuckDBPyConnection, cup: str | None = None, entity: str | None = None
+) -> list[ProjectView]:
+    """Project views for a CUP or an entity (every project when neither is given)."""
+    return project_views(con, find_projects(con, cup=cup, entity=entity))
+
+
+# ---------------------------------------------------------------- output formats
+
+
+def _jsonable(obj: Any) -> Any:
+    if isinstance(obj, datetime | date):
+        return obj.isoformat()
+    raise TypeError(f"cannot serialise {type(obj).__name__}")
+
+
+def to_json(views: list[ProjectView]) -> str:
+    out = []
+    for v in views:
+        d = asdict(v)
+        d["conflicts"] = [
+            {"kind": g.kind, "role": g.role, "unit": g.unit, "values": g.values}
+            for g in v.conflicts
+        ]
+        out.append(d)
+    return json.dumps(out, ensure_ascii=False, indent=2, default=_jsonable)
+
+
+CSV_COLUMNS = ["project_id", "cup", "kind", "role", "unit", "value", "conflict", "quote", "url",
+               "fetched_at", "sha256", "start", "end", "method", "confidence"]
+
+
+def to_csv(views: list[ProjectView]) -> str:
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for v in views:
+        for g in v.groups:
+            for c in g.claims:
+                writer.writerow([
+                    v.project_id, v.cup or "", c.kind, c.role or "", c.unit or "",
+                    display_value(c.kind, c.value, c.value_num, c.unit),
+                    "yes" if g.conflict else "",
+                    c.quote, c.url or "", c.fetched_at.isoformat() if c.fetched_at else "",
+                    c.sha256, c.start, c.end, c.method, c.confidence,
+                ])
+    return buf.getvalue()
+
+
+def to_table(views: list[ProjectView]) -> str:
+    """Plain text for a terminal: one block per project, one line per claim."""
+    if not views:
+        return "no matching project\n"
+    lines: list[str] = []
+    for v in views:
+        lines.append("=" * 78)
+        lines.append(f"{v.title or v.project_id}")
+        lines.append(f"  project {v.project_id}" + (f" · CUP {v.cup}" if v.cup else "")
+                     + (f" · {v.entity}" if v.entity else "")
+                     + (f" · {v.programme}" if v.programme else "")
+                     + (f" · {v.call}" if v.call else ""))
+        for g in v.groups:
+            label = g.kind + (f" / {g.role}" if g.role else "") + (f" / {g.unit}" if g.unit else "")
+            flag = "  !! CONFLICT: " + " vs ".join(g.values) if g.conflict else ""
+            lines.append(f"  [{label}]{flag}")
+            for c in g.claims:
+                when = c.fetched_at.strftime("%Y-%m-%d") if c.fetched_at else "?"
+                value = display_value(c.kind, c.value, c.value_num, c.unit)
+                quote = " ".join(c.quote.split())
+                lines.append(f"    {value:<24} «{quote}»  {c.url or c.sha256[:12]} ({when})")
+        for r in v.reconciliation:
+            diff = r["difference"]
+            diff = "" if diff is None else f"{diff:+,.2f} {r['difference_unit']}"
+            lines.append(f"  official {r['official_dataset']}.{r['official_field']}: "
+                         f"{r['official_value'] or 'missing'} vs claimed {r['claimed_value']}"
+                         f" {diff}")
+        for ch in v.changes:
+            a = ch.before_fetched_at.strftime("%Y-%m-%d") if ch.before_fetched_at else "?"
+            b = ch.after_fetched_at.strftime("%Y-%m-%d") if ch.after_fetched_at else "?"
+            lines.append(f"  changed: {ch.url} between {a} and {b}")
+            for d in ch.differences:
+                lines.append(f"    {d['kind']}/{d['role'] or '-'}: {', '.join(d['before']) or '—'}"
+                             f" -> {', '.join(d['after']) or '—'}")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,427 @@
+"""Linking documents and claims to projects: by CUP first, then by explicit rules, then by hand.
+
+A CUP is the only key that identifies a project for sure. Without one, a document is tied to a
+project only by a rule on facts it states (programme, call such as "Avviso 3/2016", lead body or
+ambito) and the link carries a confidence below 1. Names are never compared for similarity: two
+projects with look-alike titles stay two projects. A manual links file has the last word.
+
+Every run recomputes the links from the claims, so running it twice leaves the same rows.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import re
+import tomllib
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+CUP_SHAPE = re.compile(r"^[A-Z][0-9]{2}[A-Z][0-9]{11}$")
+# "Avviso 3/2016", "Avviso n. 1/2019", "avviso pubblico n.4/2017": the call a project answered.
+CALL_RE = re.compile(r"\bavviso\s+(?:pubblico\s+)?(?:n\.?\s*)?(\d{1,3})\s*/\s*(\d{4})\b", re.I)
+# Roles that name the body leading a project (extractors may use either word).
+LEAD_ROLES = ("lead", "capofila", "lead_body", "beneficiary")
+# Programme labels that name a measure or a fund rather than the programme a project answers:
+# a page about "PON Inclusione" that mentions SIA six times is still a PON Inclusione page.
+MEASURES = {"sia", "rei", "reddito di cittadinanza", "assegno di inclusione", "garanzia giovani",
+            "supporto per la formazione e il lavoro"}
+FUNDS = {"fse", "fse+", "fesr", "fead", "fondo povertà", "fondo poverta"}
+
+CONF_CUP = 1.0
+CONF_CUP_NEAREST = 0.8  # a claim in a page naming several CUPs, tied to the nearest one
+CONF_RULE_CALL = 0.8  # programme or call + lead body match one project
+CONF_RULE_PROGRAMME = 0.6  # programme + lead body only
+CONF_MANUAL = 1.0
+
+
+class ManualLinksError(ValueError):
+    """The manual links file cannot be read; the message says which line and why."""
+
+
+@dataclass(frozen=True, slots=True)
+class ManualLink:
+    """One line of the manual links file."""
+
+    project: str
+    url: str | None = None
+    sha256: str | None = None
+    action: str = "link"  # link | unlink
+    title: str | None = None
+    entity: str | None = None
+    programme: str | None = None
+
+
+@dataclass(slots=True)
+class _Doc:
+    sha256: str
+    url: str | None
+    title: str | None
+    entity: str | None
+    text: str
+
+
+def rule_project_id(programme: str | None, call: str | None, lead: str) -> str:
+    """A stable key for a project known only by its programme/call and lead body."""
+    key = "|".join([(programme or "").lower(), (call or "").lower(), lead.lower()])
+    return "rule:" + hashlib.sha1(key.encode("utf-8")).hexdigest()[:16]
+
+
+def find_call(text: str) -> str | None:
+    """The first call (avviso) the text names, normalised to "Avviso N/YYYY"."""
+    m = CALL_RE.search(text or "")
+    return f"Avviso {int(m.group(1))}/{m.group(2)}" if m else None
+
+
+def programme_and_call(values: list[str], text: str) -> tuple[str | None, str | None, int]:
+    """The programme and call a page speaks of, and how many distinct programmes it names.
+
+    Programmes proper win over funds, funds over measures; calls ("Avviso 3/2016") named as
+    programmes count as the call. Ties go to the label named first.
+    """
+    calls, proper, funds, measures = [], [], [], []
+    for v in values:
+        m = CALL_RE.search(v)
+        if m:
+            calls.append(f"Avviso {int(m.group(1))}/{m.group(2)}")
+        elif v.lower() in MEASURES:
+            measures.append(v)
+        elif v.lower() in FUNDS:
+            funds.append(v)
+        else:
+            proper.append(v)
+    call = _most_common(calls) or find_call(text)
+    programme = _most_common(proper) or _most_common(funds) or _most_common(measures)
+    return programme, call, len(set(proper))
+
+
+def read_manual_links(path: Path) -> list[ManualLink]:
+    """Read a manual links file (TOML ``[[link]]`` tables or CSV with a header)."""
+    if not path.exists():
+        raise ManualLinksError(f"manual links file {path} does not exist")
+    rows: list[dict[str, Any]]
+    if path.suffix.lower() == ".toml":
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise ManualLinksError(f"{path}: not valid TOML: {exc}") from exc
+        rows = list(data.get("link", []))
+    elif path.suffix.lower() == ".csv":
+        with path.open(encoding="utf-8-sig", newline="") as fh:
+            rows = [dict(r) for r in csv.DictReader(fh)]
+    else:
+        raise ManualLinksError(f"{path}: manual links must be a .toml or .csv file")
+    links = []
+    for n, row in enumerate(rows, start=1):
+        row = {k.strip(): (v.strip() if isinstance(v, str) else v) for k, v in row.items() if k}
+        project = row.get("project") or row.get("cup") or row.get("project_id")
+        if not project:
+            raise ManualLinksError(f"{path}: link {n} names no project (key 'project')")
+        if not (row.get("url") or row.get("sha256")):
+            raise ManualLinksError(f"{path}: link {n} names no document (key 'url' or 'sha256')")
+        action = (row.get("action") or "link").lower()
+        if action not in ("link", "unlink"):
+            raise ManualLinksError(f"{path}: link {n}: action must be 'link' or 'unlink'")
+        links.append(
+            ManualLink(
+                project=str(project), url=row.get("url") or None, sha256=row.get("sha256") or None,
+                action=action, title=row.get("title") or None, entity=row.get("entity") or None,
+                programme=row.get("programme") or None,
+            )
+        )
+    return links
+
+
+def _documents(con: duckdb.DuckDBPyConnection) -> dict[str, _Doc]:
+    rows = con.execute(
+        "SELECT d.sha256, d.url, d.title, s.entity, coalesce(d.text, '') FROM documents d"
+        " LEFT JOIN sources s ON s.source_id = d.source_id"
+    ).fetchall()
+    return {r[0]: _Doc(*r) for r in rows}
+
+
+def _claims(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple]]:
+    rows = con.execute(
+        "SELECT sha256, claim_id, kind, value, role, start_char FROM claims"
+        " ORDER BY sha256, start_char, claim_id"
+    ).fetchall()
+    out: dict[str, list[tuple]] = defaultdict(list)
+    for sha, claim_id, kind, value, role, start in rows:
+        out[sha].append((claim_id, kind, value, role, start))
+    return out
+
+
+def _most_common(values: list[str]) -> str | None:
+    """The most frequent value, ties going to the first seen."""
+    if not values:
+        return None
+    counts = Counter(values)
+    return max(values, key=lambda v: (counts[v], -values.index(v)))
+
+
+def link_all(con: duckdb.DuckDBPyConnection, manual_file: Path | None = None) -> dict[str, int]:
+    """Recompute projects, document links and claim links; return counts by method.
+
+    ``manual_file`` replaces the manual links kept in the warehouse; without it the links
+    last loaded are applied again (an empty file clears them).
+
+    Projects made by earlier runs are kept when something still links to them (their
+    ``created_at`` stays), rule-made projects nothing links to any more are removed.
+    """
+    if manual_file is not None:
+        manual = read_manual_links(manual_file)
+        _store_manual(con, manual, manual_file.name)
+    else:
+        manual = _stored_manual(con)
+    docs = _documents(con)
+    claims = _claims(con)
+    now = datetime.now()
+
+    projects: dict[str, dict[str, Any]] = {}
+    doc_links: dict[tuple[str, str], tuple[str, float]] = {}
+    claim_links: dict[tuple[str, str], tuple[str, float]] = {}
+
+    def want_project(pid: str, **attrs: Any) -> None:
+        current = projects.setdefault(pid, {"project_id": pid})
+        for key, val in attrs.items():
+            if val and not current.get(key):
+                current[key] = val
+
+    # 1. CUP: a document naming a CUP speaks of that project.
+    rest: list[str] = []
+    for sha in sorted(docs):
+        doc = docs[sha]
+        items = claims.get(sha, [])
+        cups = [(c[4], c[2]) for c in items if c[1] == "cup" and c[2] and CUP_SHAPE.match(c[2])]
+        programme, call, _ = programme_and_call(
+            [c[2] for c in items if c[1] == "programme" and c[2]], doc.text
+        )
+        if not cups:
+            rest.append(sha)
+            continue
+        distinct = sorted({cup for _, cup in cups})
+        for cup in distinct:
+            want_project(cup, cup=cup, title=doc.title, entity=doc.entity, programme=programme,
+                         call=call, key_method="cup")
+            doc_links[(sha, cup)] = ("cup", CONF_CUP)
+        for claim_id, kind, value, _role, start in items:
+            if kind == "cup" and value in distinct:
+                claim_links[(claim_id, value)] = ("cup", CONF_CUP)
+            elif len(distinct) == 1:
+                claim_links[(claim_id, distinct[0])] = ("cup", CONF_CUP)
+            else:
+                nearest = min(cups, key=lambda pc, s=start: abs(pc[0] - s))[1]
+                claim_links[(claim_id, nearest)] = ("cup", CONF_CUP_NEAREST)
+
+    # Keys of CUP projects, so a page without a CUP can join one by the same rule keys.
+    cup_keys: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for pid, p in projects.items():
+        if p.get("entity") and p.get("programme"):
+            cup_keys[(p["entity"].lower(), p["programme"].lower())].append(pid)
+
+    # 2. Rules: programme or call, and the lead body (or the publishing entity).
+    stats_ambiguous = 0
+    stats_overview = 0
+    for sha in rest:
+        doc = docs[sha]
+        items = claims.get(sha, [])
+        programme, call, n_programmes = programme_and_call(
+            [c[2] for c in items if c[1] == "programme" and c[2]], doc.text
+        )
+        if not (programme or call):
+            continue
+        leads = [c[2] for c in items if c[1] == "organisation" and c[3] in LEAD_ROLES and c[2]]
+        lead = _most_common(leads)
+        if not lead:
+            if n_programmes > 1:
+                # No lead body stated and several programmes named: an overview or listing
+                # page of the publisher, not a page about one project.
+                stats_overview += 1
+                continue
+            lead = doc.entity
+        if not lead:
+            continue
+        confidence = CONF_RULE_CALL if call else CONF_RULE_PROGRAMME
+        target = None
+        if not call and programme:
+            same = cup_keys.get((lead.lower(), programme.lower()), [])
+            if len(same) == 1:
+                target = same[0]
+            elif len(same) > 1:
+                stats_ambiguous += 1
+                continue
+        if target is None:
+            target = rule_project_id(programme, call, lead)
+            want_project(target, title=doc.title, entity=lead, programme=programme,
+                         call=call, lead_body=lead, key_method="rule")
+        doc_links[(sha, target)] = ("rule", confidence)
+        for claim_id, *_ in items:
+            claim_links[(claim_id, target)] = ("rule", confidence)
+
+    # 3. Manual links override whatever the rules said about the documents they name.
+    by_url: dict[str, list[str]] = defaultdict(list)
+    for sha, doc in docs.items():
+        if doc.url:
+            by_url[doc.url].append(sha)
+    manual_missing = 0
+    for link in manual:
+        shas = [link.sha256] if link.sha256 in docs else by_url.get(link.url or "", [])
+        if not shas:
+            manual_missing += 1
+            continue
+        pid = link.project
+        for sha in shas:
+            if link.action == "unlink":
+                doc_links.pop((sha, pid), None)
+                for claim_id, *_ in claims.get(sha, []):
+                    claim_links.pop((claim_id, pid), None)
+                continue
+            # The document now speaks of this project only: drop its automatic links.
+            for key in [k for k in doc_links if k[0] == sha]:
+                del doc_links[key]
+            ids = {c[0] for c in claims.get(sha, [])}
+            for key in [k for k in claim_links if k[0] in ids]:
+                del claim_links[key]
+            is_cup = bool(CUP_SHAPE.match(pid))
+            want_project(pid, cup=pid if is_cup else None, title=link.title or docs[sha].title,
+                         entity=link.entity or docs[sha].entity, programme=link.programme,
+                         key_method="manual", manual_title=link.title)
+            doc_links[(sha, pid)] = ("manual", CONF_MANUAL)
+            for claim_id in ids:
+                claim_links[(claim_id, pid)] = ("manual", CONF_MANUAL)
+
+    linked = {pid for _, pid in doc_links}
+    # A project's title is the title of its linked document with the most claims (its card).
+    best: dict[str, tuple[int, str]] = {}
+    for sha, pid in sorted(doc_links):
+        score = len(claims.get(sha, []))
+        if docs[sha].title and (pid not in best or score > best[pid][0]):
+            best[pid] = (score, docs[sha].title)
+    for pid, (_, title) in best.items():
+        if pid in projects and not projects[pid].get("manual_title"):
+            projects[pid]["title"] = title
+    _write(con, {pid: p for pid, p in projects.items() if pid in linked}, doc_links,
+           claim_links, now)
+    by_method = Counter(method for method, _ in doc_links.values())
+    return {
+        "projects": len(linked),
+        "documents_linked": len({sha for sha, _ in doc_links}),
+        "documents_unlinked": len(docs) - len({sha for sha, _ in doc_links}),
+        "links_cup": by_method.get("cup", 0),
+        "links_rule": by_method.get("rule", 0),
+        "links_manual": by_method.get("manual", 0),
+        "claims_linked": len({cid for cid, _ in claim_links}),
+        "ambiguous": stats_ambiguous,
+        "overview_pages": stats_overview,
+        "manual_unmatched": manual_missing,
+    }
+
+
+MANUAL_FIELDS = ("project", "url", "sha256", "action", "title", "entity", "programme")
+
+
+def _store_manual(con: duckdb.DuckDBPyConnection, links: list[ManualLink], name: str) -> None:
+    """Keep the file's links in the warehouse: later runs without the file still apply them."""
+    import pandas as pd
+
+    frame = pd.DataFrame(
+        [(n, *(getattr(link, f) for f in MANUAL_FIELDS)) for n, link in enumerate(links, 1)],
+        columns=["line_no", *MANUAL_FIELDS],
+    ).astype(object)
+    con.register("_manual_new", frame)
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute("DELETE FROM manual_links")
+        con.execute(
+            f"INSERT INTO manual_links SELECT CAST(line_no AS INTEGER), {', '.join(MANUAL_FIELDS)},"
+            " ?, ? FROM _manual_new",
+            [name, datetime.now()],
+        )
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    finally:
+        con.unregister("_manual_new")
+
+
+def _stored_manual(con: duckdb.DuckDBPyConnection) -> list[ManualLink]:
+    rows = con.execute(
+        f"SELECT {', '.join(MANUAL_FIELDS)} FROM manual_links ORDER BY line_no"
+    ).fetchall()
+    return [ManualLink(**dict(zip(MANUAL_FIELDS, r, strict=True))) for r in rows]
+
+
+def _write(
+    con: duckdb.DuckDBPyConnection,
+    projects: dict[str, dict[str, Any]],
+    doc_links: dict[tuple[str, str], tuple[str, float]],
+    claim_links: dict[tuple[str, str], tuple[str, float]],
+    now: datetime,
+) -> None:
+    """Replace the link tables in one transaction, keeping surviving projects' created_at."""
+    import pandas as pd
+
+    proj_df = pd.DataFrame(
+        [
+            (pid, p.get("cup"), p.get("title"), p.get("entity"), p.get("programme"))
+            for pid, p in sorted(projects.items())
+        ],
+        columns=["project_id", "cup", "title", "entity", "programme"],
+    ).astype(object)
+    keys_df = pd.DataFrame(
+        [
+            (pid, p.get("programme"), p.get("call"), p.get("lead_body"), p.get("key_method"))
+            for pid, p in sorted(projects.items())
+        ],
+        columns=["project_id", "programme", "call", "lead_body", "method"],
+    ).astype(object)
+    dl_df = pd.DataFrame(
+        [(sha, pid, m, c) for (sha, pid), (m, c) in sorted(doc_links.items())],
+        columns=["sha256", "project_id", "method", "confidence"],
+    )
+    cl_df = pd.DataFrame(
+        [(cid, pid, m, c) for (cid, pid), (m, c) in sorted(claim_links.items())],
+        columns=["claim_id", "project_id", "method", "confidence"],
+    )
+    con.register("_link_projects", proj_df)
+    con.register("_link_keys", keys_df)
+    con.register("_link_docs", dl_df)
+    con.register("_link_claims", cl_df)
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute("DELETE FROM document_projects")
+        con.execute("DELETE FROM claim_projects")
+        con.execute("DELETE FROM project_keys")
+        # Projects nothing links to any more go; the others are updated in place.
+        con.execute(
+            "DELETE FROM projects WHERE project_id NOT IN (SELECT project_id FROM _link_projects)"
+        )
+        con.execute(
+            "INSERT INTO projects (project_id, cup, title, entity, programme, created_at)"
+            " SELECT project_id, cup, title, entity, programme, ? FROM _link_projects"
+            " ON CONFLICT (project_id) DO UPDATE SET title = excluded.title,"
+            " entity = excluded.entity, programme = excluded.programme",
+            [now],
+        )
+        con.execute("INSERT INTO project_keys SELECT * FROM _link_keys")
+        con.execute(
+            "INSERT INTO document_projects (sha256, project_id, method, confidence)"
+            " SELECT sha256, project_id, method, confidence FROM _link_docs"
+        )
+        con.execute(
+            "INSERT INTO claim_projects (claim_id, project_id, method, confidence)"
+            " SELECT claim_id, project_id, method, confidence FROM _link_claims"
+        )
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    finally:
+        for name in ("_link_projects", "_link_keys", "_link_docs", "_link_claims"):
+            con.unregister(name)

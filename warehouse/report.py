@@ -1,0 +1,343 @@
+"""A static HTML report a journalist can open offline or on a phone.
+
+One index of projects and the bodies involved, and one page per project with every claim, its
+quote and link, the conflicts between sources, the changes of a page over time and the official
+figures. Plain HTML and one CSS file, no script, every text HTML-escaped.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from datetime import date, datetime
+from html import escape
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from warehouse.compare import ClaimGroup, ProjectView, compare, display_value
+
+KIND_LABELS = {
+    "cup": "CUP", "cig": "CIG", "programme": "Programma", "amount": "Importo", "date": "Data",
+    "outcome": "Risultato", "organisation": "Ente",
+}
+ROLE_LABELS = {
+    "allocated": "assegnato", "admitted": "ammesso", "committed": "impegnato", "paid": "pagato",
+    "co-financing": "cofinanziamento", "total": "totale", "start": "inizio", "end": "fine",
+    "signed": "firma", "published": "pubblicazione", "updated": "aggiornamento",
+    "deadline": "scadenza", "lead": "capofila", "partner": "partner",
+}
+METHOD_LABELS = {"cup": "per CUP", "rule": "per regola", "manual": "manuale"}
+
+CSS = """
+:root { --fg: #1b1b1b; --muted: #5b5b5b; --line: #d9d9d9; --accent: #0b5cad;
+        --warn-bg: #fff3e0; --warn: #a14b00; --bg: #ffffff; --soft: #f5f7fa; }
+* { box-sizing: border-box; }
+html { -webkit-text-size-adjust: 100%; }
+body { margin: 0; font: 16px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif;
+       color: var(--fg); background: var(--bg); }
+main, header.site, footer { max-width: 60rem; margin: 0 auto; padding: 0 1rem; }
+header.site { padding-top: 1rem; border-bottom: 1px solid var(--line); }
+header.site a { color: var(--muted); text-decoration: none; }
+h1 { font-size: 1.6rem; line-height: 1.25; margin: 1rem 0 .5rem; }
+h2 { font-size: 1.25rem; margin: 2rem 0 .75rem; border-bottom: 1px solid var(--line); }
+h3 { font-size: 1.05rem; margin: 1.25rem 0 .5rem; }
+a { color: var(--accent); overflow-wrap: anywhere; }
+.meta { color: var(--muted); margin: 0 0 .25rem; overflow-wrap: anywhere; }
+.code { font-family: ui-monospace, "SFMono-Regular", Menlo, monospace; }
+.badge { display: inline-block; padding: 0 .4rem; border-radius: .3rem; font-size: .85rem;
+         background: var(--soft); border: 1px solid var(--line); }
+.badge.warn { background: var(--warn-bg); color: var(--warn); border-color: #f0c58a; }
+ul.cards { list-style: none; padding: 0; margin: 0; }
+ul.cards > li { border: 1px solid var(--line); border-radius: .5rem; padding: .75rem;
+                margin: 0 0 .75rem; background: var(--bg); }
+.value { font-weight: 600; font-size: 1.1rem; overflow-wrap: anywhere; }
+mark { background: #fff1a8; color: inherit; padding: 0 .1rem; }
+blockquote { margin: .5rem 0; padding: .25rem .75rem; border-left: 3px solid var(--accent);
+             background: var(--soft); overflow-wrap: anywhere; }
+section.conflict { border: 1px solid #f0c58a; background: var(--warn-bg); border-radius: .5rem;
+                   padding: .5rem .75rem; margin-bottom: .75rem; }
+.table-wrap { overflow-x: auto; max-width: 100%; }
+table { border-collapse: collapse; width: 100%; font-size: .95rem; }
+th, td { text-align: left; padding: .35rem .5rem; border-bottom: 1px solid var(--line);
+         vertical-align: top; overflow-wrap: anywhere; }
+th { background: var(--soft); }
+td.num { text-align: right; white-space: nowrap; }
+footer { color: var(--muted); font-size: .85rem; padding: 2rem 1rem; }
+@media (max-width: 600px) {
+  body { font-size: 15px; }
+  h1 { font-size: 1.3rem; }
+  table.stack thead { display: none; }
+  table.stack, table.stack tbody, table.stack tr, table.stack td { display: block; width: 100%; }
+  table.stack tr { border-bottom: 1px solid var(--line); padding: .4rem 0; }
+  table.stack td { border: 0; padding: .1rem 0; }
+  table.stack td[data-label]::before { content: attr(data-label) ": "; color: var(--muted); }
+  td.num { text-align: left; white-space: normal; }
+}
+"""
+
+
+def page_name(project_id: str) -> str:
+    """A file name safe on every system for a project id (rule ids hold ':')."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", project_id).strip("-") + ".html"
+
+
+def _e(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return escape(value.strftime("%Y-%m-%d %H:%M"))
+    if isinstance(value, date):
+        return escape(value.isoformat())
+    return escape(str(value))
+
+
+def difference_text(diff: float | None, unit: str | None) -> str:
+    """Claimed minus official as a reader expects it: "€ -1.258,87", "+3 giorni", "uguale"."""
+    if diff is None:
+        return "dato mancante"
+    if diff == 0:
+        return "uguale"
+    sign = "+" if diff > 0 else "-"
+    if unit == "EUR":
+        return "€ " + sign + display_value("amount", None, abs(diff), None)[2:]
+    if unit == "days":
+        days = int(abs(diff))
+        return f"{sign}{days} {'giorno' if days == 1 else 'giorni'}"
+    return f"{sign}{abs(diff):g} {unit or ''}".strip()
+
+
+def _n(count: int, one: str, many: str) -> str:
+    return f"{count} {one if count == 1 else many}"
+
+
+def _page(title: str, body: str, css_href: str | None, home: str | None) -> str:
+    style = (f'<link rel="stylesheet" href="{escape(css_href)}">' if css_href
+             else f"<style>{CSS}</style>")
+    nav = f'<header class="site"><a href="{escape(home)}">inclusio · indice</a></header>' if home \
+        else '<header class="site"><span class="meta">inclusio</span></header>'
+    return (
+        "<!DOCTYPE html>\n<html lang=\"it\">\n<head>\n<meta charset=\"utf-8\">\n"
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{escape(title)}</title>\n{style}\n</head>\n<body>\n{nav}\n<main>\n{body}\n</main>\n"
+        "<footer>Ogni cifra riporta la frase da cui è stata letta e il collegamento alla fonte. "
+        "Generato da inclusio.</footer>\n</body>\n</html>\n"
+    )
+
+
+def _group_label(g: ClaimGroup) -> str:
+    label = KIND_LABELS.get(g.kind, g.kind)
+    if g.role:
+        label += f" — {ROLE_LABELS.get(g.role, g.role)}"
+    if g.unit:
+        label += f" ({g.unit})"
+    return label
+
+
+def _claim_card(c: Any) -> str:
+    value = display_value(c.kind, c.value, c.value_num, c.unit)
+    link = (f'<a href="{escape(c.url)}">{escape(c.title or c.url)}</a>' if c.url
+            else f'<span class="code">{escape(c.sha256[:12])}</span>')
+    fetched = f" · letto il {_e(c.fetched_at)}" if c.fetched_at else ""
+    return (
+        f'<li><div class="value">{escape(value)}</div>'
+        f"<blockquote>{escape(c.before)}<mark>{escape(c.quote)}</mark>{escape(c.after)}"
+        "</blockquote>"
+        f'<p class="meta">{link}{fetched} · caratteri {c.start}–{c.end} · '
+        f'collegamento {escape(METHOD_LABELS.get(c.method, c.method))}'
+        f" ({c.confidence:.1f})</p></li>"
+    )
+
+
+def project_body(v: ProjectView) -> str:
+    """The body of a project page (shared by the report and ``inclusio compare --format html``)."""
+    parts = [f"<h1>{escape(v.title or v.project_id)}</h1>"]
+    facts = []
+    if v.cup:
+        facts.append(f'CUP <span class="code">{escape(v.cup)}</span>')
+    else:
+        facts.append(f'senza CUP · chiave <span class="code">{escape(v.project_id)}</span>')
+    for label, val in (("Ente", v.entity), ("Programma", v.programme), ("Avviso", v.call)):
+        if val:
+            facts.append(f"{label}: {escape(val)}")
+    parts.append(f'<p class="meta">{" · ".join(facts)}</p>')
+    n_conf = len(v.conflicts)
+    parts.append(
+        f'<p class="meta">{_n(len(v.documents), "documento", "documenti")} · '
+        f'{_n(sum(len(g.claims) for g in v.groups), "affermazione", "affermazioni")} · '
+        + (f'<span class="badge warn">{_n(n_conf, "conflitto", "conflitti")}'
+           "</span>" if n_conf
+           else '<span class="badge">nessun conflitto</span>')
+        + (f' · <span class="badge">{_n(len(v.changes), "pagina cambiata", "pagine cambiate")}'
+           "</span>" if v.changes else "")
+        + "</p>"
+    )
+
+    if v.conflicts:
+        parts.append('<h2 id="conflitti">Conflitti tra fonti</h2>')
+        for g in v.conflicts:
+            parts.append(f'<section class="conflict"><h3>{escape(_group_label(g))}: '
+                         f'{escape(" / ".join(g.values))}</h3><ul class="cards">')
+            parts.extend(_claim_card(c) for c in g.claims)
+            parts.append("</ul></section>")
+
+    if v.official or v.reconciliation:
+        parts.append('<h2 id="ufficiali">Cifre ufficiali</h2>')
+    if v.reconciliation:
+        parts.append(
+            '<div class="table-wrap"><table class="stack"><thead><tr><th>Voce</th>'
+            "<th>Dichiarato</th><th>Ufficiale</th><th>Differenza</th><th>Fonte</th></tr>"
+            "</thead><tbody>"
+        )
+        for r in v.reconciliation:
+            claimed = display_value(r["kind"], r["claimed_value"], r["claimed_num"], r["unit"])
+            official = r["official_value"]
+            if r["kind"] in ("amount", "outcome") and official is not None:
+                official = display_value(r["kind"], None, float(official), r["unit"])
+            diff_txt = difference_text(r["difference"], r["difference_unit"])
+            role = ROLE_LABELS.get(r["role"], r["role"] or "")
+            voce = f"{KIND_LABELS.get(r['kind'], r['kind'])} {role}"
+            src = f"{r['official_dataset']} · {r['official_field']}"
+            link = f'<a href="{escape(r["url"])}">pagina</a>' if r["url"] else ""
+            parts.append(
+                f'<tr><td data-label="Voce">{escape(voce)}</td>'
+                f'<td data-label="Dichiarato" class="num">{escape(claimed)} {link}</td>'
+                f'<td data-label="Ufficiale" class="num">{escape(official or "dato mancante")}</td>'
+                f'<td data-label="Differenza" class="num">{escape(diff_txt)}</td>'
+                f'<td data-label="Fonte">{escape(src)}</td></tr>'
+            )
+        parts.append("</tbody></table></div>")
+    if v.official:
+        parts.append("<h3>Tutti i dati ufficiali per questo CUP</h3><ul>")
+        for o in v.official:
+            val = o["value_date"] if o["kind"] == "date" else (
+                display_value(o["kind"], None, o["value_num"], None)
+                if o["value_num"] is not None else None
+            )
+            label = f" — {o['label']}" if o["label"] else ""
+            parts.append(f"<li>{_e(o['dataset'])} · <span class=\"code\">{_e(o['field'])}</span>"
+                         f"{_e(label)}: <strong>{_e(val if val is not None else 'dato mancante')}"
+                         "</strong></li>")
+        parts.append("</ul>")
+
+    parts.append('<h2 id="affermazioni">Che cosa dicono le fonti</h2>')
+    if not v.groups:
+        parts.append("<p>Nessuna affermazione collegata a questo progetto.</p>")
+    for g in v.groups:
+        badge = ' <span class="badge warn">conflitto</span>' if g.conflict else ""
+        parts.append(f"<h3>{escape(_group_label(g))}{badge}</h3><ul class=\"cards\">")
+        parts.extend(_claim_card(c) for c in g.claims)
+        parts.append("</ul>")
+
+    if v.changes:
+        parts.append('<h2 id="cambiamenti">Pagine cambiate nel tempo</h2><ul class="cards">')
+        for ch in v.changes:
+            items = "".join(
+                f"<li>{escape(KIND_LABELS.get(d['kind'], d['kind']))}"
+                f"{' — ' + escape(ROLE_LABELS.get(d['role'], d['role'])) if d['role'] else ''}: "
+                f"{escape(', '.join(d['before']) or '—')} → "
+                f"<strong>{escape(', '.join(d['after']) or '—')}</strong></li>"
+                for d in ch.differences
+            ) or "<li>testo cambiato, nessuna cifra diversa</li>"
+            parts.append(
+                f'<li><a href="{escape(ch.url)}">{escape(ch.url)}</a>'
+                f'<p class="meta">tra {_e(ch.before_fetched_at)} e {_e(ch.after_fetched_at)}</p>'
+                f"<ul>{items}</ul></li>"
+            )
+        parts.append("</ul>")
+
+    parts.append('<h2 id="fonti">Fonti</h2><ul class="cards">')
+    for d in v.documents:
+        state = "versione attuale" if d["current"] else "versione precedente"
+        parts.append(
+            f'<li><a href="{escape(d["url"] or "")}">{escape(d["title"] or d["url"] or "")}</a>'
+            f'<p class="meta">{escape(state)} · letto dal {_e(d["first_fetched"])} al '
+            f'{_e(d["last_fetched"])} · collegamento '
+            f'{escape(METHOD_LABELS.get(d["method"], d["method"]))} ({d["confidence"]:.1f}) · '
+            f'<span class="code">{escape(d["sha256"][:12])}</span></p></li>'
+        )
+    parts.append("</ul>")
+    return "\n".join(parts)
+
+
+def project_page(v: ProjectView, *, standalone: bool = False) -> str:
+    """A whole HTML page for one project; standalone pages carry their CSS inline."""
+    title = f"{v.title or v.project_id} — inclusio"
+    if standalone:
+        return _page(title, project_body(v), None, None)
+    return _page(title, project_body(v), "../style.css", "../index.html")
+
+
+def pages_html(views: list[ProjectView]) -> str:
+    """Several projects in one standalone page (``inclusio compare --format html``)."""
+    if not views:
+        return _page("inclusio", "<h1>Nessun progetto trovato</h1>", None, None)
+    body = "\n<hr>\n".join(project_body(v) for v in views)
+    return _page("Confronto — inclusio", body, None, None)
+
+
+def _index(views: list[ProjectView], entities: dict[str, list[str]]) -> str:
+    by_id = {v.project_id: v for v in views}
+    parts = ["<h1>Progetti di inclusione sociale</h1>",
+             f'<p class="meta">{_n(len(views), "progetto", "progetti")} · '
+             f'{_n(len(entities), "ente", "enti")}</p>',
+             '<h2 id="progetti">Progetti</h2>']
+    if not views:
+        parts.append("<p>Il magazzino non contiene ancora progetti.</p>")
+    parts.append('<ul class="cards">')
+    for v in views:
+        n = len(v.conflicts)
+        conf = f' <span class="badge warn">{_n(n, "conflitto", "conflitti")}</span>' if n else ""
+        key = f'CUP <span class="code">{escape(v.cup)}</span>' if v.cup else "senza CUP"
+        parts.append(
+            f'<li><a href="projects/{escape(page_name(v.project_id))}">'
+            f"{escape(v.title or v.project_id)}</a>{conf}"
+            f'<p class="meta">{key} · {escape(v.entity or "")} · {escape(v.programme or "")} · '
+            f'{_n(len(v.documents), "documento", "documenti")}</p></li>'
+        )
+    parts.append("</ul>")
+    parts.append('<h2 id="enti">Enti</h2><ul class="cards">')
+    for name in sorted(entities, key=str.lower):
+        links = ", ".join(
+            f'<a href="projects/{escape(page_name(pid))}">'
+            f"{escape(by_id[pid].title or pid)}</a>"
+            for pid in entities[name] if pid in by_id
+        )
+        parts.append(f"<li><strong>{escape(name)}</strong><p class=\"meta\">{links}</p></li>")
+    parts.append("</ul>")
+    return _page("inclusio — progetti", "\n".join(parts), "style.css", None)
+
+
+def _entities(con: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
+    """Bodies and the projects they lead, publish or take part in (organisation claims)."""
+    rows = con.execute(
+        """
+        SELECT DISTINCT name, project_id FROM (
+            SELECT entity AS name, project_id FROM projects WHERE entity IS NOT NULL
+            UNION ALL SELECT lead_body, project_id FROM project_keys WHERE lead_body IS NOT NULL
+            UNION ALL SELECT c.value, cp.project_id FROM claim_projects cp
+                JOIN claims c USING (claim_id)
+                WHERE c.kind = 'organisation' AND c.value IS NOT NULL
+        ) ORDER BY name, project_id
+        """
+    ).fetchall()
+    out: dict[str, list[str]] = defaultdict(list)
+    for name, pid in rows:
+        out[name].append(pid)
+    return dict(out)
+
+
+def build_report(con: duckdb.DuckDBPyConnection, out_dir: Path) -> dict[str, int]:
+    """Write index.html, style.css and projects/<id>.html under ``out_dir``."""
+    out_dir = Path(out_dir)
+    (out_dir / "projects").mkdir(parents=True, exist_ok=True)
+    views = compare(con)
+    (out_dir / "style.css").write_text(CSS.lstrip(), encoding="utf-8")
+    (out_dir / "index.html").write_text(_index(views, _entities(con)), encoding="utf-8")
+    for v in views:
+        (out_dir / "projects" / page_name(v.project_id)).write_text(
+            project_page(v), encoding="utf-8"
+        )
+    return {"projects": len(views), "conflicts": sum(len(v.conflicts) for v in views),
+            "pages": len(views) + 1}
