@@ -56,7 +56,7 @@ _LIST_SEP = re.compile(
     r"(?:(?:il|la|lo|i|gli|le|al|alla|ai|dal|dalla)\b|l['’])?\s*$",
     re.I,
 )
-_SENT_END = re.compile(r"[.;!?](?=\s+[A-ZÀ-Ý\"“«(])|\n\s*\n|\n(?=\s*[-•*])")
+_SENT_END = re.compile(r"[.!?](?=\s+[A-ZÀ-Ý\"“«(])|;|\n\s*\n|\n(?=\s*[-•*])")
 _NAME_WORDS = re.compile(r"[\w'’À-ÿ\-.]+|[“\"«][^”\"»\n]+[”\"»]")
 
 

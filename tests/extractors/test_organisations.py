@@ -100,3 +100,15 @@ def test_trigger_dispatch_finds_what_a_full_scan_finds():
             for rule in organisations.RULES:
                 for m in rule.regex.finditer(text):
                     assert (id(rule), m.start(), m.end()) in dispatched, (doc.name, m.group(0))
+
+
+def test_a_semicolon_ends_the_reach_of_a_role():
+    text = (
+        "Il Comune di Massa è capofila; il Comune di Carrara e il Comune di Montignoso "
+        "partecipano come partner."
+    )
+    assert orgs(text) == [
+        ("Comune di Massa", "lead"),
+        ("Comune di Carrara", "partner"),
+        ("Comune di Montignoso", "partner"),
+    ]
