@@ -13,6 +13,7 @@ same span. Structural extractors know the label or column, so their reading wins
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from dataclasses import replace
 
 from models.records import Claim
@@ -35,10 +36,16 @@ def _named_bodies(claims: list[Claim]) -> list[Claim]:
     cards = [c for c in claims if c.kind == "organisation" and _structural(c)]
     if not cards:
         return claims
-    named = [c for c in claims if c.kind == "organisation" and not _structural(c)]
+    named = sorted(
+        (c for c in claims if c.kind == "organisation" and not _structural(c)),
+        key=lambda c: c.start,
+    )
+    named_starts = [n.start for n in named]
     drop: set[int] = set()
     for card in cards:
-        inside = [n for n in named if card.start <= n.start and n.end <= card.end]
+        lo = bisect_left(named_starts, card.start)
+        hi = bisect_right(named_starts, card.end)
+        inside = [n for n in named[lo:hi] if n.end <= card.end]
         if not inside:
             continue
         drop.add(id(card))
@@ -68,13 +75,21 @@ def merge_claims(claims: list[Claim]) -> list[Claim]:
     rows = [c for c in merged if _structural(c) and c.end - c.start > 0]
     if not rows:
         return merged
+    # Per kind, rows sorted by start with the furthest end reached so far: a claim lies inside
+    # some row of its kind iff the rows starting at or before it reach past its end. (Same-span
+    # claims of one kind were merged above, so a row never "contains" its own span here.)
+    # O(n log n): a 300-page document costs per claim what a page does.
+    index: dict[str, tuple[list[int], list[int]]] = {}
+    for r in rows:  # already in start order
+        starts, reach = index.setdefault(r.kind, ([], []))
+        starts.append(r.start)
+        reach.append(max(r.end, reach[-1]) if reach else r.end)
     out = []
     for c in merged:
-        inside = not _structural(c) and any(
-            r.kind == c.kind and r.start <= c.start and c.end <= r.end and (r.start, r.end)
-            != (c.start, c.end)
-            for r in rows
-        )
-        if not inside:
-            out.append(c)
+        if not _structural(c) and c.kind in index:
+            starts, reach = index[c.kind]
+            i = bisect_right(starts, c.start) - 1
+            if i >= 0 and reach[i] >= c.end:
+                continue
+        out.append(c)
     return out

@@ -53,3 +53,17 @@ def test_canonical_names_inside_a_card_value_replace_it() -> None:
         ("Comune di Bologna", "beneficiary"),
         ("Napoli", "intermediate_body"),
     ]
+
+
+def test_containment_with_overlapping_rows_of_one_kind() -> None:
+    from extractors.merge import merge_claims
+    from models.records import Claim
+
+    def c(start: int, end: int, extractor: str) -> Claim:
+        return Claim(kind="date", value="2020-01-01", text="x", start=start, end=end,
+                     extractor=extractor)
+
+    long_row, short_row = c(0, 100, "tables@1.0.0"), c(10, 20, "tables@1.0.0")
+    inside_long, outside = c(50, 60, "dates@1.0.0"), c(95, 105, "dates@1.0.0")
+    out = merge_claims([long_row, short_row, inside_long, outside])
+    assert [(x.start, x.end) for x in out] == [(0, 100), (10, 20), (95, 105)]
