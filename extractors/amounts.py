@@ -45,6 +45,7 @@ NUMBER_RE = re.compile(
 CURRENCY_BEFORE = re.compile(r"(?:€|(?<![\w])(?i:euro|eur))\.?\s*$")
 BARE_CENTS = re.compile(r"\d{1,3}(?:\.\d{3})+,\d{2}|\d+,\d{2}")
 NOT_AFTER_BARE = re.compile(r"[\w]|[.,]\d|\s*%|\s*per\s?cento", re.IGNORECASE)
+DI_CUI_BEFORE = re.compile(r"(?<![\w])di cui\s*(?:€|euro)?\s*$", re.IGNORECASE)
 SHARE_BEFORE = re.compile(r"(?<![\w])(?i:di cui)\s+$")
 _SHARE_SCALES = {"milioni", "milione", "mln", "miliardi", "mila"}
 # "tredici milioni e mezzo di euro", "un milione di euro": found from the scale word backwards.
@@ -85,13 +86,19 @@ def _scale(word: str | None) -> int:
 def role_for(text: str, start: int, end: int) -> str | None:
     """The role named nearest the amount: before it in its sentence or label, else just after."""
     before = context_before(text, start, limit=120, bare=_CURRENCY_ONLY)
+    if DI_CUI_BEFORE.search(before):
+        # A share ("di cui € 301.400 rendicontati") has its own role after it, never the total's.
+        found = nearest_keyword(ROLE_RE, context_after(text, end, limit=40), last=False)
+        return group_to_role(found) if found != "total" else None
     found = nearest_keyword(ROLE_RE, before, last=True)
     if found == "total":
         head = TOTAL_AFTER_ROLE.search(before)
-        if head:
-            inner = nearest_keyword(ROLE_RE, head.group("head"))
-            if inner and inner != "total":
-                found = inner
+        inner = nearest_keyword(ROLE_RE, head.group("head")) if head else None
+        if inner and inner != "total":
+            found = inner
+        elif any(m.lastgroup == "allocated" for m in ROLE_RE.finditer(before)):
+            # "finanziato ... per un totale di €": the total of what was allocated.
+            found = "allocated"
     if found is None:
         found = nearest_keyword(ROLE_RE, context_after(text, end, limit=40), last=False)
     return group_to_role(found)

@@ -139,11 +139,23 @@ def _read(m: re.Match[str], text: str, published: date | None) -> tuple[str, str
     return d.isoformat(), "day"
 
 
+WEAK_RE = re.compile(r"(?:" + "|".join(_P["weak"]) + r")$", re.IGNORECASE)
+ADJACENT_START = re.compile(r"(?<![\w])" + _P["adjacent_start"], re.IGNORECASE)
+
+
 def role_for(text: str, start: int, end: int) -> str | None:
     before = context_before(text, start, limit=70)
-    found = nearest_keyword(ROLE_RE, before, last=True)
-    if found is None:
-        found = nearest_keyword(ROLE_RE, context_after(text, end, limit=30), last=False)
+    hits = list(ROLE_RE.finditer(before))
+    if hits:
+        chosen = hits[-1]
+        if WEAK_RE.fullmatch(chosen.group(0).strip()):
+            # "pubblicato all'albo dal 4 marzo": a weak word loses to a stronger one before it.
+            strong = [h for h in hits if not WEAK_RE.fullmatch(h.group(0).strip())]
+            chosen = strong[-1] if strong else chosen
+        return group_to_role(chosen.lastgroup)
+    if ADJACENT_START.search(before):
+        return "start"
+    found = nearest_keyword(ROLE_RE, context_after(text, end, limit=30), last=False)
     return group_to_role(found)
 
 
