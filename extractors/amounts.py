@@ -26,7 +26,7 @@ from extractors.common import (
 from models.records import Claim
 
 NAME = "amounts"
-VERSION = "1.0.0"
+VERSION = "1.1.0"
 
 _P = load_patterns("amounts")
 _NUM = _P["number"]

@@ -25,7 +25,7 @@ from extractors.common import (
 from models.records import Claim
 
 NAME = "dates"
-VERSION = "1.0.0"
+VERSION = "1.1.0"
 
 _P = load_patterns("dates")
 MONTHS: dict[str, int] = _P["months"]

@@ -21,7 +21,7 @@ from extractors.common import Dispatcher, group_to_role, keyword_pattern, strip_
 from models.records import Claim
 
 NAME = "organisations"
-VERSION = "1.0.0"
+VERSION = "1.1.0"
 
 _P = load_patterns("organisations")
 CONNECTORS = _P["connectors"]
