@@ -18,7 +18,7 @@ from extractors.pipetables import find_dates, parse_amount, pipe_tables
 from models.records import Claim
 
 NAME = "cards"
-VERSION = "1.0.0"
+VERSION = "1.1.0"
 
 _CUP = re.compile(r"^[A-Z][0-9]{2}[A-Z][0-9]{11}$")
 # Leading list markers trafilatura puts on <dt>/<dd> and <li> ("- ", "* ", "• ").
