@@ -97,6 +97,11 @@ def comuni() -> dict[str, str]:
     return out
 
 
+def comune_name(text: str) -> str | None:
+    """The official name of the comune called ``text`` (any spelling or accent), or None."""
+    return comuni().get(_norm_key(text.strip()))
+
+
 @dataclass(slots=True)
 class Rule:
     type: str
