@@ -13,6 +13,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
+from extractors.pipetables import Cell
+from extractors.pipetables import pipe_tables as _read_pipe_tables
+
 # ---------------------------------------------------------------------------------------------
 # Numbers
 # ---------------------------------------------------------------------------------------------
@@ -236,69 +239,22 @@ def group_to_role(group: str | None) -> str | None:
 # ---------------------------------------------------------------------------------------------
 
 
-@dataclass(slots=True)
-class Cell:
-    text: str
-    start: int
-    end: int
+def pipe_tables(text: str) -> Iterator[HeadedTable]:
+    """Tables printed as pipe rows, with their first row taken as the header.
+
+    The cell reader is extractors.pipetables (shared with the table and card extractors); here
+    a table needs a header and at least one row, whether or not a ``|---|`` rule follows it.
+    """
+    for table in _read_pipe_tables(text):
+        rows = [r for r in table.all_rows if r]
+        if len(rows) >= 2:
+            yield HeadedTable(header=rows[0], rows=rows[1:])
 
 
 @dataclass(slots=True)
-class PipeTable:
+class HeadedTable:
     header: list[Cell]
     rows: list[list[Cell]]
-
-
-_PIPE_LINE = re.compile(r"^[^\n]*\|[^\n]*$", re.MULTILINE)
-_RULE = re.compile(r"^[\s|:\-–—]+$")
-
-
-def _cells(text: str, start: int, end: int) -> list[Cell]:
-    line = text[start:end]
-    cells = []
-    pos = 0
-    body = line
-    if body.lstrip().startswith("|"):
-        pos = body.index("|") + 1
-    while pos <= len(body):
-        nxt = body.find("|", pos)
-        if nxt < 0:
-            nxt = len(body)
-        raw = body[pos:nxt]
-        lead = len(raw) - len(raw.lstrip())
-        content = raw.strip()
-        if content or nxt < len(body):
-            s = start + pos + lead
-            cells.append(Cell(content, s, s + len(content)))
-        pos = nxt + 1
-    while cells and not cells[-1].text:
-        cells.pop()
-    return cells
-
-
-def pipe_tables(text: str) -> Iterator[PipeTable]:
-    """Consecutive lines holding ``|`` form a table; its first row is the header."""
-    if "|" not in text:
-        return
-    block: list[tuple[int, int]] = []
-    prev_end = -2
-    for m in _PIPE_LINE.finditer(text):
-        if m.group(0).count("|") < 2 and not block:
-            continue
-        if block and m.start() != prev_end + 1:
-            yield from _table(text, block)
-            block = []
-        block.append((m.start(), m.end()))
-        prev_end = m.end()
-    if block:
-        yield from _table(text, block)
-
-
-def _table(text: str, block: list[tuple[int, int]]) -> Iterator[PipeTable]:
-    rows = [_cells(text, s, e) for s, e in block if not _RULE.match(text[s:e])]
-    rows = [r for r in rows if r]
-    if len(rows) >= 2:
-        yield PipeTable(header=rows[0], rows=rows[1:])
 
 
 # ---------------------------------------------------------------------------------------------
