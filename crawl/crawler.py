@@ -391,8 +391,23 @@ class _Crawl:
             headers["If-None-Match"] = etag
         if held and last_modified:
             headers["If-Modified-Since"] = last_modified
-        result = self.fetcher.get(item.url, headers=headers, check=self.robots.check)
+        result = self.fetcher.get(item.url, headers=headers, check=self._hop_check(item))
         return self._outcome(item, result, sha, held, content_type, etag, last_modified)
+
+    def _hop_check(self, item: _Item) -> Callable[[str], str | None]:
+        """The veto for each hop of a document request: robots.txt everywhere, and a redirect
+        may lead neither off the allowed hosts (a start URL excepted: sites move) nor to a URL
+        the source denies, or the rules the link was admitted under would be bypassed."""
+
+        def check(url: str) -> str | None:
+            if url != item.url:
+                if not item.start and not host_allowed(url, self.hosts):
+                    return f"redirected to {url}, outside the allowed hosts"
+                if matches_any(url, self.deny):
+                    return f"redirected to {url}, which matches a deny pattern"
+            return self.robots.check(url)
+
+        return check
 
     def _outcome(self, item: _Item, result: Result, known_sha: str | None, held: bool,
                  known_type: str | None, known_etag: str | None,

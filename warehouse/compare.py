@@ -435,6 +435,29 @@ def to_csv(views: list[ProjectView]) -> str:
     return buf.getvalue()
 
 
+RECONCILE_KEY = ("kind", "role", "unit", "official_dataset", "official_field", "official_value",
+                 "claimed_value", "claimed_num", "difference", "difference_unit")
+
+
+def official_lines(view: ProjectView) -> list[dict[str, Any]]:
+    """The reconciliation rows folded to one line per official field and claimed value.
+
+    A figure quoted by a card and by the prose of the same page, or by the HTML page and its PDF,
+    is several claims but one statement to set beside the official figure: a reader needs it
+    once, with every page that makes it (``urls``) and how many claims say it (``claims``).
+    """
+    lines: dict[tuple, dict[str, Any]] = {}
+    for r in view.reconciliation:
+        key = tuple(r[k] for k in RECONCILE_KEY)
+        line = lines.get(key)
+        if line is None:
+            line = lines[key] = {k: r[k] for k in RECONCILE_KEY} | {"urls": [], "claims": 0}
+        line["claims"] += 1
+        if r["url"] and r["url"] not in line["urls"]:
+            line["urls"].append(r["url"])
+    return list(lines.values())
+
+
 def to_table(views: list[ProjectView]) -> str:
     """Plain text for a terminal: one block per project, one line per claim."""
     if not views:
@@ -456,12 +479,14 @@ def to_table(views: list[ProjectView]) -> str:
                 value = display_value(c.kind, c.value, c.value_num, c.unit)
                 quote = " ".join(c.quote.split())
                 lines.append(f"    {value:<24} «{quote}»  {c.url or c.sha256[:12]} ({when})")
-        for r in v.reconciliation:
+        for r in official_lines(v):
             diff = r["difference"]
-            diff = "" if diff is None else f"{diff:+,.2f} {r['difference_unit']}"
+            diff = "" if diff is None else f" {diff:+,.2f} {r['difference_unit']}"
+            pages = f"{len(r['urls'])} page" + ("s" if len(r["urls"]) != 1 else "")
+            claims = f"{r['claims']} claim" + ("s" if r["claims"] != 1 else "")
             lines.append(f"  official {r['official_dataset']}.{r['official_field']}: "
                          f"{r['official_value'] or 'missing'} vs claimed {r['claimed_value']}"
-                         f" {diff}")
+                         f"{diff}  ({claims}, {pages})")
         for ch in v.changes:
             a = ch.before_fetched_at.strftime("%Y-%m-%d") if ch.before_fetched_at else "?"
             b = ch.after_fetched_at.strftime("%Y-%m-%d") if ch.after_fetched_at else "?"

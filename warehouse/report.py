@@ -16,7 +16,7 @@ from typing import Any
 
 import duckdb
 
-from warehouse.compare import ClaimGroup, ProjectView, compare, display_value
+from warehouse.compare import ClaimGroup, ProjectView, compare, display_value, official_lines
 
 KIND_LABELS = {
     "cup": "CUP", "cig": "CIG", "programme": "Programma", "amount": "Importo", "date": "Data",
@@ -190,7 +190,7 @@ def project_body(v: ProjectView) -> str:
             "<th>Dichiarato</th><th>Ufficiale</th><th>Differenza</th><th>Fonte</th></tr>"
             "</thead><tbody>"
         )
-        for r in v.reconciliation:
+        for r in official_lines(v):
             claimed = display_value(r["kind"], r["claimed_value"], r["claimed_num"], r["unit"])
             official = r["official_value"]
             if r["kind"] in ("amount", "outcome") and official is not None:
@@ -199,7 +199,10 @@ def project_body(v: ProjectView) -> str:
             role = ROLE_LABELS.get(r["role"], r["role"] or "")
             voce = f"{KIND_LABELS.get(r['kind'], r['kind'])} {role}"
             src = f"{r['official_dataset']} · {r['official_field']}"
-            link = f'<a href="{escape(r["url"])}">pagina</a>' if r["url"] else ""
+            link = " ".join(
+                f'<a href="{escape(u)}">pagina{"" if n == 1 else f" {n}"}</a>'
+                for n, u in enumerate(r["urls"], start=1)
+            )
             parts.append(
                 f'<tr><td data-label="Voce">{escape(voce)}</td>'
                 f'<td data-label="Dichiarato" class="num">{escape(claimed)} {link}</td>'

@@ -241,3 +241,45 @@ max_depth = 2
     assert f"{other}/progetti/pon-metro.html" in stored  # a link on the moved site
     start = next(r for r in records if r.url == f"{base}/trasloco")
     assert start.final_url == f"{other}/orari.html"
+
+
+def test_depth_deny_and_redirects_keep_to_the_source_rules(site: LocalSite, tmp_path: Path):
+    """max_depth stops pages (attachments get one level more), deny patterns are never
+    requested, and a redirect may not lead off the allowed hosts or into a denied path."""
+    base = site.base_url
+    other = base.replace("127.0.0.1", "localhost")  # the same server under a host not allowed
+    site.routes["/partenza.html"] = Page(
+        b'<html><body><a href="/notizie/sia-rei.html">Notizie SIA</a>'
+        b'<a href="/orari.html">Orari</a><a href="/archivio/cp1252.html">Archivio sociale</a>'
+        b'<a href="/sociale/fuori">Progetto sociale</a>'
+        b'<a href="/sociale/nascosto">Progetto sociale bis</a></body></html>')
+    site.routes["/sociale/fuori"] = lambda h, s: (
+        302, {"Location": f"{other}/progetti/pon-metro.html"}, None)
+    site.routes["/sociale/nascosto"] = lambda h, s: (
+        302, {"Location": f"{base}/archivio/cp1252.html"}, None)
+    path = tmp_path / "s.toml"
+    path.write_text(f"""
+[[sources]]
+id = "regole"
+entity = "Comune di Esempio"
+start_urls = ["{base}/partenza.html"]
+allow_private = true
+max_depth = 1
+deny = ["/archivio/"]
+sitemaps = false
+""")
+    (source,) = load_sources(path)
+    records = crawl_source(source, RawStore(tmp_path / "raw"), run_id="r")
+    got = by_path(records, site)
+    assert {p for p, r in got.items() if r.outcome == "stored"} == {
+        "/partenza.html", "/notizie/sia-rei.html", "/orari.html",
+        "/atti/relazione-sia.pdf",  # an attachment one level past max_depth
+    }
+    assert got["/sociale/fuori"].outcome == "refused"
+    assert "outside the allowed hosts" in got["/sociale/fuori"].error
+    assert got["/sociale/nascosto"].outcome == "refused"
+    assert "deny pattern" in got["/sociale/nascosto"].error
+    hit = set(site.paths_hit())
+    # depth 2 pages, the denied path and the off-host target were never requested
+    assert not hit & {"/turismo/spiagge.html", "/progetti/pon-metro.html",
+                      "/archivio/cp1252.html"}

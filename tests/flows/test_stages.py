@@ -5,9 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
+import pytest
 
 from crawl.rawstore import RawStore
 from flows import stages
+
+SAMPLE_SITE = Path(__file__).resolve().parents[2] / "data" / "sample" / "site"
 
 PAGE = (
     "<html><head><title>Progetto</title></head><body><main><h1>Progetto di inclusione</h1>"
@@ -71,3 +74,99 @@ def test_fetch_log_survives_a_torn_line(tmp_path: Path) -> None:
     records = stages.read_fetch_log(ws)
     assert [r.url for r in records] == ["http://h/a"]
     assert stages.crawl_state(ws).known == {"http://h/a": ('"e1"', None, "ab")}
+
+
+def _signed(data: bytes, signer: str) -> bytes:
+    """``data`` in a DER CAdES envelope signed with a throwaway self-signed certificate."""
+    import datetime as dt
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.hazmat.primitives.serialization import pkcs7
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, signer)])
+    start = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(start).not_valid_after(start + dt.timedelta(days=30))
+            .sign(key, hashes.SHA256()))
+    return (pkcs7.PKCS7SignatureBuilder().set_data(data).add_signer(cert, key, hashes.SHA256())
+            .sign(serialization.Encoding.DER, [pkcs7.PKCS7Options.Binary]))
+
+
+def _scanned(lines: list[str]) -> bytes:
+    """A one-page PDF holding only a picture of ``lines`` (no text layer)."""
+    import io
+
+    import pypdfium2 as pdfium
+    from fpdf import FPDF
+
+    pdf = FPDF(format="A4")
+    pdf.add_page()
+    pdf.set_font("helvetica", "", 16)
+    pdf.set_xy(20, 30)
+    for line in lines:
+        pdf.cell(0, 12, line, new_x="LMARGIN", new_y="NEXT")
+    picture = pdfium.PdfDocument(bytes(pdf.output()))[0].render(scale=200 / 72, grayscale=True)
+    png = io.BytesIO()
+    picture.to_pil().save(png, format="PNG")
+    scan = FPDF(format="A4")
+    scan.add_page()
+    scan.image(io.BytesIO(png.getvalue()), x=0, y=0, w=210, h=297)
+    return bytes(scan.output())
+
+
+def test_signed_act_and_scan_linked_from_a_page_reach_the_warehouse(tmp_path: Path) -> None:
+    """Crawled over HTTP, parsed in the guarded child process, loaded: the signer, OCR use and
+    confidence, and the tables with their pages are in the warehouse, not only in the parser."""
+    import shutil
+
+    from crawl.sources import load_sources
+    from inclusio.sample_site import serve
+
+    if shutil.which("tesseract") is None:
+        pytest.fail("Tesseract is not installed: apt-get install tesseract-ocr tesseract-ocr-ita")
+    site = tmp_path / "site"
+    site.mkdir()
+    cremona = SAMPLE_SITE / "cremona-obiettivo-2017_3504.pdf"
+    (site / "delibera-firmata.pdf.p7m").write_bytes(_signed(cremona.read_bytes(), "VERDI LUCIA"))
+    (site / "determina-scansione.pdf").write_bytes(_scanned([
+        "DETERMINAZIONE DIRIGENZIALE", "Progetto di inclusione sociale",
+        "Importo complessivo euro 45.000,00"]))
+    (site / "index.html").write_text(
+        "<html><body><h1>Atti del progetto di inclusione</h1>"
+        '<a href="delibera-firmata.pdf.p7m">Delibera firmata</a> '
+        '<a href="determina-scansione.pdf">Determina</a></body></html>', encoding="utf-8")
+    ws = stages.Workspace.at(tmp_path / "project")
+    with serve(site) as base:
+        sources = tmp_path / "sources.toml"
+        sources.write_text(f'[[sources]]\nid = "atti"\nentity = "Comune di Esempio"\n'
+                           f'start_urls = ["{base}"]\nallow_private = true\n', encoding="utf-8")
+        (source,) = load_sources(sources)
+        records = stages.fetch_source(ws, source, "r1")
+    items = stages.bodies(records)
+    assert len(items) == 3
+    assert [p["error"] for p in stages.parse_batch(ws, items)] == [None, None, None]
+    shas = [i["sha256"] for i in items]
+    stages.extract_batch(ws, shas)
+    stages.load_into_warehouse(ws, run_id="r1", sources=[source], records=records, shas=shas)
+
+    con = duckdb.connect(str(ws.warehouse), read_only=True)
+    try:
+        docs = {url.removeprefix(base): row for url, *row in con.execute(
+            "SELECT url, signer, ocr, ocr_confidence, sha256 FROM documents").fetchall()}
+        signer, ocr, _, signed_sha = docs["delibera-firmata.pdf.p7m"]
+        assert signer == "VERDI LUCIA" and ocr is False
+        tables = con.execute("SELECT table_no, page, header[1] FROM document_tables "
+                             "WHERE sha256 = ? ORDER BY table_no", [signed_sha]).fetchall()
+        assert tables == [(0, 1, "Descrizione"), (1, 2, "descrizione")]
+        signer, ocr, confidence, scan_sha = docs["determina-scansione.pdf"]
+        assert signer is None and ocr is True and 0.6 < confidence <= 1.0
+        amounts = con.execute("SELECT value_num FROM claims WHERE sha256 = ? AND kind = 'amount'",
+                              [scan_sha]).fetchall()
+        assert amounts == [(45000.0,)]
+    finally:
+        con.close()

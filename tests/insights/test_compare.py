@@ -135,3 +135,32 @@ def test_pages_sharing_a_value_do_not_conflict() -> None:
     assert not _pages_disagree([item("a", 1.0), item("a", 2.0, 5), item("b", 1.0)])
     assert _pages_disagree([item("a", 1.0), item("b", 2.0)])
     assert not _pages_disagree([item("a", 1.0), item("a", 2.0, 5)])  # one page alone
+
+
+def test_official_figure_is_set_once_beside_a_value_many_claims_repeat() -> None:
+    """The card and the prose of a page, and its PDF copy, all quote the same admitted amount:
+    one line beside the official figure naming both pages, not one line per claim."""
+    from warehouse.compare import ProjectView, official_lines, to_table
+
+    def row(url: str, claim_id: str) -> dict:
+        return {"kind": "amount", "role": "admitted", "unit": None, "claim_id": claim_id,
+                "url": url, "official_dataset": "opencoesione",
+                "official_field": "FINANZ_TOTALE_PUBBLICO", "official_value": "1149465.93",
+                "claimed_value": "1149465.93", "claimed_num": 1149465.93, "difference": 0.0,
+                "difference_unit": "EUR"}
+
+    view = ProjectView(VENEZIA_CUP, VENEZIA_CUP, "Progetto", None, None, None)
+    view.reconciliation = [row("https://a/scheda.html", "1"), row("https://a/scheda.html", "2"),
+                           row("https://a/scheda.pdf", "3"), row("https://a/scheda.pdf", "4")]
+    other = row("https://a/notizia.html", "5") | {"claimed_value": "1200000.0",
+                                                   "claimed_num": 1200000.0,
+                                                   "difference": 50534.07}
+    view.reconciliation.append(other)
+    lines = official_lines(view)
+    assert [(r["claimed_value"], r["claims"], r["urls"]) for r in lines] == [
+        ("1149465.93", 4, ["https://a/scheda.html", "https://a/scheda.pdf"]),
+        ("1200000.0", 1, ["https://a/notizia.html"]),
+    ]
+    text = to_table([view])
+    assert text.count("FINANZ_TOTALE_PUBBLICO") == 2
+    assert "(4 claims, 2 pages)" in text and "+50,534.07 EUR  (1 claim, 1 page)" in text
