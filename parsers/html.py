@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import lxml.html
 import trafilatura
 from lxml import etree
 
-from models.records import Document
+from models.records import Document, Table
 from parsers.errors import ParseError
+from parsers.layout import looks_like_header
 from parsers.metadates import labelled_date
 
 NAME = "html-trafilatura"
@@ -39,6 +41,46 @@ def visible_text(html: str) -> str:
     for bad in root.xpath("//script|//style|//noscript|//template"):
         bad.drop_tree()
     return "\n".join(t.strip() for t in root.itertext() if t.strip())
+
+
+_PIPE_LINE = re.compile(r"^\|.*\|[ \t]*$", re.M)
+_RULE = re.compile(r"^\|(?:\s*:?-+:?\s*\|)+\s*$")
+
+
+def _cells(line: str) -> list[str]:
+    return [c.strip() for c in line.strip().strip("|").split("|")]
+
+
+def pipe_tables(text: str) -> list[Table]:
+    """The tables trafilatura wrote into the text as ``| a | b |`` lines, with their spans.
+
+    They become Document.tables so HTML tables reach document_tables like PDF and office
+    tables do; a ``|---|`` line under a first row that reads as a header makes it the header.
+    """
+    tables: list[Table] = []
+    block: list[re.Match[str]] = []
+
+    def close() -> None:
+        lines = [m.group(0) for m in block]
+        rows = [_cells(x) for x in lines if not _RULE.match(x.strip())]
+        # trafilatura marks a first row of <th> as a header; a label/value card whose labels
+        # are <th> looks the same, so its first row must also read as a header.
+        if len(lines) >= 2 and _RULE.match(lines[1].strip()) and looks_like_header(rows[0]):
+            header, body = rows[0], rows[1:]
+        else:
+            header, body = [], rows
+        if body or header:
+            tables.append(Table(header=header, rows=body, start=block[0].start(),
+                                end=block[-1].start() + len(lines[-1].rstrip())))
+        block.clear()
+
+    for m in _PIPE_LINE.finditer(text):
+        if block and m.start() != block[-1].end() + 1:  # not the very next line
+            close()
+        block.append(m)
+    if block:
+        close()
+    return tables
 
 
 def parse_html(data: bytes | str, url: str | None = None, charset: str | None = None) -> Document:
@@ -78,6 +120,7 @@ def parse_html(data: bytes | str, url: str | None = None, charset: str | None = 
         published=published,
         updated=updated,
         media_type="text/html",
+        tables=pipe_tables(text),
         parser=f"{NAME}-{trafilatura.__version__}",
         metadata={"url": url, "sitename": getattr(result, "sitename", None)},
     )

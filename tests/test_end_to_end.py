@@ -149,3 +149,38 @@ def test_bad_inputs_are_recorded_with_reasons(con: duckdb.DuckDBPyConnection) ->
 def test_second_run_changes_no_row_counts(demo_runs: dict[str, Any]) -> None:
     assert demo_runs["counts_first"] == demo_runs["counts_second"]
     assert demo_runs["second"]["fetched_new"] == 0
+
+
+@pytest.mark.slow
+def test_notebooks_run_on_the_demo_warehouse(demo_runs: dict[str, Any], tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """What `make demo` leaves is what researchers open first: both notebooks run on it, with
+    the official figures imported, and draw their charts."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    from warehouse.db import connect
+    from warehouse.reference import import_opencoesione
+
+    db = tmp_path / "demo.duckdb"
+    db.write_bytes(demo_runs["db"].read_bytes())  # the module's warehouse stays as the run left it
+    with connect(db) as c:
+        import_opencoesione(c, REPO / "tests" / "fixtures" / "reference" /
+                            "progetti_esteso_sample.csv")
+    monkeypatch.setenv("INCLUSIO_WAREHOUSE", str(db))
+    monkeypatch.setenv("MPLBACKEND", "module://matplotlib_inline.backend_inline")
+    outputs = {}
+    for name in ("researchers.ipynb", "journalists.ipynb"):
+        book = nbformat.read(REPO / "notebooks" / name, as_version=4)
+        NotebookClient(book, timeout=120, kernel_name="python3",
+                       resources={"metadata": {"path": str(REPO / "notebooks")}}).execute()
+        outs = [o for cell in book.cells for o in cell.get("outputs", [])]
+        assert not [o for o in outs if o.get("output_type") == "error"]
+        outputs[name] = (
+            "\n".join(o.get("text", "") + o.get("data", {}).get("text/plain", "") for o in outs),
+            sum("image/png" in o.get("data", {}) for o in outs),
+        )
+    text, images = outputs["researchers.ipynb"]
+    assert "PON Inclusione" in text and "PN Metro Plus" in text and images >= 2
+    text, images = outputs["journalists.ipynb"]
+    assert "IMPEGNI" in text and "F74H24002780007" in text and images >= 1

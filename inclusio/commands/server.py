@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
 
 from inclusio.settings import configure_prefect
@@ -35,7 +34,7 @@ def handle(args: argparse.Namespace) -> int:
     cmd = [sys.executable, "-m", "prefect", "server", "start", "--host", args.host,
            "--port", str(args.port), "--analytics-off"]
     cmd.append("--ui" if args.ui else "--no-ui")
-    try:
-        return subprocess.call(cmd, env=env)
-    except KeyboardInterrupt:
-        return 0
+    # Become the Prefect server rather than its parent: a SIGTERM from a supervisor or `kill`
+    # then stops the server itself instead of leaving it running, orphaned, on the port.
+    os.execve(sys.executable, cmd, env)
+    return 0  # not reached

@@ -110,8 +110,24 @@ def prefect_server(tmp_path: Path) -> Iterator[str]:
                 pytest.fail("prefect server did not start:\n" + log_text)
             time.sleep(0.5)
         yield url
+        # A plain SIGTERM to the process `inclusio server` started as (what a supervisor or
+        # `kill PID` sends) must stop the server, not orphan it on the port.
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            pytest.fail("inclusio server did not stop on SIGTERM")
+        try:
+            httpx.get(f"{url}/health", timeout=2)
+            pytest.fail("the Prefect server still answers after SIGTERM to inclusio server")
+        except httpx.HTTPError:
+            pass
     finally:
         _stop(proc)
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)  # anything the server left in its session
+        except ProcessLookupError:
+            pass
         log.close()
 
 

@@ -48,3 +48,21 @@ def test_schema_prints_comments(capsys: pytest.CaptureFixture[str]) -> None:
     md = capsys.readouterr().out
     assert md.startswith("### projects (table)") and "| cup | VARCHAR |" in md
     assert main(["schema", "nothing_here"]) == 1
+
+
+def test_every_table_column_and_view_says_what_it_holds(tmp_path: Path) -> None:
+    """`inclusio schema` and the export manifest describe the whole warehouse, not a part."""
+    with connect(tmp_path / "w.duckdb") as con:
+        tables = con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main' AND comment IS NULL"
+        ).fetchall()
+        columns = con.execute(
+            "SELECT c.table_name || '.' || c.column_name FROM duckdb_columns() c "
+            "JOIN duckdb_tables() t USING (database_name, schema_name, table_name) "
+            "WHERE c.schema_name = 'main' AND c.comment IS NULL ORDER BY 1"
+        ).fetchall()
+        views = con.execute(
+            "SELECT view_name FROM duckdb_views() "
+            "WHERE schema_name = 'main' AND NOT internal AND comment IS NULL"
+        ).fetchall()
+    assert (tables, columns, views) == ([], [], [])

@@ -136,6 +136,8 @@ def test_cli_import(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
 
 @pytest.mark.skipif(not REAL.exists(), reason=f"real OpenCUP extracts not found at {REAL}")
 def test_real_opencup_extracts(tmp_path: Path) -> None:
+    if not (REAL / "progetti-opencup-PNRR-localizzazioni.csv").exists():
+        pytest.skip(f"real OpenCUP extracts not found in {REAL} (shared reference data)")
     with connect(tmp_path / "w.duckdb") as con:
         loc = import_opencup(con, REAL / "progetti-opencup-PNRR-localizzazioni.csv")
         cig = import_opencup(con, REAL / "progetti-opencup-PNRR-CIG.csv")

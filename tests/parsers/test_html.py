@@ -79,3 +79,32 @@ def test_labelled_date_takes_the_first_label() -> None:
     text = "Pubblicato il 3 marzo 2020\nAggiornato il 5 aprile 2021"
     assert labelled_date(text, "published") == date(2020, 3, 3)
     assert labelled_date(text, "updated") == date(2021, 4, 5)
+
+
+def test_html_tables_become_document_tables_with_spans() -> None:
+    """HTML tables reach document_tables as PDF ones do; a card of <th> labels has no header."""
+    page = (
+        "<html><head><title>Indicatori</title></head><body><main>"
+        "<h1>Risultati del progetto di inclusione</h1>"
+        "<p>Il Comune di Esempio riassume qui gli indicatori del progetto, con i valori attesi "
+        "e quelli raggiunti alla fine del 2023 dopo due anni di attività.</p>"
+        "<table><tr><th>descrizione</th><th>tipo</th><th>valore previsto</th>"
+        "<th>valore raggiunto</th></tr>"
+        "<tr><td>Percorsi formativi attivati</td><td>RISULTATO</td><td>10</td><td>12</td></tr>"
+        "<tr><td>Tirocini avviati</td><td>RISULTATO</td><td>20</td><td>18</td></tr></table>"
+        "<p>Avanzamento finanziario del progetto al 31 dicembre 2023.</p>"
+        "<table><tr><th>Importo programmato</th><td>€ 150.000,00</td></tr>"
+        "<tr><th>Importo erogato</th><td>€ 36.500,93</td></tr></table>"
+        "</main></body></html>"
+    ).encode()
+    doc = parse_bytes(page, url="http://127.0.0.1/indicatori.html", content_type="text/html")
+    indicators, card = doc.tables
+    assert indicators.header == ["descrizione", "tipo", "valore previsto", "valore raggiunto"]
+    assert indicators.rows == [["Percorsi formativi attivati", "RISULTATO", "10", "12"],
+                               ["Tirocini avviati", "RISULTATO", "20", "18"]]
+    assert indicators.page is None
+    assert doc.text[indicators.start:indicators.end].startswith("| descrizione |")
+    assert doc.text[indicators.start:indicators.end].endswith("| 18 |")
+    assert card.header == []
+    assert card.rows == [["Importo programmato", "€ 150.000,00"],
+                         ["Importo erogato", "€ 36.500,93"]]
