@@ -12,9 +12,10 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 
 
+@pytest.mark.skipif(
+    shutil.which("git") is None or not (REPO / ".git").exists(), reason="not a git checkout"
+)
 def test_no_run_output_is_tracked() -> None:
-    if shutil.which("git") is None or not (REPO / ".git").exists():
-        pytest.skip("not a git checkout")
     tracked = subprocess.run(
         ["git", "ls-files", "data/raw", "data/parsed", "data/extracted", "data/curated"],
         cwd=REPO, capture_output=True, text=True, check=True,

@@ -1,5 +1,3 @@
-import pytest
-
 from evaluation import baselines
 
 
@@ -8,8 +6,7 @@ def test_regex_baseline_reads_plain_amounts_only() -> None:
     assert baselines.regex_amounts(text)[:2] == [609734.0, 496931.0]
 
 
-def test_dateparser_baseline_when_installed() -> None:
-    if not baselines.dateparser_available():
-        pytest.skip("dateparser is not installed (it is a dev dependency)")
+def test_dateparser_baseline() -> None:
+    assert baselines.dateparser_available(), "dateparser is a dev dependency: run `make test`"
     found = baselines.dateparser_dates("Il protocollo è stato firmato il 4 luglio 2017.")
     assert "2017-07-04" in found

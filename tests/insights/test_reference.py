@@ -134,10 +134,11 @@ def test_cli_import(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 1 and "no such file" in capsys.readouterr().err
 
 
-@pytest.mark.skipif(not REAL.exists(), reason=f"real OpenCUP extracts not found at {REAL}")
+@pytest.mark.skipif(
+    not (REAL / "progetti-opencup-PNRR-localizzazioni.csv").exists(),
+    reason=f"real OpenCUP extracts not found at {REAL} (shared reference data, not in the repo)",
+)
 def test_real_opencup_extracts(tmp_path: Path) -> None:
-    if not (REAL / "progetti-opencup-PNRR-localizzazioni.csv").exists():
-        pytest.skip(f"real OpenCUP extracts not found in {REAL} (shared reference data)")
     with connect(tmp_path / "w.duckdb") as con:
         loc = import_opencup(con, REAL / "progetti-opencup-PNRR-localizzazioni.csv")
         cig = import_opencup(con, REAL / "progetti-opencup-PNRR-CIG.csv")
