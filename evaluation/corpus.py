@@ -43,6 +43,24 @@ def default_root() -> Path:
     return Path(__file__).resolve().parent.parent / "tests" / "corpus"
 
 
+def available_sets(root: Path) -> list[str]:
+    """Names of the folders under ``root`` that hold at least one document with a gold file.
+
+    New sets (a fresh blind set, say) are scored by name without code changes.
+    """
+    if not root.is_dir():
+        return []
+    return sorted(
+        folder.name
+        for folder in root.iterdir()
+        if folder.is_dir()
+        and any(
+            p.suffix.lower() in DOC_SUFFIXES and p.with_name(p.stem + ".gold.toml").exists()
+            for p in folder.iterdir()
+        )
+    )
+
+
 def load_set(root: Path, set_name: str) -> list[GoldDocument]:
     """Every document of ``root/set_name`` that has a gold file, sorted by name."""
     folder = root / set_name

@@ -9,6 +9,7 @@ found, how many were found with the gold role.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -53,12 +54,26 @@ def gold_items(field_name: str, gold: dict[str, Any]) -> dict[Any, str]:
     return out
 
 
+_INDICATOR_PREFIX = re.compile(r"^(?:n\.|nr\.|num\.|numero(?:\s+(?:di|dei|delle|degli))?)\s*", re.I)
+
+
 def predicted_items(field_name: str, claims: Iterable[Claim]) -> dict[Any, set[str]]:
-    """``{key: roles seen}`` of the claims of one field."""
+    """``{key: roles seen}`` of the claims of one field.
+
+    An indicator-row outcome (one claim per table row, as the tables extractor reads it) carries
+    its target and achieved values and the indicator's description in ``attrs``: it is read as
+    the two counts it states, of the thing its description names.
+    """
     kind = KIND_OF[field_name]
     out: dict[Any, set[str]] = {}
     for c in claims:
         if c.kind != kind:
+            continue
+        if field_name == "outcomes" and "indicator" in c.attrs:
+            what = _INDICATOR_PREFIX.sub("", str(c.attrs["indicator"] or ""))
+            for value in (c.attrs.get("target"), c.attrs.get("achieved")):
+                if value is not None:
+                    out.setdefault(key_of(field_name, value, what), set()).add(c.role or "")
             continue
         key = key_of(field_name, c.value, c.unit)
         out.setdefault(key, set()).add(c.role or "")

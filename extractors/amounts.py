@@ -13,6 +13,7 @@ from collections.abc import Iterator
 
 from extractors.base import Context, load_patterns, make_claim
 from extractors.common import (
+    Spans,
     context_after,
     context_before,
     group_to_role,
@@ -25,7 +26,7 @@ from extractors.common import (
 from models.records import Claim
 
 NAME = "amounts"
-VERSION = "1.0.0"
+VERSION = "1.1.0"
 
 _P = load_patterns("amounts")
 _NUM = _P["number"]
@@ -44,6 +45,7 @@ NUMBER_RE = re.compile(
 CURRENCY_BEFORE = re.compile(r"(?:€|(?<![\w])(?i:euro|eur))\.?\s*$")
 BARE_CENTS = re.compile(r"\d{1,3}(?:\.\d{3})+,\d{2}|\d+,\d{2}")
 NOT_AFTER_BARE = re.compile(r"[\w]|[.,]\d|\s*%|\s*per\s?cento", re.IGNORECASE)
+DI_CUI_BEFORE = re.compile(r"(?<![\w])di cui\s*(?:€|euro)?\s*$", re.IGNORECASE)
 SHARE_BEFORE = re.compile(r"(?<![\w])(?i:di cui)\s+$")
 _SHARE_SCALES = {"milioni", "milione", "mln", "miliardi", "mila"}
 # "tredici milioni e mezzo di euro", "un milione di euro": found from the scale word backwards.
@@ -84,13 +86,19 @@ def _scale(word: str | None) -> int:
 def role_for(text: str, start: int, end: int) -> str | None:
     """The role named nearest the amount: before it in its sentence or label, else just after."""
     before = context_before(text, start, limit=120, bare=_CURRENCY_ONLY)
+    if DI_CUI_BEFORE.search(before):
+        # A share ("di cui € 301.400 rendicontati") has its own role after it, never the total's.
+        found = nearest_keyword(ROLE_RE, context_after(text, end, limit=40), last=False)
+        return group_to_role(found) if found != "total" else None
     found = nearest_keyword(ROLE_RE, before, last=True)
     if found == "total":
         head = TOTAL_AFTER_ROLE.search(before)
-        if head:
-            inner = nearest_keyword(ROLE_RE, head.group("head"))
-            if inner and inner != "total":
-                found = inner
+        inner = nearest_keyword(ROLE_RE, head.group("head")) if head else None
+        if inner and inner != "total":
+            found = inner
+        elif any(m.lastgroup == "allocated" for m in ROLE_RE.finditer(before)):
+            # "finanziato ... per un totale di €": the total of what was allocated.
+            found = "allocated"
     if found is None:
         found = nearest_keyword(ROLE_RE, context_after(text, end, limit=40), last=False)
     return group_to_role(found)
@@ -153,22 +161,22 @@ def _words(text: str) -> Iterator[tuple[int, int, float]]:
 
 def extract(ctx: Context) -> Iterator[Claim]:
     text = ctx.text
-    taken: list[tuple[int, int]] = []
+    taken = Spans()
     for m in NUMBER_RE.finditer(text):
         found = _digits(m, text)
         if found is None:
             continue
         start, end, value = found
-        taken.append((start, end))
+        taken.add(start, end)
         yield make_claim(
             NAME, VERSION, "amount", value, text, start, end,
             currency="EUR", role=role_for(text, start, end),
         )
     if "mil" in text:
         for start, end, value in _words(text):
-            if any(s < end and start < e for s, e in taken):
+            if taken.overlaps(start, end):
                 continue
-            taken.append((start, end))
+            taken.add(start, end)
             yield make_claim(
                 NAME, VERSION, "amount", value, text, start, end,
                 currency="EUR", role=role_for(text, start, end),
@@ -176,7 +184,7 @@ def extract(ctx: Context) -> Iterator[Claim]:
     yield from _table_cells(ctx, taken)
 
 
-def _table_cells(ctx: Context, taken: list[tuple[int, int]]) -> Iterator[Claim]:
+def _table_cells(ctx: Context, taken: Spans) -> Iterator[Claim]:
     """Number cells under a header that names the currency ("Importo (€)", "milioni di euro")."""
     text = ctx.text
     for table in pipe_tables(text):
@@ -193,7 +201,7 @@ def _table_cells(ctx: Context, taken: list[tuple[int, int]]) -> Iterator[Claim]:
                 if i >= len(row):
                     continue
                 cell = row[i]
-                if any(s < cell.end and cell.start < e for s, e in taken):
+                if taken.overlaps(cell.start, cell.end):
                     continue
                 num = re.sub(rf"^(?:{_CUR})\s*|\s*(?:{_CUR})$", "", cell.text, flags=re.IGNORECASE)
                 value = parse_it_number(num)

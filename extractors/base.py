@@ -44,6 +44,9 @@ class Context:
 
 
 class ExtractorModule(Protocol):
+    """``USES_PIPELINE = True`` (optional) asks for the pipeline's components on ``ctx.doc``
+    (lemmas, entities); otherwise ``ctx.doc`` holds the tokens only."""
+
     NAME: str
     VERSION: str
 

@@ -14,11 +14,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from extractors.base import Context, load_patterns, make_claim
+from extractors.organisations import comune_name
 from extractors.pipetables import find_dates, parse_amount, pipe_tables
 from models.records import Claim
 
 NAME = "cards"
-VERSION = "1.0.0"
+VERSION = "1.2.0"
 
 _CUP = re.compile(r"^[A-Z][0-9]{2}[A-Z][0-9]{11}$")
 # Leading list markers trafilatura puts on <dt>/<dd> and <li> ("- ", "* ", "• ").
@@ -79,6 +80,10 @@ def _read(label: Label, raw: str) -> tuple[Any, int, int] | None:
         return (body, lead, lead + len(body)) if len(body) <= 40 else None
     if parse_amount(body) is not None or label_for(body):
         return None  # a bare number or another label is no organisation name
+    if label.value == "comune":
+        # "Città (OI)  Venezia": the value is a comune's name; its canonical body is the Comune.
+        name = comune_name(body)
+        return (f"Comune di {name}", lead, lead + len(body)) if name else None
     return body, lead, lead + len(body)
 
 

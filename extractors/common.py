@@ -8,8 +8,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_left, insort
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
+
+from extractors.pipetables import Cell
+from extractors.pipetables import pipe_tables as _read_pipe_tables
 
 # ---------------------------------------------------------------------------------------------
 # Numbers
@@ -114,6 +119,35 @@ def words_to_int(word: str) -> int | None:
     return _below_1000(w)
 
 
+@lru_cache(maxsize=1)
+def number_words() -> frozenset[str]:
+    """Italian number words from 2 to 999 and thousands up to 99 000, generated (and checked
+    against :func:`words_to_int`) rather than typed."""
+    units = {v: k for k, v in _UNITS.items() if k not in ("un", "una", "zero")}
+    below_100: dict[int, list[str]] = {n: [units[n]] for n in range(2, 20)}
+    below_100[1] = ["uno"]
+    for word, tens in _TENS.items():
+        below_100[tens] = [word]
+        for u in range(1, 10):
+            stem = word[:-1] if u in (1, 8) else word
+            forms = [stem + units[u] if u > 1 else stem + "uno"]
+            if u == 3:
+                forms.append(stem + "tré")
+            below_100[tens + u] = forms
+    out: set[str] = set()
+    for n in range(2, 100):
+        out.update(below_100[n])
+    for h in range(1, 10):
+        head = "cento" if h == 1 else units[h] + "cento"
+        out.add(head)
+        for n in range(1, 100):
+            out.update(head + f for f in below_100[n])
+    out.add("mille")
+    for n in range(2, 100):
+        out.update(f + "mila" for f in below_100[n])
+    return frozenset(w for w in out if words_to_int(w) is not None)
+
+
 # ---------------------------------------------------------------------------------------------
 # Context: the label before a value and the words after it
 # ---------------------------------------------------------------------------------------------
@@ -205,69 +239,22 @@ def group_to_role(group: str | None) -> str | None:
 # ---------------------------------------------------------------------------------------------
 
 
-@dataclass(slots=True)
-class Cell:
-    text: str
-    start: int
-    end: int
+def pipe_tables(text: str) -> Iterator[HeadedTable]:
+    """Tables printed as pipe rows, with their first row taken as the header.
+
+    The cell reader is extractors.pipetables (shared with the table and card extractors); here
+    a table needs a header and at least one row, whether or not a ``|---|`` rule follows it.
+    """
+    for table in _read_pipe_tables(text):
+        rows = [r for r in table.all_rows if r]
+        if len(rows) >= 2:
+            yield HeadedTable(header=rows[0], rows=rows[1:])
 
 
 @dataclass(slots=True)
-class PipeTable:
+class HeadedTable:
     header: list[Cell]
     rows: list[list[Cell]]
-
-
-_PIPE_LINE = re.compile(r"^[^\n]*\|[^\n]*$", re.MULTILINE)
-_RULE = re.compile(r"^[\s|:\-–—]+$")
-
-
-def _cells(text: str, start: int, end: int) -> list[Cell]:
-    line = text[start:end]
-    cells = []
-    pos = 0
-    body = line
-    if body.lstrip().startswith("|"):
-        pos = body.index("|") + 1
-    while pos <= len(body):
-        nxt = body.find("|", pos)
-        if nxt < 0:
-            nxt = len(body)
-        raw = body[pos:nxt]
-        lead = len(raw) - len(raw.lstrip())
-        content = raw.strip()
-        if content or nxt < len(body):
-            s = start + pos + lead
-            cells.append(Cell(content, s, s + len(content)))
-        pos = nxt + 1
-    while cells and not cells[-1].text:
-        cells.pop()
-    return cells
-
-
-def pipe_tables(text: str) -> Iterator[PipeTable]:
-    """Consecutive lines holding ``|`` form a table; its first row is the header."""
-    if "|" not in text:
-        return
-    block: list[tuple[int, int]] = []
-    prev_end = -2
-    for m in _PIPE_LINE.finditer(text):
-        if m.group(0).count("|") < 2 and not block:
-            continue
-        if block and m.start() != prev_end + 1:
-            yield from _table(text, block)
-            block = []
-        block.append((m.start(), m.end()))
-        prev_end = m.end()
-    if block:
-        yield from _table(text, block)
-
-
-def _table(text: str, block: list[tuple[int, int]]) -> Iterator[PipeTable]:
-    rows = [_cells(text, s, e) for s, e in block if not _RULE.match(text[s:e])]
-    rows = [r for r in rows if r]
-    if len(rows) >= 2:
-        yield PipeTable(header=rows[0], rows=rows[1:])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -288,6 +275,48 @@ def first_chars(starts: str) -> set[str]:
     return chars
 
 
+def expand_literal(alt: str) -> list[str]:
+    """Every string a simple regex (literals, ``[abc]``, ``\\.``, ``x?``) matches."""
+    outs = [""]
+    i = 0
+    while i < len(alt):
+        c = alt[i]
+        if c == "[":
+            j = alt.index("]", i)
+            opts = list(alt[i + 1 : j])
+            i = j + 1
+        elif c == "\\":
+            opts = [alt[i + 1]]
+            i += 2
+        else:
+            opts = [c]
+            i += 1
+        if i < len(alt) and alt[i] == "?":
+            opts.append("")
+            i += 1
+        outs = [o + x for o in outs for x in opts]
+    return outs
+
+
+def trie_regex(words: set[str]) -> str:
+    """One regex matching any of ``words``, factored by common prefixes."""
+    root: dict = {}
+    for w in words:
+        node = root
+        for ch in w:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def build(node: dict) -> str:
+        alts = [re.escape(ch) + build(sub) for ch, sub in sorted(node.items()) if ch]
+        if not alts:
+            return ""
+        body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+        return f"(?:{body})?" if "" in node else body
+
+    return build(root)
+
+
 class Dispatcher:
     """Scan the text once for where any rule can begin, then offer only the rules that can.
 
@@ -296,7 +325,12 @@ class Dispatcher:
     """
 
     def __init__(self, rules: list[tuple[str, object]]) -> None:
-        self.trigger = re.compile("|".join(f"(?:{starts})" for starts, _ in rules))
+        literals: set[str] = set()
+        for starts, _ in rules:
+            for alt in starts.split("|"):
+                literals.update(expand_literal(alt))
+        # A trie-shaped alternation: Python's re then rejects most positions on one character.
+        self.trigger = re.compile(trie_regex(literals))
         self.by_char: dict[str, list[tuple[re.Pattern[str], object]]] = {}
         for starts, payload in rules:
             compiled = re.compile(starts)
@@ -310,3 +344,25 @@ class Dispatcher:
             for starts, payload in self.by_char.get(text[pos], ()):
                 if starts.match(text, pos):
                     yield pos, payload
+
+
+class Spans:
+    """Character spans already claimed, with an overlap test in O(log n) (no list scans)."""
+
+    def __init__(self) -> None:
+        self._spans: list[tuple[int, int]] = []
+        self._max_len = 0
+
+    def add(self, start: int, end: int) -> None:
+        insort(self._spans, (start, end))
+        self._max_len = max(self._max_len, end - start)
+
+    def overlaps(self, start: int, end: int) -> bool:
+        # Only spans starting after ``start - longest`` can reach into [start, end).
+        i = bisect_left(self._spans, (start - self._max_len, -1))
+        for s, e in self._spans[i:]:
+            if s >= end:
+                return False
+            if e > start:
+                return True
+        return False

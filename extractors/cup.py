@@ -16,7 +16,7 @@ from extractors.common import pipe_tables
 from models.records import Claim
 
 NAME = "cup"
-VERSION = "1.0.0"
+VERSION = "1.1.0"
 
 _P = load_patterns("cup")
 CUP_RE = re.compile(_P["cup"])
@@ -74,6 +74,24 @@ def extract(ctx: Context) -> Iterator[Claim]:
             pos = match.end(1)
             match = CIG_MORE_RE.match(text, pos)
     yield from _table_codes(text, seen, cig_seen)
+    yield from _document_table_codes(ctx, cig_seen)
+
+
+def _document_table_codes(ctx: Context, cig_seen: set[tuple[int, int]]) -> Iterator[Claim]:
+    """CIG codes in a column headed "CIG" of the tables the parser found (PDF), located in the
+    text where the code is printed."""
+    text = ctx.text
+    for table in ctx.tables:
+        cols = [i for i, h in enumerate(table.header) if re.search(r"\bC\.?I\.?G\b", h or "")]
+        for row in table.rows:
+            for i in cols:
+                code = (row[i] or "").strip().upper() if i < len(row) else ""
+                if not is_cig(code):
+                    continue
+                for m in re.finditer(rf"(?<![A-Za-z0-9]){re.escape(code)}(?![A-Za-z0-9])", text):
+                    if m.span() not in cig_seen:
+                        cig_seen.add(m.span())
+                        yield make_claim(NAME, VERSION, "cig", code, text, m.start(), m.end())
 
 
 def _table_codes(

@@ -9,6 +9,7 @@ match, because every pattern needs a day and a month or a month name and a year.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Iterator
 from datetime import date
 
@@ -24,7 +25,7 @@ from extractors.common import (
 from models.records import Claim
 
 NAME = "dates"
-VERSION = "1.0.0"
+VERSION = "1.1.0"
 
 _P = load_patterns("dates")
 MONTHS: dict[str, int] = _P["months"]
@@ -138,11 +139,23 @@ def _read(m: re.Match[str], text: str, published: date | None) -> tuple[str, str
     return d.isoformat(), "day"
 
 
+WEAK_RE = re.compile(r"(?:" + "|".join(_P["weak"]) + r")$", re.IGNORECASE)
+ADJACENT_START = re.compile(r"(?<![\w])" + _P["adjacent_start"], re.IGNORECASE)
+
+
 def role_for(text: str, start: int, end: int) -> str | None:
     before = context_before(text, start, limit=70)
-    found = nearest_keyword(ROLE_RE, before, last=True)
-    if found is None:
-        found = nearest_keyword(ROLE_RE, context_after(text, end, limit=30), last=False)
+    hits = list(ROLE_RE.finditer(before))
+    if hits:
+        chosen = hits[-1]
+        if WEAK_RE.fullmatch(chosen.group(0).strip()):
+            # "pubblicato all'albo dal 4 marzo": a weak word loses to a stronger one before it.
+            strong = [h for h in hits if not WEAK_RE.fullmatch(h.group(0).strip())]
+            chosen = strong[-1] if strong else chosen
+        return group_to_role(chosen.lastgroup)
+    if ADJACENT_START.search(before):
+        return "start"
+    found = nearest_keyword(ROLE_RE, context_after(text, end, limit=30), last=False)
     return group_to_role(found)
 
 
@@ -176,9 +189,9 @@ def _found(text: str, published: date | None) -> list[tuple[int, int, str, str, 
     formulas = list(_act_dates(text)) if ("iorno" in text or "dd" in text) else []
     for start, end, value in formulas:
         out.append((start, end, value, "day", {"formula": True}))
-    taken = [(s, e) for s, e, _ in formulas]
+    spans = [(s, e) for s, e, _ in formulas]
     for m in DATE_RE.finditer(text):
-        if formulas and any(s < m.end() and m.start() < e for s, e in taken):
+        if formulas and any(s < m.end() and m.start() < e for s, e, _ in formulas):
             continue
         read = _read(m, text, published)
         if read is None:
@@ -189,10 +202,13 @@ def _found(text: str, published: date | None) -> list[tuple[int, int, str, str, 
             weekday = WEEKDAY_BEFORE.search(text, max(0, start - 15), start)
             if weekday is not None:
                 start = weekday.start()
-        taken.append((start, end))
+        spans.append((start, end))
         out.append((start, end, value, precision, {"relative": True} if m.group("r") else {}))
+    spans.sort()
+    starts = [s for s, _ in spans]
     for y in YEAR_RE.finditer(text):
-        if any(s <= y.start() < e for s, e in taken):
+        i = bisect_right(starts, y.start()) - 1
+        if i >= 0 and spans[i][1] > y.start():
             continue
         month = MONTH_BEFORE.search(text, max(0, y.start() - 16), y.start())
         if month is None:

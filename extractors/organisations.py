@@ -21,11 +21,12 @@ from extractors.common import Dispatcher, group_to_role, keyword_pattern, strip_
 from models.records import Claim
 
 NAME = "organisations"
-VERSION = "1.0.0"
+VERSION = "1.1.0"
 
 _P = load_patterns("organisations")
 CONNECTORS = _P["connectors"]
-_WORD = r"[A-ZÀ-Ý][\w'’À-ÿ\-]*"
+# A capitalised word; dotted abbreviations ("Sol.Co.", "Scu.Ter") keep their dots.
+_WORD = r"(?:[A-ZÀ-Ý]\w*(?:\.[A-Za-z]\w*)+\.?|[A-ZÀ-Ý][\w'’À-ÿ\-]*)"
 _SP = r"[ \t\u00a0]+"
 PLACE = (
     rf"{_WORD}(?:(?:{_SP}(?:{CONNECTORS}){_SP}|{_SP}|{_SP}(?:d|dell|nell|sull|all)['’]\s?)"
@@ -55,7 +56,7 @@ _LIST_SEP = re.compile(
     r"(?:(?:il|la|lo|i|gli|le|al|alla|ai|dal|dalla)\b|l['’])?\s*$",
     re.I,
 )
-_SENT_END = re.compile(r"[.;!?](?=\s+[A-ZÀ-Ý\"“«(])|\n\s*\n|\n(?=\s*[-•*])")
+_SENT_END = re.compile(r"[.!?](?=\s+[A-ZÀ-Ý\"“«(])|;|\n\s*\n|\n(?=\s*[-•*])")
 _NAME_WORDS = re.compile(r"[\w'’À-ÿ\-.]+|[“\"«][^”\"»\n]+[”\"»]")
 
 
@@ -94,6 +95,11 @@ def comuni() -> dict[str, str]:
             if alias:
                 out.setdefault(_norm_key(alias), name)
     return out
+
+
+def comune_name(text: str) -> str | None:
+    """The official name of the comune called ``text`` (any spelling or accent), or None."""
+    return comuni().get(_norm_key(text.strip()))
 
 
 @dataclass(slots=True)
@@ -290,7 +296,9 @@ def _generic(text: str, m: re.Match[str], rule: Rule) -> Iterator[Found]:
         if hi > lo and text[lo:hi].strip():
             hi = _trim_name(text, lo, hi) if not re.search(r"\d\s*$", text[lo:hi]) else hi
             end = hi
-        rest = _title_words(_tidy(text[lo:hi])) if hi > lo else ""
+        rest = _tidy(text[lo:hi]) if hi > lo else ""
+        if rule.type != "asl":  # "Azienda USL Toscana nord ovest" is written so
+            rest = _title_words(rest)
         if rule.type in STRIP_CONNECTOR_TYPES:
             rest = LEADING_CONNECTOR.sub("", rest)
         fields["rest"] = rest

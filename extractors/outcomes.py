@@ -9,27 +9,35 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from itertools import chain
 
 from extractors.base import Context, load_patterns, make_claim
 from extractors.common import (
     context_after,
     context_before,
+    number_words,
     parse_it_number,
     pipe_tables,
+    trie_regex,
     words_to_int,
 )
 from models.records import Claim
 
 NAME = "outcomes"
-VERSION = "1.0.0"
+VERSION = "1.1.0"
 
 _P = load_patterns("outcomes")
 _UNITS = "|".join(_P["units"])
 _GAP = r"(?:[ \t\u00a0]+|[ \t]*\n[ \t]*)"  # a space, or one line break of a wrapped PDF line
+_TAIL = rf"{_GAP}(?:(?i:{_P['between']}){_GAP})?(?P<unit>(?i:{_UNITS}))(?![\w])"
+# Two case-sensitive scans (only the counted things match in any case): one led by digits, one
+# by lower-case words that may be numbers ("sei progetti"); a word is kept if it reads as one.
 OUTCOME_RE = re.compile(
-    r"(?<![\w.,/€$-])(?P<num>\d{1,3}(?:\.\d{3})+|\d+mila|\d+|[a-zà-ù]{3,}(?=\s))(?![.,]\d|\s*%)"
-    rf"{_GAP}(?:(?:{_P['between']}){_GAP})?(?P<unit>(?:{_UNITS}))(?![\w])",
-    re.IGNORECASE,
+    rf"(?<![\w.,/€$-])(?P<num>\d{{1,3}}(?:\.\d{{3}})+|\d+mila|\d+)(?![.,]\d|\s*%){_TAIL}"
+)
+_WORDS = number_words()
+WORD_OUTCOME_RE = re.compile(
+    rf"(?P<num>{trie_regex(set(_WORDS) | {w.capitalize() for w in _WORDS})})(?![\w]){_TAIL}"
 )
 PAGE_NUMBER = re.compile(r"(?:pagina|pag\.?|p\.)\s*\d*\s*(?:di|/)?\s*$", re.IGNORECASE)
 ONE_RE = re.compile(
@@ -81,8 +89,10 @@ def status_for(text: str, start: int, end: int) -> str | None:
 
 def extract(ctx: Context) -> Iterator[Claim]:
     text = ctx.text
-    for m in OUTCOME_RE.finditer(text):
+    for m in chain(OUTCOME_RE.finditer(text), WORD_OUTCOME_RE.finditer(text)):
         raw = m.group("num")
+        if not raw[0].isdigit() and m.start() and (text[m.start() - 1].isalnum()):
+            continue  # the tail of a longer word
         value = _count(raw)
         if value is None:
             continue
@@ -134,7 +144,10 @@ def _indicator_tables(text: str) -> Iterator[Claim]:
             if found:
                 cols, desc_col = found
                 continue
-            if not cols or desc_col >= len(row) or T_SKIP.search(row[desc_col].text):
+            if not cols or desc_col >= len(row):
+                continue
+            # Durations, percentages and averages are no counts, whichever column says so.
+            if any(T_SKIP.search(c.text) for i, c in enumerate(row) if i not in cols):
                 continue
             unit = _UNIT_PREFIX.sub("", row[desc_col].text)
             unit = re.sub(r"\s*\([^)]*\)", "", unit).strip(" .:;").lower()
@@ -176,7 +189,9 @@ def _document_tables(ctx: Context) -> Iterator[Claim]:
             continue
         cols, desc_col = found
         for row in table.rows:
-            if desc_col >= len(row) or not row[desc_col] or T_SKIP.search(row[desc_col]):
+            if desc_col >= len(row) or not row[desc_col]:
+                continue
+            if any(T_SKIP.search(c or "") for i, c in enumerate(row) if i not in cols):
                 continue
             words = re.findall(r"\w+", row[desc_col])[:5]
             if not words:

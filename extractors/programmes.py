@@ -10,11 +10,11 @@ import re
 from collections.abc import Iterator
 
 from extractors.base import Context, load_patterns, make_claim
-from extractors.common import Dispatcher
+from extractors.common import Dispatcher, Spans
 from models.records import Claim
 
 NAME = "programmes"
-VERSION = "1.0.0"
+VERSION = "1.1.0"
 
 _P = load_patterns("programmes")
 PROGRAMMES: list[tuple[str, re.Pattern[str]]] = [
@@ -38,8 +38,10 @@ def extract(ctx: Context) -> Iterator[Claim]:
             found.append((m.start(), end, label))
     found = sorted(set(found), key=lambda f: (f[0], -(f[1] - f[0])))
     kept: list[tuple[int, int, str]] = []
+    taken = Spans()
     for f in sorted(found, key=lambda f: -(f[1] - f[0])):
-        if all(f[1] <= k[0] or f[0] >= k[1] for k in kept):
+        if not taken.overlaps(f[0], f[1]):
+            taken.add(f[0], f[1])
             kept.append(f)
     for start, end, label in sorted(kept):
         yield make_claim(NAME, VERSION, "programme", label, text, start, end)

@@ -9,6 +9,7 @@ the pipe rows in the document text, so every claim quotes its own cells.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from extractors.base import Context, load_patterns, make_claim
@@ -24,7 +25,7 @@ from extractors.pipetables import (
 from models.records import Claim
 
 NAME = "tables"
-VERSION = "1.0.0"
+VERSION = "1.1.0"
 
 _P = load_patterns("tables")
 
@@ -81,6 +82,8 @@ def _indicators(text: str, table: PipeTable) -> Iterator[Claim]:
         u_cell = _cell(row, unit_col)
         description = d_cell.text if d_cell else ""
         unit = u_cell.text if u_cell else ("%" if "%" in description else None)
+        if _not_a_count(description, unit):
+            continue  # rates, shares and durations are indicators, not outcomes counted
         status = None
         if t_val is not None and a_val is not None:
             status = "achieved" if a_val >= t_val else "not_achieved"
@@ -93,6 +96,15 @@ def _indicators(text: str, table: PipeTable) -> Iterator[Claim]:
                    "target_text": t_cell.text if t_cell else None,
                    "achieved_text": a_cell.text if a_cell else None},
         )
+
+
+def _not_a_count(description: str, unit: str | None) -> bool:
+    spec = _P["not_counts"]
+    low_unit = (unit or "").lower()
+    if any(re.search(p, low_unit) for p in spec["units"]):
+        return True
+    low = " ".join(description.lower().split())
+    return any(re.search(p, low) for p in spec["descriptions"])
 
 
 # --------------------------------------------------------------------------- activities
@@ -165,7 +177,7 @@ def _financial(text: str, table: PipeTable) -> Iterator[Claim]:
                 continue
             yield make_claim(
                 NAME, VERSION, "amount", value, text, cell.start, cell.end,
-                role=role, currency="EUR",
+                role=role.replace("_", "-"), currency="EUR",
                 attrs={"column": table.header[i].text, "item": item},
             )
 

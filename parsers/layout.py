@@ -88,6 +88,7 @@ def strip_running_lines(pages: list[list[str | Table]], depth: int = 2) -> list[
     for items in pages:
         top, bottom = ends(items)
         drop: set[int] = set()
+        trimmed: dict[int, str] = {}
         for where, group in (("top", top), ("bottom", bottom)):
             for i in group:
                 line = items[i]
@@ -101,8 +102,14 @@ def strip_running_lines(pages: list[list[str | Table]], depth: int = 2) -> list[
                     else:
                         kept_once.add(key)
                 elif where == "bottom" and PAGE_NUMBER_INSIDE.search(line):
-                    drop.add(i)
-        out.append([it for i, it in enumerate(items) if i not in drop])
+                    # A footer of its own ("Comune di X - Pagina 1") goes; a sentence that
+                    # ends with the page number keeps its words ("Elenco aggiornato al ...").
+                    rest = PAGE_NUMBER_INSIDE.sub("", line).strip(" -–|.,;")
+                    if len(rest.split()) >= 4:
+                        trimmed[i] = rest + ("." if line.rstrip().endswith(".") else "")
+                    else:
+                        drop.add(i)
+        out.append([trimmed.get(i, it) for i, it in enumerate(items) if i not in drop])
     return out
 
 
@@ -169,8 +176,10 @@ def looks_like_header(cells: Sequence[str]) -> bool:
     if not rest:
         return False
     numeric = sum(
-        1 for c in rest
-        if re.search(r"\d", c) and not re.search(r"[A-Za-z]{3}", c)
+        1
+        for c in rest
+        if re.search(r"\d", c)
+        and not re.search(r"[A-Za-z]{3}", c)
         and not re.fullmatch(r"\s*(?:19|20)\d{2}\s*", c)
     )
     return numeric * 2 < len(rest)

@@ -18,8 +18,9 @@ def register(subparsers: Any) -> None:
         "regex, side by side, on the same documents.",
     )
     p.add_argument(
-        "--set", dest="sets", action="append", choices=["dev", "heldout"],
-        help="corpus set to score (repeatable; default: both)",
+        "--set", dest="sets", action="append", metavar="SET",
+        help="corpus set to score: any folder of the corpus with gold files, e.g. dev, heldout, "
+        "blind (repeatable; default: dev and heldout)",
     )
     p.add_argument("--corpus", type=Path, help="corpus folder (default: tests/corpus)")
     p.add_argument("--details", action="store_true", help="list every miss and extra claim")
@@ -29,12 +30,20 @@ def register(subparsers: Any) -> None:
 
 
 def handler(args: argparse.Namespace) -> int:
-    from evaluation.corpus import default_root
+    from evaluation.corpus import available_sets, default_root
     from evaluation.run import evaluate_set, format_result
 
     root = args.corpus or default_root()
     if not root.is_dir():
         print(f"inclusio evaluate: corpus folder not found: {root}")
+        return 2
+    known = available_sets(root)
+    unknown = [s for s in args.sets or [] if s not in known]
+    if unknown:
+        print(
+            f"inclusio evaluate: no annotated set {', '.join(unknown)} in {root} "
+            f"(sets: {', '.join(known) or 'none'})"
+        )
         return 2
     results = [
         evaluate_set(root, s, with_baselines=not args.no_baselines)

@@ -30,6 +30,11 @@ def handler(args: argparse.Namespace) -> int:
         from flows.pipeline import parse_stored
 
         result = parse_stored()
+        if isinstance(result, dict):
+            print(json.dumps(result, ensure_ascii=False), file=sys.stderr)
+            return 1 if result.get("failed") and len(result) > 1 and not any(
+                v for k, v in result.items() if k != "failed"
+            ) else 0
         return result if isinstance(result, int) else 0
     failed = 0
     many = len(args.paths) > 1

@@ -74,3 +74,13 @@ def test_table_cells_under_currency_header():
 
 def test_currency_is_eur():
     assert {c.currency for c in run(amounts, "Sono 10 euro.")} == {"EUR"}
+
+
+def test_a_share_takes_its_own_role_not_the_totals():
+    text = "Le risorse complessive sono € 356.210,00, di cui € 301.400,00 già rendicontati."
+    assert values(text)[1] == (301400.0, "paid")
+
+
+def test_total_of_an_allocation_is_allocated():
+    text = "Il progetto è stato finanziato dal Ministero per un totale di € 287.650,00."
+    assert values(text) == [(287650.0, "allocated")]

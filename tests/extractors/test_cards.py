@@ -20,7 +20,7 @@ EXPECTED = {
     ("amount", "admitted"): 1149465.93,
     ("amount", "committed"): 118741.13,
     ("amount", "paid"): 36500.93,
-    ("amount", "co_financing"): 0.0,
+    ("amount", "co-financing"): 0.0,
     ("fund", "fund"): "FSE+",
     ("organisation", "beneficiary"): "Area Coesione sociale",
 }

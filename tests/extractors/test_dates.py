@@ -56,3 +56,12 @@ def test_invalid_calendar_dates_are_skipped():
 
 def test_published_role():
     assert got("Pubblicato il 5 marzo 2020")[0][1] == "published"
+
+
+def test_a_weak_keyword_loses_to_a_stronger_one_and_prepositions_mark_starts():
+    assert got("L'avviso è pubblicato all'albo pretorio dal 4 marzo 2024.")[0][1] == "published"
+    assert got("Da aprile 2019 le domande si presentano online.")[0][1] == "start"
+    assert got("La convenzione vale dal 01.09.2021 al 31.08.2024.") == [
+        ("2021-09-01", "start", "day"),
+        ("2024-08-31", "end", "day"),
+    ]

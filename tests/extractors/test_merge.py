@@ -35,3 +35,35 @@ def test_text_claims_inside_a_table_row_claim_are_dropped() -> None:
 def test_different_kinds_on_one_span_both_stay() -> None:
     claims = [_c("cup", "F74H24002780007", 0, 15, "cup@1"), _c("code", "x", 0, 15, "cards@1")]
     assert len(merge_claims(claims)) == 2
+
+
+def test_canonical_names_inside_a_card_value_replace_it() -> None:
+    from extractors.merge import merge_claims
+    from models.records import Claim
+
+    card = Claim(kind="organisation", value="Comune di Bologna - Area Welfare", text="x",
+                 start=10, end=42, extractor="cards@1.0.0", role="beneficiary",
+                 attrs={"label": "Beneficiario"})
+    name = Claim(kind="organisation", value="Comune di Bologna", text="x", start=10, end=27,
+                 extractor="organisations@1.0.0")
+    lone = Claim(kind="organisation", value="Napoli", text="x", start=60, end=66,
+                 extractor="cards@1.0.0", role="intermediate_body")
+    out = merge_claims([card, name, lone])
+    assert [(c.value, c.role) for c in out] == [
+        ("Comune di Bologna", "beneficiary"),
+        ("Napoli", "intermediate_body"),
+    ]
+
+
+def test_containment_with_overlapping_rows_of_one_kind() -> None:
+    from extractors.merge import merge_claims
+    from models.records import Claim
+
+    def c(start: int, end: int, extractor: str) -> Claim:
+        return Claim(kind="date", value="2020-01-01", text="x", start=start, end=end,
+                     extractor=extractor)
+
+    long_row, short_row = c(0, 100, "tables@1.0.0"), c(10, 20, "tables@1.0.0")
+    inside_long, outside = c(50, 60, "dates@1.0.0"), c(95, 105, "dates@1.0.0")
+    out = merge_claims([long_row, short_row, inside_long, outside])
+    assert [(x.start, x.end) for x in out] == [(0, 100), (10, 20), (95, 105)]

@@ -87,3 +87,28 @@ def test_not_people_classes_or_offices():
         "Piano, i Comuni dell'Ambito, gli enti del Terzo settore e la Regione hanno lavorato."
     )
     assert orgs(text) == []
+
+
+def test_trigger_dispatch_finds_what_a_full_scan_finds():
+    """Trying rules only at trigger hits loses no match a scan of every rule would find."""
+    from evaluation.corpus import default_root, load_set, read
+
+    for set_name in ("dev", "heldout"):
+        for doc in load_set(default_root(), set_name):
+            text = read(doc).text
+            dispatched = {(id(r), m.start(), m.end()) for r, m in organisations._matches(text)}
+            for rule in organisations.RULES:
+                for m in rule.regex.finditer(text):
+                    assert (id(rule), m.start(), m.end()) in dispatched, (doc.name, m.group(0))
+
+
+def test_a_semicolon_ends_the_reach_of_a_role():
+    text = (
+        "Il Comune di Massa è capofila; il Comune di Carrara e il Comune di Montignoso "
+        "partecipano come partner."
+    )
+    assert orgs(text) == [
+        ("Comune di Massa", "lead"),
+        ("Comune di Carrara", "partner"),
+        ("Comune di Montignoso", "partner"),
+    ]

@@ -26,3 +26,15 @@ def test_longer_mention_wins():
 
 def test_no_false_programmes():
     assert labels("La siae, la sia pure, il reincarico, il fse minuscolo.") == []
+
+
+def test_trigger_dispatch_finds_what_a_full_scan_finds():
+    from evaluation.corpus import default_root, load_set, read
+
+    for set_name in ("dev", "heldout"):
+        for doc in load_set(default_root(), set_name):
+            text = read(doc).text
+            hits = {(pos, label) for pos, (label, _) in programmes.DISPATCH.hits(text)}
+            for label, rx in programmes.PROGRAMMES:
+                for m in rx.finditer(text):
+                    assert (m.start(), label) in hits, (doc.name, m.group(0))

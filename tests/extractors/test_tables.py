@@ -35,15 +35,14 @@ def test_every_claim_quotes_its_span(cremona) -> None:
 def test_indicator_rows_become_outcomes_with_target_and_achieved(cremona) -> None:
     _, claims = cremona
     outcomes = [c for c in claims if c.kind == "outcome"]
+    # The row measured "in %" (30 expected, 95 achieved) is a share, not a count: no outcome.
     assert [(c.attrs["target"], c.attrs["achieved"]) for c in outcomes] == [
         (2.0, 3.0),
         (2.0, 3.0),
-        (30.0, 95.0),
         (20.0, 53.0),
         (4.0, 4.0),
     ]
     assert all(c.type == "risultato" and c.status == "achieved" for c in outcomes)
-    assert outcomes[2].unit == "%"
     assert outcomes[0].value == 3.0
     assert outcomes[0].text.startswith("Nuove fonti di finanziamento")
     assert outcomes[0].text.endswith("3.00")
@@ -104,3 +103,18 @@ def test_financial_columns_give_amount_roles() -> None:
 def test_tables_without_known_headers_give_nothing() -> None:
     text = "| Nome | Telefono |\n|---|---|\n| Ufficio | 0586 000000 |\n"
     assert list(tables.extract(Context(text=text))) == []
+
+
+def test_rates_and_durations_are_not_outcomes() -> None:
+    from extractors.base import Context
+    from models.records import Document
+
+    text = (
+        "| Indicatore | Unità di misura | Valore atteso | Valore realizzato |\n"
+        "|---|---|---|---|\n"
+        "| Famiglie prese in carico | numero | 150 | 172 |\n"
+        "| Tempo medio di risposta | giorni | 30 | 26 |\n"
+        "| Beneficiari con patto firmato | % | 70 | 74 |\n"
+    )
+    claims = list(tables.extract(Context.of(Document(text=text))))
+    assert [(c.kind, c.value) for c in claims if c.kind == "outcome"] == [("outcome", 172.0)]

@@ -1,0 +1,42 @@
+"""The corpus scores never fall below the floors in tests/corpus/floors.toml."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from evaluation.corpus import FIELDS, default_root
+from evaluation.run import evaluate_set, format_result
+
+FLOORS = tomllib.loads((Path(__file__).parents[1] / "corpus" / "floors.toml").read_text("utf-8"))
+
+
+@pytest.fixture(scope="module", params=sorted(FLOORS))
+def result(request: pytest.FixtureRequest):
+    return evaluate_set(default_root(), request.param, with_baselines=False)
+
+
+def test_every_document_is_read(result) -> None:
+    assert result.documents >= 10
+    assert result.errors == []
+
+
+def test_f1_floors(result) -> None:
+    floors = FLOORS[result.set_name]
+    assert set(floors) == set(FIELDS)
+    below = {
+        f: round(result.scores[f].f1, 4)
+        for f in FIELDS
+        if result.scores[f].f1 + 1e-9 < floors[f]
+    }
+    assert not below, format_result(result, details=True)
+
+
+def test_corpus_size() -> None:
+    root = default_root()
+    docs = [p for p in root.glob("*/*") if p.suffix in (".html", ".txt", ".pdf")]
+    with_gold = [p for p in docs if p.with_name(p.stem + ".gold.toml").exists()]
+    assert len(with_gold) >= 40
+    assert {p.suffix for p in with_gold} == {".html", ".txt", ".pdf"}
