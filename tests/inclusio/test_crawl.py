@@ -1,5 +1,6 @@
-"""`inclusio crawl` on a sources file with a mistake, or an unknown source id:
-one readable line and exit code 2, no traceback, nothing fetched."""
+"""`inclusio crawl` and `inclusio run` (which checks before starting Prefect) on a sources file
+with a mistake, or an unknown source id: one readable line and exit code 2, no traceback,
+nothing fetched."""
 
 from __future__ import annotations
 
@@ -38,7 +39,9 @@ def test_unknown_source_id_is_named(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     assert not (tmp_path / "data" / "raw").exists()
 
 
+@pytest.mark.parametrize("command", ["crawl", "run"])
 def test_a_mistake_in_the_sources_file_is_one_clear_line(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+    command: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
-    check_mistake_is_one_clear_line("crawl", tmp_path, monkeypatch, capsys)
+    check_mistake_is_one_clear_line(command, tmp_path, monkeypatch, capsys)
