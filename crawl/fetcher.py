@@ -112,6 +112,12 @@ class HostGate:
                 _SLOTS.last_start[origin] = start
             if start > now:
                 time.sleep(start - now)
+                with _SLOTS.lock:
+                    # sleep() may overshoot: the next request keeps its distance from when this
+                    # one really starts, not from when it was due.
+                    woke = time.monotonic()
+                    if woke > _SLOTS.last_start.get(origin, 0.0):
+                        _SLOTS.last_start[origin] = woke
             yield
         finally:
             sem.release()

@@ -26,10 +26,19 @@ def handle(args: argparse.Namespace) -> int:
     from crawl.sources import load_sources
     from flows import stages
 
-    ws = stages.Workspace.at()
-    sources = load_sources(args.sources)
+    try:
+        sources = load_sources(args.sources)
+    except ValueError as exc:  # the message names the file, the source and the key
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     if args.source:
+        unknown = sorted(set(args.source) - {s.source_id for s in sources})
+        if unknown:
+            print(f"error: no source with id {', '.join(map(repr, unknown))} in {args.sources} "
+                  f"(ids: {', '.join(s.source_id for s in sources)})", file=sys.stderr)
+            return 2
         sources = [s for s in sources if s.source_id in args.source]
+    ws = stages.Workspace.at()
     run_id = stages.new_run_id()
     counts: dict[str, int] = {}
 

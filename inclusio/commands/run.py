@@ -29,13 +29,20 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
-    configure_prefect()
-    from flows.pipeline import pipeline_flow
-    from warehouse.db import WarehouseBusy
+    from crawl.sources import load_sources
 
     if not args.sources.exists():
         print(f"error: no sources file at {args.sources}")
         return 2
+    try:
+        load_sources(args.sources)  # a mistake is reported here, before Prefect starts
+    except ValueError as exc:
+        print(f"error: {exc}")
+        return 2
+    configure_prefect()
+    from flows.pipeline import pipeline_flow
+    from warehouse.db import WarehouseBusy
+
     try:
         summary = pipeline_flow(str(args.sources), wait=args.wait, force=args.force)
     except WarehouseBusy as exc:

@@ -1,0 +1,47 @@
+"""`inclusio crawl` and `inclusio run` (which checks before starting Prefect) on a sources file
+with a mistake, or an unknown source id: one readable line and exit code 2, no traceback,
+nothing fetched."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from inclusio.cli import main
+
+BAD = '[[sources]]\nid = "massa"\nentity = "Comune di Massa"\nstart_urls = ["http://127.0.0.1:9/"]\n'
+
+
+def check_mistake_is_one_clear_line(
+    command: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("INCLUSIO_HOME", str(tmp_path))
+    sources = tmp_path / "sources.toml"
+    sources.write_text(BAD + "max_pages = -1\n", encoding="utf-8")
+    assert main([command, str(sources)]) == 2
+    out = capsys.readouterr()
+    said = out.out + out.err
+    assert "source 'massa': key 'max_pages': expected a whole number >= 0, got -1" in said
+    assert "Traceback" not in said
+    assert not (tmp_path / "data" / "raw").exists()
+
+
+def test_unknown_source_id_is_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                    capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("INCLUSIO_HOME", str(tmp_path))
+    sources = tmp_path / "sources.toml"
+    sources.write_text(BAD, encoding="utf-8")
+    assert main(["crawl", str(sources), "--source", "masa"]) == 2
+    err = capsys.readouterr().err
+    assert "no source with id 'masa'" in err and "(ids: massa)" in err
+    assert not (tmp_path / "data" / "raw").exists()
+
+
+@pytest.mark.parametrize("command", ["crawl", "run"])
+def test_a_mistake_in_the_sources_file_is_one_clear_line(
+    command: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    check_mistake_is_one_clear_line(command, tmp_path, monkeypatch, capsys)
