@@ -112,3 +112,28 @@ def test_a_semicolon_ends_the_reach_of_a_role():
         ("Comune di Carrara", "partner"),
         ("Comune di Montignoso", "partner"),
     ]
+
+
+def test_health_authority_number_after_its_place_is_kept():
+    text = (
+        "Le visite domiciliari sono garantite dalla ASL Roma 1, mentre a Perugia collabora "
+        "l'Azienda USL Umbria 1 per la presa in carico."
+    )
+    values = [v for v, _ in orgs(text)]
+    assert "ASL Roma 1" in values
+    assert "Azienda USL Umbria 1" in values
+
+
+def test_a_count_after_a_health_authority_is_not_its_number():
+    values = [v for v, _ in orgs("Con l'ASL Bari 12 operatori hanno seguito i casi.")]
+    assert values == ["ASL Bari"]
+
+
+def test_capitalised_letterhead_name_is_title_cased():
+    text = "UNIONE DEI COMUNI VALLE DEL SAVIO\nSettore servizi alla persona"
+    assert [v for v, _ in orgs(text)] == ["Unione dei Comuni Valle del Savio"]
+
+
+def test_a_single_capitalised_word_stays_as_written():
+    assert organisations._unshout("CISS") == "CISS"
+    assert organisations._unshout("ALTA VALLE DELL'ADIGE") == "Alta Valle dell'Adige"
