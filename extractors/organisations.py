@@ -21,7 +21,7 @@ from extractors.common import Dispatcher, group_to_role, keyword_pattern, strip_
 from models.records import Claim
 
 NAME = "organisations"
-VERSION = "1.2.0"
+VERSION = "1.3.0"
 
 _P = load_patterns("organisations")
 CONNECTORS = _P["connectors"]
@@ -373,10 +373,29 @@ def extract(ctx: Context) -> Iterator[Claim]:
                 kept[-1] = f
             continue
         kept.append(f)
+    kept = _fuller_names(kept)
     roles = _roles(text, kept)
     for f, role in zip(kept, roles, strict=True):
         yield make_claim(NAME, VERSION, "organisation", f.value, text, f.start, f.end,
                          type=f.type, role=role)
+
+
+def _fuller_names(found: list[Found]) -> list[Found]:
+    """A short later mention ("la Caritas") of a body named in full in the same document
+    ("Caritas diocesana di Vercelli") takes the full name, when it is one or two words and exactly
+    one full name of the same type extends it."""
+    names = {(f.value, f.type) for f in found}
+    out = []
+    for f in found:
+        if len(f.value.split()) > 2:
+            # "Comune di Massa" is a body of its own beside "Comune di Massa Marittima".
+            out.append(f)
+            continue
+        longer = {n for n, t in names if t == f.type and n.startswith(f.value + " ")}
+        if len(longer) == 1:
+            f = Found(f.start, f.end, longer.pop(), f.type)
+        out.append(f)
+    return out
 
 
 def _roles(text: str, found: list[Found]) -> list[str | None]:

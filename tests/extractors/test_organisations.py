@@ -137,3 +137,22 @@ def test_capitalised_letterhead_name_is_title_cased():
 def test_a_single_capitalised_word_stays_as_written():
     assert organisations._unshout("CISS") == "CISS"
     assert organisations._unshout("ALTA VALLE DELL'ADIGE") == "Alta Valle dell'Adige"
+
+
+def test_a_short_second_mention_takes_the_full_name_given_before():
+    text = (
+        "Aderisce la Caritas diocesana di Rieti. Nel 2023 la Caritas ha aperto una mensa.\n"
+        "Il Comune di Massa e il Comune di Massa Marittima collaborano."
+    )
+    values = [v for v, _ in orgs(text)]
+    assert values == [
+        "Caritas diocesana di Rieti",
+        "Caritas diocesana di Rieti",
+        "Comune di Massa",
+        "Comune di Massa Marittima",
+    ]
+
+
+def test_a_short_mention_with_two_fuller_candidates_stays_short():
+    text = "Partecipano la ASL Roma 1 e la ASL Roma 2; la ASL Roma coordina."
+    assert [v for v, _ in orgs(text)] == ["ASL Roma 1", "ASL Roma 2", "ASL Roma"]
