@@ -64,3 +64,11 @@ def test_units_written_as_a_word_or_with_digits_are_counted():
 
 def test_a_unit_of_measure_is_not_a_count():
     assert got("Il valore si esprime in unità di misura standard e vale 3 unità di misura.") == []
+
+
+def test_one_person_after_a_preposition_is_not_a_count():
+    text = (
+        "I ragazzi sono affiancati da un tutor aziendale e possono rivolgersi a un operatore; "
+        "è stata assunta una mediatrice."
+    )
+    assert [(v, u) for v, u, _ in got(text)] == [(1, "mediatrice")]
