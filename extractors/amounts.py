@@ -26,7 +26,7 @@ from extractors.common import (
 from models.records import Claim
 
 NAME = "amounts"
-VERSION = "1.1.0"
+VERSION = "1.2.0"
 
 _P = load_patterns("amounts")
 _NUM = _P["number"]
@@ -71,6 +71,8 @@ HEADER_SCALE_RE = re.compile(r"migliaia|milioni|mln|mld|miliardi", re.IGNORECASE
 _HEADER_SCALES = {"migliaia": 1000, "milioni": 1_000_000, "mln": 1_000_000, "mld": 10**9,
                   "miliardi": 10**9}
 _CURRENCY_ONLY = rf"^(?:{_CUR})\.?$"
+# "anno 2023 euro 4.935,42": a currency word followed by a number is that number's currency.
+NUMBER_AFTER = re.compile(r"\s*[:.]?\s*\d")
 
 
 def _scale(word: str | None) -> int:
@@ -119,6 +121,8 @@ def _digits(m: re.Match[str], text: str) -> tuple[int, int, float] | None:
     if before is not None:
         return before.start(), number_end, value
     if m.group("cur"):
+        if not m.group("s") and NUMBER_AFTER.match(text, m.end("cur")):
+            return None
         return n_start, m.end("cur"), value
     if m.group("s"):
         lead = SHARE_BEFORE.search(text, max(0, n_start - 12), n_start)

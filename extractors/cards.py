@@ -13,18 +13,22 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from extractors import programmes
 from extractors.base import Context, load_patterns, make_claim
 from extractors.organisations import comune_name
 from extractors.pipetables import find_dates, parse_amount, pipe_tables
 from models.records import Claim
 
 NAME = "cards"
-VERSION = "1.2.0"
+VERSION = "1.3.0"
 
 _CUP = re.compile(r"^[A-Z][0-9]{2}[A-Z][0-9]{11}$")
 # Leading list markers trafilatura puts on <dt>/<dd> and <li> ("- ", "* ", "• ").
 _MARK = re.compile(r"^\s*(?:[-*•·]\s+)?")
 _MAX_VALUE = 200
+# Items of a list value: "Brindisi, Mesagne e San Vito dei Normanni".
+_LIST_SEP = re.compile(r"\s*(?:[,;/]|\s(?:e|ed)\s)\s*")
+_REMARK = re.compile(r"\s*\([^)]*\)\s*$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +62,45 @@ def label_for(text: str) -> Label | None:
     return None
 
 
-def _read(label: Label, raw: str) -> tuple[Any, int, int] | None:
+Read = tuple[Any, int, int]
+# Values that are words, read on a "Label value" line only when a colon separates them.
+_PROSE_VALUES = {"text", "comuni", "programme"}
+
+
+def _reads(label: Label, raw: str) -> list[Read]:
+    """Every ``(value, start, end)`` a value string gives: one for most labels, one per item
+    for a list of comuni, one per programme named in a programme value."""
+    if label.value == "comuni":
+        return _comuni(raw)
+    if label.value == "programme":
+        found = programmes.find(raw)
+        if found:
+            return [(name, s, e) for s, e, name in found]
+        read = _read(label, raw)
+        return [read] if read else []
+    read = _read(label, raw)
+    return [read] if read else []
+
+
+def _comuni(raw: str) -> list[Read]:
+    """"Brindisi e San Vito dei Normanni": the Comune of each item that names one."""
+    out: list[Read] = []
+    pos = 0
+    for sep in [*_LIST_SEP.finditer(raw), None]:
+        stop = sep.start() if sep else len(raw)
+        item = raw[pos:stop]
+        remark = _REMARK.search(item)
+        if remark:
+            item = item[: remark.start()]
+        lead = len(item) - len(item.lstrip())
+        name = comune_name(item.strip().rstrip("."))
+        if name:
+            out.append((f"Comune di {name}", pos + lead, pos + len(item.rstrip())))
+        pos = sep.end() if sep else stop
+    return out
+
+
+def _read(label: Label, raw: str) -> Read | None:
     """``(value, start, end)`` of a value string, spans relative to ``raw``; None if unreadable."""
     lead = len(raw) - len(raw.lstrip())
     body = raw.strip()
@@ -115,9 +157,7 @@ def _from_tables(text: str) -> Iterator[Claim]:
             label = label_for(cells[0].text)
             if label is None:
                 continue
-            read = _read(label, cells[1].text)
-            if read:
-                value, s, e = read
+            for value, s, e in _reads(label, cells[1].text):
                 yield _claim(text, label, cells[0].text, value, cells[1].start + s,
                              cells[1].start + e)
 
@@ -146,9 +186,7 @@ def _from_lines(text: str) -> Iterator[Claim]:
                     break
                 m = _MARK.match(nline)
                 off = m.end() if m else 0
-                read = _read(label, nline[off:])
-                if read:
-                    value, s, e = read
+                for value, s, e in _reads(label, nline[off:]):
                     yield _claim(text, label, body.strip(), value, nstart + off + s,
                                  nstart + off + e)
                 break
@@ -158,10 +196,8 @@ def _from_lines(text: str) -> Iterator[Claim]:
         if not m:
             continue
         label = label_for(m.group("label"))
-        if label is None or (label.value == "text" and ":" not in body):
+        if label is None or (label.value in _PROSE_VALUES and ":" not in body):
             continue
-        read = _read(label, m.group("value"))
-        if read:
-            value, s, e = read
-            base = start + body_at + m.start("value")
+        base = start + body_at + m.start("value")
+        for value, s, e in _reads(label, m.group("value")):
             yield _claim(text, label, m.group("label").strip(), value, base + s, base + e)

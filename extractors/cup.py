@@ -16,7 +16,7 @@ from extractors.common import pipe_tables
 from models.records import Claim
 
 NAME = "cup"
-VERSION = "1.1.0"
+VERSION = "1.2.0"
 
 _P = load_patterns("cup")
 CUP_RE = re.compile(_P["cup"])

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 
 from extractors.base import Context, load_patterns, make_claim
 from extractors.common import (
@@ -25,7 +25,7 @@ from extractors.common import (
 from models.records import Claim
 
 NAME = "dates"
-VERSION = "1.1.0"
+VERSION = "1.2.0"
 
 _P = load_patterns("dates")
 MONTHS: dict[str, int] = _P["months"]
@@ -73,6 +73,30 @@ PAST_BEFORE = re.compile(r"(?:" + "|".join(_REL["past_before"]) + r")\W{0,12}$",
 FUTURE_BEFORE = re.compile(
     r"(?:" + "|".join(_REL["future_before"]) + r")(?:\s+(?:il|l'|al|lo|la))?\W{0,4}$", re.I
 )
+
+_RW = _P["relative_weekdays"]
+_WD_NAMES = "|".join(f"(?P<wd{i}>{n})" for i, n in enumerate(_RW["names"]))
+_XD_NAMES = _WD_NAMES.replace("?P<wd", "?P<xd")
+_W_PAST, _W_FUTURE = "|".join(_RW["past"]), "|".join(_RW["future"])
+# "martedì scorso", "lo scorso venerdì", "giovedì prossimo", "il prossimo lunedì".
+RELATIVE_DAY_RE = re.compile(
+    r"(?<![\w'’])(?:"
+    rf"(?:{_WD_NAMES})\s+(?:(?P<past>{_W_PAST})|(?P<future>{_W_FUTURE}))"
+    rf"|(?:lo|la|il)\s+(?:(?P<past2>{_W_PAST})|(?P<future2>{_W_FUTURE}))\s+(?:{_XD_NAMES})"
+    r")(?![\w])",
+    re.IGNORECASE,
+)
+
+
+def relative_day(m: re.Match[str], published: date) -> date:
+    """The weekday a relative expression names: the nearest one before or after ``published``."""
+    groups = m.groupdict()
+    weekday = next(int(k[2:]) for k, v in groups.items() if k[:2] in ("wd", "xd") and v)
+    if m.group("past") or m.group("past2"):
+        back = (published.weekday() - weekday) % 7 or 7
+        return published - timedelta(days=back)
+    ahead = (weekday - published.weekday()) % 7 or 7
+    return published + timedelta(days=ahead)
 
 
 def _year(raw: str) -> int:
@@ -206,6 +230,14 @@ def _found(text: str, published: date | None) -> list[tuple[int, int, str, str, 
         out.append((start, end, value, precision, {"relative": True} if m.group("r") else {}))
     spans.sort()
     starts = [s for s, _ in spans]
+    if published is not None:
+        for m in RELATIVE_DAY_RE.finditer(text):
+            # "lunedì prossimo, 14 ottobre": the printed day that follows is already claimed.
+            i = bisect_right(starts, m.end() + 15) - 1
+            if i >= 0 and spans[i][1] > m.start() and not text[m.end() : spans[i][0]].strip(" ,"):
+                continue
+            value = relative_day(m, published).isoformat()
+            out.append((m.start(), m.end(), value, "day", {"relative": True}))
     for y in YEAR_RE.finditer(text):
         i = bisect_right(starts, y.start()) - 1
         if i >= 0 and spans[i][1] > y.start():

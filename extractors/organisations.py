@@ -21,7 +21,7 @@ from extractors.common import Dispatcher, group_to_role, keyword_pattern, strip_
 from models.records import Claim
 
 NAME = "organisations"
-VERSION = "1.1.0"
+VERSION = "1.3.0"
 
 _P = load_patterns("organisations")
 CONNECTORS = _P["connectors"]
@@ -173,6 +173,27 @@ def _tidy(s: str) -> str:
     return s
 
 
+def _unshout(s: str) -> str:
+    """A name printed all in capitals (a letterhead) in title case: "TERRE DI PIANURA" becomes
+    "Terre di Pianura". A single capitalised word stays as it is: it may be an acronym."""
+    if any(ch.islower() for ch in s):
+        return s
+    words = s.split(" ")
+    if sum(1 for w in words if re.search(r"[A-ZÀ-Ý]{2}", w) and w.lower() not in CONNECTOR_SET) < 2:
+        return s
+    out = []
+    for i, w in enumerate(words):
+        low = w.lower()
+        if low in CONNECTOR_SET:
+            out.append(low)
+        elif "'" in low:
+            head, _, tail = low.partition("'")
+            out.append(f"{head.capitalize() if i == 0 else head}'{tail.capitalize()}")
+        else:
+            out.append("-".join(part.capitalize() for part in low.split("-")))
+    return " ".join(out)
+
+
 def _title_words(s: str) -> str:
     out = []
     for w in s.split(" "):
@@ -279,7 +300,7 @@ def _generic(text: str, m: re.Match[str], rule: Rule) -> Iterator[Found]:
             hi = _trim_name(text, lo, hi)
             if hi <= lo:
                 return
-        name = _tidy(text[lo:hi])
+        name = _unshout(_tidy(text[lo:hi]))
         if not name or name.lower() in GENERIC or name in STOP:
             return
         fields["name"] = name
@@ -296,7 +317,7 @@ def _generic(text: str, m: re.Match[str], rule: Rule) -> Iterator[Found]:
         if hi > lo and text[lo:hi].strip():
             hi = _trim_name(text, lo, hi) if not re.search(r"\d\s*$", text[lo:hi]) else hi
             end = hi
-        rest = _tidy(text[lo:hi]) if hi > lo else ""
+        rest = _unshout(_tidy(text[lo:hi])) if hi > lo else ""
         if rule.type != "asl":  # "Azienda USL Toscana nord ovest" is written so
             rest = _title_words(rest)
         if rule.type in STRIP_CONNECTOR_TYPES:
@@ -352,10 +373,29 @@ def extract(ctx: Context) -> Iterator[Claim]:
                 kept[-1] = f
             continue
         kept.append(f)
+    kept = _fuller_names(kept)
     roles = _roles(text, kept)
     for f, role in zip(kept, roles, strict=True):
         yield make_claim(NAME, VERSION, "organisation", f.value, text, f.start, f.end,
                          type=f.type, role=role)
+
+
+def _fuller_names(found: list[Found]) -> list[Found]:
+    """A short later mention ("la Caritas") of a body named in full in the same document
+    ("Caritas diocesana di Vercelli") takes the full name, when it is one or two words and exactly
+    one full name of the same type extends it."""
+    names = {(f.value, f.type) for f in found}
+    out = []
+    for f in found:
+        if len(f.value.split()) > 2:
+            # "Comune di Massa" is a body of its own beside "Comune di Massa Marittima".
+            out.append(f)
+            continue
+        longer = {n for n, t in names if t == f.type and n.startswith(f.value + " ")}
+        if len(longer) == 1:
+            f = Found(f.start, f.end, longer.pop(), f.type)
+        out.append(f)
+    return out
 
 
 def _roles(text: str, found: list[Found]) -> list[str | None]:

@@ -24,7 +24,7 @@ from extractors.common import (
 from models.records import Claim
 
 NAME = "outcomes"
-VERSION = "1.1.0"
+VERSION = "1.3.0"
 
 _P = load_patterns("outcomes")
 _UNITS = "|".join(_P["units"])
@@ -42,6 +42,9 @@ WORD_OUTCOME_RE = re.compile(
 PAGE_NUMBER = re.compile(r"(?:pagina|pag\.?|p\.)\s*\d*\s*(?:di|/)?\s*$", re.IGNORECASE)
 ONE_RE = re.compile(
     rf"(?<![\w])(?:un|una|uno)['’]?\s*(?P<unit>{_P['one_units']})(?![\w])", re.IGNORECASE
+)
+ONE_NOT_AFTER = re.compile(
+    r"(?<![\w'’])(?:" + "|".join(_P["one_not_after"]) + r")\s+$", re.IGNORECASE
 )
 STATUS = {
     name: re.compile(r"(?<![\w])(?:" + "|".join(words) + r")", re.IGNORECASE)
@@ -108,6 +111,8 @@ def extract(ctx: Context) -> Iterator[Claim]:
         )
     for m in ONE_RE.finditer(text):
         start, end = m.span()
+        if ONE_NOT_AFTER.search(text, max(0, start - 10), start):
+            continue
         status = status_for(text, start, end)
         # "un operatore" is a count only where the sentence reports staff hired or planned.
         if status is None:

@@ -14,7 +14,7 @@ from extractors.common import Dispatcher, Spans
 from models.records import Claim
 
 NAME = "programmes"
-VERSION = "1.1.0"
+VERSION = "1.2.0"
 
 _P = load_patterns("programmes")
 PROGRAMMES: list[tuple[str, re.Pattern[str]]] = [
@@ -26,8 +26,9 @@ DISPATCH = Dispatcher(
 )
 
 
-def extract(ctx: Context) -> Iterator[Claim]:
-    text = ctx.text
+def find(text: str) -> list[tuple[int, int, str]]:
+    """``(start, end, canonical label)`` of every programme named in ``text``, longest first where
+    mentions overlap, in text order (also used by cards to make a card's value canonical)."""
     found: list[tuple[int, int, str]] = []
     for pos, (label, rx) in DISPATCH.hits(text):  # type: ignore[misc]
         m = rx.match(text, pos)
@@ -43,5 +44,10 @@ def extract(ctx: Context) -> Iterator[Claim]:
         if not taken.overlaps(f[0], f[1]):
             taken.add(f[0], f[1])
             kept.append(f)
-    for start, end, label in sorted(kept):
+    return sorted(kept)
+
+
+def extract(ctx: Context) -> Iterator[Claim]:
+    text = ctx.text
+    for start, end, label in find(text):
         yield make_claim(NAME, VERSION, "programme", label, text, start, end)

@@ -25,15 +25,20 @@ from extractors.pipetables import (
 from models.records import Claim
 
 NAME = "tables"
-VERSION = "1.1.0"
+VERSION = "1.2.0"
 
 _P = load_patterns("tables")
 
 
-def _column(header: list[Cell], options: list[str], taken: set[int]) -> int | None:
+def _column(
+    header: list[Cell], options: list[str], taken: set[int], unless: list[str] | None = None
+) -> int | None:
     for i, cell in enumerate(header):
-        if i not in taken and match_column(cell.text, options):
-            return i
+        if i in taken or not match_column(cell.text, options):
+            continue
+        if unless and match_column(cell.text, unless):
+            continue
+        return i
     return None
 
 
@@ -58,7 +63,7 @@ def _indicators(text: str, table: PipeTable) -> Iterator[Claim]:
     taken: set[int] = set()
     target = _column(table.header, spec["target"], taken)
     taken.add(target if target is not None else -1)
-    achieved = _column(table.header, spec["achieved"], taken)
+    achieved = _column(table.header, spec["achieved"], taken, spec.get("achieved_not"))
     if target is None or achieved is None:
         return
     money = ["€", "euro", "importo"]
@@ -186,6 +191,9 @@ def _indicator_like(table: PipeTable) -> bool:
     spec = _P["indicator"]
     headers = [c.text for c in table.header]
     has_target = any(match_column(h, spec["target"]) for h in headers)
-    has_achieved = any(match_column(h, spec["achieved"]) for h in headers)
+    has_achieved = any(
+        match_column(h, spec["achieved"]) and not match_column(h, spec.get("achieved_not", []))
+        for h in headers
+    )
     money = any(match_column(h, ["€", "euro", "importo", "spesa", "costo"]) for h in headers)
     return has_target and has_achieved and not money

@@ -84,3 +84,17 @@ def test_a_share_takes_its_own_role_not_the_totals():
 def test_total_of_an_allocation_is_allocated():
     text = "Il progetto è stato finanziato dal Ministero per un totale di € 287.650,00."
     assert values(text) == [(287650.0, "allocated")]
+
+
+def test_a_year_before_a_currency_word_and_its_figure_is_not_an_amount():
+    text = (
+        "La spesa si ripartisce così: annualità 2025 euro 1.200,50; esercizio 2026: € 800,00; "
+        "per il 2027 euro 3.000,00 impegnati."
+    )
+    assert [c.value for c in run(amounts, text)] == [1200.5, 800.0, 3000.0]
+
+
+def test_a_number_before_a_currency_word_that_heads_another_number_is_not_money():
+    # "euro" here introduces the next figure, so the count before it is not an amount.
+    text = "Lotti 3 euro 45.000,00 ciascuno; restano 500 euro di avanzo."
+    assert [c.value for c in run(amounts, text)] == [45000.0, 500.0]

@@ -75,3 +75,33 @@ def test_prose_is_not_a_card() -> None:
 def test_bad_values_under_labels_are_skipped() -> None:
     text = "CUP\nnon disponibile\nData inizio\nda definire\nImporto erogato\n-\n"
     assert list(cards.extract(Context(text=text))) == []
+
+
+def test_a_list_of_comuni_under_a_label_gives_each_comune() -> None:
+    text = (
+        "Comuni aderenti: Mesagne, Latiano (capofila) e Oria\n"
+        "Comuni dell'Ambito\n"
+        "San Pietro Vernotico; Torchiarolo; Paperopoli\n"
+    )
+    claims = list(cards.extract(Context(text=text)))
+    assert [(c.value, c.text, c.role) for c in claims] == [
+        ("Comune di Mesagne", "Mesagne", "member"),
+        ("Comune di Latiano", "Latiano", "member"),
+        ("Comune di Oria", "Oria", "member"),
+        ("Comune di San Pietro Vernotico", "San Pietro Vernotico", "member"),
+        ("Comune di Torchiarolo", "Torchiarolo", "member"),
+    ]
+    for c in claims:
+        assert text[c.start : c.end] == c.text
+
+
+def test_a_programme_value_takes_the_canonical_programme_it_names() -> None:
+    text = (
+        "Programma: PNRR - M5C2 - Investimento 1.2 - percorsi di autonomia\n"
+        "Programma operativo\n"
+        "Un programma locale senza nome noto\n"
+    )
+    claims = [c for c in cards.extract(Context(text=text)) if c.kind == "programme"]
+    assert [c.value for c in claims] == ["PNRR Missione 5", "Un programma locale senza nome noto"]
+    assert claims[0].text.startswith("PNRR - M5C2")
+    assert all(c.role == "programme" for c in claims)

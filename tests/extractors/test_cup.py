@@ -65,3 +65,11 @@ def test_every_real_cup_and_cig():
     assert set(found_cups) == cups
     assert len(found_cups) == len(cup_list) + min(len(cup_list), len(cig_list) * 60)
     assert found_cigs == cigs
+
+
+def test_cig_label_with_words_of_its_own_before_a_colon():
+    text = (
+        "CIG dell'appalto: 8F21C0934A. Codice CIG lotto unico = ZA13B5C7D9. "
+        "Il CIG richiesto 7788990011 va indicato in fattura."
+    )
+    assert [c.value for c in run(cup, text) if c.kind == "cig"] == ["8F21C0934A", "ZA13B5C7D9"]

@@ -65,3 +65,29 @@ def test_a_weak_keyword_loses_to_a_stronger_one_and_prepositions_mark_starts():
         ("2021-09-01", "start", "day"),
         ("2024-08-31", "end", "day"),
     ]
+
+
+def test_weekday_with_scorso_or_prossimo_counts_from_publication():
+    # Published on Wednesday 13 March 2024.
+    text = (
+        "Il tavolo si è riunito venerdì scorso in municipio; lo scorso mercoledì era stato "
+        "firmato l'accordo e lo sportello aprirà lunedì prossimo."
+    )
+    claims = run(dates, text, published=date(2024, 3, 13))
+    assert [(c.value, c.text) for c in claims] == [
+        ("2024-03-08", "venerdì scorso"),
+        ("2024-03-06", "lo scorso mercoledì"),
+        ("2024-03-18", "lunedì prossimo"),
+    ]
+    assert all(c.attrs.get("relative") for c in claims)
+
+
+def test_relative_weekday_needs_a_publication_date_and_yields_to_a_printed_day():
+    assert run(dates, "La riunione di giovedì scorso è stata rinviata.") == []
+    text = "Aprirà martedì prossimo, 19 marzo, il nuovo centro diurno."
+    claims = run(dates, text, published=date(2024, 3, 13))
+    assert [(c.value, c.text) for c in claims] == [("2024-03-19", "19 marzo")]
+
+
+def test_bare_ieri_is_not_read():
+    assert run(dates, "Il bilancio è stato presentato ieri.", published=date(2024, 3, 13)) == []

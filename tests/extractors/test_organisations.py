@@ -112,3 +112,47 @@ def test_a_semicolon_ends_the_reach_of_a_role():
         ("Comune di Carrara", "partner"),
         ("Comune di Montignoso", "partner"),
     ]
+
+
+def test_health_authority_number_after_its_place_is_kept():
+    text = (
+        "Le visite domiciliari sono garantite dalla ASL Roma 1, mentre a Perugia collabora "
+        "l'Azienda USL Umbria 1 per la presa in carico."
+    )
+    values = [v for v, _ in orgs(text)]
+    assert "ASL Roma 1" in values
+    assert "Azienda USL Umbria 1" in values
+
+
+def test_a_count_after_a_health_authority_is_not_its_number():
+    values = [v for v, _ in orgs("Con l'ASL Bari 12 operatori hanno seguito i casi.")]
+    assert values == ["ASL Bari"]
+
+
+def test_capitalised_letterhead_name_is_title_cased():
+    text = "UNIONE DEI COMUNI VALLE DEL SAVIO\nSettore servizi alla persona"
+    assert [v for v, _ in orgs(text)] == ["Unione dei Comuni Valle del Savio"]
+
+
+def test_a_single_capitalised_word_stays_as_written():
+    assert organisations._unshout("CISS") == "CISS"
+    assert organisations._unshout("ALTA VALLE DELL'ADIGE") == "Alta Valle dell'Adige"
+
+
+def test_a_short_second_mention_takes_the_full_name_given_before():
+    text = (
+        "Aderisce la Caritas diocesana di Rieti. Nel 2023 la Caritas ha aperto una mensa.\n"
+        "Il Comune di Massa e il Comune di Massa Marittima collaborano."
+    )
+    values = [v for v, _ in orgs(text)]
+    assert values == [
+        "Caritas diocesana di Rieti",
+        "Caritas diocesana di Rieti",
+        "Comune di Massa",
+        "Comune di Massa Marittima",
+    ]
+
+
+def test_a_short_mention_with_two_fuller_candidates_stays_short():
+    text = "Partecipano la ASL Roma 1 e la ASL Roma 2; la ASL Roma coordina."
+    assert [v for v, _ in orgs(text)] == ["ASL Roma 1", "ASL Roma 2", "ASL Roma"]

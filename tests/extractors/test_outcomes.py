@@ -48,3 +48,27 @@ def test_indicator_table():
         (30, "colloqui di orientamento", "expected"),
         (41, "colloqui di orientamento", "achieved"),
     ]
+
+
+def test_units_written_as_a_word_or_with_digits_are_counted():
+    text = (
+        "Sono state attivate tre unità di strada per le notti d'inverno; "
+        "il Comune ha acquistato 4 unità abitative e ha assunto due unità di personale."
+    )
+    assert [(v, u) for v, u, _ in got(text)] == [
+        (3, "unità di strada"),
+        (4, "unità abitative"),
+        (2, "unità di personale"),
+    ]
+
+
+def test_a_unit_of_measure_is_not_a_count():
+    assert got("Il valore si esprime in unità di misura standard e vale 3 unità di misura.") == []
+
+
+def test_one_person_after_a_preposition_is_not_a_count():
+    text = (
+        "I ragazzi sono affiancati da un tutor aziendale e possono rivolgersi a un operatore; "
+        "è stata assunta una mediatrice."
+    )
+    assert [(v, u) for v, u, _ in got(text)] == [(1, "mediatrice")]

@@ -38,3 +38,10 @@ def test_trigger_dispatch_finds_what_a_full_scan_finds():
             for label, rx in programmes.PROGRAMMES:
                 for m in rx.finditer(text):
                     assert (m.start(), label) in hits, (doc.name, m.group(0))
+
+
+def test_find_gives_spans_and_labels_in_text_order():
+    text = "Fondi del PON Inclusione e poi della Missione 5 del PNRR."
+    found = programmes.find(text)
+    assert [label for _, _, label in found] == ["PON Inclusione", "PNRR Missione 5"]
+    assert text[found[0][0] : found[0][1]] == "PON Inclusione"

@@ -118,3 +118,28 @@ def test_rates_and_durations_are_not_outcomes() -> None:
     )
     claims = list(tables.extract(Context.of(Document(text=text))))
     assert [(c.kind, c.value) for c in claims if c.kind == "outcome"] == [("outcome", 172.0)]
+
+
+def test_a_value_as_of_a_date_is_the_achieved_column() -> None:
+    text = (
+        "| Misura | U.M. | Target 2024 | Valore al 30/06/2024 |\n"
+        "|---|---|---|---|\n"
+        "| Colloqui di orientamento svolti | n. | 120 | 134 |\n"
+        "| Famiglie prese in carico | n. | 60 | 41 |\n"
+    )
+    claims = [c for c in tables.extract(Context(text=text)) if c.kind == "outcome"]
+    assert [(c.attrs["target"], c.attrs["achieved"], c.status) for c in claims] == [
+        (120.0, 134.0, "achieved"),
+        (60.0, 41.0, "not_achieved"),
+    ]
+    assert claims[0].value == 134.0
+
+
+def test_a_baseline_as_of_a_date_is_not_the_achieved_column() -> None:
+    text = (
+        "| Misura | Valore al 31/12/2021 (baseline) | Target 2024 | Valore raggiunto |\n"
+        "|---|---|---|---|\n"
+        "| Alloggi assegnati | 10 | 25 | 27 |\n"
+    )
+    claims = [c for c in tables.extract(Context(text=text)) if c.kind == "outcome"]
+    assert [(c.attrs["target"], c.attrs["achieved"]) for c in claims] == [(25.0, 27.0)]
