@@ -156,6 +156,19 @@ def _claims(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple]]:
     return out
 
 
+# Who a CUP project belongs to, by the role a document gives a body: the lead first, then the
+# city acting as intermediate body (PN Metro cards), then the beneficiary; else the source's entity.
+ENTITY_ROLES = (("lead", "capofila", "lead_body"), ("intermediate_body",), ("beneficiary",))
+
+
+def _entity(items: list[tuple]) -> str | None:
+    for roles in ENTITY_ROLES:
+        named = [c[2] for c in items if c[1] == "organisation" and c[3] in roles and c[2]]
+        if named:
+            return _most_common(named)
+    return None
+
+
 def _most_common(values: list[str]) -> str | None:
     """The most frequent value, ties going to the first seen."""
     if not values:
@@ -205,8 +218,9 @@ def link_all(con: duckdb.DuckDBPyConnection, manual_file: Path | None = None) ->
             rest.append(sha)
             continue
         distinct = sorted({cup for _, cup in cups})
+        entity = _entity(items) or doc.entity
         for cup in distinct:
-            want_project(cup, cup=cup, title=doc.title, entity=doc.entity, programme=programme,
+            want_project(cup, cup=cup, title=doc.title, entity=entity, programme=programme,
                          call=call, key_method="cup")
             doc_links[(sha, cup)] = ("cup", CONF_CUP)
         for claim_id, kind, value, _role, start in items:

@@ -207,3 +207,31 @@ def test_manual_links_survive_runs_without_the_file(warehouse_path: Path, tmp_pa
         assert stats["links_manual"] == 0
         assert con.execute("SELECT count(*) FROM manual_links").fetchone()[0] == 0
     assert ("https://www.comune.livorno.it/notizie/rei", "LIVORNO-SIA", "manual", 1.0) in with_file
+
+
+def test_cup_project_belongs_to_the_body_the_card_names(tmp_path: Path) -> None:
+    from insights_fixtures import add_source
+
+    with connect(tmp_path / "w.duckdb") as con:
+        add_source(con, "portale", "Portale dei progetti (più enti)", "progetti.example.it")
+        text = (
+            "Scheda di progetto. Città (OI) Genova. Beneficiario: Direzione Politiche Sociali. "
+            "CUP B31H24000120006."
+        )
+        add_document(
+            con, url="https://progetti.example.it/scheda-1", source_id="portale",
+            title="Scheda", text=text, fetched_at="2026-01-10 10:00:00",
+            facts=[
+                Fact("cup", "B31H24000120006", "B31H24000120006", role="project"),
+                Fact("organisation", "Comune di Genova", "Genova", role="intermediate_body"),
+                Fact("organisation", "Direzione Politiche Sociali", "Direzione Politiche Sociali",
+                     role="beneficiary"),
+            ],
+        )
+        link_all(con)
+        entity = con.execute(
+            "SELECT entity FROM projects WHERE project_id = 'B31H24000120006'"
+        ).fetchone()[0]
+    # No lead named: the city acting as intermediate body, before the beneficiary office and
+    # before the publishing portal's name.
+    assert entity == "Comune di Genova"
