@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -45,3 +46,10 @@ def print_summary(s: dict[str, Any]) -> None:
     print(f"  claims by kind:    {kinds}")
     print(f"  projects found:    {s['projects']}")
     print(f"  documents in warehouse: {s['documents_in_warehouse']}")
+
+
+def report_stored(result: dict[str, int]) -> int:
+    """Print a re-run's counts on stderr; exit 1 only when every document failed."""
+    print(json.dumps(result, ensure_ascii=False), file=sys.stderr)
+    done = sum(v for k, v in result.items() if k != "failed")
+    return 1 if result.get("failed") and not done else 0

@@ -7,6 +7,7 @@ import json
 import sys
 from typing import Any
 
+from inclusio.commands._common import report_stored
 from inclusio.localfiles import read_document, reason
 
 
@@ -29,13 +30,7 @@ def handler(args: argparse.Namespace) -> int:
     if args.stored or not args.paths:
         from flows.pipeline import parse_stored
 
-        result = parse_stored()
-        if isinstance(result, dict):
-            print(json.dumps(result, ensure_ascii=False), file=sys.stderr)
-            return 1 if result.get("failed") and len(result) > 1 and not any(
-                v for k, v in result.items() if k != "failed"
-            ) else 0
-        return result if isinstance(result, int) else 0
+        return report_stored(parse_stored())
     failed = 0
     many = len(args.paths) > 1
     for path in args.paths:
