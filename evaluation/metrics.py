@@ -89,6 +89,7 @@ class Score:
     role_right: int = 0
     misses: list[str] = field(default_factory=list)
     extras: list[str] = field(default_factory=list)
+    role_misses: list[str] = field(default_factory=list)
 
     @property
     def precision(self) -> float:
@@ -113,7 +114,11 @@ class Score:
                 self.tp += 1
                 if role:
                     self.role_total += 1
-                    self.role_right += role in predicted[key]
+                    right = role in predicted[key]
+                    self.role_right += right
+                    if not right:
+                        got = ",".join(sorted(r or "-" for r in predicted[key]))
+                        self.role_misses.append(f"{doc}: {key!r} gold {role}, got {got}")
             else:
                 self.fn += 1
                 self.misses.append(f"{doc}: {key!r}")

@@ -87,4 +87,6 @@ def format_result(result: SetResult, details: bool = False) -> str:
                 lines.append(f"  miss  {name:<14}{miss}")
             for extra in s.extras:
                 lines.append(f"  extra {name:<14}{extra}")
+            for wrong in s.role_misses:
+                lines.append(f"  role  {name:<14}{wrong}")
     return "\n".join(lines)

@@ -24,6 +24,7 @@ def test_score_counts_and_roles() -> None:
     assert (s.tp, s.fp, s.fn) == (2, 1, 1)
     assert round(s.f1, 3) == round(2 * (2 / 3) * (2 / 3) / (4 / 3), 3)
     assert s.role_accuracy == 0.5
+    assert s.role_misses == ["doc: 30.0 gold allocated, got total"]
 
 
 def test_outcomes_match_on_value_and_unit() -> None:
