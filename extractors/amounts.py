@@ -18,15 +18,18 @@ from extractors.common import (
     context_before,
     group_to_role,
     keyword_pattern,
+    line_end,
+    line_start,
     nearest_keyword,
     parse_it_number,
     pipe_tables,
+    previous_line,
     words_to_int,
 )
 from models.records import Claim
 
 NAME = "amounts"
-VERSION = "1.2.0"
+VERSION = "1.3.0"
 
 _P = load_patterns("amounts")
 _NUM = _P["number"]
@@ -57,8 +60,6 @@ WORD_MILA_RE = re.compile(r"(?<=[a-zà-ù])mila[a-zà-ù]*\s+(?i:euro)(?![\w])")
 WORD_BEFORE = re.compile(r"(?<![\w])(?P<w>[a-zà-ù]+)\s+$", re.IGNORECASE)
 WORD_HEAD = re.compile(r"(?<![\w])[a-zà-ù]+$", re.IGNORECASE)
 ROLE_RE = keyword_pattern(_P["roles"])
-# "dotazione complessiva", "spesa totale": the word before "complessiva" names the role.
-TOTAL_AFTER_ROLE = re.compile(r"(?P<head>\w+)\s+(?:complessiv\w*|total[ei])\s*\S*\s*\S*\s*$", re.I)
 MONEY_LABEL_RE = re.compile(
     r"(?<![\w])(?:" + "|".join(re.escape(w) for w in _P["money_labels"]) + r")", re.IGNORECASE
 )
@@ -85,25 +86,92 @@ def _scale(word: str | None) -> int:
     return 1
 
 
+WEAK_ROLE_RE = re.compile(r"(?:" + "|".join(_P["weak_roles"]) + r")$", re.IGNORECASE)
+# The words between an amount and a keyword that still belongs to it ("di", "a titolo di", ...).
+AFTER_GAP_RE = re.compile(
+    r"[\s,]*(?:(?:" + "|".join(_P["after_links"]) + r")\s+(?:[\w'’]+\s+){0,3}?)?", re.IGNORECASE
+)
+DI_CUI_IN = re.compile(r"(?<![\w])di cui(?![\w])", re.IGNORECASE)
+# "come segue: anno 2024 euro 59.225,00; anno 2025 euro 54.289,58": items of a list after a colon.
+LIST_HEAD = re.compile(r":(?:[^:.\n]|\.(?=\d))*$")
+
+
+def _after_phrase(text: str, end: int) -> str | None:
+    """The role keyword that follows the amount in its own noun phrase, if any.
+
+    "5 mila euro di cofinanziamento", "€ 20.000 liquidati", "1,2 mln, finanziati dal": such a
+    word says what this amount is, so it beats any verb earlier in the sentence.
+    """
+    after = context_after(text, end, limit=50)
+    m = ROLE_RE.search(after)
+    if m is None or not AFTER_GAP_RE.fullmatch(after, 0, m.start()):
+        return None
+    return m.lastgroup
+
+
+def _keywords(window: str) -> list[re.Match[str]]:
+    return list(ROLE_RE.finditer(window))
+
+
+def _strong(hits: list[re.Match[str]]) -> list[re.Match[str]]:
+    return [h for h in hits if not WEAK_ROLE_RE.match(h.group(0))]
+
+
+def _role_before(before: str) -> str | None:
+    """Role of the nearest keyword before the amount, with totals read as the text says."""
+    hits = _keywords(before)
+    if not hits:
+        return None
+    found = hits[-1].lastgroup
+    if found != "total":
+        return found
+    # "impegnare la spesa complessiva di", "ammesso ... per l'importo complessivo di": the verb
+    # governs the total; "risorse complessive", "budget complessivo" stay a total.
+    other = [h for h in _strong(hits) if h.lastgroup != "total"]
+    return other[-1].lastgroup if other else "total"
+
+
 def role_for(text: str, start: int, end: int) -> str | None:
-    """The role named nearest the amount: before it in its sentence or label, else just after."""
+    """The role named nearest the amount.
+
+    In order: a keyword right after it in its noun phrase; for a share ("di cui ..."), its own
+    keyword after it, else the role of the whole it belongs to; the nearest keyword before it
+    in its sentence or label; a keyword after it; the role that heads a list it is an item of.
+    """
+    own = _after_phrase(text, end)
+    if own is not None and own != "total":
+        return group_to_role(own)
     before = context_before(text, start, limit=120, bare=_CURRENCY_ONLY)
-    if DI_CUI_BEFORE.search(before):
-        # A share ("di cui € 301.400 rendicontati") has its own role after it, never the total's.
+    shares = list(DI_CUI_IN.finditer(before))
+    if shares and not _keywords(before[shares[-1].end() :]):
+        # A share ("di cui € 301.400 rendicontati", "di cui X dal Fondo e Y dal PNRR") has its
+        # own role after it, else the role of what it is a share of (never "total").
         found = nearest_keyword(ROLE_RE, context_after(text, end, limit=40), last=False)
-        return group_to_role(found) if found != "total" else None
-    found = nearest_keyword(ROLE_RE, before, last=True)
-    if found == "total":
-        head = TOTAL_AFTER_ROLE.search(before)
-        inner = nearest_keyword(ROLE_RE, head.group("head")) if head else None
-        if inner and inner != "total":
-            found = inner
-        elif any(m.lastgroup == "allocated" for m in ROLE_RE.finditer(before)):
-            # "finanziato ... per un totale di €": the total of what was allocated.
-            found = "allocated"
+        if found is None or found == "total":
+            whole = [h for h in _keywords(before[: shares[-1].start()]) if h.lastgroup != "total"]
+            found = whole[-1].lastgroup if whole else None
+        return group_to_role(found)
+    found = _role_before(before)
     if found is None:
         found = nearest_keyword(ROLE_RE, context_after(text, end, limit=40), last=False)
+    if found is None:
+        head = LIST_HEAD.search(text, max(0, start - 200), start)
+        if head is not None and head.start() > line_start(text, start) - 1:
+            found = _role_before(context_before(text, head.start(), limit=120))
+    if found is None and "|" in text[line_start(text, start) : start]:
+        found = _table_caption_role(text, start)
     return group_to_role(found)
+
+
+def _table_caption_role(text: str, pos: int) -> str | None:
+    """Role named by the line above a pipe table ("Risorse assegnate (importi in euro)")."""
+    ls = line_start(text, pos)
+    for _ in range(60):
+        if ls <= 0 or not text.startswith("|", ls):
+            break
+        ls = line_start(text, ls - 1)
+    caption = text[ls : line_end(text, ls)].strip() or previous_line(text, ls)
+    return None if "|" in caption else _role_before(caption)
 
 
 def _digits(m: re.Match[str], text: str) -> tuple[int, int, float] | None:
@@ -200,6 +268,8 @@ def _table_cells(ctx: Context, taken: Spans) -> Iterator[Claim]:
                 money_cols[i] = (scale, cell.text)
         if not money_cols:
             continue
+        # "Risorse assegnate (importi in euro)" above the table names the role of all its cells.
+        caption_role = _table_caption_role(text, table.header[0].start)
         for row in table.rows:
             for i, (scale, header) in money_cols.items():
                 if i >= len(row):
@@ -211,7 +281,11 @@ def _table_cells(ctx: Context, taken: Spans) -> Iterator[Claim]:
                 value = parse_it_number(num)
                 if value is None:
                     continue
-                group = nearest_keyword(ROLE_RE, header) or nearest_keyword(ROLE_RE, row[0].text)
+                group = (
+                    nearest_keyword(ROLE_RE, header)
+                    or nearest_keyword(ROLE_RE, row[0].text)
+                    or caption_role
+                )
                 yield make_claim(
                     NAME, VERSION, "amount", round(value * scale, 2), text, cell.start, cell.end,
                     currency="EUR", role=group_to_role(group), attrs={"table_header": header},

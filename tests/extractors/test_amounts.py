@@ -98,3 +98,63 @@ def test_a_number_before_a_currency_word_that_heads_another_number_is_not_money(
     # "euro" here introduces the next figure, so the count before it is not an amount.
     text = "Lotti 3 euro 45.000,00 ciascuno; restano 500 euro di avanzo."
     assert [c.value for c in run(amounts, text)] == [45000.0, 500.0]
+
+
+def test_role_word_right_after_the_amount_beats_the_verb_before_it():
+    text = (
+        "All'Unione sono stati assegnati € 800.000 e altri 40mila euro, più 12 mila euro di "
+        "cofinanziamento e € 3.000 a titolo di compartecipazione."
+    )
+    assert values(text) == [
+        (800000.0, "allocated"), (40000.0, "allocated"), (12000.0, "co-financing"),
+        (3000.0, "co-financing"),
+    ]
+
+
+def test_a_participle_after_the_amount_gives_its_role():
+    text = "Il centro costa in tutto 2,3 mln di euro, finanziati dalla Regione."
+    assert values(text) == [(2.3e6, "allocated")]
+
+
+def test_list_of_shares_each_takes_the_word_after_it():
+    text = "La dotazione è di € 90.000, di cui € 60.000 impegnati e € 25.000 liquidati."
+    assert values(text) == [(90000.0, "allocated"), (60000.0, "committed"), (25000.0, "paid")]
+
+
+def test_share_without_own_word_takes_the_role_of_its_whole():
+    text = (
+        "Per il servizio sono stanziati complessivamente € 500.000, di cui € 300.000 dal Fondo "
+        "regionale e € 200.000 dal bilancio comunale."
+    )
+    assert values(text) == [(500000.0, "allocated"), (300000.0, "allocated"),
+                            (200000.0, "allocated")]
+
+
+def test_a_verb_governs_the_total_it_names():
+    text = (
+        "Si dispone di impegnare la spesa complessiva di euro 31.200,00 sul bilancio. "
+        "Il progetto è ammesso a contributo per l'importo totale di € 75.000,00. "
+        "Le risorse complessive sono pari a € 410.000,00."
+    )
+    assert values(text) == [(31200.0, "committed"), (75000.0, "admitted"), (410000.0, "total")]
+
+
+def test_items_of_a_list_after_a_colon_take_the_role_of_its_head():
+    text = (
+        "Si liquida la somma di euro 9.000,00 come segue: quota 2024 euro 4.000,00; "
+        "quota 2025 euro 5.000,00."
+    )
+    assert values(text) == [(9000.0, "paid"), (4000.0, "paid"), (5000.0, "paid")]
+
+
+def test_a_verb_of_distribution_directly_before_the_amount():
+    text = "Al Distretto Nord vanno 220.000 euro, al Distretto Sud 180.000 euro."
+    assert values(text) == [(220000.0, "allocated"), (180000.0, "allocated")]
+
+
+def test_table_cells_take_the_role_of_the_caption_above_the_table():
+    text = (
+        "Tabella 2 - Somme erogate ai comuni (in euro)\n\n"
+        "| Comune | Importo |\n|---|---|\n| Arezzo | 12.500,00 |\n| Cortona | 7.250,00 |\n"
+    )
+    assert values(text) == [(12500.0, "paid"), (7250.0, "paid")]
