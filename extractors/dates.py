@@ -19,13 +19,14 @@ from extractors.common import (
     context_before,
     group_to_role,
     keyword_pattern,
+    line_start,
     nearest_keyword,
     words_to_int,
 )
 from models.records import Claim
 
 NAME = "dates"
-VERSION = "1.2.0"
+VERSION = "1.3.0"
 
 _P = load_patterns("dates")
 MONTHS: dict[str, int] = _P["months"]
@@ -167,7 +168,33 @@ WEAK_RE = re.compile(r"(?:" + "|".join(_P["weak"]) + r")$", re.IGNORECASE)
 ADJACENT_START = re.compile(r"(?<![\w])" + _P["adjacent_start"], re.IGNORECASE)
 
 
-def role_for(text: str, start: int, end: int) -> str | None:
+ACT_NUMBER_BEFORE = re.compile(_P["act_number_before"], re.IGNORECASE)
+PLACE_LINE_BEFORE = re.compile(_P["place_line_before"])
+SIGNATORY_AFTER = re.compile(_P["signatory_after"], re.IGNORECASE)
+APPLICATION_RE = re.compile(r"(?<![\w])(?:" + "|".join(_P["application_words"]) + r")", re.I)
+UNTIL_RE = re.compile(r"(?:" + "|".join(_P["until"]) + r")", re.IGNORECASE)
+TERM_SUBJECT_RE = re.compile(r"(?<![\w])(?:" + "|".join(_P["term_subjects"]) + r")", re.I)
+EXPIRY_RE = re.compile(r"(?:" + "|".join(_P["expiry"]) + r")", re.IGNORECASE)
+
+
+def closes_a_call(text: str, start: int) -> bool:
+    """An end date in a sentence about applications ("domande fino al") is their deadline."""
+    return APPLICATION_RE.search(context_before(text, start, limit=160)) is not None
+
+
+def _signed_here(text: str, start: int, end: int) -> bool:
+    """The date of the act itself: its number line, or the place line above the signatory."""
+    if ACT_NUMBER_BEFORE.search(text, max(0, start - 40), start):
+        return True
+    if not PLACE_LINE_BEFORE.match(text[line_start(text, start) : start]):
+        return False
+    nl = text.find("\n", end)
+    if nl < 0 or text[end:nl].strip():
+        return False
+    return SIGNATORY_AFTER.match(text, nl + 1) is not None
+
+
+def role_for(text: str, start: int, end: int, formula: bool = False) -> str | None:
     before = context_before(text, start, limit=70)
     hits = list(ROLE_RE.finditer(before))
     if hits:
@@ -176,7 +203,17 @@ def role_for(text: str, start: int, end: int) -> str | None:
             # "pubblicato all'albo dal 4 marzo": a weak word loses to a stronger one before it.
             strong = [h for h in hits if not WEAK_RE.fullmatch(h.group(0).strip())]
             chosen = strong[-1] if strong else chosen
-        return group_to_role(chosen.lastgroup)
+        word, role = chosen.group(0), chosen.lastgroup
+        if role == "end" and UNTIL_RE.match(word) and closes_a_call(text, start):
+            return "deadline"
+        if role == "deadline" and EXPIRY_RE.fullmatch(word) and TERM_SUBJECT_RE.search(
+            context_before(text, start, limit=160)
+        ):
+            # "la convenzione decorre dal ... e scade il ...": the end of its term.
+            return "end"
+        return group_to_role(role)
+    if formula or _signed_here(text, start, end):
+        return "signed"
     if ADJACENT_START.search(before):
         return "start"
     found = nearest_keyword(ROLE_RE, context_after(text, end, limit=30), last=False)
@@ -257,9 +294,9 @@ def extract(ctx: Context) -> Iterator[Claim]:
     for start, end, value, precision, attrs in _found(text, ctx.published):
         # "dal 01.09.2021 al 31.08.2024": the second date of a range is its end.
         if start - prev_end < 12 and RANGE_END.match(text[prev_end:start]):
-            role = "end"
+            role = "deadline" if closes_a_call(text, start) else "end"
         else:
-            role = role_for(text, start, end)
+            role = role_for(text, start, end, formula=bool(attrs.get("formula")))
         prev_end = end
         yield make_claim(
             NAME, VERSION, "date", value, text, start, end,

@@ -91,3 +91,54 @@ def test_relative_weekday_needs_a_publication_date_and_yields_to_a_printed_day()
 
 def test_bare_ieri_is_not_read():
     assert run(dates, "Il bilancio è stato presentato ieri.", published=date(2024, 3, 13)) == []
+
+
+def roles(text: str, published: date | None = None) -> list[tuple[str, str | None]]:
+    return [(v, r) for v, r, _ in got(text, published)]
+
+
+def test_end_of_an_application_period_is_a_deadline():
+    text = (
+        "Le candidature si inviano dal 3 marzo 2025 al 4 aprile 2025. "
+        "Le iscrizioni ai laboratori restano aperte fino al 20 maggio 2025. "
+        "Il servizio resta attivo fino al 30 giugno 2025."
+    )
+    assert roles(text) == [
+        ("2025-03-03", "start"), ("2025-04-04", "deadline"), ("2025-05-20", "deadline"),
+        ("2025-06-30", "end"),
+    ]
+
+
+def test_an_agreement_that_expires_ends_its_term():
+    text = (
+        "Il contratto con la cooperativa decorre dal 1° ottobre 2024 e scade il 30 settembre "
+        "2026. Il bando scade il 15 novembre 2024."
+    )
+    assert roles(text) == [
+        ("2024-10-01", "start"), ("2026-09-30", "end"), ("2024-11-15", "deadline"),
+    ]
+
+
+def test_the_date_of_the_act_itself_is_when_it_was_signed():
+    text = (
+        "DECRETO DEL SINDACO N. 41 / 2024 del 12/03/2024\n\nOggetto: nomina.\n\n"
+        "Il servizio proseguirà fino al 31/12/2024.\n\nLivorno, 12 marzo 2024\nIl Sindaco\n"
+    )
+    assert roles(text) == [("2024-03-12", "signed"), ("2024-12-31", "end"),
+                           ("2024-03-12", "signed")]
+
+
+def test_a_dateline_without_a_signatory_is_not_a_signature():
+    assert roles("Livorno, 12 marzo 2024\nIl nuovo sportello apre in centro.") == [
+        ("2024-03-12", None)
+    ]
+
+
+def test_opening_formula_of_minutes_is_the_signing_date():
+    text = "L'anno 2022, il giorno 7 del mese di giugno, nella sala consiliare si è riunita."
+    assert roles(text) == [("2022-06-07", "signed")]
+
+
+def test_a_verb_of_starting_in_the_future():
+    text = "I corsi inizieranno giovedì 9 gennaio."
+    assert roles(text, published=date(2025, 1, 2)) == [("2025-01-09", "start")]
