@@ -24,6 +24,7 @@ from extractors.common import (
     parse_it_number,
     pipe_tables,
     previous_line,
+    sentence_before,
     words_to_int,
 )
 from models.records import Claim
@@ -142,6 +143,11 @@ def role_for(text: str, start: int, end: int) -> str | None:
     if own is not None and own != "total":
         return group_to_role(own)
     before = context_before(text, start, limit=120, bare=_CURRENCY_ONLY)
+    if not DI_CUI_IN.search(before):
+        # "di cui €\n1.215.000 dal Fondo e € 480.000 dal PNRR": the share list may wrap.
+        wide = sentence_before(text, start)
+        if DI_CUI_IN.search(wide):
+            before = wide
     shares = list(DI_CUI_IN.finditer(before))
     if shares and not _keywords(before[shares[-1].end() :]):
         # A share ("di cui € 301.400 rendicontati", "di cui X dal Fondo e Y dal PNRR") has its

@@ -204,6 +204,14 @@ def context_before(text: str, start: int, limit: int = 100, bare: str = "") -> s
     return prefix
 
 
+def sentence_before(text: str, start: int, limit: int = 160) -> str:
+    """The sentence before ``start`` across single line breaks (PDF text wraps mid-sentence),
+    stopping at a sentence end, a blank line or a table cell."""
+    prefix = text[max(0, start - limit) : start]
+    cut = max([prefix.rfind("|"), *(m.end() - 1 for m in _SENTENCE_END.finditer(prefix))])
+    return prefix[cut + 1 :]
+
+
 def context_after(text: str, end: int, limit: int = 60) -> str:
     """Words after the value up to the end of its line or sentence."""
     hi = min(line_end(text, end), end + limit)

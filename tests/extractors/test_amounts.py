@@ -158,3 +158,12 @@ def test_table_cells_take_the_role_of_the_caption_above_the_table():
         "| Comune | Importo |\n|---|---|\n| Arezzo | 12.500,00 |\n| Cortona | 7.250,00 |\n"
     )
     assert values(text) == [(12500.0, "paid"), (7250.0, "paid")]
+
+
+def test_a_share_list_wrapped_over_lines_keeps_the_role_of_its_whole():
+    text = (
+        "Art. 5 - Sono assegnati alla Zona € 900.000, di cui €\n600.000 dal Fondo nazionale e "
+        "€ 300.000 dal Fondo regionale.\n"
+    )
+    assert values(text) == [(900000.0, "allocated"), (600000.0, "allocated"),
+                            (300000.0, "allocated")]
