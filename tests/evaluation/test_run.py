@@ -10,7 +10,10 @@ import pytest
 from evaluation.corpus import FIELDS, default_root
 from evaluation.run import evaluate_set, format_result
 
-FLOORS = tomllib.loads((Path(__file__).parents[1] / "corpus" / "floors.toml").read_text("utf-8"))
+_ALL = tomllib.loads((Path(__file__).parents[1] / "corpus" / "floors.toml").read_text("utf-8"))
+# Role-accuracy floors sit under [roles.<set>]; every other table is a set's F1 floors.
+ROLE_FLOORS: dict[str, dict[str, float]] = _ALL.get("roles", {})
+FLOORS = {k: v for k, v in _ALL.items() if k != "roles"}
 
 
 @pytest.fixture(scope="module", params=sorted(FLOORS))
@@ -32,6 +35,21 @@ def test_f1_floors(result) -> None:
         if result.scores[f].f1 + 1e-9 < floors[f]
     }
     assert not below, format_result(result, details=True)
+
+
+def test_role_floors(result) -> None:
+    floors = ROLE_FLOORS.get(result.set_name, {})
+    assert set(floors) <= set(FIELDS)
+    below = {
+        f: result.scores[f].role_accuracy
+        for f, floor in floors.items()
+        if (result.scores[f].role_accuracy or 0.0) + 1e-9 < floor
+    }
+    assert not below, format_result(result, details=True)
+
+
+def test_every_set_with_role_floors_has_f1_floors() -> None:
+    assert set(ROLE_FLOORS) <= set(FLOORS)
 
 
 def test_corpus_size() -> None:
