@@ -166,6 +166,9 @@ def role_for(text: str, start: int, end: int) -> str | None:
             found = _role_before(context_before(text, head.start(), limit=120))
     if found is None and "|" in text[line_start(text, start) : start]:
         found = _table_caption_role(text, start)
+    if found is None and "|" not in text[line_start(text, start) : start]:
+        # A sentence wrapped over lines (PDF text): its words before the line break count too.
+        found = _role_before(sentence_before(text, start, limit=200))
     return group_to_role(found)
 
 

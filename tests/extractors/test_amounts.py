@@ -167,3 +167,16 @@ def test_a_share_list_wrapped_over_lines_keeps_the_role_of_its_whole():
     )
     assert values(text) == [(900000.0, "allocated"), (600000.0, "allocated"),
                             (300000.0, "allocated")]
+
+
+def test_a_sentence_wrapped_over_lines_keeps_its_keyword():
+    text = (
+        "OGGETTO: Presa d'atto dello stanziamento regionale per il progetto \"Abitare\n"
+        "insieme\" - somma di € 88.000,00.\n"
+    )
+    assert values(text) == [(88000.0, "allocated")]
+
+
+def test_a_wrapped_line_does_not_reach_into_the_previous_sentence():
+    text = "Il fondo è stato liquidato.\nSi ricorda che € 1.000,00 restano in cassa.\n"
+    assert values(text) == [(1000.0, None)]
