@@ -23,7 +23,9 @@ def register(subparsers: Any) -> None:
         "blind (repeatable; default: dev and heldout)",
     )
     p.add_argument("--corpus", type=Path, help="corpus folder (default: tests/corpus)")
-    p.add_argument("--details", action="store_true", help="list every miss, extra claim and wrong role")
+    p.add_argument(
+        "--details", action="store_true", help="list every miss, extra claim and wrong role"
+    )
     p.add_argument("--no-baselines", action="store_true", help="skip dateparser and the regex")
     p.add_argument("--json", action="store_true", help="print the scores as JSON")
     p.set_defaults(func=handler)
