@@ -21,7 +21,7 @@ from extractors.common import Dispatcher, group_to_role, keyword_pattern, strip_
 from models.records import Claim
 
 NAME = "organisations"
-VERSION = "1.3.0"
+VERSION = "1.4.0"
 
 _P = load_patterns("organisations")
 CONNECTORS = _P["connectors"]
@@ -30,6 +30,12 @@ _WORD = r"(?:[A-ZÀ-Ý]\w*(?:\.[A-Za-z]\w*)+\.?|[A-ZÀ-Ý][\w'’À-ÿ\-]*)"
 _SP = r"[ \t\u00a0]+"
 PLACE = (
     rf"{_WORD}(?:(?:{_SP}(?:{CONNECTORS}){_SP}|{_SP}|{_SP}(?:d|dell|nell|sull|all)['’]\s?)"
+    rf"{_WORD}){{0,4}}"
+)
+# A place inside a list of comuni may wrap onto the next line ("Civitella in Val di\nChiana"):
+# each item is checked against the ISTAT list, so crossing a line cannot invent a name.
+PLACE_NL = (
+    rf"{_WORD}(?:(?:\s+(?:{CONNECTORS})\s+|\s+|\s+(?:d|dell|nell|sull|all)['’]\s?)"
     rf"{_WORD}){{0,4}}"
 )
 QUOTED = r"[“\"«][^”\"»\n]{2,60}[”\"»]"
@@ -115,6 +121,7 @@ class Rule:
 def _compile(rule: dict) -> Rule:
     pattern = (
         rule["pattern"]
+        .replace("{PLACE_NL}", f"(?:{PLACE_NL})")
         .replace("{PLACE}", f"(?:{PLACE})")
         .replace("{ORG}", f"(?:{ORG})")
         .replace("{QUOTED}", QUOTED)
@@ -135,7 +142,7 @@ RULES = [_compile(r) for r in _P["rules"]]
 DISPATCH = Dispatcher([(raw["starts"], rule) for rule, raw in zip(RULES, _P["rules"], strict=True)])
 MINISTRIES: dict[str, str] = _P["ministries"]
 ASL_KINDS = {re.sub(r"[^a-zà-ù]", "", k): v for k, v in _P["asl_kinds"].items()}
-PLACE_RE = re.compile(PLACE)
+PLACE_NL_RE = re.compile(PLACE_NL)
 
 
 def match_comune(text: str, start: int, end: int) -> tuple[str, int] | None:
@@ -267,7 +274,7 @@ def _candidates(text: str) -> Iterator[Found]:
         groups = rule.regex.groupindex
         if rule.is_list:
             pos, hi = m.span("list")
-            while (pm := PLACE_RE.search(text, pos, hi)) is not None:
+            while (pm := PLACE_NL_RE.search(text, pos, hi)) is not None:
                 hit = match_comune(text, pm.start(), pm.end())
                 if hit:
                     yield Found(pm.start(), hit[1], rule.canonical.format(place=hit[0]),

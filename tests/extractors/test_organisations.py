@@ -156,3 +156,41 @@ def test_a_short_second_mention_takes_the_full_name_given_before():
 def test_a_short_mention_with_two_fuller_candidates_stays_short():
     text = "Partecipano la ASL Roma 1 e la ASL Roma 2; la ASL Roma coordina."
     assert [v for v, _ in orgs(text)] == ["ASL Roma 1", "ASL Roma 2", "ASL Roma"]
+
+
+def names(text: str) -> list[str]:
+    return [c.value for c in run(organisations, text)]
+
+
+def test_list_after_plural_body_word_gives_one_comune_each():
+    text = "Aderiscono i Comuni di Bibbiena, Poppi, Castel San Niccolò e Chiusi della Verna."
+    assert names(text) == [
+        "Comune di Bibbiena",
+        "Comune di Poppi",
+        "Comune di Castel San Niccolò",
+        "Comune di Chiusi della Verna",
+    ]
+
+
+def test_list_after_colon_without_final_e_and_wrapped_item():
+    text = "Comuni della Zona: Cortona, Foiano della\nChiana, Lucignano\nReferente: ufficio piani"
+    assert names(text) == [
+        "Comune di Cortona",
+        "Comune di Foiano della Chiana",
+        "Comune di Lucignano",
+    ]
+
+
+def test_list_of_places_where_activities_happen_is_no_body():
+    text = "I laboratori si terranno nei comuni di Celle Ligure e Varazze da marzo."
+    assert names(text) == []
+    assert names("Le squadre lavorano tra i comuni di Celle Ligure e Varazze.") == []
+
+
+def test_list_of_unknown_names_gives_nothing():
+    assert names("i Comuni di Paperopoli, Topolinia e Zootropia") == []
+
+
+def test_letterhead_in_capitals():
+    assert names("CITTÀ DI MATERA\nDetermina dirigenziale n. 4") == ["Comune di Matera"]
+    assert names("COMUNE DI RAGUSA\nSettore servizi sociali") == ["Comune di Ragusa"]
