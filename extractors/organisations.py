@@ -140,6 +140,8 @@ def _compile(rule: dict) -> Rule:
 RULES = [_compile(r) for r in _P["rules"]]
 # One scan finds every place where some rule can begin; rules are then tried only there.
 DISPATCH = Dispatcher([(raw["starts"], rule) for rule, raw in zip(RULES, _P["rules"], strict=True)])
+# Bare type names a rule gives when no place follows ("il Centro per l'Impiego competente").
+FALLBACKS = {r.fallback for r in RULES if r.fallback}
 MINISTRIES: dict[str, str] = _P["ministries"]
 ASL_KINDS = {re.sub(r"[^a-zà-ù]", "", k): v for k, v in _P["asl_kinds"].items()}
 PLACE_NL_RE = re.compile(PLACE_NL)
@@ -387,18 +389,28 @@ def extract(ctx: Context) -> Iterator[Claim]:
                          type=f.type, role=role)
 
 
+def _extends(short: str, full: str) -> bool:
+    """``full`` adds words after ``short`` ("Caritas" → "Caritas Turritana") or between its first
+    word and the rest ("Unione Valdera" → "Unione dei Comuni Valdera")."""
+    if full.startswith(short + " "):
+        return True
+    head, _, tail = short.partition(" ")
+    return bool(tail) and full.startswith(head + " ") and full.endswith(" " + tail)
+
+
 def _fuller_names(found: list[Found]) -> list[Found]:
-    """A short later mention ("la Caritas") of a body named in full in the same document
-    ("Caritas diocesana di Vercelli") takes the full name, when it is one or two words and exactly
-    one full name of the same type extends it."""
+    """A short mention ("la Caritas", "l'Unione Valdera", "il Centro per l'Impiego competente")
+    of a body named in full in the same document ("Caritas diocesana di Vercelli") takes the full
+    name, when it is one or two words or a bare type name, and exactly one full name of the same
+    type extends it."""
     names = {(f.value, f.type) for f in found}
     out = []
     for f in found:
-        if len(f.value.split()) > 2:
+        if len(f.value.split()) > 2 and f.value not in FALLBACKS:
             # "Comune di Massa" is a body of its own beside "Comune di Massa Marittima".
             out.append(f)
             continue
-        longer = {n for n, t in names if t == f.type and n.startswith(f.value + " ")}
+        longer = {n for n, t in names if t == f.type and n != f.value and _extends(f.value, n)}
         if len(longer) == 1:
             f = Found(f.start, f.end, longer.pop(), f.type)
         out.append(f)

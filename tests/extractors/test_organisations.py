@@ -194,3 +194,77 @@ def test_list_of_unknown_names_gives_nothing():
 def test_letterhead_in_capitals():
     assert names("CITTÀ DI MATERA\nDetermina dirigenziale n. 4") == ["Comune di Matera"]
     assert names("COMUNE DI RAGUSA\nSettore servizi sociali") == ["Comune di Ragusa"]
+
+
+def test_housing_agency_acronym_then_place():
+    text = "Gli alloggi sono dell'ALER Brescia; altri li cede l'ATER di Trieste."
+    assert names(text) == ["ALER Brescia", "ATER di Trieste"]
+
+
+def test_university_health_agency():
+    text = "La presa in carico spetta all'Azienda sanitaria universitaria Giuliano Isontina."
+    assert names(text) == ["Azienda sanitaria universitaria Giuliano Isontina"]
+
+
+def test_fondazione_della_and_caritas_adjective():
+    text = (
+        "Contribuisce la Fondazione della Comunità Novarese; ascolta le famiglie la Caritas "
+        "diocesana ambrosiana."
+    )
+    assert names(text) == [
+        "Fondazione della Comunità Novarese",
+        "Caritas diocesana ambrosiana",
+    ]
+
+
+def test_ambito_code_and_ats_code_are_the_same_ambito():
+    assert names("risorse assegnate all'ATS VEN_12 Venezia per il servizio") == [
+        "Ambito territoriale VEN_12 Venezia"
+    ]
+    assert names("l'Ambito territoriale VEN_12 Venezia ha approvato") == [
+        "Ambito territoriale VEN_12 Venezia"
+    ]
+    assert names("la ATS di Brescia e il Comune di Brescia") == [
+        "ATS di Brescia",
+        "Comune di Brescia",
+    ]
+
+
+def test_ambito_socio_territoriale():
+    assert names("l'Ambito socio-territoriale Matera, di cui il Comune è capofila") == [
+        "Ambito territoriale Matera"
+    ]
+
+
+def test_sds_letterhead_with_two_areas_and_unione_named_directly():
+    text = "SOCIETÀ DELLA SALUTE BASSA VAL DI CECINA - VAL DI FINE\nVia Roma 3\n"
+    assert names(text) == ["Società della Salute Bassa Val di Cecina - Val di Fine"]
+    # A dash followed by a document title is not part of the name.
+    assert names("Società della Salute Pisana - Verbale della seduta") == [
+        "Società della Salute Pisana"
+    ]
+    assert names("l'Unione Valdarno e Valdisieve mette a disposizione due alloggi") == [
+        "Unione Valdarno e Valdisieve"
+    ]
+    assert names("DELIBERAZIONE DELLA GIUNTA DELL'UNIONE N. 12") == []
+
+
+def test_short_mentions_take_the_full_name():
+    text = (
+        "L'Unione dei Comuni Mugello coordina. L'Unione Mugello assegna i fondi.\n"
+        "Si collabora con il Centro per l'Impiego competente, cioè il Centro per l'Impiego di "
+        "Borgo San Lorenzo."
+    )
+    assert set(names(text)) == {
+        "Unione dei Comuni Mugello",
+        "Centro per l'Impiego di Borgo San Lorenzo",
+    }
+
+
+def test_a_name_never_takes_the_next_line_capitalised_word():
+    text = "Firmato il patto con la Caritas\nAggiornato il 3 maggio\nLa Caritas Aretina gestirà."
+    assert set(names(text)) == {"Caritas Aretina"}
+    # A lower-case word on the next line still continues: PDF lines wrap.
+    assert names("per la Caritas\ndiocesana di Chiavari il direttore") == [
+        "Caritas diocesana di Chiavari"
+    ]
