@@ -298,6 +298,12 @@ def _candidates(text: str) -> Iterator[Found]:
         yield from _generic(text, m, rule)
 
 
+def _wraps_to_capital(text: str, start: int, name_start: int) -> bool:
+    """A name that is not checked against a list never starts on the line after its type word:
+    "la Fondazione\nPubblicato il 3 maggio" is a title followed by a date line, not a body."""
+    return "\n" in text[start:name_start] and text[name_start : name_start + 1].isupper()
+
+
 def _generic(text: str, m: re.Match[str], rule: Rule) -> Iterator[Found]:
     groups = rule.regex.groupindex
     fields: dict[str, str] = {}
@@ -305,6 +311,8 @@ def _generic(text: str, m: re.Match[str], rule: Rule) -> Iterator[Found]:
     if "name" in groups:
         lo, hi = m.span("name")
         raw = text[lo:hi]
+        if _wraps_to_capital(text, m.start(), lo):
+            return
         if raw[:1] not in "“\"«":
             hi = _trim_name(text, lo, hi)
             if hi <= lo:
@@ -323,6 +331,10 @@ def _generic(text: str, m: re.Match[str], rule: Rule) -> Iterator[Found]:
         end = hi
     if "rest" in groups:
         lo, hi = m.span("rest")
+        while lo < hi and text[lo].isspace():
+            lo += 1
+        if lo < hi and _wraps_to_capital(text, m.start(), lo):
+            return
         if hi > lo and text[lo:hi].strip():
             hi = _trim_name(text, lo, hi) if not re.search(r"\d\s*$", text[lo:hi]) else hi
             end = hi

@@ -268,3 +268,10 @@ def test_a_name_never_takes_the_next_line_capitalised_word():
     assert names("per la Caritas\ndiocesana di Chiavari il direttore") == [
         "Caritas diocesana di Chiavari"
     ]
+
+
+def test_no_unchecked_name_starts_on_the_next_line():
+    text = "Accordo firmato con la Fondazione\nAggiornato il 2 aprile\nAUSL\nContatti"
+    assert names(text) == []
+    # A comune is checked against the ISTAT list, so it may wrap.
+    assert names("il Comune di\nSiena") == ["Comune di Siena"]
