@@ -43,8 +43,16 @@ _CONN_NO_E = "|".join(c for c in CONNECTORS.split("|") if c not in ("e", "ed"))
 _ARTICLE = rf"(?:(?:il|la|lo|le|gli|i){_SP}|l['’])"
 # Inside a name "e"/"ed" joins words ("Politiche Sociali e Lavoro") but never an article: "X e la
 # Misericordia" is a list of two bodies. Other connectors may take one ("Fondazione Con il Sud").
+# A name may hold a lower-case phrase "per i bambini" when a capitalised word follows it
+# ("Fondazione Città della Pace per i bambini Basilicata"); the phrase's noun is never one of the
+# words that introduce what a body does rather than what it is called ("per il progetto Alfa").
+_NOT_IN_NAME = "|".join(_P["not_in_name"])
+_LOWER_PHRASE = (
+    rf"(?:{_P['name_phrase_connectors']}){_SP}{_ARTICLE}?(?!(?:{_NOT_IN_NAME})\b)[a-zà-ù]{{3,}}{_SP}"
+)
 ORG = (
-    rf"{QUOTED}|{_WORD}(?:(?:{_SP}(?:(?:e|ed){_SP}|(?:{_CONN_NO_E}){_SP}{_ARTICLE}?|{_ARTICLE})?"
+    rf"{QUOTED}|{_WORD}(?:(?:{_SP}(?:(?:e|ed){_SP}|{_LOWER_PHRASE}"
+    rf"|(?:{_CONN_NO_E}){_SP}{_ARTICLE}?|{_ARTICLE})?"
     rf"|{_SP}(?:d|dell|nell|sull|all)['’]\s?){_WORD}){{0,5}}"
 )
 REGION = "|".join(sorted((re.escape(r) for r in _P["regions"]), key=len, reverse=True))

@@ -275,3 +275,15 @@ def test_no_unchecked_name_starts_on_the_next_line():
     assert names(text) == []
     # A comune is checked against the ISTAT list, so it may wrap.
     assert names("il Comune di\nSiena") == ["Comune di Siena"]
+
+
+def test_lower_case_phrase_inside_a_name_before_a_capitalised_word():
+    text = "Partecipa la Fondazione Casa del Sole per i ragazzi Calabria, con due educatori."
+    assert names(text) == ["Fondazione Casa del Sole per i ragazzi Calabria"]
+    # A phrase that says what the body does ends the name.
+    text = "Contribuisce la Fondazione Monte Verde per il progetto Alba con 10.000 euro."
+    assert names(text) == ["Fondazione Monte Verde"]
+    # With no capitalised word after it the phrase is not part of the name.
+    assert names("la Fondazione Monte Verde per i ragazzi del quartiere") == [
+        "Fondazione Monte Verde"
+    ]
