@@ -287,3 +287,9 @@ def test_lower_case_phrase_inside_a_name_before_a_capitalised_word():
     assert names("la Fondazione Monte Verde per i ragazzi del quartiere") == [
         "Fondazione Monte Verde"
     ]
+
+
+def test_housing_words_that_are_not_bodies():
+    assert names("gli alloggi ERP di Livorno sono assegnati") == []
+    assert names("FESTIVAL DI MUSICA, ARTE E CULTURA") == []
+    assert names("l'ACER Reggio Emilia gestisce gli alloggi") == ["ACER Reggio Emilia"]
