@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import argparse
 import csv
 import json
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 
@@ -53,3 +55,11 @@ def report_stored(result: dict[str, int]) -> int:
     print(json.dumps(result, ensure_ascii=False), file=sys.stderr)
     done = sum(v for k, v in result.items() if k != "failed")
     return 1 if result.get("failed") and not done else 0
+
+
+def add_warehouse_option(parser: argparse.ArgumentParser, *aliases: str) -> None:
+    """The ``--warehouse FILE`` option every command that reads or writes the warehouse takes."""
+    parser.add_argument(
+        "--warehouse", *aliases, dest="warehouse", type=Path, default=None,
+        help="warehouse file (default: data/curated/inclusio.duckdb)",
+    )

@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from inclusio.commands._common import add_warehouse_option
 from inclusio.settings import paths
 
 
@@ -22,8 +23,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     who.add_argument("--entity", help='a body, e.g. "Comune di Massa" (lead, publisher, partner)')
     parser.add_argument("--format", choices=["table", "csv", "json", "html"], default="table")
     parser.add_argument("--output", "-o", type=Path, help="write to this file instead of stdout")
-    parser.add_argument("--warehouse", type=Path, default=None,
-                        help="warehouse file (default data/curated/inclusio.duckdb)")
+    add_warehouse_option(parser)
     parser.set_defaults(func=run)
 
 

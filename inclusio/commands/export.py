@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from inclusio.commands._common import add_warehouse_option
 from inclusio.settings import paths
 
 
@@ -18,8 +19,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("dir", type=Path, help="folder to write (created if missing)")
     parser.add_argument("--format", choices=["parquet", "csv"], default="parquet")
-    parser.add_argument("--warehouse", type=Path, default=None,
-                        help="warehouse file (default data/curated/inclusio.duckdb)")
+    add_warehouse_option(parser)
     parser.set_defaults(func=run)
 
 

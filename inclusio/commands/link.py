@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from inclusio.commands._common import add_warehouse_option
 from inclusio.settings import paths
 
 
@@ -21,8 +22,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--manual", type=Path, default=None,
                         help="manual links file (.toml or .csv); default: links.toml in the "
                         "project folder when it exists")
-    parser.add_argument("--warehouse", type=Path, default=None,
-                        help="warehouse file (default data/curated/inclusio.duckdb)")
+    add_warehouse_option(parser)
     parser.add_argument("--wait", type=float, default=0.0,
                         help="seconds to wait if another process holds the warehouse")
     parser.set_defaults(func=run)

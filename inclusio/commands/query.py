@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from inclusio.commands._common import print_table
+from inclusio.commands._common import add_warehouse_option, print_table
 from inclusio.settings import paths
 
 
@@ -18,10 +18,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("sql", help="the SQL statement, or - for standard input")
     p.add_argument("--format", choices=["table", "csv"], default="table", help="output format")
-    p.add_argument(
-        "--warehouse", "--db", dest="warehouse", default=None,
-        help="warehouse file (default: data/curated/inclusio.duckdb)",
-    )
+    add_warehouse_option(p, "--db")
     p.set_defaults(func=handle)
 
 

@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from inclusio.commands._common import add_warehouse_option
 from inclusio.settings import paths
 
 
@@ -26,8 +27,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     imp.add_argument("dataset", choices=["opencoesione", "opencup"])
     imp.add_argument("file", type=Path)
-    imp.add_argument("--warehouse", type=Path, default=None,
-                     help="warehouse file (default data/curated/inclusio.duckdb)")
+    add_warehouse_option(imp)
     imp.add_argument("--wait", type=float, default=0.0,
                      help="seconds to wait if another process holds the warehouse")
     imp.set_defaults(func=run_import)

@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from inclusio.commands._common import add_warehouse_option
 from inclusio.settings import paths
 
 
@@ -17,8 +18,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "quotes and links, conflicts between sources, page changes and official figures.",
     )
     parser.add_argument("dir", type=Path, help="folder to write (created if missing)")
-    parser.add_argument("--warehouse", type=Path, default=None,
-                        help="warehouse file (default data/curated/inclusio.duckdb)")
+    add_warehouse_option(parser)
     parser.set_defaults(func=run)
 
 

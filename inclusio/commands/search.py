@@ -7,6 +7,7 @@ import json
 import sys
 from pathlib import Path
 
+from inclusio.commands._common import add_warehouse_option
 from inclusio.settings import paths
 
 
@@ -22,8 +23,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--all-versions", action="store_true",
                         help="also search earlier versions of pages that changed")
     parser.add_argument("--format", choices=["table", "json"], default="table")
-    parser.add_argument("--warehouse", type=Path, default=None,
-                        help="warehouse file (default data/curated/inclusio.duckdb)")
+    add_warehouse_option(parser)
     parser.set_defaults(func=run)
 
 
