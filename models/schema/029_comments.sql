@@ -60,7 +60,7 @@ COMMENT ON COLUMN documents.title IS 'Title read from the document.';
 COMMENT ON COLUMN fetches.url IS 'URL requested.';
 COMMENT ON COLUMN fetches.fetched_at IS 'First time this URL gave this body (or this failure).';
 COMMENT ON COLUMN projects.project_id IS 'The CUP where known, else rule:<hash of programme, call, lead body> or a manual id.';
-COMMENT ON COLUMN projects.entity IS 'The body leading or publishing the project.';
+COMMENT ON COLUMN projects.entity IS 'The body the project belongs to: the lead its documents name, else the intermediate-body city, else the beneficiary, else the publishing source.';
 COMMENT ON COLUMN projects.programme IS 'Funding programme, e.g. PON Inclusione 2014-2020.';
 COMMENT ON COLUMN project_keys.call IS 'The call (avviso) the project answered, e.g. Avviso 3/2016.';
 COMMENT ON COLUMN project_keys.lead_body IS 'The lead body (capofila) the rule used, or the publishing body.';

@@ -16,7 +16,6 @@ COMMENT ON COLUMN fetches.fetch_id IS 'Id of the row: URL plus body hash, or URL
 COMMENT ON COLUMN fetches.run_id IS 'The run that first saw this (URL, body or failure).';
 COMMENT ON COLUMN fetches.source_id IS 'The source (sources.source_id) the URL was crawled for.';
 COMMENT ON COLUMN fetches.final_url IS 'Where redirects ended, when not at url.';
-COMMENT ON COLUMN fetches.fetched_at IS 'First time this (URL, body or failure) was seen.';
 COMMENT ON COLUMN fetches.status IS 'HTTP status of the last response (NULL when refused, unreachable, or not asked because unchanged).';
 COMMENT ON COLUMN fetches.content_type IS 'Content-Type the server sent (what the bytes are is decided by sniffing them).';
 COMMENT ON COLUMN fetches.n_bytes IS 'Size of the body in bytes.';
@@ -44,10 +43,7 @@ COMMENT ON COLUMN document_tables.rows IS 'Body rows as lists of cell texts, as 
 
 COMMENT ON COLUMN claims.extracted_at IS 'When the extractor made the claim.';
 
-COMMENT ON COLUMN projects.project_id IS 'The CUP where known, else rule:<hash> from programme, call and lead body, or a manual id.';
 COMMENT ON COLUMN projects.title IS 'Title of the project, from its first linked document or the manual links file.';
-COMMENT ON COLUMN projects.entity IS 'The lead body (or publishing body) of the project.';
-COMMENT ON COLUMN projects.programme IS 'Programme that funds the project, e.g. PON Inclusione.';
 COMMENT ON COLUMN projects.created_at IS 'When the project first appeared in this warehouse.';
 
 COMMENT ON COLUMN document_projects.sha256 IS 'The document (documents.sha256).';
@@ -60,8 +56,6 @@ COMMENT ON COLUMN claim_projects.confidence IS '1.0 for CUP and manual links, be
 
 COMMENT ON COLUMN project_keys.project_id IS 'The project (projects.project_id).';
 COMMENT ON COLUMN project_keys.programme IS 'Programme the project was identified by.';
-COMMENT ON COLUMN project_keys.call IS 'Call for proposals, e.g. Avviso 3/2016.';
-COMMENT ON COLUMN project_keys.lead_body IS 'Lead body (capofila) the project was identified by.';
 COMMENT ON COLUMN project_keys.method IS 'How the project came to exist: cup, rule or manual.';
 
 COMMENT ON COLUMN problems.problem_id IS 'Id of the problem: stage plus URL or document plus reason.';
