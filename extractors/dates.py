@@ -1,7 +1,8 @@
 """Dates: day-first numeric, two-digit years, written Italian, month precision, relative days.
 
 A day and month printed without a year ("il 19 dicembre scorso", "ieri, 20 febbraio",
-"entro il 31 ottobre prossimo") takes its year from the publication date, so it is only claimed
+"entro il 31 ottobre prossimo"), a month alone ("conclusa a giugno") and a bare relative day
+("presentato ieri") take their year or day from the publication date, so they are only claimed
 when the document has one. Bare years, durations ("18 mesi"), percentages and clock times never
 match, because every pattern needs a day and a month or a month name and a year.
 """
@@ -26,7 +27,7 @@ from extractors.common import (
 from models.records import Claim
 
 NAME = "dates"
-VERSION = "1.3.0"
+VERSION = "1.4.0"
 
 _P = load_patterns("dates")
 MONTHS: dict[str, int] = _P["months"]
@@ -88,6 +89,32 @@ RELATIVE_DAY_RE = re.compile(
     re.IGNORECASE,
 )
 
+_RD = _P["relative_days"]
+RELATIVE_OFFSETS: dict[str, int] = {k.lower(): v for k, v in _RD["offsets"].items()}
+BARE_DAY_RE = re.compile(
+    r"(?<![\w'’])(?:"
+    + "|".join(re.escape(k) for k in sorted(RELATIVE_OFFSETS, key=len, reverse=True))
+    + r")(?![\w'’])",
+    re.IGNORECASE,
+)
+BARE_NOT_BEFORE = re.compile(r"(?<![\w])(?:" + "|".join(_RD["not_before"]) + r")\s*$", re.I)
+BARE_NOT_AFTER = re.compile(r"\s*(?:" + "|".join(_RD["not_after"]) + r")(?![\w])", re.I)
+
+_MO = _P["month_only"]
+_LEAD = "|".join(sorted(_MO["lead"], key=len, reverse=True))
+# "a giugno", "a fine gennaio", "dal novembre scorso": the month word (lower case) after a lead
+# word, with no day before it and no year after it.
+MONTH_ONLY_RE = re.compile(
+    rf"(?<![\w'’])(?i:{_LEAD})\s+(?P<m>{_FULL})"
+    r"(?![\w])(?!\s*,?\s*(?:(?:del|dell['’]anno|di)\s+)?(?:19|20)\d{2}(?!\d))"
+)
+# "tra maggio e giugno", "da giugno a settembre": the second month of a pair.
+MONTH_PAIR_RE = re.compile(rf"\s+(?:e|a|ad|fino a)\s+(?P<m>{_FULL})(?![\w])")
+TENSE_RE = re.compile(
+    r"(?<![\w])(?:(?P<future>" + "|".join(_MO["future"]) + r")|(?P<past>"
+    + "|".join(_MO["past"]) + r"))(?![\w])",
+    re.IGNORECASE,
+)
 
 def relative_day(m: re.Match[str], published: date) -> date:
     """The weekday a relative expression names: the nearest one before or after ``published``."""
@@ -98,6 +125,87 @@ def relative_day(m: re.Match[str], published: date) -> date:
         return published - timedelta(days=back)
     ahead = (weekday - published.weekday()) % 7 or 7
     return published + timedelta(days=ahead)
+
+
+def _tense(text: str, start: int, end: int) -> int:
+    """-1, 1 or 0: whether the verb nearest a month in its sentence is past, future or absent."""
+    before = context_before(text, start, limit=90)
+    after = context_after(text, end, limit=60)
+    best: tuple[int, int] | None = None
+    for m in TENSE_RE.finditer(before):
+        dist = len(before) - m.end()
+        if best is None or dist <= best[0]:
+            best = (dist, 1 if m.group("future") else -1)
+    for m in TENSE_RE.finditer(after):
+        if best is None or m.start() < best[0]:
+            best = (m.start(), 1 if m.group("future") else -1)
+        break
+    return best[1] if best else 0
+
+
+def resolve_month(month: int, published: date, direction: int) -> str:
+    """``YYYY-MM`` of a month near ``published``: past (-1), future (+1) or nearest (0)."""
+    here = published.year * 12 + published.month - 1
+    years = (published.year - 1, published.year, published.year + 1)
+    options = [y * 12 + month - 1 for y in years]
+    if direction < 0:
+        chosen = max(o for o in options if o <= here)
+    elif direction > 0:
+        chosen = min(o for o in options if o >= here)
+    else:
+        chosen = min(options, key=lambda o: abs(o - here))
+    return f"{chosen // 12:04d}-{chosen % 12 + 1:02d}"
+
+
+def _direction(text: str, start: int, end: int) -> int:
+    """Past or future from "scorso"/"prossimo" words around a date, else 0."""
+    after = text[end : end + 20]
+    before = text[max(0, start - 30) : start]
+    if PAST_AFTER.search(after) or PAST_BEFORE.search(before):
+        return -1
+    if FUTURE_AFTER.search(after) or FUTURE_BEFORE.search(before):
+        return 1
+    return 0
+
+
+def _months_alone(text: str, published: date, taken: list[tuple[int, int]]) -> Iterator[
+    tuple[int, int, str]
+]:
+    """Months named without a year, as ``(start, end, YYYY-MM)``, outside spans already read."""
+    for m in MONTH_ONLY_RE.finditer(text):
+        months = [(m.start("m"), m.end("m"))]
+        pair = MONTH_PAIR_RE.match(text, m.end())
+        if pair is not None:
+            months.append((pair.start("m"), pair.end("m")))
+        for start, end in months:
+            if any(s < end and start < e for s, e in taken):
+                continue
+            tail = text[end : end + 20]
+            suffix = PAST_AFTER.search(tail) or FUTURE_AFTER.search(tail)
+            stop = end + suffix.end() if suffix is not None else end
+            direction = _direction(text, start, end) or _tense(text, start, stop)
+            value = resolve_month(MONTHS[text[start:end].lower()], published, direction)
+            yield start, stop, value
+
+
+def _bare_days(text: str, published: date, taken: list[tuple[int, int]]) -> Iterator[
+    tuple[int, int, str]
+]:
+    """"ieri", "oggi", "domani" as days, unless a printed day follows or they mean "nowadays"."""
+    for m in BARE_DAY_RE.finditer(text):
+        start, end = m.span()
+        if any(s < end and start < e for s, e in taken):
+            continue
+        if BARE_NOT_BEFORE.search(text, max(0, start - 20), start):
+            continue
+        if BARE_NOT_AFTER.match(text, end):
+            continue
+        # "ieri, 7 febbraio": the printed day is the claim.
+        gap = text[end : end + 4]
+        if DATE_RE.match(text, end + len(gap) - len(gap.lstrip(" ,"))):
+            continue
+        offset = RELATIVE_OFFSETS[m.group(0).lower()]
+        yield start, end, (published + timedelta(days=offset)).isoformat()
 
 
 def _year(raw: str) -> int:
@@ -143,14 +251,7 @@ def _read(m: re.Match[str], text: str, published: date | None) -> tuple[str, str
             day, month = int(m.group("d2")), MONTHS[m.group("m2").lower()]
             if not 1 <= day <= 31:
                 return None
-            after = text[m.end() : m.end() + 20]
-            before = text[max(0, m.start() - 30) : m.start()]
-            if PAST_AFTER.search(after) or PAST_BEFORE.search(before):
-                direction = -1
-            elif FUTURE_AFTER.search(after) or FUTURE_BEFORE.search(before):
-                direction = 1
-            else:
-                direction = 0
+            direction = _direction(text, m.start(), m.end())
             found = resolve_year(day, month, published, direction)
             if found is None:
                 return None
@@ -169,6 +270,7 @@ ADJACENT_START = re.compile(r"(?<![\w])" + _P["adjacent_start"], re.IGNORECASE)
 
 
 ACT_NUMBER_BEFORE = re.compile(_P["act_number_before"], re.IGNORECASE)
+REFERENCED_BEFORE = re.compile(r"(?<![\w])(?:" + "|".join(_P["referenced_before"]) + ")", re.I)
 PLACE_LINE_BEFORE = re.compile(_P["place_line_before"])
 SIGNATORY_AFTER = re.compile(_P["signatory_after"], re.IGNORECASE)
 APPLICATION_RE = re.compile(r"(?<![\w])(?:" + "|".join(_P["application_words"]) + r")", re.I)
@@ -185,7 +287,7 @@ def closes_a_call(text: str, start: int) -> bool:
 def _signed_here(text: str, start: int, end: int) -> bool:
     """The date of the act itself: its number line, or the place line above the signatory."""
     if ACT_NUMBER_BEFORE.search(text, max(0, start - 40), start):
-        return True
+        return REFERENCED_BEFORE.search(text, line_start(text, start), start) is None
     if not PLACE_LINE_BEFORE.match(text[line_start(text, start) : start]):
         return False
     nl = text.find("\n", end)
@@ -275,6 +377,7 @@ def _found(text: str, published: date | None) -> list[tuple[int, int, str, str, 
                 continue
             value = relative_day(m, published).isoformat()
             out.append((m.start(), m.end(), value, "day", {"relative": True}))
+    month_spans: list[tuple[int, int]] = []
     for y in YEAR_RE.finditer(text):
         i = bisect_right(starts, y.start()) - 1
         if i >= 0 and spans[i][1] > y.start():
@@ -284,6 +387,13 @@ def _found(text: str, published: date | None) -> list[tuple[int, int, str, str, 
             continue
         value = f"{int(y.group(0)):04d}-{MONTHS[month.group('m').lower()]:02d}"
         out.append((month.start(), y.end(), value, "month", {}))
+        month_spans.append((month.start(), y.end()))
+    if published is not None:
+        taken = sorted(spans + month_spans + [(s, e) for s, e, *_ in out])
+        for start, end, value in _months_alone(text, published, taken):
+            out.append((start, end, value, "month", {"relative": True}))
+        for start, end, value in _bare_days(text, published, taken):
+            out.append((start, end, value, "day", {"relative": True}))
     out.sort(key=lambda f: f[0])
     return out
 

@@ -89,8 +89,54 @@ def test_relative_weekday_needs_a_publication_date_and_yields_to_a_printed_day()
     assert [(c.value, c.text) for c in claims] == [("2024-03-19", "19 marzo")]
 
 
-def test_bare_ieri_is_not_read():
-    assert run(dates, "Il bilancio è stato presentato ieri.", published=date(2024, 3, 13)) == []
+def test_bare_relative_days_move_the_publication_date():
+    text = (
+        "Il bilancio sociale è stato illustrato ieri ai sindacati; l'altro ieri lo aveva visto la "
+        "commissione. Da oggi si raccolgono le adesioni e domani si riunisce la consulta."
+    )
+    claims = run(dates, text, published=date(2024, 3, 13))
+    assert [(c.text, c.value) for c in claims] == [
+        ("ieri", "2024-03-12"),
+        ("l'altro ieri", "2024-03-11"),
+        ("oggi", "2024-03-13"),
+        ("domani", "2024-03-14"),
+    ]
+    assert claims[2].role == "start"
+    assert all(c.attrs.get("relative") for c in claims)
+
+
+def test_bare_relative_days_need_a_date_and_are_not_read_as_nowadays():
+    assert run(dates, "Il piano è stato approvato ieri dalla Giunta.") == []
+    text = "Ancora oggi il welfare d'oggi chiede, oggi più che mai, servizi vicini alle famiglie."
+    assert run(dates, text, published=date(2024, 3, 13)) == []
+
+
+def test_relative_day_with_a_printed_day_keeps_the_printed_one():
+    text = "L'intesa è stata firmata ieri, 12 marzo, in Prefettura."
+    claims = run(dates, text, date(2024, 3, 13))
+    assert [(c.text, c.value, c.role) for c in claims] == [("12 marzo", "2024-03-12", "signed")]
+
+
+def test_month_without_year_takes_its_year_from_tense_and_publication():
+    text = (
+        "La prima fase, terminata a luglio, ha coinvolto 40 famiglie; la seconda partirà a "
+        "febbraio e durerà tra marzo e aprile. Il centro è aperto dal dicembre scorso."
+    )
+    claims = run(dates, text, published=date(2023, 11, 6))
+    assert [(c.text, c.value, c.precision) for c in claims] == [
+        ("luglio", "2023-07", "month"),
+        ("febbraio", "2024-02", "month"),
+        ("marzo", "2024-03", "month"),
+        ("aprile", "2024-04", "month"),
+        ("dicembre scorso", "2022-12", "month"),
+    ]
+
+
+def test_month_names_that_are_not_months_alone():
+    text = "Sede in via XX Settembre; riunione il 2 ottobre; report di giugno 2023; Maggio Rossi."
+    claims = run(dates, text, published=date(2023, 11, 6))
+    assert [c.value for c in claims] == ["2023-10-02", "2023-06"]
+    assert run(dates, "I lavori finiranno a giugno.") == []
 
 
 def roles(text: str, published: date | None = None) -> list[tuple[str, str | None]]:
@@ -142,3 +188,18 @@ def test_opening_formula_of_minutes_is_the_signing_date():
 def test_a_verb_of_starting_in_the_future():
     text = "I corsi inizieranno giovedì 9 gennaio."
     assert roles(text, published=date(2025, 1, 2)) == [("2025-01-09", "start")]
+
+
+def test_only_the_acts_own_number_line_is_signed():
+    text = (
+        "DECRETO DEL DIRETTORE N. 77 DEL 09/10/2025\n"
+        "Richiamato il proprio decreto n. 12 del 14/02/2025;\n"
+        "VISTA la nota prot. n. 5521 del 30/09/2025 della Regione;\n"
+        "Prot. n. 9930 del 10/10/2025\n"
+    )
+    assert roles(text) == [
+        ("2025-10-09", "signed"),
+        ("2025-02-14", None),
+        ("2025-09-30", None),
+        ("2025-10-10", "signed"),
+    ]
