@@ -324,3 +324,24 @@ def test_lower_case_associazione_and_legal_form_first():
 def test_one_name_per_region():
     text = "Finanziato dalla Regione Sicilia e, per la quota restante, dalla Regione Siciliana."
     assert names(text) == ["Regione Siciliana", "Regione Siciliana"]
+
+
+def test_health_authorities_of_special_statute_and_their_acronyms():
+    text = (
+        "Con l'APSS di Trento, l'ASReM e l'AUSL della Romagna; l'Azienda provinciale per i "
+        "servizi sanitari ha messo a disposizione due psicologi."
+    )
+    assert names(text) == [
+        "Azienda provinciale per i servizi sanitari di Trento",
+        "Azienda sanitaria regionale del Molise",
+        "Azienda USL della Romagna",
+        "Azienda provinciale per i servizi sanitari di Trento",
+    ]
+
+
+def test_comunita_di_valle_and_associations_called_comunita():
+    text = (
+        "Gestisce il servizio la Comunità della Valle dei Laghi con la Comunità di Sant'Egidio; "
+        "i ragazzi vivono in una Comunità Alloggio e la Comunità Europea non c'entra."
+    )
+    assert names(text) == ["Comunità della Valle dei Laghi", "Comunità di Sant'Egidio"]
