@@ -44,9 +44,10 @@ def handle(args: argparse.Namespace) -> int:
 
     def progress(rec) -> None:  # type: ignore[no-untyped-def]
         counts[rec.outcome] = counts.get(rec.outcome, 0) + 1
-        mark = {"stored": "+", "unchanged": "=", "failed": "!", "refused": "x"}.get(
-            rec.outcome, "?"
-        )
+        mark = {
+            "stored": "+", "unchanged": "=", "failed": "!", "refused": "x",
+            "stopped": "#", "capped": "~",
+        }.get(rec.outcome, "?")
         detail = f" ({rec.error})" if rec.error else ""
         print(f"{mark} {rec.url}{detail}", file=sys.stderr)
 
