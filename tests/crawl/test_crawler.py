@@ -283,3 +283,65 @@ sitemaps = false
     # depth 2 pages, the denied path and the off-host target were never requested
     assert not hit & {"/turismo/spiagge.html", "/progetti/pon-metro.html",
                       "/archivio/cp1252.html"}
+
+
+def test_crawl_delay_is_capped_at_max_delay_and_recorded(site: LocalSite, tmp_path: Path):
+    site.routes["/robots.txt"].body = b"User-agent: *\nCrawl-delay: 3600\nDisallow:\n"
+    path = tmp_path / "s.toml"
+    path.write_text(f"""
+[[sources]]
+id = "paziente"
+entity = "Comune di Esempio"
+start_urls = ["{site.base_url}/progetti/massa.html"]
+allow_private = true
+sitemaps = false
+max_delay = 0.01
+""")
+    (source,) = load_sources(path)
+    records = crawl_source(source, RawStore(tmp_path / "raw"), run_id="r")
+    capped = [r for r in records if r.outcome == "capped"]
+    assert len(capped) == 1 and capped[0].url == site.url("/robots.txt")
+    assert capped[0].error == (f"Crawl-delay 3600s asked by {site.url('/robots.txt')} capped at "
+                               "0.01s (the source's max_delay)")
+    assert capped[0].sha256 is None
+    # The crawl went on at the capped pace, and the notice is no document.
+    assert {r.url for r in records if r.outcome == "stored"} == {
+        site.url("/progetti/massa.html")}
+    assert CrawlState.from_records(records).known.keys() == {site.url("/progetti/massa.html")}
+
+
+def test_time_budget_stops_the_crawl_and_a_rerun_completes_it(
+    site: LocalSite, sources_file: Path, tmp_path: Path
+) -> None:
+    """The budget is measured on a clock that advances one 'second' per request the site
+    receives, so the crawl stops after a known amount of work whatever the machine's speed."""
+    (source,) = load_sources(sources_file)
+    source.extra["max_duration"] = 8.0
+    store = RawStore(tmp_path / "raw")
+    first = crawl_source(source, store, run_id="run-1", clock=lambda: float(len(site.hits)))
+    stopped = [r for r in first if r.outcome == "stopped"]
+    assert len(stopped) == 1 and stopped[0] is first[-1]
+    assert stopped[0].url == site.url("/") and stopped[0].sha256 is None
+    assert "time budget of 8s (max_duration)" in stopped[0].error
+    assert " URLs found were not requested" in stopped[0].error
+    assert int(stopped[0].error.split(": ")[1].split()[0]) > 0
+    stored_first = {r.url: r.sha256 for r in first if r.outcome == "stored"}
+    assert stored_first and all(store.has(sha) for sha in stored_first.values())
+
+    # A second run without the budget asks again only for what the first one did not finish.
+    source.extra["max_duration"] = 1800.0
+    site.reset_log()
+    second = crawl_source(source, store, run_id="run-2", state=CrawlState.from_records(first))
+    assert not [r for r in second if r.outcome == "stopped"]
+    by_url = {r.url: r for r in second}
+    for url, sha in stored_first.items():
+        assert by_url[url].outcome == "unchanged" and by_url[url].sha256 == sha
+    fresh_store = RawStore(tmp_path / "fresh")
+    fresh = crawl_source(source, fresh_store, run_id="fresh")
+    assert len(stored_first) < len([r for r in fresh if r.outcome == "stored"])
+    # Together the two runs hold exactly what one uninterrupted crawl holds, each body once.
+    assert {r.url: r.sha256 for r in second if r.sha256} == {
+        r.url: r.sha256 for r in fresh if r.sha256}
+    files = sorted(p.name for p in store.root.rglob("*") if p.is_file())
+    assert files == sorted(p.name for p in fresh_store.root.rglob("*") if p.is_file())
+    assert len({r.url for r in second}) == len(second)
