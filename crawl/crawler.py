@@ -33,11 +33,13 @@ from .sources import EXTRA_DEFAULTS
 from .urls import (
     HTTP_SCHEMES,
     TopicMatcher,
+    attachment_type,
     clean,
     compile_patterns,
+    disposition_filename,
     host_allowed,
     host_of,
-    is_attachment,
+    looks_like_attachment,
     matches_any,
     normalize,
     origin_of,
@@ -320,7 +322,8 @@ class _Crawl:
                 if host_allowed(feed, self.hosts):
                     self._push(feed, depth=0, priority=-1, kind="feed")
             for link in done.page.links:
-                self._offer(link.url, link.text, parent_depth=item.depth)
+                self._offer(link.url, link.text, parent_depth=item.depth,
+                            declared=link.declared)
 
     # ---- what to follow -------------------------------------------------------------------
 
@@ -342,7 +345,8 @@ class _Crawl:
                                             lastmod, start))
 
     def _offer(self, url: str, text: str, *, parent_depth: int,
-               lastmod: datetime | None = None, listed: bool = False) -> None:
+               lastmod: datetime | None = None, listed: bool = False,
+               declared: bool = False) -> None:
         """Queue a discovered URL if the source's rules say it is worth fetching."""
         scheme = scheme_of(url)
         if scheme not in HTTP_SCHEMES:
@@ -366,7 +370,7 @@ class _Crawl:
         if not host_allowed(url, self.hosts) or matches_any(url, self.deny):
             return
         depth = parent_depth + 1
-        if is_attachment(url):
+        if looks_like_attachment(url, text, declared):
             if depth > self.source.max_depth + 1:
                 return
             priority = 1
@@ -498,10 +502,14 @@ class _Crawl:
         body = result.body or b""
         sha = self.store.put(body)
         outcome = "unchanged" if sha == known_sha else "stored"
+        filename = disposition_filename(result.headers.get("content-disposition"))
+        # A download script's answer is recognised by its headers, whatever its URL says.
+        served = attachment_type(result.content_type, filename) or result.content_type
         rec = self._record(item.url, outcome, result, sha=sha, n_bytes=len(body),
-                           content_type=result.content_type or sniff(body, None, item.url))
-        return _Done(item, rec, *self._links(body, result.content_type,
-                                             result.final_url or item.url), final_url=final)
+                           content_type=served or sniff(body, None, item.url),
+                           filename=filename)
+        return _Done(item, rec, *self._links(body, served, result.final_url or item.url),
+                     final_url=final)
 
     def _from_store(self, item: _Item, sha: str, content_type: str | None, etag: str | None,
                     last_modified: str | None, result: Result | None,
@@ -525,7 +533,7 @@ class _Crawl:
     def _record(self, url: str, outcome: str, result: Result | None = None, *,
                 error: str | None = None, sha: str | None = None, n_bytes: int | None = None,
                 content_type: str | None = None, etag: str | None = None,
-                last_modified: str | None = None) -> FetchRecord:
+                last_modified: str | None = None, filename: str | None = None) -> FetchRecord:
         headers = result.headers if result is not None else None
         final = result.final_url if result is not None else None
         key = f"{self.run_id}\n{self.source.source_id}\n{url}"
@@ -547,6 +555,7 @@ class _Crawl:
             etag=etag or (headers.get("etag") if headers else None),
             last_modified=last_modified or (headers.get("last-modified") if headers else None),
             error=error or (result.error if result is not None else None),
+            filename=filename,
         )
 
 

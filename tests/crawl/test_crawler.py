@@ -345,3 +345,89 @@ def test_time_budget_stops_the_crawl_and_a_rerun_completes_it(
     files = sorted(p.name for p in store.root.rglob("*") if p.is_file())
     assert files == sorted(p.name for p in fresh_store.root.rglob("*") if p.is_file())
     assert len({r.url for r in second}) == len(second)
+
+
+def _pdf(line: str) -> bytes:
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("helvetica", "", 12)
+    pdf.cell(0, 10, line)
+    return bytes(pdf.output())
+
+
+def test_documents_behind_download_links_are_fetched_stored_and_parsed(
+    site: LocalSite, tmp_path: Path
+) -> None:
+    """Links that do not end in .pdf but lead to documents: a download endpoint, a link the
+    page declares as a PDF, an anchor text naming the format, and a plain link whose answer's
+    headers say it is a file. They are fetched like attachments (one level past max_depth,
+    whatever their topic, exempt from ``allow``) and recorded with the type and file name the
+    headers give, so the parse stage reads them as the PDFs they are."""
+    from parsers import parse_bytes
+
+    determina, delibera, avviso, relazione = (
+        _pdf("Determina n. 12: impegno di euro 45.000,00"),
+        _pdf("Delibera n. 13: approvazione del progetto"),
+        _pdf("Avviso n. 14: domande entro il 31 marzo"),
+        _pdf("Relazione finale: 120 famiglie raggiunte"))
+    site.routes["/atti.html"] = Page(
+        b'<html><body><a href="/elenco.html">Elenco</a>'
+        b'<a href="/risorsa?id=77">Relazione</a></body></html>')
+    site.routes["/elenco.html"] = Page(
+        b'<html><body><a href="/scarica?id=12">Scarica</a>'
+        b'<a href="/documento?id=13" type="application/pdf">Testo</a>'
+        b'<a href="/visualizza?id=14">Avviso (PDF, 80 kB)</a>'
+        b'<a href="/scarica?id=16">Scarica</a>'
+        b'<a href="/pagina?id=15">Dettaglio</a>'
+        b'<a href="/download/logo.png">Logo</a></body></html>')
+    site.routes["/scarica"] = lambda h, s: (
+        (200, {"Content-Type": "application/octet-stream",
+               "Content-Disposition": 'attachment; filename="determina-12-2023.pdf"'}, determina)
+        if h.path.endswith("id=12") else
+        (200, {"Content-Type": "text/html"}, b"<html><body>Modulo non disponibile</body></html>"))
+    site.routes["/documento"] = lambda h, s: (200, {
+        "Content-Type": "application/pdf",
+        "Content-Disposition": "inline; filename*=UTF-8''delibera%20n.%2013.pdf"}, delibera)
+    site.routes["/visualizza"] = lambda h, s: (200, {"Content-Type": "application/pdf"}, avviso)
+    site.routes["/risorsa"] = lambda h, s: (200, {
+        "Content-Type": "binary/octet-stream",
+        "Content-Disposition": 'attachment; filename="relazione-finale.pdf"'}, relazione)
+    site.routes["/pagina"] = Page(b"<html><body>Dettaglio</body></html>")
+    path = tmp_path / "s.toml"
+    path.write_text(f"""
+[[sources]]
+id = "scarica"
+entity = "Comune di Esempio"
+start_urls = ["{site.base_url}/atti.html"]
+allow_private = true
+sitemaps = false
+keywords = ["PON"]
+allow = ["/atti", "/elenco", "/risorsa"]
+max_depth = 1
+""")
+    (source,) = load_sources(path)
+    store = RawStore(tmp_path / "raw")
+    records = crawl_source(source, store, run_id="r")
+    got = by_path(records, site)
+    assert {p for p, r in got.items() if r.outcome == "stored"} == {
+        "/atti.html", "/elenco.html", "/risorsa?id=77", "/scarica?id=12", "/documento?id=13",
+        "/visualizza?id=14", "/scarica?id=16"}
+    hit = set(site.paths_hit())
+    assert "/pagina?id=15" not in hit and "/download/logo.png" not in hit
+
+    expected = {
+        "/scarica?id=12": ("application/pdf", "determina-12-2023.pdf", "45.000,00"),
+        "/documento?id=13": ("application/pdf", "delibera n. 13.pdf", "approvazione"),
+        "/visualizza?id=14": ("application/pdf", None, "31 marzo"),
+        "/risorsa?id=77": ("application/pdf", "relazione-finale.pdf", "120 famiglie"),
+    }
+    for p, (ctype, filename, words) in expected.items():
+        rec = got[p]
+        assert (rec.content_type, rec.filename) == (ctype, filename), p
+        doc = parse_bytes(store.get(rec.sha256), content_type=rec.content_type, url=rec.url)
+        assert doc.parser.startswith("pdf") and words in doc.text, p
+    # A download link that answers with a page is kept as the page it is.
+    assert got["/scarica?id=16"].content_type == "text/html"
+    assert got["/scarica?id=16"].filename is None
