@@ -68,6 +68,7 @@ class CrawlState:
     known: dict[str, tuple[str | None, str | None, str | None]] = field(default_factory=dict)
     content_types: dict[str, str] = field(default_factory=dict)
     fetched_at: dict[str, datetime] = field(default_factory=dict)
+    filenames: dict[str, str] = field(default_factory=dict)  # Content-Disposition names
     _index: dict[str, str] | None = field(default=None, repr=False)
 
     @classmethod
@@ -80,6 +81,8 @@ class CrawlState:
             state.known[rec.url] = (rec.etag, rec.last_modified, rec.sha256)
             if rec.content_type:
                 state.content_types[rec.url] = rec.content_type
+            if rec.filename:
+                state.filenames[rec.url] = rec.filename
             when = _as_datetime(rec.fetched_at)
             if when is not None:
                 state.fetched_at[rec.url] = when
@@ -517,7 +520,8 @@ class _Crawl:
         body = self.store.get(sha)
         ctype = content_type or sniff(body, None, item.url)
         rec = self._record(item.url, "unchanged", result, sha=sha, n_bytes=len(body),
-                           content_type=ctype, etag=etag, last_modified=last_modified)
+                           content_type=ctype, etag=etag, last_modified=last_modified,
+                           filename=self.state.filenames.get(item.url))
         base = (result.final_url if result else None) or item.url
         return _Done(item, rec, *self._links(body, ctype, base), final_url=final)
 
