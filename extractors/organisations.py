@@ -21,7 +21,7 @@ from extractors.common import Dispatcher, group_to_role, keyword_pattern, strip_
 from models.records import Claim
 
 NAME = "organisations"
-VERSION = "1.4.0"
+VERSION = "1.5.0"
 
 _P = load_patterns("organisations")
 CONNECTORS = _P["connectors"]
@@ -56,6 +56,7 @@ ORG = (
     rf"|{_SP}(?:d|dell|nell|sull|all)['’]\s?){_WORD}){{0,5}}"
 )
 REGION = "|".join(sorted((re.escape(r) for r in _P["regions"]), key=len, reverse=True))
+REGION_NAMES: dict[str, str] = _P["region_names"]
 STOP = set(_P["stop_words"])
 LEGAL_SUFFIXES = {"Onlus", "ONLUS", "ODV", "OdV", "Odv", "APS", "Aps", "ETS", "S.r.l.", "Srl"}
 BODY_WORDS = set(_P["body_words"])
@@ -96,6 +97,9 @@ def _pretty(name: str) -> str:
     return " ".join(out)
 
 
+_INNER_CONNECTORS = {"di", "del", "della", "dei", "de", "nel", "nell'", "nella", "sul", "sull'"}
+
+
 @cache
 def comuni() -> dict[str, str]:
     """Normalised name → official name of every active Italian comune (python-codicefiscale)."""
@@ -108,6 +112,19 @@ def comuni() -> dict[str, str]:
         for alias in (row["name"], row.get("name_alt") or "", row.get("name_trans") or ""):
             if alias:
                 out.setdefault(_norm_key(alias), name)
+    # Everyday names drop the inner connector of the official one: "Reggio Emilia" for "Reggio
+    # nell'Emilia", "Reggio Calabria" for "Reggio di Calabria". Added after every official name,
+    # so such a short form never takes the place of a comune that is really called so.
+    # A short form two comuni share ("San Giovanni" of several) names neither.
+    short: dict[str, set[str]] = {}
+    for key, name in out.items():
+        words = [w for w in re.split(r"\s+|(?<=')", key) if w]
+        kept = [w for w in words if w not in _INNER_CONNECTORS]
+        if 1 < len(kept) < len(words):
+            short.setdefault(" ".join(kept), set()).add(name)
+    for key, names in short.items():
+        if len(names) == 1:
+            out.setdefault(key, names.pop())
     return out
 
 
@@ -325,7 +342,8 @@ def _generic(text: str, m: re.Match[str], rule: Rule) -> Iterator[Found]:
             hi = _trim_name(text, lo, hi)
             if hi <= lo:
                 return
-        name = _unshout(_tidy(text[lo:hi]))
+        # A quoted name followed by its place ("“Don Milani” di Lucca") loses its quotes.
+        name = _unshout(_tidy(re.sub(r"[“”\"«»]", "", text[lo:hi])))
         if not name or name.lower() in GENERIC or name in STOP:
             return
         fields["name"] = name
@@ -361,8 +379,8 @@ def _generic(text: str, m: re.Match[str], rule: Rule) -> Iterator[Found]:
         else:
             fields["kind"] = " " + _tidy(kind).lower() if kind.strip() else ""
     if "region" in groups:
-        region = m.group("region").replace("Emilia Romagna", "Emilia-Romagna")
-        fields["region"] = region.replace("Friuli-Venezia Giulia", "Friuli Venezia Giulia")
+        region = m.group("region")
+        fields["region"] = REGION_NAMES.get(region, region)
     value = re.sub(r"\s+", " ", rule.canonical.format(**fields)).strip()
     yield Found(m.start(), end, value, rule.type)
 

@@ -293,3 +293,55 @@ def test_housing_words_that_are_not_bodies():
     assert names("gli alloggi ERP di Livorno sono assegnati") == []
     assert names("FESTIVAL DI MUSICA, ARTE E CULTURA") == []
     assert names("l'ACER Reggio Emilia gestisce gli alloggi") == ["ACER Reggio Emilia"]
+
+
+def test_everyday_names_of_comuni_with_an_inner_connector():
+    text = "Il Comune di Reggio Emilia e la CITTÀ DI REGGIO CALABRIA aderiscono alla rete."
+    assert names(text) == ["Comune di Reggio nell'Emilia", "Comune di Reggio di Calabria"]
+
+
+def test_schools_hospitals_and_foundations_named_after_a_place():
+    text = (
+        "Collaborano l'Istituto comprensivo “Gianni Rodari” di Alba, l'Istituto di Istruzione "
+        "Superiore Enrico Fermi, l'Azienda Ospedaliera di Padova e la Fondazione di Venezia."
+    )
+    assert names(text) == [
+        "Istituto comprensivo Gianni Rodari di Alba",
+        "Istituto di istruzione superiore Enrico Fermi",
+        "Azienda ospedaliera di Padova",
+        "Fondazione di Venezia",
+    ]
+
+
+def test_lower_case_associazione_and_legal_form_first():
+    text = (
+        "Aderiscono l'associazione Sole Nascente APS, l'OdV Porte Aperte e "
+        "un'associazione temporanea di scopo tra le cooperative; in associazione con altri enti."
+    )
+    assert names(text) == ["Associazione Sole Nascente", "Associazione Porte Aperte"]
+
+
+def test_one_name_per_region():
+    text = "Finanziato dalla Regione Sicilia e, per la quota restante, dalla Regione Siciliana."
+    assert names(text) == ["Regione Siciliana", "Regione Siciliana"]
+
+
+def test_health_authorities_of_special_statute_and_their_acronyms():
+    text = (
+        "Con l'APSS di Trento, l'ASReM e l'AUSL della Romagna; l'Azienda provinciale per i "
+        "servizi sanitari ha messo a disposizione due psicologi."
+    )
+    assert names(text) == [
+        "Azienda provinciale per i servizi sanitari di Trento",
+        "Azienda sanitaria regionale del Molise",
+        "Azienda USL della Romagna",
+        "Azienda provinciale per i servizi sanitari di Trento",
+    ]
+
+
+def test_comunita_di_valle_and_associations_called_comunita():
+    text = (
+        "Gestisce il servizio la Comunità della Valle dei Laghi con la Comunità di Sant'Egidio; "
+        "i ragazzi vivono in una Comunità Alloggio e la Comunità Europea non c'entra."
+    )
+    assert names(text) == ["Comunità della Valle dei Laghi", "Comunità di Sant'Egidio"]
