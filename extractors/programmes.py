@@ -14,7 +14,7 @@ from extractors.common import Dispatcher, Spans
 from models.records import Claim
 
 NAME = "programmes"
-VERSION = "1.2.0"
+VERSION = "1.3.0"
 
 _P = load_patterns("programmes")
 PROGRAMMES: list[tuple[str, re.Pattern[str]]] = [
