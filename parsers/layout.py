@@ -8,14 +8,19 @@ claim is read from has a span in the text.
 from __future__ import annotations
 
 import re
+import tomllib
 from collections import Counter
 from collections.abc import Sequence
+from functools import cache
+from importlib import resources
 
 from models.records import Table
 
-# A word broken at the end of a line: letters then "-" (not "2014-" nor "socio- e").
-_HYPHEN_END = re.compile(r"(?<=[a-zà-öø-ÿ])-$")
+# A word broken at the end of a line: a letter then "-" (not "2014-" nor "socio- e").
+_HYPHEN_END = re.compile(r"(?<=[A-Za-zÀ-ÖØ-öø-ÿ])-$")
 _LOWER_START = re.compile(r"^[a-zà-öø-ÿ]")
+_UPPER_OR_DIGIT_START = re.compile(r"^[A-ZÀ-ÖØ-Þ0-9]")
+_LAST_WORD = re.compile(r"([A-Za-zÀ-ÖØ-öø-ÿ]+)-$")
 # Lines that are only a page number: "3", "- 3 -", "Pag. 3", "Pagina 3 di 10", "3/10", "3 di 10".
 PAGE_NUMBER = re.compile(
     r"^\s*(?:[-–—]\s*)?(?:pag(?:ina|\.)?\s*)?\d{1,4}(?:\s*(?:/|di|of)\s*\d{1,4})?(?:\s*[-–—])?\s*$",
@@ -29,21 +34,87 @@ def clean_cell(cell: str | None) -> str:
     """One line per cell: rejoin hyphenated words, collapse whitespace, keep pipes out."""
     if not cell:
         return ""
-    lines = [ln.strip() for ln in cell.replace("\r", "\n").split("\n")]
+    lines = [ln.strip() for ln in resolve_line_breaks(cell).replace("\r", "\n").split("\n")]
     return " ".join(join_hyphenated([ln for ln in lines if ln])).replace("|", "/").strip()
+
+
+@cache
+def _hyphenation() -> tuple[frozenset[str], tuple[str, ...], frozenset[str]]:
+    """Compound prefixes, single-word stems and conjunctions from patterns/hyphenation.toml."""
+    raw = (resources.files("parsers") / "patterns" / "hyphenation.toml").read_text("utf-8")
+    data = tomllib.loads(raw)
+    return (
+        frozenset(p.lower() for p in data["compound_prefixes"]),
+        tuple(s.lower() for s in data["single_word_stems"]),
+        frozenset(c.lower() for c in data["conjunctions"]),
+    )
+
+
+def _hyphen_join(line: str, nxt: str) -> str | None:
+    """How ``line`` (ending in letter + "-") and the first word of ``nxt`` join, or None.
+
+    "" drops the hyphen ("inclu-" + "sione"); "-" keeps it: after a compound prefix written
+    with a hyphen ("socio-" + "educativo"), after an upper-case word ("PON-" + "inclusione"),
+    or before a capital or a digit ("Emilia-" + "Romagna", "Covid-" + "19"). None leaves the
+    lines as printed: a conjunction follows ("socio-" + "e sanitari").
+    """
+    if not _HYPHEN_END.search(line) or not nxt:
+        return None
+    prefixes, stems, conjunctions = _hyphenation()
+    head = nxt.split(" ", 1)[0]
+    if head.lower() in conjunctions:
+        return None
+    if _UPPER_OR_DIGIT_START.match(nxt):
+        return "-"
+    if not _LOWER_START.match(nxt):
+        return None
+    m = _LAST_WORD.search(line)
+    word = m.group(1) if m else ""
+    if word.isupper() and len(word) > 1:
+        return "-"
+    if word.lower() in prefixes and not head.lower().startswith(stems):
+        return "-"
+    return ""
+
+
+# pdfium's mark for a hyphen it took as a line-end word break, with the line break removed:
+# "socio\ufffeeducativo" was printed "socio-" / "educativo".
+_SOFT_BREAK = re.compile(r"([A-Za-zÀ-ÖØ-öø-ÿ]*)\ufffe(\S*)")
+
+
+def resolve_line_breaks(text: str) -> str:
+    """Decide pdfium's line-end hyphens ("\\ufffe") with the same rule as ``join_hyphenated``.
+
+    pdfium joins a word broken at a line end itself and leaves this mark where the hyphen was;
+    the mark becomes nothing ("inclusione"), a hyphen ("socio-educativo", "Emilia-Romagna"), or
+    the hyphen and the line break again when the lines should stay as printed.
+    """
+    if "\ufffe" not in text:
+        return text
+
+    def one(m: re.Match[str]) -> str:
+        word, nxt = m.group(1), m.group(2)
+        joint = _hyphen_join(word + "-", nxt) if word else None
+        if joint is None:
+            return f"{word}-\n{nxt}" if word else nxt
+        return word + joint + nxt
+
+    return _SOFT_BREAK.sub(one, text)
 
 
 def join_hyphenated(lines: Sequence[str]) -> list[str]:
     """Rejoin words split across lines ("inclu-" + "sione ...") by moving the tail up a line.
 
-    Only a letter, a hyphen and a lower-case continuation count, so "2014-" + "2020" and
-    "socio- e sanitario" stay as printed.
+    The hyphen goes for a plain word break and stays for a compound ("socio-" + "educativo"
+    gives "socio-educativo"; see ``_hyphen_join``). "2014-" + "2020" and "socio- e sanitario"
+    stay as printed.
     """
     out: list[str] = []
     for line in lines:
-        if out and _HYPHEN_END.search(out[-1]) and _LOWER_START.match(line):
+        joint = _hyphen_join(out[-1], line) if out else None
+        if joint is not None:
             head, _, rest = line.partition(" ")
-            out[-1] = out[-1][:-1] + head
+            out[-1] = out[-1][:-1] + joint + head
             if rest.strip():
                 out.append(rest.lstrip())
         else:

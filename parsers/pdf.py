@@ -30,6 +30,7 @@ from parsers.layout import (
     clean_cell,
     join_hyphenated,
     looks_like_header,
+    resolve_line_breaks,
     strip_running_lines,
 )
 
@@ -304,8 +305,8 @@ def _read_grid(tp: pdfium.PdfTextPage, grid: _Grid, page_no: int) -> Table | Non
 
 
 def _norm(text: str) -> str:
-    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\ufffe", "").replace("\x02", "")
-    return text.replace("\u00ad", "")
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x02", "")
+    return resolve_line_breaks(text.replace("\u00ad", ""))
 
 
 def _lines(text: str) -> list[str]:
