@@ -11,6 +11,7 @@ import re
 import tomllib
 from collections import Counter
 from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 from functools import cache
 from importlib import resources
 
@@ -134,6 +135,35 @@ def _shape(line: str) -> str:
     return flat
 
 
+def _ends(items: list[str | Table], depth: int) -> tuple[list[int], list[int]]:
+    """Indexes of the first and last ``depth`` text lines of a page."""
+    idx = [i for i, it in enumerate(items) if isinstance(it, str) and it.strip()]
+    return idx[:depth], idx[-depth:] if idx else []
+
+
+def _end_line_counts(pages: list[list[str | Table]], depth: int) -> Counter[tuple[str, str]]:
+    """On how many pages each line shape appears among the first / last lines."""
+    counts: Counter[tuple[str, str]] = Counter()
+    for items in pages:
+        top, bottom = _ends(items, depth)
+        seen = {("top", _shape(items[i])) for i in top}
+        seen |= {("bottom", _shape(items[i])) for i in bottom}
+        counts.update(seen)
+    return counts
+
+
+def running_lines(pages: list[list[str | Table]], depth: int = 2) -> set[tuple[str, str]]:
+    """``("top"|"bottom", shape)`` of the lines ``strip_running_lines`` treats as running.
+
+    Read before stripping: a running head kept once still sits between a table and the page
+    edge, and ``join_continued_tables`` must look past it.
+    """
+    threshold = max(2, (len(pages) + 1) // 2)
+    if len(pages) < 2:
+        return set()
+    return {k for k, n in _end_line_counts(pages, depth).items() if n >= threshold}
+
+
 def strip_running_lines(pages: list[list[str | Table]], depth: int = 2) -> list[list[str | Table]]:
     """Remove page numbers and headers/footers repeated on many pages.
 
@@ -143,21 +173,12 @@ def strip_running_lines(pages: list[list[str | Table]], depth: int = 2) -> list[
     heading such as "Provincia di Cremona - Piano della Performance" still says who wrote it.
     """
 
-    def ends(items: list[str | Table]) -> tuple[list[int], list[int]]:
-        idx = [i for i, it in enumerate(items) if isinstance(it, str) and it.strip()]
-        return idx[:depth], idx[-depth:] if idx else []
-
-    counts: Counter[tuple[str, str]] = Counter()
-    for items in pages:
-        top, bottom = ends(items)
-        seen = {("top", _shape(items[i])) for i in top}
-        seen |= {("bottom", _shape(items[i])) for i in bottom}
-        counts.update(seen)
+    counts = _end_line_counts(pages, depth)
     threshold = max(2, (len(pages) + 1) // 2)
     kept_once: set[tuple[str, str]] = set()
     out: list[list[str | Table]] = []
     for items in pages:
-        top, bottom = ends(items)
+        top, bottom = _ends(items, depth)
         drop: set[int] = set()
         trimmed: dict[int, str] = {}
         for where, group in (("top", top), ("bottom", bottom)):
@@ -182,6 +203,73 @@ def strip_running_lines(pages: list[list[str | Table]], depth: int = 2) -> list[
                         drop.add(i)
         out.append([trimmed.get(i, it) for i, it in enumerate(items) if i not in drop])
     return out
+
+
+def _columns(table: Table) -> int:
+    return len(table.header) if table.header else len(table.rows[0]) if table.rows else 0
+
+
+def _same_cells(a: Sequence[str], b: Sequence[str]) -> bool:
+    def flat(cells: Sequence[str]) -> list[str]:
+        return [" ".join(c.split()).casefold() for c in cells]
+
+    return flat(a) == flat(b)
+
+
+def join_continued_tables(
+    pages: list[list[str | Table]],
+    at_bottom: AbstractSet[int],
+    at_top: AbstractSet[int],
+    running: AbstractSet[tuple[str, str]] = frozenset(),
+) -> list[list[int]]:
+    """Join a table that goes on over the next page into one table, in place.
+
+    A table that is the last thing on page N (only running lines below it) and lies in the
+    bottom part of the page (``id(table) in at_bottom``) continues into the table that is the
+    first thing on page N+1 (only running lines above it, ``id in at_top``) when both have the
+    same number of columns and the second has no header or repeats the first one's header.
+    The repeated header is dropped, the rows are appended, and ``row_pages`` says on which
+    page each row is printed. Returns the pages of every joined table.
+    """
+
+    def content(items: list[str | Table], where: str) -> list[int]:
+        return [
+            k for k, it in enumerate(items)
+            if isinstance(it, Table) or (it.strip() and (where, _shape(it)) not in running)
+        ]
+
+    at_bottom = set(at_bottom)
+    joined: list[list[int]] = []
+    open_table: Table | None = None
+    for items in pages:
+        top_idx = content(items, "top")
+        if open_table is not None and top_idx:
+            first = items[top_idx[0]]
+            if (
+                isinstance(first, Table)
+                and id(first) in at_top
+                and first.page is not None
+                and _columns(first) == _columns(open_table)
+                and all(len(r) == _columns(open_table) for r in first.rows)
+                and (not first.header or (open_table.header
+                                          and _same_cells(first.header, open_table.header)))
+            ):
+                if open_table.row_pages is None:
+                    open_table.row_pages = [open_table.page or 0] * len(open_table.rows)
+                    joined.append([open_table.page or 0])
+                open_table.rows.extend(first.rows)
+                open_table.row_pages.extend([first.page] * len(first.rows))
+                joined[-1].append(first.page)
+                del items[top_idx[0]]
+                if id(first) in at_bottom:
+                    at_bottom.add(id(open_table))
+                    rest = content(items, "bottom")
+                    if not rest:  # the whole page was the table: it may go on again
+                        continue
+        bottom_idx = content(items, "bottom")
+        last = items[bottom_idx[-1]] if bottom_idx else None
+        open_table = last if isinstance(last, Table) and id(last) in at_bottom else None
+    return joined
 
 
 def render_table(table: Table) -> str:

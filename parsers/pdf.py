@@ -28,9 +28,11 @@ from parsers.errors import ParseError
 from parsers.layout import (
     assemble,
     clean_cell,
+    join_continued_tables,
     join_hyphenated,
     looks_like_header,
     resolve_line_breaks,
+    running_lines,
     strip_running_lines,
 )
 
@@ -399,6 +401,7 @@ def _tabular_lines(rects: list[tuple[float, float, float, float]]) -> int:
 
 Bbox = tuple[float, float, float, float]
 PlumberReader = Callable[[int, bool], list[tuple[Bbox, Table]]]
+Edges = tuple[set[int], set[int]]  # ids of tables near the top, near the bottom of their page
 
 
 def _plumber_reader(data: bytes, limit: int) -> tuple[PlumberReader, Callable[[], None]]:
@@ -443,8 +446,12 @@ def _plumber_reader(data: bytes, limit: int) -> tuple[PlumberReader, Callable[[]
 
 
 def _page_items(page: pdfium.PdfPage, tp: pdfium.PdfTextPage, page_no: int,
-                plumber: PlumberReader | None = None) -> tuple[list[str | Table], int, int]:
+                plumber: PlumberReader | None = None, edges: Edges | None = None
+                ) -> tuple[list[str | Table], int, int]:
     """A page as ordered lines and tables; also its char count and image count.
+
+    ``edges`` collects the ids of tables lying in the top third / bottom third of the page,
+    the tables that may start or end a table running over a page break.
 
     Ruled grids are read from pdfium; pdfplumber is asked only when the page has horizontal
     rules that form no grid, or lines that look like columns of a table without rulings.
@@ -467,6 +474,13 @@ def _page_items(page: pdfium.PdfPage, tp: pdfium.PdfTextPage, page_no: int,
     # Page box, widened to the text itself: some files place text outside their MediaBox
     # origin, and a band must never cut a line off.
     left, bottom, right, top = page.get_bbox()
+    if edges is not None:
+        third = (top - bottom) / 3
+        for (_, by0, _, by1), t in tables:
+            if by1 >= top - third:
+                edges[0].add(id(t))
+            if by0 <= bottom + third:
+                edges[1].add(id(t))
     if rects:
         bottom = min(bottom, min(r[1] for r in rects)) - 1
         top = max(top, max(r[3] for r in rects)) + 1
@@ -540,6 +554,7 @@ def parse_pdf(data: bytes, *, limits: PdfLimits = DEFAULT_LIMITS, ocr: bool = Tr
     ocr_conf: list[float] = []
     ocr_pages: list[int] = []
     skipped_scans: list[int] = []
+    edges: Edges = (set(), set())
     try:
         total = len(pdf)
         if total == 0:
@@ -553,7 +568,7 @@ def parse_pdf(data: bytes, *, limits: PdfLimits = DEFAULT_LIMITS, ocr: bool = Tr
             page = pdf[idx]
             try:
                 tp = page.get_textpage()
-                items, nchars, images = _page_items(page, tp, idx + 1, plumber)
+                items, nchars, images = _page_items(page, tp, idx + 1, plumber, edges)
                 tp.close()
                 if nchars == 0 and images:
                     if ocr and len(ocr_pages) < limits.max_ocr_pages:
@@ -575,7 +590,11 @@ def parse_pdf(data: bytes, *, limits: PdfLimits = DEFAULT_LIMITS, ocr: bool = Tr
         pdf.close()
         close_plumber()
 
+    running = running_lines(pages)
     pages = strip_running_lines(pages)
+    continued = join_continued_tables(pages, edges[1], edges[0], running)
+    if continued:
+        meta["continued_tables"] = continued
     pages = [_dehyphenate(items) for items in pages]
     text, tables = assemble(pages)
     if skipped_scans:
