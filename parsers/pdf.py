@@ -25,6 +25,7 @@ import pypdfium2.raw as pdfium_c
 
 from models.records import Document, Table
 from parsers.errors import ParseError
+from parsers.garble import garbled_reason
 from parsers.layout import (
     assemble,
     clean_cell,
@@ -37,7 +38,7 @@ from parsers.layout import (
 )
 
 NAME = "pdf-pdfium"
-VERSION = "0.2.0"
+VERSION = "0.3.0"
 
 
 @dataclass(frozen=True, slots=True)
@@ -542,7 +543,11 @@ def _open(data: bytes) -> pdfium.PdfDocument:
 
 
 def parse_pdf(data: bytes, *, limits: PdfLimits = DEFAULT_LIMITS, ocr: bool = True) -> Document:
-    """Text of every page (running heads removed), tables as pipe rows, OCR for scanned pages."""
+    """Text of every page (running heads removed), tables as pipe rows, OCR for scanned pages.
+
+    Pages whose text layer is garbage (``parsers.garble``) are OCRed like scans; tables that
+    run over a page break are joined (``parsers.layout.join_continued_tables``).
+    """
     if not data.startswith(b"%PDF-") and b"%PDF-" not in data[:1024]:
         raise ParseError("not a PDF file (no %PDF- header)")
     check_streams(data, limits)
@@ -555,6 +560,9 @@ def parse_pdf(data: bytes, *, limits: PdfLimits = DEFAULT_LIMITS, ocr: bool = Tr
     ocr_pages: list[int] = []
     skipped_scans: list[int] = []
     edges: Edges = (set(), set())
+    garbled: list[int] = []  # pages whose text layer is garbage (OCRed when OCR allows)
+    ocr_reasons: list[dict[str, Any]] = []
+    ocr_errors: list[dict[str, Any]] = []
     try:
         total = len(pdf)
         if total == 0:
@@ -570,13 +578,27 @@ def parse_pdf(data: bytes, *, limits: PdfLimits = DEFAULT_LIMITS, ocr: bool = Tr
                 tp = page.get_textpage()
                 items, nchars, images = _page_items(page, tp, idx + 1, plumber, edges)
                 tp.close()
-                if nchars == 0 and images:
+                why = "no text layer" if nchars == 0 and images else None
+                if nchars:
+                    why = garbled_reason(_page_text(items))
+                    if why:
+                        garbled.append(idx + 1)
+                if why:
                     if ocr and len(ocr_pages) < limits.max_ocr_pages:
-                        lines, conf = _ocr_page(page, limits)
+                        try:
+                            lines, conf = _ocr_page(page, limits)
+                        except ParseError as exc:
+                            if nchars == 0:
+                                raise
+                            # A garbled page keeps its text layer; the run goes on.
+                            ocr_errors.append({"page": idx + 1, "error": str(exc)})
+                            pages.append(items)
+                            continue
                         items = list(lines)
                         ocr_pages.append(idx + 1)
+                        ocr_reasons.append({"page": idx + 1, "reason": why})
                         ocr_conf.append(conf)
-                    else:
+                    elif nchars == 0:
                         skipped_scans.append(idx + 1)
             finally:
                 page.close()
@@ -601,6 +623,11 @@ def parse_pdf(data: bytes, *, limits: PdfLimits = DEFAULT_LIMITS, ocr: bool = Tr
         meta["pages_without_text"] = skipped_scans
     if ocr_pages:
         meta["ocr_pages"] = ocr_pages
+        meta["ocr_reasons"] = ocr_reasons
+    if garbled:
+        meta["garbled_pages"] = garbled
+    if ocr_errors:
+        meta["ocr_errors"] = ocr_errors
     if not text.strip():
         if skipped_scans:
             raise ParseError("scanned PDF: no text layer and OCR is off or over its page limit")
@@ -620,6 +647,18 @@ def parse_pdf(data: bytes, *, limits: PdfLimits = DEFAULT_LIMITS, ocr: bool = Tr
         ocr_confidence=(sum(ocr_conf) / len(ocr_conf)) if ocr_conf else None,
         metadata=meta,
     )
+
+
+def _page_text(items: list[str | Table]) -> str:
+    """A page's lines and table cells as one string, for the garbled-text test."""
+    parts: list[str] = []
+    for it in items:
+        if isinstance(it, Table):
+            parts += it.header
+            parts += [c for row in it.rows for c in row]
+        else:
+            parts.append(it)
+    return "\n".join(parts)
 
 
 def _dehyphenate(items: list[str | Table]) -> list[str | Table]:

@@ -1,0 +1,70 @@
+"""Is a page's text layer garbage? Fonts without a real character map give text nobody can read.
+
+A PDF can render perfectly and still carry a useless text layer: a font whose ToUnicode map is
+missing or wrong yields private-use characters, U+FFFD, control codes, "(cid:12)" sequences
+(how pdfminer-based tools write an unmapped glyph), or symbols where letters should be. Such a
+page is read by OCR like a scan. The test is on characters only, with regexes (C speed), so
+it costs next to nothing on the ordinary pages that are nearly all of them.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Characters an Italian administrative text is made of: Latin letters (accents included),
+# digits, whitespace, punctuation, currency, bullets, ligatures. Anything else is suspicious.
+_ORDINARY = (
+    r"A-Za-z\u00C0-\u024F\u1E00-\u1EFF0-9\s"
+    r"!-/:-@\[-`{-~\u00A0-\u00BF\u00D7\u00F7"
+    r"\u2010-\u205E\u20AC\u2122\u2190-\u2193\u2212\u25A0-\u25CF\uFB00-\uFB06"
+)
+_STRANGE = re.compile(f"[^{_ORDINARY}]+")
+_PRIVATE = re.compile(r"[\uE000-\uF8FF\U000F0000-\U0010FFFF]+")
+_REPLACEMENT = re.compile(r"[\uFFFD\x00-\x08\x0B\x0C\x0E-\x1F\x7F]+")
+_CID = re.compile(r"\(cid:\d+\)")
+_LETTER_OR_DIGIT = re.compile(r"[A-Za-z\u00C0-\u024F0-9]+")
+# Dot leaders of a table of contents, lines to write on: many marks, no garbage.
+_LEADERS = re.compile(r"([._\-–—·…*=~])(?:\s?\1){2,}")
+_SPACE = re.compile(r"\s+")
+
+MIN_CHARS = 20  # fewer visible characters than this: too little to judge
+MAX_STRANGE = 0.30  # share of unreadable characters that makes a page garbled
+MIN_LETTERS = 0.40  # share of letters and digits below which a page is garbled
+MIN_CHARS_LETTERS = 40  # the letters test needs a little more text than the other
+
+
+def garbled_reason(text: str) -> str | None:
+    """Why ``text`` (one page) is not a usable text layer, or None when it reads as text."""
+    cids = _CID.findall(text)
+    rest = _LEADERS.sub(" ", _CID.sub(" ", text) if cids else text)
+    visible = len(rest) - sum(len(s) for s in _SPACE.findall(rest))
+    cid_count = len(cids)
+    total = visible + cid_count
+    if total < MIN_CHARS:
+        return None
+    strange = sum(map(len, _STRANGE.findall(rest)))
+    share = (strange + cid_count) / total
+    if share >= MAX_STRANGE:
+        kinds = {
+            "(cid:n) codes of glyphs without a character": cid_count,
+            "private-use characters": sum(map(len, _PRIVATE.findall(rest))),
+            "replacement or control characters": sum(map(len, _REPLACEMENT.findall(rest))),
+        }
+        kinds["symbols or letters of other scripts"] = strange - sum(
+            v for k, v in kinds.items() if not k.startswith("(cid")
+        )
+        main = max(kinds, key=lambda k: kinds[k])
+        return (
+            f"garbled text layer: {share:.0%} of {total} characters are unreadable, "
+            f"mostly {main}"
+        )
+    letters = sum(map(len, _LETTER_OR_DIGIT.findall(rest)))
+    if total >= MIN_CHARS_LETTERS and letters / total < MIN_LETTERS:
+        return (
+            f"garbled text layer: only {letters / total:.0%} of {total} characters are "
+            "letters or digits"
+        )
+    return None
+
+
+__all__ = ["garbled_reason"]
