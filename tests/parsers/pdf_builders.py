@@ -128,3 +128,29 @@ def wrong_tounicode_pdf(lines: list[str], target: int = 0xE000, size: int = 16) 
         b"/ToUnicode 6 0 R>>",
         b"<</Length %d>>\nstream\n" % len(cmap) + cmap + b"\nendstream",
     ])
+
+
+TRUETYPE_FONTS = (
+    "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+    "/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf",
+)
+
+
+def without_tounicode_pdf(lines: list[str], font_path: str) -> bytes:
+    """Lines in an embedded TrueType subset whose ToUnicode map has been taken out.
+
+    fpdf2 writes glyph ids as character codes (Identity-H); without the map, pdfium reads them
+    as control characters: the text layer of many converted office files.
+    """
+    pdf = new_pdf()
+    pdf.set_compression(False)
+    pdf.add_page()
+    pdf.add_font("corpo", "", font_path)
+    pdf.set_font("corpo", "", 16)
+    pdf.set_xy(20, 30)
+    for line in lines:
+        pdf.cell(0, 12, line, new_x="LMARGIN", new_y="NEXT")
+    data = bytes(pdf.output())
+    start = data.index(b"/ToUnicode ")
+    end = data.index(b" R", start) + 2
+    return data[:start] + b" " * (end - start) + data[end:]  # same length: the xref holds

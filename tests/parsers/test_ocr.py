@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import io
+import os
 import shutil
 
 import pypdfium2 as pdfium
 import pytest
-from pdf_builders import image_pdf, new_pdf, wrong_tounicode_pdf
+from pdf_builders import (
+    TRUETYPE_FONTS,
+    image_pdf,
+    new_pdf,
+    without_tounicode_pdf,
+    wrong_tounicode_pdf,
+)
 
 from parsers import parse_bytes
 from parsers.pdf import PdfLimits, parse_pdf
@@ -119,3 +126,15 @@ def test_a_readable_page_next_to_a_garbled_one_is_not_ocred() -> None:
     assert doc.metadata["ocr_pages"] == [2]
     assert "Relazione del servizio sociale professionale" in doc.text
     assert "sostegno abitativo" in doc.text.lower()
+
+
+def test_page_in_a_font_without_character_map_is_ocred() -> None:
+    font = next((f for f in TRUETYPE_FONTS if os.path.exists(f)), None)
+    if font is None:
+        pytest.skip(f"no TrueType font to embed (looked for {', '.join(TRUETYPE_FONTS)})")
+    data = without_tounicode_pdf(GARBLED_LINES, font)
+    assert b"/ToUnicode" not in data
+    doc = parse_pdf(data)
+    assert doc.metadata["ocr_pages"] == [1]
+    assert "control" in doc.metadata["ocr_reasons"][0]["reason"]
+    assert "sostegno abitativo" in doc.text.lower() and "32.500,00" in doc.text
