@@ -42,3 +42,10 @@ def test_a_few_private_use_bullets_do_not_make_a_page_garbled() -> None:
 def test_text_that_is_mostly_punctuation_is_garbled() -> None:
     reason = garbled_reason("$%&/()=?^*+#@!<>;:" * 4 + " ab cd")
     assert reason is not None and "letters or digits" in reason
+
+
+def test_long_pages_are_judged_on_slices_spread_over_them() -> None:
+    garbage = "".join(chr(0xE000 + ord(c)) for c in PROSE)
+    assert garbled_reason((PROSE + "\n") * 60) is None
+    # A readable heading above a garbled body: still a garbled page.
+    assert garbled_reason(PROSE + "\n" + (garbage + "\n") * 60) is not None
