@@ -141,3 +141,26 @@ def test_a_new_header_with_the_same_columns_starts_a_new_table() -> None:
     doc = parse_pdf(bytes(pdf.output()))
     assert [t.header for t in doc.tables] == [HEADER, other]
     assert all(t.row_pages is None for t in doc.tables)
+
+
+class _ReportWithNote(_Report):
+    """A running footer that is not a page number: kept once, on the first page, under the table."""
+
+    def footer(self) -> None:
+        self.set_y(-12)
+        self.set_font("helvetica", "I", 8)
+        self.cell(0, 5, "Documento approvato con delibera di Giunta n. 12", align="C")
+
+
+def test_a_running_footer_kept_once_does_not_stop_the_join() -> None:
+    pdf = _ReportWithNote(format="A4")
+    pdf.core_fonts_encoding = "windows-1252"
+    pdf.set_creation_date(FIXED)
+    pdf.set_auto_page_break(auto=True, margin=18)
+    pdf.add_page()
+    _table(pdf, HEADER, ROWS)
+    doc = parse_pdf(bytes(pdf.output()))
+    assert doc.text.count("Documento approvato con delibera di Giunta n. 12") == 1
+    (t,) = doc.tables
+    assert t.rows == ROWS and set(t.row_pages or []) == {1, 2}
+    _check_spans(doc)
