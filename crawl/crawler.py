@@ -13,6 +13,8 @@ import hashlib
 import heapq
 import itertools
 import logging
+import threading
+import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -31,11 +33,13 @@ from .sources import EXTRA_DEFAULTS
 from .urls import (
     HTTP_SCHEMES,
     TopicMatcher,
+    attachment_type,
     clean,
     compile_patterns,
+    disposition_filename,
     host_allowed,
     host_of,
-    is_attachment,
+    looks_like_attachment,
     matches_any,
     normalize,
     origin_of,
@@ -46,6 +50,10 @@ log = logging.getLogger(__name__)
 
 MAX_SITEMAPS = 50  # sitemap files read per source and run (indexes included)
 HTML_TYPES = ("text/html", "application/xhtml+xml")
+# Rows of the fetch log that say something about the crawl rather than about one document:
+# ``stopped`` (the source's time budget ran out) and ``capped`` (a robots.txt Crawl-delay was
+# longer than the source's max_delay). They carry no body and are reported as problems.
+NOTICE_OUTCOMES = ("stopped", "capped")
 
 
 @dataclass
@@ -60,6 +68,7 @@ class CrawlState:
     known: dict[str, tuple[str | None, str | None, str | None]] = field(default_factory=dict)
     content_types: dict[str, str] = field(default_factory=dict)
     fetched_at: dict[str, datetime] = field(default_factory=dict)
+    filenames: dict[str, str] = field(default_factory=dict)  # Content-Disposition names
     _index: dict[str, str] | None = field(default=None, repr=False)
 
     @classmethod
@@ -72,6 +81,8 @@ class CrawlState:
             state.known[rec.url] = (rec.etag, rec.last_modified, rec.sha256)
             if rec.content_type:
                 state.content_types[rec.url] = rec.content_type
+            if rec.filename:
+                state.filenames[rec.url] = rec.filename
             when = _as_datetime(rec.fetched_at)
             if when is not None:
                 state.fetched_at[rec.url] = when
@@ -111,6 +122,7 @@ class _Done:
     entries: list[Entry] = field(default_factory=list)
     sitemaps: list[str] = field(default_factory=list)
     final_url: str | None = None
+    cut: bool = False  # not requested: the time budget ran out first
 
 
 def crawl_source(
@@ -120,6 +132,7 @@ def crawl_source(
     run_id: str,
     state: CrawlState | None = None,
     progress: Callable[[FetchRecord], None] | None = None,
+    clock: Callable[[], float] = time.monotonic,
 ) -> list[FetchRecord]:
     """Crawl ``source`` into ``store``; return one FetchRecord per document attempt.
 
@@ -127,9 +140,12 @@ def crawl_source(
     bytes again, or skipped because the sitemap/feed date is not newer than our copy),
     ``failed`` (HTTP error, timeout, too large, redirect loop...) and ``refused`` (robots.txt,
     private address, non-HTTP scheme). robots.txt, sitemaps and feeds are read to discover
-    documents and are not documents themselves, so they get no record.
+    documents and are not documents themselves, so they get no record; the crawl itself adds a
+    ``stopped`` row when the source's ``max_duration`` ran out and a ``capped`` row per
+    robots.txt whose Crawl-delay exceeded ``max_delay``. ``clock`` (seconds) measures the
+    time budget.
     """
-    crawl = _Crawl(source, store, run_id, state or CrawlState(), progress)
+    crawl = _Crawl(source, store, run_id, state or CrawlState(), progress, clock)
     try:
         return crawl.run()
     finally:
@@ -138,13 +154,21 @@ def crawl_source(
 
 class _Crawl:
     def __init__(self, source: Source, store: RawStore, run_id: str, state: CrawlState,
-                 progress: Callable[[FetchRecord], None] | None) -> None:
+                 progress: Callable[[FetchRecord], None] | None,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.source = source
         self.store = store
         self.run_id = run_id
         self.state = state
         self.progress = progress
+        self.clock = clock
+        self.started = clock()
         self.opt = {**EXTRA_DEFAULTS, **(source.extra or {})}
+        self.budget = float(self.opt["max_duration"])
+        self.stopped = False  # the time budget ran out: nothing more is requested
+        self.left: set[str] = set()  # documents found but not requested because of that
+        self._notices: list[FetchRecord] = []  # from worker threads, emitted by the loop
+        self._notices_lock = threading.Lock()
         settings = FetchSettings(
             user_agent=source.user_agent or "inclusio",
             timeout=source.timeout_seconds,
@@ -154,12 +178,15 @@ class _Crawl:
             max_bytes=source.max_bytes,
             delay=source.delay_seconds,
             concurrency=source.concurrency,
+            max_retry_after=float(self.opt["max_delay"]),
         )
         self.policy = AddressPolicy.from_source(source.allow_private, self.opt["private_networks"])
         self.gate = HostGate(settings.concurrency, settings.delay)
         self.fetcher = Fetcher(settings, self.policy, gate=self.gate)
         self.listings = ListingCache(store)
-        self.robots = RobotsBook(self.fetcher, self.gate, cache=self.listings)
+        self.robots = RobotsBook(self.fetcher, self.gate, cache=self.listings,
+                                 max_delay=float(self.opt["max_delay"]),
+                                 on_capped=self._capped)
         self.hosts = list(source.allowed_hosts)
         self.topic = TopicMatcher(source.topic_keywords)
         self.allow = compile_patterns(source.allow_patterns)
@@ -189,7 +216,11 @@ class _Crawl:
         pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="crawl")
         try:
             while self.frontier or pending:
+                self._flush_notices()
                 while self.frontier and len(pending) < workers:
+                    if self.stopped or self.time_left() <= 0:
+                        self._stop()
+                        break
                     if self.frontier[0].kind == "doc" and self.listings_in_flight:
                         break  # sitemap dates first, so unchanged pages need no request
                     item = heapq.heappop(self.frontier)
@@ -210,7 +241,41 @@ class _Crawl:
                     self._absorb(fut.result())
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
+        self._flush_notices()
+        if self.stopped:
+            message = (
+                f"crawl stopped when its time budget of {self.budget:g}s (max_duration) ran "
+                f"out: {len(self.left)} URLs found were not requested; everything fetched "
+                "before is kept, and the next run asks for the rest"
+            )
+            log.warning("source %s: %s", self.source.source_id, message)
+            self._emit(self._record(self.source.start_urls[0], "stopped", error=message))
         return self.records
+
+    # ---- time budget and notices ----------------------------------------------------------
+
+    def time_left(self) -> float:
+        """Seconds left of the source's time budget (max_duration)."""
+        return self.budget - (self.clock() - self.started)
+
+    def _stop(self) -> None:
+        """The budget ran out: keep what was fetched, drop what was queued, count it."""
+        self.stopped = True
+        for item in self.frontier:
+            if item.kind == "doc":
+                self.left.add(normalize(item.url))
+        self.frontier.clear()
+
+    def _capped(self, robots_url: str, message: str) -> None:
+        rec = self._record(robots_url, "capped", error=message)
+        with self._notices_lock:
+            self._notices.append(rec)
+
+    def _flush_notices(self) -> None:
+        with self._notices_lock:
+            notices, self._notices = self._notices, []
+        for rec in notices:
+            self._emit(rec)
 
     def _admit(self, item: _Item) -> bool:
         """Checks done before a request is queued: robots.txt, and the page budget."""
@@ -237,6 +302,9 @@ class _Crawl:
         item = done.item
         if item.kind == "sitemap":
             self.listings_in_flight -= 1
+        if done.cut:
+            self.stopped = True
+            self.left.add(normalize(item.url))
         if done.record is not None:
             self._emit(done.record)
         if item.start and done.final_url and not host_allowed(done.final_url, self.hosts):
@@ -257,7 +325,8 @@ class _Crawl:
                 if host_allowed(feed, self.hosts):
                     self._push(feed, depth=0, priority=-1, kind="feed")
             for link in done.page.links:
-                self._offer(link.url, link.text, parent_depth=item.depth)
+                self._offer(link.url, link.text, parent_depth=item.depth,
+                            declared=link.declared)
 
     # ---- what to follow -------------------------------------------------------------------
 
@@ -265,6 +334,10 @@ class _Crawl:
               lastmod: datetime | None = None, start: bool = False) -> None:
         key = (kind if kind != "doc" else "") + normalize(url)
         if key in self.seen:
+            return
+        if self.stopped:
+            if kind == "doc":
+                self.left.add(normalize(url))
             return
         if kind == "sitemap":
             if self.sitemaps_read >= MAX_SITEMAPS:
@@ -275,7 +348,8 @@ class _Crawl:
                                             lastmod, start))
 
     def _offer(self, url: str, text: str, *, parent_depth: int,
-               lastmod: datetime | None = None, listed: bool = False) -> None:
+               lastmod: datetime | None = None, listed: bool = False,
+               declared: bool = False) -> None:
         """Queue a discovered URL if the source's rules say it is worth fetching."""
         scheme = scheme_of(url)
         if scheme not in HTTP_SCHEMES:
@@ -299,7 +373,7 @@ class _Crawl:
         if not host_allowed(url, self.hosts) or matches_any(url, self.deny):
             return
         depth = parent_depth + 1
-        if is_attachment(url):
+        if looks_like_attachment(url, text, declared):
             if depth > self.source.max_depth + 1:
                 return
             priority = 1
@@ -391,7 +465,10 @@ class _Crawl:
             headers["If-None-Match"] = etag
         if held and last_modified:
             headers["If-Modified-Since"] = last_modified
-        result = self.fetcher.get(item.url, headers=headers, check=self._hop_check(item))
+        result = self.fetcher.get(item.url, headers=headers, check=self._hop_check(item),
+                                  time_left=self.time_left)
+        if result.kind == "cut":
+            return _Done(item, cut=True)
         return self._outcome(item, result, sha, held, content_type, etag, last_modified)
 
     def _hop_check(self, item: _Item) -> Callable[[str], str | None]:
@@ -428,10 +505,14 @@ class _Crawl:
         body = result.body or b""
         sha = self.store.put(body)
         outcome = "unchanged" if sha == known_sha else "stored"
+        filename = disposition_filename(result.headers.get("content-disposition"))
+        # A download script's answer is recognised by its headers, whatever its URL says.
+        served = attachment_type(result.content_type, filename) or result.content_type
         rec = self._record(item.url, outcome, result, sha=sha, n_bytes=len(body),
-                           content_type=result.content_type or sniff(body, None, item.url))
-        return _Done(item, rec, *self._links(body, result.content_type,
-                                             result.final_url or item.url), final_url=final)
+                           content_type=served or sniff(body, None, item.url),
+                           filename=filename)
+        return _Done(item, rec, *self._links(body, served, result.final_url or item.url),
+                     final_url=final)
 
     def _from_store(self, item: _Item, sha: str, content_type: str | None, etag: str | None,
                     last_modified: str | None, result: Result | None,
@@ -439,7 +520,8 @@ class _Crawl:
         body = self.store.get(sha)
         ctype = content_type or sniff(body, None, item.url)
         rec = self._record(item.url, "unchanged", result, sha=sha, n_bytes=len(body),
-                           content_type=ctype, etag=etag, last_modified=last_modified)
+                           content_type=ctype, etag=etag, last_modified=last_modified,
+                           filename=self.state.filenames.get(item.url))
         base = (result.final_url if result else None) or item.url
         return _Done(item, rec, *self._links(body, ctype, base), final_url=final)
 
@@ -455,12 +537,13 @@ class _Crawl:
     def _record(self, url: str, outcome: str, result: Result | None = None, *,
                 error: str | None = None, sha: str | None = None, n_bytes: int | None = None,
                 content_type: str | None = None, etag: str | None = None,
-                last_modified: str | None = None) -> FetchRecord:
+                last_modified: str | None = None, filename: str | None = None) -> FetchRecord:
         headers = result.headers if result is not None else None
         final = result.final_url if result is not None else None
-        fetch_id = hashlib.sha256(
-            f"{self.run_id}\n{self.source.source_id}\n{url}".encode()
-        ).hexdigest()[:32]
+        key = f"{self.run_id}\n{self.source.source_id}\n{url}"
+        if outcome in NOTICE_OUTCOMES:  # the start URL has its own row as a document
+            key += f"\n{outcome}"
+        fetch_id = hashlib.sha256(key.encode()).hexdigest()[:32]
         return FetchRecord(
             fetch_id=fetch_id,
             run_id=self.run_id,
@@ -476,6 +559,7 @@ class _Crawl:
             etag=etag or (headers.get("etag") if headers else None),
             last_modified=last_modified or (headers.get("last-modified") if headers else None),
             error=error or (result.error if result is not None else None),
+            filename=filename,
         )
 
 

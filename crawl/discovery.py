@@ -18,7 +18,7 @@ import charset_normalizer
 import lxml.etree as etree
 import lxml.html
 
-from .urls import absolute
+from .urls import ATTACHMENT_TYPES, absolute
 
 MAX_INFLATED = 50 * 1024 * 1024  # sitemaps may be at most 50 MB uncompressed (sitemaps.org)
 FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/feed+json")
@@ -28,10 +28,14 @@ _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([a-zA-Z0-9_.:-]
 
 @dataclass(frozen=True, slots=True)
 class Link:
-    """A URL found in a page, with the words a reader saw for it (anchor text, title, alt)."""
+    """A URL found in a page, with the words a reader saw for it (anchor text, title, alt).
+
+    ``declared``: the page says the link is a file to download (``<a download>``, or a
+    ``type`` attribute naming a document type such as ``application/pdf``)."""
 
     url: str
     text: str = ""
+    declared: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,7 +114,10 @@ def html_links(body: bytes, base_url: str, content_type: str | None = None) -> P
         words = [el.text_content() if el.tag == "a" else "", el.get("title") or "",
                  el.get("alt") or "", el.get("aria-label") or ""]
         words += [img.get("alt") or "" for img in el.iter("img")]
-        links.append(Link(url, " ".join(" ".join(w.split()) for w in words if w.strip())))
+        kind = (el.get("type") or "").split(";")[0].strip().lower()
+        declared = "download" in el.attrib or kind in ATTACHMENT_TYPES
+        links.append(Link(url, " ".join(" ".join(w.split()) for w in words if w.strip()),
+                          declared))
     for el in root.xpath("//iframe[@src] | //embed[@src] | //frame[@src]"):
         url = absolute(base, el.get("src"))
         if url:

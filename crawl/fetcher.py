@@ -42,12 +42,13 @@ class FetchSettings:
     max_bytes: int = 50 * 1024 * 1024
     delay: float = 0.0
     concurrency: int = 2
-    max_retry_after: float = 60.0
+    max_retry_after: float = 30.0  # the source's max_delay: longer Retry-After waits are not made
 
 
 @dataclass(slots=True)
 class Result:
-    """What a GET produced. ``kind``: ok, not_modified, failed or refused."""
+    """What a GET produced. ``kind``: ok, not_modified, failed, refused, or cut (not requested
+    because the crawl's time budget ran out)."""
 
     url: str
     kind: str
@@ -61,6 +62,10 @@ class Result:
     @property
     def content_type(self) -> str | None:
         return self.headers.get("content-type") if self.headers is not None else None
+
+
+class OutOfTime(Exception):
+    """The politeness wait for a request would outlast the crawl's remaining time budget."""
 
 
 class _HostSlots:
@@ -99,7 +104,9 @@ class HostGate:
             return self._delays.get(origin, self._default_delay)
 
     @contextmanager
-    def slot(self, origin: str) -> Iterator[None]:
+    def slot(self, origin: str, max_wait: float | None = None) -> Iterator[None]:
+        """Hold one of the host's request slots; raise OutOfTime, without taking the host's
+        next start time, when the politeness wait would be longer than ``max_wait`` seconds."""
         with _SLOTS.lock:
             sem = _SLOTS.semaphores.setdefault(origin, threading.Semaphore(self._concurrency))
         sem.acquire()
@@ -109,6 +116,9 @@ class HostGate:
                 last = _SLOTS.last_start.get(origin)
                 delay = self._delays.get(origin, self._default_delay)
                 start = now if last is None else max(now, last + delay)
+                if max_wait is not None and start - now > max_wait:
+                    raise OutOfTime(f"the next request to {origin} is due in "
+                                    f"{start - now:.1f}s, after the time budget ends")
                 _SLOTS.last_start[origin] = start
             if start > now:
                 time.sleep(start - now)
@@ -138,6 +148,8 @@ class Fetcher:
         self.policy = policy
         self.gate = gate or HostGate(settings.concurrency, settings.delay)
         self._sleep = sleep
+        self._lock = threading.Lock()
+        self._unresolved: dict[str, str] = {}  # host -> why its name did not resolve
         transport = httpx.HTTPTransport(retries=0, verify=_ssl_context())
         pool = getattr(transport, "_pool", None)
         if GuardedBackend is not None and hasattr(pool, "_network_backend"):
@@ -160,15 +172,21 @@ class Fetcher:
         headers: dict[str, str] | None = None,
         check: Callable[[str], str | None] | None = None,
         max_bytes: int | None = None,
+        time_left: Callable[[], float] | None = None,
     ) -> Result:
-        """GET ``url`` following redirects; ``check(url)`` may veto any hop with a reason."""
+        """GET ``url`` following redirects; ``check(url)`` may veto any hop with a reason.
+
+        With ``time_left`` (seconds left of the crawl's time budget) no request is started, and
+        no politeness or retry wait begun, that would end after the budget: the result is then
+        ``cut`` (not requested) or the last failure seen.
+        """
         seen = [url]
         current = url
         for _hop in range(self.settings.max_redirects + 1):
             reason = self.refusal(current) or (check(current) if check else None)
             if reason:
                 return Result(url, "refused", current, error=reason, redirects=seen[1:])
-            result = self._get_with_retries(current, headers or {}, max_bytes)
+            result = self._get_with_retries(current, headers or {}, max_bytes, time_left)
             result.url = url
             result.redirects = seen[1:]
             if result.kind != "redirect":
@@ -200,6 +218,9 @@ class Fetcher:
         host = host_of(url)
         if not host:
             return "URL has no host"
+        with self._lock:
+            if host in self._unresolved:
+                return None  # reported as a failure, without asking the resolver again
         try:
             port = httpx.URL(url).port or (443 if scheme == "https" else 80)
             self.policy.resolve(host, port)
@@ -211,12 +232,28 @@ class Fetcher:
             return f"invalid URL: {exc}"
         return None
 
-    def _get_with_retries(self, url: str, headers: dict[str, str], max_bytes: int | None) -> Result:
+    def _get_with_retries(self, url: str, headers: dict[str, str], max_bytes: int | None,
+                          time_left: Callable[[], float] | None = None) -> Result:
+        """The one retry loop: 5xx, 429, timeouts, connection and name-resolution errors are
+        tried again after backoff·2ⁿ s (or the server's Retry-After, when within the cap)."""
+        host = host_of(url)
+        with self._lock:
+            dead = self._unresolved.get(host)
+        if dead is not None:  # this crawl already tried the name the full number of times
+            return Result(url, "failed", url, error=f"{dead} (failed earlier in this crawl)")
         attempts = self.settings.retries + 1
         result: Result | None = None
+        made = 0
         for attempt in range(attempts):
-            with self.gate.slot(origin_of(url)):
-                result = self._get_once(url, headers, max_bytes)
+            left = time_left() if time_left is not None else None
+            if left is not None and left <= 0:
+                break
+            try:
+                with self.gate.slot(origin_of(url), max_wait=left):
+                    result = self._get_once(url, headers, max_bytes)
+            except OutOfTime:
+                break
+            made += 1
             retry_after = None
             if result.kind == "failed" and result.status in RETRY_STATUSES:
                 retry_after = _retry_after(result.headers)
@@ -226,14 +263,26 @@ class Fetcher:
                 break
             wait = self.settings.backoff * (2**attempt) * (1 + random.random() * 0.25)
             if retry_after is not None:
-                wait = max(wait, min(retry_after, self.settings.max_retry_after))
+                if retry_after > self.settings.max_retry_after:
+                    result.error = (f"{result.error}; Retry-After {retry_after:g}s exceeds the "
+                                    f"{self.settings.max_retry_after:g}s cap (max_delay), "
+                                    "not retried in this crawl")
+                    break
+                wait = max(wait, retry_after)
+            if time_left is not None and wait > time_left():
+                result.error = f"{result.error}; no time left in the crawl's budget to retry"
+                break
             log.info("retrying %s in %.2fs after %s", url, wait, result.error)
             self._sleep(wait)
-        assert result is not None
+        if result is None:
+            return Result(url, "cut", url, error="not requested: the crawl's time budget ran out")
         if result.kind == "transient":
             result.kind = "failed"
-        if attempts > 1:
-            result.error = f"{result.error} (after {attempts} attempts)"
+            if result.error and result.error.startswith("cannot resolve host"):
+                with self._lock:
+                    self._unresolved[host] = result.error
+        if made > 1:
+            result.error = f"{result.error} (after {made} attempts)"
         return result
 
     def _get_once(self, url: str, headers: dict[str, str], max_bytes: int | None) -> Result:
@@ -273,8 +322,8 @@ class Fetcher:
                 return base
         except AddressRefused as exc:
             return Result(url, "refused", url, error=str(exc))
-        except ResolveError as exc:
-            return Result(url, "failed", url, error=str(exc))
+        except ResolveError as exc:  # often a resolver hiccup: retried like a connection error
+            return Result(url, "transient", url, error=str(exc))
         except httpx.TimeoutException as exc:
             return Result(url, "transient", url,
                           error=f"timeout after {self.settings.timeout:g}s ({type(exc).__name__})")

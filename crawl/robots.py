@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from protego import Protego
@@ -29,15 +30,21 @@ class HostRules:
     rules: Protego | None = None
     blocked: str | None = None  # reason when robots.txt could not be read
     sitemaps: list[str] = field(default_factory=list)
-    crawl_delay: float | None = None
+    crawl_delay: float | None = None  # the delay applied: Crawl-delay, capped at max_delay
+    requested_delay: float | None = None  # the Crawl-delay as written, when it was capped
 
 
 class RobotsBook:
     """The robots.txt rules of every host met during one crawl."""
 
     def __init__(self, fetcher: Fetcher, gate: HostGate, token: str = AGENT_TOKEN,
-                 cache: ListingCache | None = None) -> None:
+                 cache: ListingCache | None = None, max_delay: float | None = None,
+                 on_capped: Callable[[str, str], None] | None = None) -> None:
+        """``max_delay`` caps the Crawl-delay a site may impose (a site asking for an hour
+        would stall the crawl for days); ``on_capped(robots_url, message)`` hears of each cap."""
         self.fetcher = fetcher
+        self.max_delay = max_delay
+        self.on_capped = on_capped
         self.gate = gate
         self.cache = cache
         self.token = token
@@ -82,8 +89,17 @@ class RobotsBook:
             host.sitemaps = list(host.rules.sitemaps)
             delay = host.rules.crawl_delay(self.token)
             if delay:
-                host.crawl_delay = float(delay)
-                self.gate.set_delay(origin, float(delay))
+                applied = float(delay)
+                if self.max_delay is not None and applied > self.max_delay:
+                    host.requested_delay = applied
+                    applied = self.max_delay
+                    message = (f"Crawl-delay {host.requested_delay:g}s asked by {url} capped at "
+                               f"{applied:g}s (the source's max_delay)")
+                    log.warning(message)
+                    if self.on_capped is not None:
+                        self.on_capped(url, message)
+                host.crawl_delay = applied
+                self.gate.set_delay(origin, applied)
         elif result.kind == "refused":
             pass  # the pages themselves will be refused for the same reason
         elif result.status is not None and 400 <= result.status < 500 and result.status != 429:

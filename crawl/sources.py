@@ -60,6 +60,8 @@ EXTRA_DEFAULTS: dict[str, Any] = {
     "open_depth": 1,          # links followed whatever their topic up to this depth
     "trust_lastmod": True,    # skip a page whose sitemap/feed date is not newer than our copy
     "private_networks": [],   # with allow_private: only these networks (CIDR) are allowed
+    "max_delay": 30.0,        # seconds: cap on robots.txt Crawl-delay and on Retry-After waits
+    "max_duration": 1800.0,   # seconds: time budget of one crawl of the source
 }
 
 
@@ -74,7 +76,8 @@ DEFAULT_USER_AGENT = f"inclusio/{_version()}"
 
 _INT_KEYS = {"max_depth", "max_pages", "concurrency", "max_bytes", "retries", "max_redirects",
              "open_depth"}
-_FLOAT_KEYS = {"delay", "timeout", "backoff"}
+_FLOAT_KEYS = {"delay", "timeout", "backoff", "max_delay", "max_duration"}
+_POSITIVE_KEYS = {"timeout", "max_delay", "max_duration"}
 _STR_LIST_KEYS = {"start_urls", "allowed_hosts", "allow", "deny", "keywords", "feeds"}
 _STR_KEYS = {"id", "entity", "user_agent", "contact", "schedule"}
 _BOOL_KEYS = {"trust_lastmod"}
@@ -145,7 +148,7 @@ def _check_type(key: str, value: Any, where: str) -> None:
     elif key in _FLOAT_KEYS:
         if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
             raise bad("a number of seconds >= 0")
-        if key == "timeout" and value <= 0:
+        if key in _POSITIVE_KEYS and value <= 0:
             raise bad("a number of seconds > 0")
     elif key in _STR_LIST_KEYS:
         if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
@@ -218,6 +221,8 @@ def _build(cfg: dict[str, Any], where: str) -> Source:
     extra = {key: cfg.get(key, default) for key, default in EXTRA_DEFAULTS.items()}
     extra["private_networks"] = networks
     extra["feeds"] = list(extra["feeds"])
+    for key in ("max_delay", "max_duration"):
+        extra[key] = float(extra[key])
     kwargs: dict[str, Any] = {
         "source_id": cfg["id"],
         "entity": cfg["entity"].strip(),

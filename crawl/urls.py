@@ -10,8 +10,9 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
+from email.message import Message
 from functools import lru_cache
-from urllib.parse import unquote, urldefrag, urljoin, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, unquote, urldefrag, urljoin, urlsplit, urlunsplit
 
 from courlan import normalize_url
 
@@ -21,6 +22,33 @@ IGNORED_SCHEMES = ("mailto", "tel", "javascript", "data", "sms", "callto", "what
 
 # File types the issue calls attachments: always fetched when linked from a fetched page.
 ATTACHMENT_EXTENSIONS = (".pdf", ".p7m", ".p7s", ".doc", ".docx", ".odt", ".rtf")
+# The media types of those files, as servers announce them (first of each: the one we record).
+ATTACHMENT_TYPES = {
+    "application/pdf": ".pdf",
+    "application/x-pdf": ".pdf",
+    "application/pkcs7-mime": ".p7m",
+    "application/x-pkcs7-mime": ".p7m",
+    "application/pkcs7-signature": ".p7s",
+    "application/x-pkcs7-signature": ".p7s",
+    "application/msword": ".doc",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": ".docx",
+    "application/vnd.oasis.opendocument.text": ".odt",
+    "application/rtf": ".rtf",
+    "text/rtf": ".rtf",
+}
+_TYPE_OF_EXTENSION = {ext: media for media, ext in reversed(ATTACHMENT_TYPES.items())}
+# What download scripts send when they do not say what the file is.
+GENERIC_TYPES = ("application/octet-stream", "binary/octet-stream", "application/force-download",
+                 "application/download", "application/x-download", "application/binary",
+                 "application/unknown")
+# Download endpoints of municipal CMSs: /scarica?id=12, /download.php?file=3, /allegato/881,
+# /getFile.aspx?id=9. Matched as words of the path, so /scaricabarile.html does not count.
+_DOWNLOAD_PATH = re.compile(
+    r"(?:^|[/_.-])(?:scaric[ao]|download|downloadfile|allegat[oi]|attachments?|getfile|get_file"
+    r"|scaricaallegato|visualizzaallegato)(?=$|[/_.-])", re.I)
+_SCRIPT_EXTENSIONS = ("", ".php", ".asp", ".aspx", ".jsp", ".do", ".cfm", ".ashx", ".action")
+# Anchor texts such as "Determina 14 (PDF, 80 kB)" or "formato p7m".
+_FORMAT_WORD = re.compile(r"\b(?:pdf|p7m|p7s|docx|odt|rtf)\b", re.I)
 
 DEFAULT_KEYWORDS = (
     "PON", "PON Inclusione", "inclusione", "inclusion*", "SIA", "REI", "reddito", "povertà",
@@ -103,6 +131,67 @@ def is_attachment(url: str) -> bool:
     """True when the path names a document file (PDF, signed .p7m, Word, ODT...)."""
     path = urlsplit(url).path.lower()
     return path.endswith(ATTACHMENT_EXTENSIONS)
+
+
+def _extension(path: str) -> str:
+    last = path.rsplit("/", 1)[-1]
+    return "." + last.rsplit(".", 1)[1].lower() if "." in last else ""
+
+
+def looks_like_attachment(url: str, text: str = "", declared: bool = False) -> bool:
+    """True for a link that leads to a document file although its path does not end in one:
+    a query value naming the file (``download?file=a.pdf``), a download endpoint
+    (``scarica?id=12``), an anchor text naming the format ("(PDF, 80 kB)"), or ``declared``
+    by the page (``<a type="application/pdf">``, ``<a download>``). A path ending in another
+    file type (``/download/logo.png``) is not one."""
+    if is_attachment(url):
+        return True
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return False
+    if _extension(parts.path) not in _SCRIPT_EXTENSIONS:
+        return False
+    if any(v.lower().endswith(ATTACHMENT_EXTENSIONS)
+           for _, v in parse_qsl(parts.query, keep_blank_values=True)):
+        return True
+    return declared or bool(_DOWNLOAD_PATH.search(unquote(parts.path))
+                            or (text and _FORMAT_WORD.search(text)))
+
+
+def disposition_filename(value: str | None) -> str | None:
+    """The file name a Content-Disposition header gives (``filename*=`` preferred), without
+    any directory part, or None."""
+    if not value:
+        return None
+    msg = Message()
+    try:
+        msg["content-disposition"] = value
+        name = msg.get_filename()
+    except (ValueError, TypeError, LookupError):
+        return None
+    if not isinstance(name, str):
+        return None
+    name = name.replace("\\", "/").rsplit("/", 1)[-1].strip().strip(".")
+    return name or None
+
+
+def attachment_type(content_type: str | None, filename: str | None) -> str | None:
+    """The media type of a response that is a document file, or None for anything else.
+
+    A declared document type (``application/pdf``) is kept as the server sent it; a generic
+    one (``application/octet-stream``, none at all) is replaced by the type the
+    Content-Disposition file name names, so ``scarica?id=12`` sent as octet-stream with
+    ``filename="determina.pdf"`` is recorded as a PDF.
+    """
+    media = (content_type or "").split(";")[0].strip().lower()
+    if media in ATTACHMENT_TYPES:
+        return content_type
+    name = (filename or "").lower()
+    ext = next((e for e in (".p7m", ".p7s") if name.endswith(e)), None) or _extension(name)
+    if ext in _TYPE_OF_EXTENSION and (not media or media in GENERIC_TYPES):
+        return _TYPE_OF_EXTENSION[ext]
+    return None
 
 
 def absolute(base: str, href: str) -> str | None:

@@ -1,10 +1,10 @@
 """Precision, recall and F1 per field, micro-averaged over documents, plus role agreement.
 
 Each field is compared as a set per document: amounts by value to the cent, dates by ISO value
-(day or month precision), organisations and programmes by canonical name, CUP and CIG by code,
-outcomes by count and the stem of the first word of what was counted ("percorsi formativi" and
-"percorso" agree; "percorsi" and "tirocini" do not). Roles are scored apart: of the gold items
-found, how many were found with the gold role.
+(day or month precision), organisations and programmes by canonical name (ignoring case), CUP
+and CIG by code, outcomes by count and the stem of the first word of what was counted
+("percorsi formativi" and "percorso" agree; "percorsi" and "tirocini" do not). Roles are scored
+apart: of the gold items found, how many were found with the gold role.
 """
 
 from __future__ import annotations
@@ -38,6 +38,9 @@ def key_of(field_name: str, value: Any, unit: str | None = None) -> Any:
         return round(float(value), 2)
     if field_name == "outcomes":
         return (int(round(float(value))), unit_key(unit))
+    if field_name in ("organisations", "programmes"):
+        # "Agenzia del Lavoro" and "Agenzia del lavoro" name one body: case is no difference.
+        return str(value).casefold()
     return str(value)
 
 

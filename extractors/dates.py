@@ -296,9 +296,20 @@ def _signed_here(text: str, start: int, end: int) -> bool:
     return SIGNATORY_AFTER.match(text, nl + 1) is not None
 
 
+POINT_IN_MONTH = re.compile(r"(?:^|\s)(?:a|ad|verso|entro la|alla)\s+$", re.IGNORECASE)
+
+
+def _point_in_month(before: str, hit: re.Match[str]) -> bool:
+    """True for "fine"/"inizio" right before the date after "a": "a fine gennaio"."""
+    if hit.group(0).strip().lower() not in ("fine", "inizio") or before[hit.end() :].strip():
+        return False
+    return POINT_IN_MONTH.search(before, 0, hit.start()) is not None
+
+
 def role_for(text: str, start: int, end: int, formula: bool = False) -> str | None:
     before = context_before(text, start, limit=70)
-    hits = list(ROLE_RE.finditer(before))
+    # "a fine gennaio", "a inizio marzo": a time of the month, not the end or start of anything.
+    hits = [h for h in ROLE_RE.finditer(before) if not _point_in_month(before, h)]
     if hits:
         chosen = hits[-1]
         if WEAK_RE.fullmatch(chosen.group(0).strip()):

@@ -17,11 +17,17 @@ from functools import cache
 from importlib import resources
 
 from extractors.base import Context, load_patterns, make_claim
-from extractors.common import Dispatcher, group_to_role, keyword_pattern, strip_accents
+from extractors.common import (
+    Dispatcher,
+    group_to_role,
+    keyword_pattern,
+    line_start,
+    strip_accents,
+)
 from models.records import Claim
 
 NAME = "organisations"
-VERSION = "1.4.0"
+VERSION = "1.6.0"
 
 _P = load_patterns("organisations")
 CONNECTORS = _P["connectors"]
@@ -39,7 +45,9 @@ PLACE_NL = (
     rf"{_WORD}){{0,4}}"
 )
 QUOTED = r"[“\"«][^”\"»\n]{2,60}[”\"»]"
-_CONN_NO_E = "|".join(c for c in CONNECTORS.split("|") if c not in ("e", "ed"))
+# Inside a free name "in" starts the place where a body sits ("Unione Montana Valle Susa in
+# Bussoleno"), so it joins words of places only.
+_CONN_NO_E = "|".join(c for c in CONNECTORS.split("|") if c not in ("e", "ed", "in"))
 _ARTICLE = rf"(?:(?:il|la|lo|le|gli|i){_SP}|l['’])"
 # Inside a name "e"/"ed" joins words ("Politiche Sociali e Lavoro") but never an article: "X e la
 # Misericordia" is a list of two bodies. Other connectors may take one ("Fondazione Con il Sud").
@@ -56,11 +64,16 @@ ORG = (
     rf"|{_SP}(?:d|dell|nell|sull|all)['’]\s?){_WORD}){{0,5}}"
 )
 REGION = "|".join(sorted((re.escape(r) for r in _P["regions"]), key=len, reverse=True))
+REGION_NAMES: dict[str, str] = _P["region_names"]
 STOP = set(_P["stop_words"])
+# Bodies named after a comune: a longer name of the same type is another body.
+PLACE_TYPES = {"comune", "provincia", "cpi", "prefettura", "citta_metropolitana"}
+GENITIVES = {"di", "del", "della", "dei", "delle", "degli", "dello"}
+HOUSING_ACRONYMS: dict[str, str] = _P["housing_acronyms"]
 LEGAL_SUFFIXES = {"Onlus", "ONLUS", "ODV", "OdV", "Odv", "APS", "Aps", "ETS", "S.r.l.", "Srl"}
 BODY_WORDS = set(_P["body_words"])
 STRIP_CONNECTOR_TYPES = set(_P["strip_connector_types"])
-LEADING_CONNECTOR = re.compile(r"^(?:della|delle|dello|degli|dei|del|dell'|di)\s*", re.I)
+LEADING_CONNECTOR = re.compile(r"^(?:della|delle|dello|degli|dei|dell'|del|di)\s*", re.I)
 GENERIC = {g.lower() for g in _P["generic_names"]}
 CONNECTOR_SET = set(CONNECTORS.split("|")) | {"il", "la", "lo", "le", "gli", "i", "l'"}
 ROLE_RE = keyword_pattern(_P["roles"])
@@ -96,6 +109,9 @@ def _pretty(name: str) -> str:
     return " ".join(out)
 
 
+_INNER_CONNECTORS = {"di", "del", "della", "dei", "de", "nel", "nell'", "nella", "sul", "sull'"}
+
+
 @cache
 def comuni() -> dict[str, str]:
     """Normalised name → official name of every active Italian comune (python-codicefiscale)."""
@@ -108,6 +124,19 @@ def comuni() -> dict[str, str]:
         for alias in (row["name"], row.get("name_alt") or "", row.get("name_trans") or ""):
             if alias:
                 out.setdefault(_norm_key(alias), name)
+    # Everyday names drop the inner connector of the official one: "Reggio Emilia" for "Reggio
+    # nell'Emilia", "Reggio Calabria" for "Reggio di Calabria". Added after every official name,
+    # so such a short form never takes the place of a comune that is really called so.
+    # A short form two comuni share ("San Giovanni" of several) names neither.
+    short: dict[str, set[str]] = {}
+    for key, name in out.items():
+        words = [w for w in re.split(r"\s+|(?<=')", key) if w]
+        kept = [w for w in words if w not in _INNER_CONNECTORS]
+        if 1 < len(kept) < len(words):
+            short.setdefault(" ".join(kept), set()).add(name)
+    for key, names in short.items():
+        if len(names) == 1:
+            out.setdefault(key, names.pop())
     return out
 
 
@@ -155,12 +184,20 @@ ASL_KINDS = {re.sub(r"[^a-zà-ù]", "", k): v for k, v in _P["asl_kinds"].items(
 PLACE_NL_RE = re.compile(PLACE_NL)
 
 
-def match_comune(text: str, start: int, end: int) -> tuple[str, int] | None:
+def _article(m: re.Match[str]) -> str:
+    """The article a comune's name begins with when "di" merged with it: "dell'Aquila" is
+    L'Aquila, "della Spezia" is La Spezia."""
+    if "article" not in m.re.groupindex or not m.group("article"):
+        return ""
+    return "l'" if m.group("article")[-1] in "'’" else "la "
+
+
+def match_comune(text: str, start: int, end: int, article: str = "") -> tuple[str, int] | None:
     """Longest run of words from ``start`` that names a comune: (official name, end offset)."""
     table = comuni()
     ends = [start + m.end() for m in _NAME_WORDS.finditer(text[start:end])]
     for stop in reversed(ends):
-        found = table.get(_norm_key(text[start:stop].rstrip(".,")))
+        found = table.get(_norm_key(article + text[start:stop].rstrip(".,")))
         if found:
             return found, stop
     return None
@@ -173,11 +210,16 @@ def _trim_name(text: str, start: int, end: int) -> int:
     first = next((i for i, (w, _) in enumerate(words) if w.lower() not in CONNECTOR_SET), 0)
     for i, (w, _) in enumerate(words):
         core = re.split(r"['’]", w.strip("“\"«”»"))[-1]
-        if i > first and (core in STOP or core in BODY_WORDS):
+        # "Fondazione Provinciale della Comunità Comasca": a body word after "della" is part of
+        # the name; after anything else ("Laghi con la Comunità di ...") another body begins.
+        genitive = i > 0 and (words[i - 1][0].lower() in GENITIVES or w.lower()[:5] == "dell'")
+        if i > first and (core in STOP or (core in BODY_WORDS and not genitive)):
             break
         keep = i + 1
     while keep > 0 and (
-        words[keep - 1][0].lower() in CONNECTOR_SET or words[keep - 1][0] in LEGAL_SUFFIXES
+        # an all-capitals code ("ASL LE", "ASL AT") is no connector
+        (words[keep - 1][0].lower() in CONNECTOR_SET and not words[keep - 1][0].isupper())
+        or words[keep - 1][0] in LEGAL_SUFFIXES
     ):
         keep -= 1
     return words[keep - 1][1] if keep else start
@@ -215,8 +257,11 @@ def _title_words(s: str) -> str:
     out = []
     for w in s.split(" "):
         low = w.lower()
-        if low in CONNECTOR_SET or low.split("'")[0] in ("dell", "dall", "nell", "sull", "d"):
+        if low in CONNECTOR_SET:
             out.append(low)
+        elif low.split("'")[0] in ("dell", "dall", "nell", "sull", "d") and "'" in w:
+            head, _, tail = w.partition("'")
+            out.append(f"{head.lower()}'{tail}")
         elif w[:1].islower() and not re.fullmatch(r"n\.?|nr\.?", w):
             out.append(w[:1].upper() + w[1:])
         else:
@@ -296,7 +341,7 @@ def _candidates(text: str) -> Iterator[Found]:
                 if rule.fallback:
                     yield Found(m.start(), m.end(), rule.fallback, rule.type)
                 continue
-            hit = match_comune(text, m.start("place"), m.end("place"))
+            hit = match_comune(text, m.start("place"), m.end("place"), _article(m))
             if hit:
                 yield Found(m.start(), hit[1], rule.canonical.format(place=hit[0]), rule.type)
             elif rule.fallback:
@@ -304,12 +349,51 @@ def _candidates(text: str) -> Iterator[Found]:
                 yield Found(m.start(), m.start() + len(head), rule.fallback, rule.type)
             continue
         yield from _generic(text, m, rule)
+    # Last, so that a rule's reading of the same words ("Banco Alimentare ... ODV") wins a tie.
+    yield from _name_first(text)
+
+
+# "Il Mosaico società cooperativa sociale", "Lariana Solidale Cooperativa Sociale", "Il Faro
+# ODV": the name comes first and the legal form after it.
+FORM_AFTER = re.compile(
+    r"[ \t]+(?P<form>(?:[Ss]ociet[àa][ \t]+)?[Cc]ooperativa(?:[ \t]+[Ss]ociale)?|ODV|OdV|APS)\b"
+)
+NAME_BEFORE = re.compile(
+    rf"((?:(?:Il|La|Lo|I|Gli|Le)[ \t]+|L['’])?{_WORD}"
+    rf"(?:[ \t]+(?:(?:di|del|della|dei|delle|e)[ \t]+)?{_WORD}){{0,4}})$"
+)
+FORM_TYPES = {"odv": "associazione", "aps": "associazione"}
+
+
+def _name_first(text: str) -> Iterator[Found]:
+    """Bodies whose legal form follows their name, read back from the form to the name."""
+    for m in FORM_AFTER.finditer(text):
+        lo = max(line_start(text, m.start()), m.start() - 80)
+        before = NAME_BEFORE.search(text, lo, m.start())
+        if before is None:
+            continue
+        name = _tidy(before.group(1))
+        head = name.split(" ")[0].split("'")[-1]
+        if head in BODY_WORDS or head in ("Società", "Cooperativa", "Associazione"):
+            continue  # "Cooperativa Alfa ODV" is read from its type word
+        if name.lower() in GENERIC or name in STOP:
+            continue
+        kind = FORM_TYPES.get(m.group("form").lower(), "cooperativa")
+        label = "Associazione" if kind == "associazione" else "Cooperativa"
+        yield Found(before.start(1), before.end(1), f"{label} {_unshout(name)}", kind)
 
 
 def _wraps_to_capital(text: str, start: int, name_start: int) -> bool:
     """A name that is not checked against a list never starts on the line after its type word:
-    "la Fondazione\nPubblicato il 3 maggio" is a title followed by a date line, not a body."""
-    return "\n" in text[start:name_start] and text[name_start : name_start + 1].isupper()
+    "la Fondazione\nPubblicato il 3 maggio" is a title followed by a date line, not a body. A
+    full line of running text (a PDF paragraph wrapped at the margin) may go on, though."""
+    if "\n" not in text[start:name_start] or not text[name_start : name_start + 1].isupper():
+        return False
+    return start - line_start(text, start) + (text.find("\n", start) - start) < WRAPPED_LINE
+
+
+# A line at least this long is running text wrapped at the margin, not a title or a label.
+WRAPPED_LINE = 70
 
 
 def _generic(text: str, m: re.Match[str], rule: Rule) -> Iterator[Found]:
@@ -325,7 +409,8 @@ def _generic(text: str, m: re.Match[str], rule: Rule) -> Iterator[Found]:
             hi = _trim_name(text, lo, hi)
             if hi <= lo:
                 return
-        name = _unshout(_tidy(text[lo:hi]))
+        # A quoted name followed by its place ("“Don Milani” di Lucca") loses its quotes.
+        name = _unshout(_tidy(re.sub(r"[“”\"«»]", "", text[lo:hi])))
         if not name or name.lower() in GENERIC or name in STOP:
             return
         fields["name"] = name
@@ -350,10 +435,24 @@ def _generic(text: str, m: re.Match[str], rule: Rule) -> Iterator[Found]:
         if rule.type != "asl":  # "Azienda USL Toscana nord ovest" is written so
             rest = _title_words(rest)
         if rule.type in STRIP_CONNECTOR_TYPES:
-            rest = LEADING_CONNECTOR.sub("", rest)
+            stripped = LEADING_CONNECTOR.sub("", rest)
+            if stripped != rest and stripped[:1].isalpha():
+                # "dell'area Grossetana" → "Area Grossetana"
+                stripped = stripped[:1].upper() + stripped[1:]
+            rest = stripped
+        if rule.type == "asl" and rest and rest[0].isupper() and comune_name(rest):
+            # "ASL Caserta" and "ASL di Caserta" are one body.
+            rest = "di " + rest
         fields["rest"] = rest
     if "conn" in groups:
         fields["conn"] = m.group("conn").replace("’", "'").lower()
+    if "full" in groups:
+        # "Istituto Autonomo Case Popolari di Ragusa" is "IACP di Ragusa"; an area that is not a
+        # comune drops its connector ("ATC Piemonte Nord").
+        fields["full"] = HOUSING_ACRONYMS[m.group("full").split()[0].lower()]
+        rest = fields.get("rest", "")
+        if not comune_name(LEADING_CONNECTOR.sub("", rest)):
+            fields["rest"] = LEADING_CONNECTOR.sub("", rest)
     if "kind" in groups:
         kind = m.group("kind") or ""
         if rule.type == "asl":
@@ -361,8 +460,8 @@ def _generic(text: str, m: re.Match[str], rule: Rule) -> Iterator[Found]:
         else:
             fields["kind"] = " " + _tidy(kind).lower() if kind.strip() else ""
     if "region" in groups:
-        region = m.group("region").replace("Emilia Romagna", "Emilia-Romagna")
-        fields["region"] = region.replace("Friuli-Venezia Giulia", "Friuli Venezia Giulia")
+        region = m.group("region")
+        fields["region"] = REGION_NAMES.get(region, region)
     value = re.sub(r"\s+", " ", rule.canonical.format(**fields)).strip()
     yield Found(m.start(), end, value, rule.type)
 
@@ -402,11 +501,41 @@ def extract(ctx: Context) -> Iterator[Claim]:
                 kept[-1] = f
             continue
         kept.append(f)
-    kept = _fuller_names(kept)
+    kept = _fuller_names(_drop_units_and_acronyms(text, kept))
     roles = _roles(text, kept)
     for f, role in zip(kept, roles, strict=True):
         yield make_claim(NAME, VERSION, "organisation", f.value, text, f.start, f.end,
                          type=f.type, role=role)
+
+
+PAREN_OPEN = re.compile(
+    r"\s*\(\s*(?:(?:di\s+seguito|in\s+seguito|d['’]ora\s+in\s+poi|breve(?:mente)?|anche)\s*[:,]?\s*)?"
+)
+PAREN_CLOSE = re.compile(r"\s*\)")
+UNIT_AFTER = re.compile(r"^\s*[-–,]\s*$")
+
+
+def _drop_units_and_acronyms(text: str, found: list[Found]) -> list[Found]:
+    """Drop the acronym in brackets after a full name ("Azienda Sanitaria Locale di Taranto
+    (di seguito ASL TA)"), giving its later mentions the full name, and a district named as part
+    of its health authority ("ASL Caserta - Distretto 12"): neither is a body of its own."""
+    out: list[Found] = []
+    alias: dict[tuple[str, str], str] = {}
+    for f in found:
+        prev = out[-1] if out else None
+        if prev is not None and prev.type == f.type:
+            gap = text[prev.end : f.start]
+            if PAREN_OPEN.fullmatch(gap) and PAREN_CLOSE.match(text, f.end):
+                # Later mentions of the acronym are the same body: "La ASL TA assicura ...".
+                alias[(f.value, f.type)] = prev.value
+                continue
+        if (f.value, f.type) in alias:
+            f = Found(f.start, f.end, alias[(f.value, f.type)], f.type)
+        if prev is not None and prev.type == "asl" and f.type == "distretto":
+            if UNIT_AFTER.match(text[prev.end : f.start]):
+                continue
+        out.append(f)
+    return out
 
 
 def _extends(short: str, full: str) -> bool:
@@ -426,11 +555,17 @@ def _fuller_names(found: list[Found]) -> list[Found]:
     names = {(f.value, f.type) for f in found}
     out = []
     for f in found:
-        if len(f.value.split()) > 2 and f.value not in FALLBACKS:
-            # "Comune di Massa" is a body of its own beside "Comune di Massa Marittima".
-            out.append(f)
-            continue
-        longer = {n for n, t in names if t == f.type and n != f.value and _extends(f.value, n)}
+        # "Comune di Massa" is a body of its own beside "Comune di Massa Marittima"; a longer
+        # short mention only takes words in the middle ("Distretto di Nuoro" → "Distretto
+        # socio-sanitario di Nuoro").
+        middle_only = (
+            len(f.value.split()) > 2 and f.value not in FALLBACKS and f.type in PLACE_TYPES
+        )
+        longer = {
+            n for n, t in names
+            if t == f.type and n != f.value and _extends(f.value, n)
+            and not (middle_only and n.startswith(f.value + " "))
+        }
         if len(longer) == 1:
             f = Found(f.start, f.end, longer.pop(), f.type)
         out.append(f)

@@ -14,7 +14,7 @@ from extractors.common import Dispatcher, Spans
 from models.records import Claim
 
 NAME = "programmes"
-VERSION = "1.2.0"
+VERSION = "1.4.0"
 
 _P = load_patterns("programmes")
 PROGRAMMES: list[tuple[str, re.Pattern[str]]] = [
@@ -47,7 +47,19 @@ def find(text: str) -> list[tuple[int, int, str]]:
     return sorted(kept)
 
 
+# A plan named in general and, elsewhere in the same text, by one of its parts: the general
+# mentions are that part ("Piano Nazionale di Ripresa e Resilienza" on a card whose "Missione"
+# row says M5 is PNRR Missione 5), as long as only one part is named.
+PARTS: dict[str, str] = _P.get("parts", {})
+
+
 def extract(ctx: Context) -> Iterator[Claim]:
     text = ctx.text
-    for start, end, label in find(text):
+    found = find(text)
+    labels = {label for _, _, label in found}
+    for start, end, label in found:
+        if label in PARTS:
+            parts = {x for x in labels if x.startswith(PARTS[label])}
+            if len(parts) == 1:
+                label = parts.pop()
         yield make_claim(NAME, VERSION, "programme", label, text, start, end)

@@ -15,7 +15,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from crawl.crawler import CrawlState, crawl_source
+from crawl.crawler import NOTICE_OUTCOMES, CrawlState, crawl_source
 from crawl.rawstore import RawStore
 from docstore.files import DocStore, claim_from_dict
 from extractors.nlp import load_nlp, pipeline_name
@@ -141,7 +141,7 @@ def fetch_problems(records: Iterable[FetchRecord]) -> list[dict[str, Any]]:
             "occurred_at": r.fetched_at,
         }
         for r in records
-        if r.outcome in ("failed", "refused")
+        if r.outcome in ("failed", "refused", *NOTICE_OUTCOMES)
     ]
 
 

@@ -112,7 +112,10 @@ class FetchRecord:
     """One fetch attempt: a row of the fetch log, whether it stored a body or failed.
 
     ``outcome`` is ``stored`` (new or changed body), ``unchanged`` (304 or same hash),
-    ``failed`` (HTTP error, timeout, too large, …) or ``refused`` (robots, private address, scheme).
+    ``failed`` (HTTP error, timeout, too large, …) or ``refused`` (robots, private address, scheme);
+    rows about the crawl itself are ``stopped`` (time budget ran out) and ``capped`` (robots.txt
+    Crawl-delay above the source's cap). ``filename`` is the name the server gave the body in
+    its Content-Disposition header (``scarica?id=12`` → ``determina-12.pdf``).
     """
 
     fetch_id: str
@@ -129,3 +132,4 @@ class FetchRecord:
     etag: str | None = None
     last_modified: str | None = None
     error: str | None = None
+    filename: str | None = None

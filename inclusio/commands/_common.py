@@ -1,4 +1,4 @@
-"""Helpers shared by the subcommands: printing tables and run summaries."""
+"""Helpers shared by the subcommands: printing tables and run summaries, reading the warehouse."""
 
 from __future__ import annotations
 
@@ -6,9 +6,11 @@ import argparse
 import csv
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 
 def print_table(columns: Sequence[str], rows: Sequence[Sequence[Any]], fmt: str = "table") -> None:
@@ -63,3 +65,19 @@ def add_warehouse_option(parser: argparse.ArgumentParser, *aliases: str) -> None
         "--warehouse", *aliases, dest="warehouse", type=Path, default=None,
         help="warehouse file (default: data/curated/inclusio.duckdb)",
     )
+
+
+def read_warehouse(args: argparse.Namespace, command: str, use: Callable[[Any], T]) -> T | None:
+    """Run ``use`` on the warehouse opened read-only, so a reader never blocks a running load.
+
+    Returns None after telling the user, when the warehouse file does not exist yet.
+    """
+    from inclusio.settings import paths
+    from warehouse.db import connect
+
+    try:
+        with connect(args.warehouse or paths().warehouse, read_only=True) as con:
+            return use(con)
+    except FileNotFoundError as exc:
+        print(f"inclusio {command}: {exc}", file=sys.stderr)
+        return None

@@ -6,8 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from inclusio.commands._common import add_warehouse_option
-from inclusio.settings import paths
+from inclusio.commands._common import add_warehouse_option, read_warehouse
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -29,14 +28,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from warehouse.compare import compare, to_csv, to_json, to_table
-    from warehouse.db import connect
     from warehouse.report import pages_html
 
-    try:
-        with connect(args.warehouse or paths().warehouse, read_only=True) as con:
-            views = compare(con, cup=args.cup, entity=args.entity)
-    except FileNotFoundError as exc:
-        print(f"inclusio compare: {exc}", file=sys.stderr)
+    views = read_warehouse(
+        args, "compare", lambda con: compare(con, cup=args.cup, entity=args.entity)
+    )
+    if views is None:
         return 1
     render = {"table": to_table, "csv": to_csv, "json": to_json, "html": pages_html}
     text = render[args.format](views)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 
@@ -19,7 +20,22 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--source", action="append", default=None, help="only this source id (repeatable)"
     )
+    p.add_argument(
+        "--max-duration", type=_seconds, default=None, metavar="SECONDS",
+        help="stop each source's crawl after this many seconds (overrides max_duration in "
+        "SOURCES); what was fetched is kept and the next crawl asks for the rest",
+    )
     p.set_defaults(func=handle)
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"{text!r}: give a number of seconds > 0")
+    return value
 
 
 def handle(args: argparse.Namespace) -> int:
@@ -38,15 +54,19 @@ def handle(args: argparse.Namespace) -> int:
                   f"(ids: {', '.join(s.source_id for s in sources)})", file=sys.stderr)
             return 2
         sources = [s for s in sources if s.source_id in args.source]
+    if args.max_duration is not None:
+        sources = [replace(s, extra={**s.extra, "max_duration": args.max_duration})
+                   for s in sources]
     ws = stages.Workspace.at()
     run_id = stages.new_run_id()
     counts: dict[str, int] = {}
 
     def progress(rec) -> None:  # type: ignore[no-untyped-def]
         counts[rec.outcome] = counts.get(rec.outcome, 0) + 1
-        mark = {"stored": "+", "unchanged": "=", "failed": "!", "refused": "x"}.get(
-            rec.outcome, "?"
-        )
+        mark = {
+            "stored": "+", "unchanged": "=", "failed": "!", "refused": "x",
+            "stopped": "#", "capped": "~",
+        }.get(rec.outcome, "?")
         detail = f" ({rec.error})" if rec.error else ""
         print(f"{mark} {rec.url}{detail}", file=sys.stderr)
 

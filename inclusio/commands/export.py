@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
-from inclusio.commands._common import add_warehouse_option
-from inclusio.settings import paths
+from inclusio.commands._common import add_warehouse_option, read_warehouse
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -24,14 +22,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from warehouse.db import connect
     from warehouse.export import export
 
-    try:
-        with connect(args.warehouse or paths().warehouse, read_only=True) as con:
-            manifest = export(con, args.dir, args.format)
-    except FileNotFoundError as exc:
-        print(f"inclusio export: {exc}", file=sys.stderr)
+    manifest = read_warehouse(args, "export", lambda con: export(con, args.dir, args.format))
+    if manifest is None:
         return 1
     for f in manifest["tables"]:
         print(f"{f['rows']:>10}  {args.dir / f['file']}")

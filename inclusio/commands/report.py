@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
-from inclusio.commands._common import add_warehouse_option
-from inclusio.settings import paths
+from inclusio.commands._common import add_warehouse_option, read_warehouse
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -23,14 +21,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from warehouse.db import connect
     from warehouse.report import build_report
 
-    try:
-        with connect(args.warehouse or paths().warehouse, read_only=True) as con:
-            stats = build_report(con, args.dir)
-    except FileNotFoundError as exc:
-        print(f"inclusio report: {exc}", file=sys.stderr)
+    stats = read_warehouse(args, "report", lambda con: build_report(con, args.dir))
+    if stats is None:
         return 1
     print(f"report: {stats['projects']} projects, {stats['conflicts']} conflicts -> "
           f"{args.dir / 'index.html'}")

@@ -283,3 +283,156 @@ sitemaps = false
     # depth 2 pages, the denied path and the off-host target were never requested
     assert not hit & {"/turismo/spiagge.html", "/progetti/pon-metro.html",
                       "/archivio/cp1252.html"}
+
+
+def test_crawl_delay_is_capped_at_max_delay_and_recorded(site: LocalSite, tmp_path: Path):
+    site.routes["/robots.txt"].body = b"User-agent: *\nCrawl-delay: 3600\nDisallow:\n"
+    path = tmp_path / "s.toml"
+    path.write_text(f"""
+[[sources]]
+id = "paziente"
+entity = "Comune di Esempio"
+start_urls = ["{site.base_url}/progetti/massa.html"]
+allow_private = true
+sitemaps = false
+max_delay = 0.01
+""")
+    (source,) = load_sources(path)
+    records = crawl_source(source, RawStore(tmp_path / "raw"), run_id="r")
+    capped = [r for r in records if r.outcome == "capped"]
+    assert len(capped) == 1 and capped[0].url == site.url("/robots.txt")
+    assert capped[0].error == (f"Crawl-delay 3600s asked by {site.url('/robots.txt')} capped at "
+                               "0.01s (the source's max_delay)")
+    assert capped[0].sha256 is None
+    # The crawl went on at the capped pace, and the notice is no document.
+    assert {r.url for r in records if r.outcome == "stored"} == {
+        site.url("/progetti/massa.html")}
+    assert CrawlState.from_records(records).known.keys() == {site.url("/progetti/massa.html")}
+
+
+def test_time_budget_stops_the_crawl_and_a_rerun_completes_it(
+    site: LocalSite, sources_file: Path, tmp_path: Path
+) -> None:
+    """The budget is measured on a clock that advances one 'second' per request the site
+    receives, so the crawl stops after a known amount of work whatever the machine's speed."""
+    (source,) = load_sources(sources_file)
+    source.extra["max_duration"] = 8.0
+    store = RawStore(tmp_path / "raw")
+    first = crawl_source(source, store, run_id="run-1", clock=lambda: float(len(site.hits)))
+    stopped = [r for r in first if r.outcome == "stopped"]
+    assert len(stopped) == 1 and stopped[0] is first[-1]
+    assert stopped[0].url == site.url("/") and stopped[0].sha256 is None
+    assert "time budget of 8s (max_duration)" in stopped[0].error
+    assert " URLs found were not requested" in stopped[0].error
+    assert int(stopped[0].error.split(": ")[1].split()[0]) > 0
+    stored_first = {r.url: r.sha256 for r in first if r.outcome == "stored"}
+    assert stored_first and all(store.has(sha) for sha in stored_first.values())
+
+    # A second run without the budget asks again only for what the first one did not finish.
+    source.extra["max_duration"] = 1800.0
+    site.reset_log()
+    second = crawl_source(source, store, run_id="run-2", state=CrawlState.from_records(first))
+    assert not [r for r in second if r.outcome == "stopped"]
+    by_url = {r.url: r for r in second}
+    for url, sha in stored_first.items():
+        assert by_url[url].outcome == "unchanged" and by_url[url].sha256 == sha
+    fresh_store = RawStore(tmp_path / "fresh")
+    fresh = crawl_source(source, fresh_store, run_id="fresh")
+    assert len(stored_first) < len([r for r in fresh if r.outcome == "stored"])
+    # Together the two runs hold exactly what one uninterrupted crawl holds, each body once.
+    assert {r.url: r.sha256 for r in second if r.sha256} == {
+        r.url: r.sha256 for r in fresh if r.sha256}
+    files = sorted(p.name for p in store.root.rglob("*") if p.is_file())
+    assert files == sorted(p.name for p in fresh_store.root.rglob("*") if p.is_file())
+    assert len({r.url for r in second}) == len(second)
+
+
+def _pdf(line: str) -> bytes:
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("helvetica", "", 12)
+    pdf.cell(0, 10, line)
+    return bytes(pdf.output())
+
+
+def test_documents_behind_download_links_are_fetched_stored_and_parsed(
+    site: LocalSite, tmp_path: Path
+) -> None:
+    """Links that do not end in .pdf but lead to documents: a download endpoint, a link the
+    page declares as a PDF, an anchor text naming the format, and a plain link whose answer's
+    headers say it is a file. They are fetched like attachments (one level past max_depth,
+    whatever their topic, exempt from ``allow``) and recorded with the type and file name the
+    headers give, so the parse stage reads them as the PDFs they are."""
+    from parsers import parse_bytes
+
+    determina, delibera, avviso, relazione = (
+        _pdf("Determina n. 12: impegno di euro 45.000,00"),
+        _pdf("Delibera n. 13: approvazione del progetto"),
+        _pdf("Avviso n. 14: domande entro il 31 marzo"),
+        _pdf("Relazione finale: 120 famiglie raggiunte"))
+    site.routes["/atti.html"] = Page(
+        b'<html><body><a href="/elenco.html">Elenco</a>'
+        b'<a href="/risorsa?id=77">Relazione</a></body></html>')
+    site.routes["/elenco.html"] = Page(
+        b'<html><body><a href="/scarica?id=12">Scarica</a>'
+        b'<a href="/documento?id=13" type="application/pdf">Testo</a>'
+        b'<a href="/visualizza?id=14">Avviso (PDF, 80 kB)</a>'
+        b'<a href="/scarica?id=16">Scarica</a>'
+        b'<a href="/pagina?id=15">Dettaglio</a>'
+        b'<a href="/download/logo.png">Logo</a></body></html>')
+    site.routes.update({  # static pages: a second crawl gets 304s, without these headers
+        "/scarica?id=12": Page(determina, content_type="application/octet-stream", headers={
+            "Content-Disposition": 'attachment; filename="determina-12-2023.pdf"'}),
+        "/scarica?id=16": Page(b"<html><body>Modulo non disponibile</body></html>"),
+        "/documento?id=13": Page(delibera, content_type="application/pdf", headers={
+            "Content-Disposition": "inline; filename*=UTF-8''delibera%20n.%2013.pdf"}),
+        "/visualizza?id=14": Page(avviso, content_type="application/pdf"),
+        "/risorsa?id=77": Page(relazione, content_type="binary/octet-stream", headers={
+            "Content-Disposition": 'attachment; filename="relazione-finale.pdf"'}),
+    })
+    site.routes["/pagina"] = Page(b"<html><body>Dettaglio</body></html>")
+    path = tmp_path / "s.toml"
+    path.write_text(f"""
+[[sources]]
+id = "scarica"
+entity = "Comune di Esempio"
+start_urls = ["{site.base_url}/atti.html"]
+allow_private = true
+sitemaps = false
+keywords = ["PON"]
+allow = ["/atti", "/elenco", "/risorsa"]
+max_depth = 1
+""")
+    (source,) = load_sources(path)
+    store = RawStore(tmp_path / "raw")
+    records = crawl_source(source, store, run_id="r")
+    got = by_path(records, site)
+    assert {p for p, r in got.items() if r.outcome == "stored"} == {
+        "/atti.html", "/elenco.html", "/risorsa?id=77", "/scarica?id=12", "/documento?id=13",
+        "/visualizza?id=14", "/scarica?id=16"}
+    hit = set(site.paths_hit())
+    assert "/pagina?id=15" not in hit and "/download/logo.png" not in hit
+
+    expected = {
+        "/scarica?id=12": ("application/pdf", "determina-12-2023.pdf", "45.000,00"),
+        "/documento?id=13": ("application/pdf", "delibera n. 13.pdf", "approvazione"),
+        "/visualizza?id=14": ("application/pdf", None, "31 marzo"),
+        "/risorsa?id=77": ("application/pdf", "relazione-finale.pdf", "120 famiglie"),
+    }
+    for p, (ctype, filename, words) in expected.items():
+        rec = got[p]
+        assert (rec.content_type, rec.filename) == (ctype, filename), p
+        doc = parse_bytes(store.get(rec.sha256), content_type=rec.content_type, url=rec.url)
+        assert doc.parser.startswith("pdf") and words in doc.text, p
+    # A download link that answers with a page is kept as the page it is.
+    assert got["/scarica?id=16"].content_type.startswith("text/html")
+    assert got["/scarica?id=16"].filename is None
+
+    # Unchanged on the next crawl (a 304 without those headers): type and name are kept.
+    again = by_path(crawl_source(source, store, run_id="r2",
+                                 state=CrawlState.from_records(records)), site)
+    for p, (ctype, filename, _) in expected.items():
+        assert again[p].outcome == "unchanged" and again[p].status == 304, p
+        assert (again[p].content_type, again[p].filename) == (ctype, filename), p

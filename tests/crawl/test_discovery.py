@@ -87,3 +87,14 @@ def test_meta_robots_nofollow_page_gives_no_links() -> None:
     page = b'<html><head><meta name="robots" content="noindex, nofollow"></head>' \
         b'<body><a href="/a">PON</a></body></html>'
     assert html_links(page, "http://x.it/").links == []
+
+
+def test_links_declared_as_downloads() -> None:
+    page = (b'<html><body><a href="/documento?id=13" type="application/pdf">Testo</a>'
+            b'<a href="/modulo?id=2" download>Modulo</a>'
+            b'<a href="/video?id=4" type="video/mp4">Video</a>'
+            b'<a href="/notizia?id=5">Notizia</a></body></html>')
+    links = {link.url.rsplit("/", 1)[1]: link.declared
+             for link in html_links(page, "http://x.it/").links}
+    assert links == {"documento?id=13": True, "modulo?id=2": True, "video?id=4": False,
+                     "notizia?id=5": False}

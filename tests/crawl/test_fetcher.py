@@ -108,3 +108,97 @@ def test_two_sources_on_one_host_share_the_politeness_delay() -> None:
     starts.sort()
     assert len(starts) == 4
     assert all(b - a >= 0.099 for a, b in zip(starts, starts[1:], strict=False))
+
+
+@pytest.fixture
+def flaky_dns(monkeypatch: pytest.MonkeyPatch, bare_site: LocalSite) -> dict[str, int]:
+    """Names under .test resolve through this table: ``comune-esempio.test`` fails twice with
+    a temporary resolver error, then points at the local site; ``spento.test`` never resolves.
+    Returns how often each name was asked for."""
+    import socket
+
+    real = socket.getaddrinfo
+    asked: dict[str, int] = {}
+
+    def getaddrinfo(host, port, *args, **kwargs):
+        if not str(host).endswith(".test"):
+            return real(host, port, *args, **kwargs)
+        asked[host] = asked.get(host, 0) + 1
+        if host == "comune-esempio.test" and asked[host] > 2:
+            return real("127.0.0.1", port, *args, **kwargs)
+        raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    return asked
+
+
+def test_name_resolution_failures_are_retried(bare_site: LocalSite, flaky_dns) -> None:
+    bare_site.routes["/pagina"] = Page(b"eccomi", content_type="text/plain")
+    port = bare_site.base_url.rsplit(":", 1)[1]
+    waits.clear()
+    result = fetcher().get(f"http://comune-esempio.test:{port}/pagina")
+    assert result.kind == "ok" and result.body == b"eccomi"
+    assert waits  # it waited (backoff) before asking the resolver again
+    assert flaky_dns["comune-esempio.test"] == 3
+
+
+def test_a_name_that_never_resolves_fails_once_per_crawl(bare_site: LocalSite, flaky_dns) -> None:
+    f = fetcher()
+    waits.clear()
+    first = f.get("http://spento.test/atti/determina.pdf")
+    assert first.kind == "failed"
+    assert first.error.startswith("cannot resolve host 'spento.test'")
+    assert first.error.endswith("(after 3 attempts)")
+    assert len(waits) == 2
+    asked = flaky_dns["spento.test"]
+    # Another URL on the same host: a clear reason at once, no new lookups or waits.
+    second = f.get("http://spento.test/notizie.html")
+    assert second.kind == "failed" and "failed earlier in this crawl" in second.error
+    assert flaky_dns["spento.test"] == asked and len(waits) == 2
+
+
+def test_connection_refused_is_retried_then_reported() -> None:
+    import socket
+
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    waits.clear()
+    result = fetcher().get(f"http://127.0.0.1:{port}/")
+    assert result.kind == "failed" and result.error.startswith("connection error: ConnectError")
+    assert result.error.endswith("(after 3 attempts)") and len(waits) == 2
+
+
+def test_retry_after_longer_than_the_cap_is_not_waited_for(bare_site: LocalSite) -> None:
+    bare_site.routes["/chiuso"] = lambda h, s: (
+        503, {"Retry-After": "3600", "Content-Type": "text/plain"}, b"torna tra un'ora")
+    waits.clear()
+    result = fetcher(max_retry_after=5).get(bare_site.url("/chiuso"))
+    assert result.kind == "failed" and result.status == 503
+    assert "Retry-After 3600s exceeds the 5s cap (max_delay)" in result.error
+    assert waits == [] and bare_site.paths_hit()["/chiuso"] == 1
+
+
+def test_no_request_or_retry_wait_beyond_the_time_budget(bare_site: LocalSite) -> None:
+    bare_site.routes["/ok"] = Page(b"ok", content_type="text/plain")
+    bare_site.routes["/guasto"] = Page(b"guasto", status=500, validators=False)
+    f = fetcher()
+    cut = f.get(bare_site.url("/ok"), time_left=lambda: 0.0)
+    assert cut.kind == "cut" and "time budget" in cut.error
+    assert bare_site.paths_hit()["/ok"] == 0
+    waits.clear()
+    failed = f.get(bare_site.url("/guasto"), time_left=lambda: 0.001)  # < the 0.01 s backoff
+    assert failed.kind == "failed" and "no time left in the crawl's budget to retry" in failed.error
+    assert waits == [] and bare_site.paths_hit()["/guasto"] == 1
+
+
+def test_politeness_wait_past_the_budget_is_not_begun() -> None:
+    from crawl.fetcher import HostGate, OutOfTime
+
+    origin = "http://budget.example:8080"
+    gate = HostGate(1, 1000.0)
+    with gate.slot(origin, max_wait=5):
+        pass
+    with pytest.raises(OutOfTime, match="after the time budget ends"):
+        with gate.slot(origin, max_wait=5):  # the next start is 1000 s away
+            pass

@@ -61,6 +61,14 @@ def test_sources_with_defaults_and_overrides(tmp_path: Path) -> None:
     assert venezia.user_agent == "inclusio-venezia/1.0 (+https://example.org/contatti)"
 
 
+def test_delay_cap_and_time_budget_have_defaults_and_can_be_set(tmp_path: Path) -> None:
+    massa, venezia = load_sources(write(tmp_path, GOOD.replace(
+        'user_agent = "inclusio-venezia/1.0"',
+        'user_agent = "inclusio-venezia/1.0"\nmax_delay = 5\nmax_duration = 600')))
+    assert massa.extra["max_delay"] == 30.0 and massa.extra["max_duration"] == 1800.0
+    assert venezia.extra["max_delay"] == 5.0 and venezia.extra["max_duration"] == 600.0
+
+
 @pytest.mark.parametrize(
     ("text", "message"),
     [
@@ -81,6 +89,10 @@ def test_sources_with_defaults_and_overrides(tmp_path: Path) -> None:
          "[[sources]]\nid='a'\nentity='F'\nstart_urls=['http://y.it/']\n", "duplicate id 'a'"),
         ("[crawler]\ntimeout='lento'\n[[sources]]\nid='a'\nentity='E'\nstart_urls=['http://x.it/']\n",
          "[crawler]: key 'timeout': expected a number of seconds >= 0"),
+        ("[crawler]\nmax_delay=0\n[[sources]]\nid='a'\nentity='E'\nstart_urls=['http://x.it/']\n",
+         "[crawler]: key 'max_delay': expected a number of seconds > 0, got 0"),
+        ("[[sources]]\nid='a'\nentity='E'\nstart_urls=['http://x.it/']\nmax_duration=-5\n",
+         "source 'a': key 'max_duration': expected a number of seconds >= 0, got -5"),
         ("[[sources]\n", "not valid TOML"),
         ("[crawler]\ndelay = 1\n", "no [[sources]] tables"),
     ],

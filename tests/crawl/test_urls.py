@@ -7,9 +7,12 @@ import pytest
 from crawl.urls import (
     TopicMatcher,
     absolute,
+    attachment_type,
     clean,
+    disposition_filename,
     host_allowed,
     is_attachment,
+    looks_like_attachment,
     normalize,
 )
 
@@ -56,6 +59,52 @@ def test_attachments(url: str) -> None:
 def test_not_attachments() -> None:
     assert not is_attachment("http://x.it/pdf/elenco.html")
     assert not is_attachment("http://x.it/download?file=a.pdf")
+
+
+@pytest.mark.parametrize(
+    ("url", "text", "declared"),
+    [
+        ("http://x.it/download?file=a.pdf", "", False),  # the file is named in the query
+        ("http://x.it/scarica?id=12", "Scarica", False),  # a download endpoint
+        ("http://x.it/download.php?id=3", "", False),
+        ("http://x.it/News/Allegato/881", "", False),
+        ("http://x.it/visualizza?id=14", "Delibera n. 14 (PDF, 80 kB)", False),  # anchor text
+        ("http://x.it/documento?id=13", "Testo", True),  # <a type="application/pdf">
+    ],
+)
+def test_links_that_lead_to_documents(url: str, text: str, declared: bool) -> None:
+    assert looks_like_attachment(url, text, declared)
+
+
+@pytest.mark.parametrize(
+    ("url", "text", "declared"),
+    [
+        ("http://x.it/pagina?id=15", "Dettaglio", False),
+        ("http://x.it/download/logo.png", "Scarica il logo in PDF", True),  # another file type
+        ("http://x.it/scaricabarile", "", False),  # a word that only starts like 'scarica'
+        ("http://x.it/guida.html", "Guida alla compilazione del PDF", False),
+    ],
+)
+def test_links_that_do_not(url: str, text: str, declared: bool) -> None:
+    assert not looks_like_attachment(url, text, declared)
+
+
+def test_documents_recognised_by_response_headers() -> None:
+    assert disposition_filename('attachment; filename="determina-12.pdf"') == "determina-12.pdf"
+    assert disposition_filename("inline; filename*=UTF-8''delibera%20n.%2013.pdf.p7m") == (
+        "delibera n. 13.pdf.p7m")
+    assert disposition_filename('attachment; filename="..\\..\\atto.pdf"') == "atto.pdf"
+    assert disposition_filename("attachment") is None and disposition_filename(None) is None
+    # A declared document type is kept; a generic one gives way to the file name's.
+    assert attachment_type("application/pdf", None) == "application/pdf"
+    assert attachment_type("application/octet-stream", "atto.pdf") == "application/pdf"
+    assert attachment_type(None, "delibera.pdf.p7m") == "application/pkcs7-mime"
+    assert attachment_type("application/force-download", "relazione.odt") == (
+        "application/vnd.oasis.opendocument.text")
+    # Not documents: an HTML page (even one named .pdf), an archive.
+    assert attachment_type("text/html", "atto.pdf") is None
+    assert attachment_type("application/octet-stream", "atti.zip") is None
+    assert attachment_type("text/html", None) is None
 
 
 def test_topic_words_not_substrings() -> None:

@@ -1,4 +1,4 @@
-from evaluation.metrics import Score, gold_items, predicted_items, unit_key
+from evaluation.metrics import Score, gold_items, key_of, predicted_items, unit_key
 from models.records import Claim
 
 
@@ -32,3 +32,12 @@ def test_outcomes_match_on_value_and_unit() -> None:
     ok = predicted_items("outcomes", [claim("outcome", 11, unit="percorsi")])
     wrong = predicted_items("outcomes", [claim("outcome", 11, unit="tirocini")])
     assert set(ok) == set(gold) and not set(wrong) & set(gold)
+
+
+def test_organisation_names_are_compared_without_case():
+    assert key_of("organisations", "Agenzia del Lavoro") == key_of(
+        "organisations", "Agenzia del lavoro"
+    )
+    assert key_of("organisations", "Comune di Massa") != key_of(
+        "organisations", "Comune di Massa Marittima"
+    )

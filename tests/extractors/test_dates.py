@@ -203,3 +203,8 @@ def test_only_the_acts_own_number_line_is_signed():
         ("2025-09-30", None),
         ("2025-10-10", "signed"),
     ]
+
+
+def test_a_fine_mese_is_a_time_of_the_month_not_an_end():
+    text = "A fine gennaio i nuclei beneficiari erano 310; i laboratori termineranno a fine maggio."
+    assert roles(text, date(2024, 2, 8)) == [("2024-01", None), ("2024-05", "end")]

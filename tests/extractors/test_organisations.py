@@ -126,7 +126,7 @@ def test_health_authority_number_after_its_place_is_kept():
 
 def test_a_count_after_a_health_authority_is_not_its_number():
     values = [v for v, _ in orgs("Con l'ASL Bari 12 operatori hanno seguito i casi.")]
-    assert values == ["ASL Bari"]
+    assert values == ["ASL di Bari"]
 
 
 def test_capitalised_letterhead_name_is_title_cased():
@@ -155,7 +155,7 @@ def test_a_short_second_mention_takes_the_full_name_given_before():
 
 def test_a_short_mention_with_two_fuller_candidates_stays_short():
     text = "Partecipano la ASL Roma 1 e la ASL Roma 2; la ASL Roma coordina."
-    assert [v for v, _ in orgs(text)] == ["ASL Roma 1", "ASL Roma 2", "ASL Roma"]
+    assert [v for v, _ in orgs(text)] == ["ASL Roma 1", "ASL Roma 2", "ASL di Roma"]
 
 
 def names(text: str) -> list[str]:
@@ -293,3 +293,128 @@ def test_housing_words_that_are_not_bodies():
     assert names("gli alloggi ERP di Livorno sono assegnati") == []
     assert names("FESTIVAL DI MUSICA, ARTE E CULTURA") == []
     assert names("l'ACER Reggio Emilia gestisce gli alloggi") == ["ACER Reggio Emilia"]
+
+
+def test_everyday_names_of_comuni_with_an_inner_connector():
+    text = "Il Comune di Reggio Emilia e la CITTÀ DI REGGIO CALABRIA aderiscono alla rete."
+    assert names(text) == ["Comune di Reggio nell'Emilia", "Comune di Reggio di Calabria"]
+
+
+def test_schools_hospitals_and_foundations_named_after_a_place():
+    text = (
+        "Collaborano l'Istituto comprensivo “Gianni Rodari” di Alba, l'Istituto di Istruzione "
+        "Superiore Enrico Fermi, l'Azienda Ospedaliera di Padova e la Fondazione di Venezia."
+    )
+    assert names(text) == [
+        "Istituto comprensivo Gianni Rodari di Alba",
+        "Istituto di istruzione superiore Enrico Fermi",
+        "Azienda ospedaliera di Padova",
+        "Fondazione di Venezia",
+    ]
+
+
+def test_lower_case_associazione_and_legal_form_first():
+    text = (
+        "Aderiscono l'associazione Sole Nascente APS, l'OdV Porte Aperte e "
+        "un'associazione temporanea di scopo tra le cooperative; in associazione con altri enti."
+    )
+    assert names(text) == ["Associazione Sole Nascente", "Associazione Porte Aperte"]
+
+
+def test_one_name_per_region():
+    text = "Finanziato dalla Regione Sicilia e, per la quota restante, dalla Regione Siciliana."
+    assert names(text) == ["Regione Siciliana", "Regione Siciliana"]
+
+
+def test_health_authorities_of_special_statute_and_their_acronyms():
+    text = (
+        "Con l'APSS di Trento, l'ASReM e l'AUSL della Romagna; l'Azienda provinciale per i "
+        "servizi sanitari ha messo a disposizione due psicologi."
+    )
+    assert names(text) == [
+        "Azienda provinciale per i servizi sanitari di Trento",
+        "Azienda sanitaria regionale del Molise",
+        "Azienda USL della Romagna",
+        "Azienda provinciale per i servizi sanitari di Trento",
+    ]
+
+
+def test_comunita_di_valle_and_associations_called_comunita():
+    text = (
+        "Gestisce il servizio la Comunità della Valle dei Laghi con la Comunità di Sant'Egidio; "
+        "i ragazzi vivono in una Comunità Alloggio e la Comunità Europea non c'entra."
+    )
+    assert names(text) == ["Comunità della Valle dei Laghi", "Comunità di Sant'Egidio"]
+
+
+def test_comuni_listed_after_tra_cui_are_bodies():
+    text = (
+        "L'ambito raccoglie dodici Comuni tra cui Bosa, Macomer e Sindia; "
+        "i Comuni della valle, tra i quali Pinzolo, Tione di Trento e Storo, hanno aderito."
+    )
+    assert names(text) == [
+        "Comune di Bosa", "Comune di Macomer", "Comune di Sindia",
+        "Comune di Pinzolo", "Comune di Tione di Trento", "Comune di Storo",
+    ]
+
+
+def test_comune_and_job_centre_whose_name_has_an_article():
+    text = "Il Comune dell'Aquila, il Centro per l'Impiego della Spezia e la CITTÀ DELL'AQUILA."
+    assert names(text)[:2] == ["Comune di L'Aquila", "Centro per l'Impiego di La Spezia"]
+
+
+def test_legal_form_after_the_name():
+    text = (
+        "Aggiudicataria è Il Girotondo società cooperativa sociale Onlus; collaborano "
+        "Mani Unite ODV e, come capogruppo, RTI Cooperativa sociale Delta."
+    )
+    assert names(text) == [
+        "Cooperativa Il Girotondo", "Associazione Mani Unite", "Cooperativa Delta",
+    ]
+
+
+def test_acronym_defined_in_brackets_is_the_same_body():
+    text = (
+        "Tra l'Azienda Sanitaria Locale di Lecce (di seguito ASL LE) e la Caritas. "
+        "La ASL LE mette a disposizione due infermieri. L'ASL Caserta - Distretto 14 collabora."
+    )
+    assert names(text) == ["ASL di Lecce", "Caritas", "ASL di Lecce", "ASL di Caserta"]
+
+
+def test_health_district_is_part_of_its_authority_but_socio_sanitario_is_a_body():
+    text = "Il Distretto sanitario di Bosa e il Distretto Socio-Sanitario di Ghilarza-Bosa."
+    assert names(text) == ["Distretto socio-sanitario di Ghilarza-Bosa"]
+
+
+def test_housing_agencies_written_in_full_take_their_acronym():
+    text = (
+        "Con l'Istituto Autonomo Case Popolari di Trapani e l'Agenzia Territoriale per la Casa "
+        "del Piemonte Centrale (ATC) sono stati ristrutturati gli alloggi."
+    )
+    assert names(text) == ["IACP di Trapani", "ATC Piemonte Centrale"]
+
+
+def test_bodies_named_without_a_type_word():
+    text = (
+        "Partecipano la Camera di Commercio di Pordenone-Udine, il Libero Consorzio Comunale "
+        "di Trapani, l'Auser di Mestre, il Banco Alimentare del Lazio, l'Agenzia Piemonte "
+        "Lavoro, la Prefettura - Ufficio Territoriale del Governo di Enna e il CPIA di Lodi."
+    )
+    assert names(text) == [
+        "Camera di Commercio di Pordenone-Udine",
+        "Libero Consorzio Comunale di Trapani",
+        "Auser di Mestre",
+        "Banco Alimentare del Lazio",
+        "Agenzia Piemonte Lavoro",
+        "Prefettura di Enna",
+        "CPIA di Lodi",
+    ]
+
+
+def test_a_name_wrapped_at_the_margin_of_running_text_goes_on():
+    line = "Le attività sono state sostenute con un contributo erogato dalla Fondazione"
+    assert len(line) >= 70
+    assert names(line + "\nCassa di Risparmio di Fermo, che ha coperto le borse.") == [
+        "Fondazione Cassa di Risparmio di Fermo"
+    ]
+    assert names("La Fondazione\nPubblicato il 3 maggio 2024") == []

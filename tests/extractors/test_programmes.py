@@ -45,3 +45,38 @@ def test_find_gives_spans_and_labels_in_text_order():
     found = programmes.find(text)
     assert [label for _, _, label in found] == ["PON Inclusione", "PNRR Missione 5"]
     assert text[found[0][0] : found[0][1]] == "PON Inclusione"
+
+
+def test_programmes_of_the_2021_2027_cycle_and_national_measures():
+    text = (
+        "Il servizio è pagato dal PN Inclusione e lotta alla povertà 2021-2027 e dal PR Lazio "
+        "FSE+; chi esce dall'Assegno di inclusione può chiedere il Supporto per la formazione e "
+        "il lavoro. Resta il Fondo nazionale per le politiche sociali (FNPS)."
+    )
+    assert [c.value for c in run(programmes, text)] == [
+        "PN Inclusione",
+        "POR/PR FSE",
+        "Assegno di inclusione",
+        "Supporto per la formazione e il lavoro",
+        "Fondo nazionale per le politiche sociali",
+        "Fondo nazionale per le politiche sociali",
+    ]
+
+
+def test_regional_reis_is_not_the_national_rei():
+    text = "Il REIS, Reddito di inclusione sociale della Regione, non è il Reddito di inclusione."
+    assert [c.value for c in run(programmes, text)] == ["REIS", "REIS", "REI"]
+
+
+def test_card_naming_the_mission_without_the_plan():
+    text = "| Missione | M5 - Inclusione e coesione |\n| Componente | C3 - Interventi speciali |"
+    assert [c.value for c in run(programmes, text)] == ["PNRR Missione 5"]
+
+
+def test_the_plan_named_in_general_is_its_one_named_mission():
+    text = (
+        "Scheda del Piano Nazionale di Ripresa e Resilienza\n"
+        "| Missione | M5 - Inclusione e coesione |"
+    )
+    assert [c.value for c in run(programmes, text)] == ["PNRR Missione 5", "PNRR Missione 5"]
+    assert [c.value for c in run(programmes, "Fondi PNRR per la scuola.")] == ["PNRR"]

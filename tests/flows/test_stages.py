@@ -170,3 +170,23 @@ def test_signed_act_and_scan_linked_from_a_page_reach_the_warehouse(tmp_path: Pa
         assert amounts == [(45000.0,)]
     finally:
         con.close()
+
+
+def test_a_crawl_cut_short_or_a_capped_delay_is_a_fetch_problem() -> None:
+    from datetime import datetime
+
+    from models.records import FetchRecord
+
+    when = datetime(2026, 1, 1)
+    records = [
+        FetchRecord("1", "r", "s", "http://h/", when, "stored", sha256="ab"),
+        FetchRecord("2", "r", "s", "http://h/robots.txt", when, "capped",
+                    error="Crawl-delay 3600s asked by http://h/robots.txt capped at 30s"),
+        FetchRecord("3", "r", "s", "http://h/", when, "stopped",
+                    error="crawl stopped when its time budget of 1800s (max_duration) ran out"),
+    ]
+    problems = stages.fetch_problems(records)
+    assert [(p["url"], p["reason"].split(" ")[0]) for p in problems] == [
+        ("http://h/robots.txt", "Crawl-delay"), ("http://h/", "crawl")]
+    assert stages.bodies(records) == [
+        {"sha256": "ab", "url": "http://h/", "content_type": None, "source_id": "s"}]

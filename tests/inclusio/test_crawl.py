@@ -45,3 +45,34 @@ def test_a_mistake_in_the_sources_file_is_one_clear_line(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     check_mistake_is_one_clear_line(command, tmp_path, monkeypatch, capsys)
+
+
+def test_max_duration_option_cuts_the_crawl_short(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A budget of a millisecond runs out while robots.txt is read: nothing is requested
+    after that, and the fetch log says why."""
+    import json
+
+    from inclusio.sample_site import serve
+
+    monkeypatch.setenv("INCLUSIO_HOME", str(tmp_path))
+    site = Path(__file__).resolve().parents[2] / "data" / "sample" / "site"
+    with serve(site) as base:
+        sources = tmp_path / "sources.toml"
+        sources.write_text(f'[[sources]]\nid = "esempio"\nentity = "Comune di Esempio"\n'
+                           f'start_urls = ["{base}"]\nallow_private = true\n', encoding="utf-8")
+        assert main(["crawl", str(sources), "--max-duration", "0.001"]) == 0
+    out = capsys.readouterr()
+    assert out.out.strip() == "stopped: 1"
+    assert "# " in out.err and "time budget of 0.001s (max_duration)" in out.err
+    rows = [json.loads(line) for line in
+            (tmp_path / "data" / "raw" / "fetch-log.jsonl").read_text().splitlines()]
+    assert [r["outcome"] for r in rows] == ["stopped"]
+
+
+def test_max_duration_option_must_be_positive(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["crawl", "sources.toml", "--max-duration", "0"])
+    assert exc.value.code == 2
+    assert "give a number of seconds > 0" in capsys.readouterr().err
