@@ -14,7 +14,7 @@ import re
 # Characters an Italian administrative text is made of: Latin letters (accents included),
 # digits, whitespace, punctuation, currency, bullets, ligatures. Anything else is suspicious.
 _ORDINARY = (
-    r"A-Za-z\u00C0-\u024F\u1E00-\u1EFF0-9\s"
+    r"A-Za-z\u00C0-\u024F\u1E00-\u1EFF0-9 \t\n\r"
     r"!-/:-@\[-`{-~\u00A0-\u00BF\u00D7\u00F7"
     r"\u2010-\u205E\u20AC\u2122\u2190-\u2193\u2212\u25A0-\u25CF\uFB00-\uFB06"
 )
@@ -22,7 +22,8 @@ _STRANGE = re.compile(f"[^{_ORDINARY}]+")
 _PRIVATE = re.compile(r"[\uE000-\uF8FF\U000F0000-\U0010FFFF]+")
 _REPLACEMENT = re.compile(r"[\uFFFD\x00-\x08\x0B\x0C\x0E-\x1F\x7F]+")
 _CID = re.compile(r"\(cid:\d+\)")
-_NOT_LETTER_OR_DIGIT = re.compile(r"[^A-Za-z\u00C0-\u024F0-9\s]+")
+_NOT_LETTER_OR_DIGIT = re.compile(r"[^A-Za-z\u00C0-\u024F0-9 \t\n\r]+")
+_BLANKS = " \t\n\r"
 # Dot leaders of a table of contents, lines to write on: many marks, no garbage.
 _LEADERS = re.compile(r"([._\-–—·…*=~])(?:\s?\1){2,}")
 
@@ -31,6 +32,17 @@ MAX_STRANGE = 0.30  # share of unreadable characters that makes a page garbled
 MIN_LETTERS = 0.40  # share of letters and digits below which a page is garbled
 MIN_CHARS_LETTERS = 40  # the letters test needs a little more text than the other
 SAMPLE = 2000  # characters looked at on a long page, in four slices spread over it
+
+
+def _counts(text: str) -> tuple[int, int, str]:
+    """Visible characters, letters and digits among them, and every other visible character.
+
+    One regex pass over the text; the unreadable characters are then looked for among the
+    marks only, which on an ordinary page are a few punctuation signs.
+    """
+    visible = len(text) - sum(text.count(c) for c in _BLANKS)
+    marks = "".join(_NOT_LETTER_OR_DIGIT.findall(text))
+    return visible, visible - len(marks), marks
 
 
 def garbled_reason(text: str) -> str | None:
@@ -43,20 +55,21 @@ def garbled_reason(text: str) -> str | None:
     if len(text) > SAMPLE:
         step, size = len(text) // 4, SAMPLE // 4
         text = "\n".join(text[k * step : k * step + size] for k in range(4))
-    cids = _CID.findall(text)
-    rest = _LEADERS.sub(" ", _CID.sub(" ", text) if cids else text)
-    visible = sum(map(len, rest.split()))
-    cid_count = len(cids)
+    cid_count = 0
+    if "(cid:" in text:
+        cid_count = len(_CID.findall(text))
+        text = _CID.sub(" ", text)
+    visible, letters, marks = _counts(text)
     total = visible + cid_count
     if total < MIN_CHARS:
         return None
-    strange = sum(map(len, _STRANGE.findall(rest)))
+    strange = sum(map(len, _STRANGE.findall(marks)))
     share = (strange + cid_count) / total
     if share >= MAX_STRANGE:
         kinds = {
             "(cid:n) codes of glyphs without a character": cid_count,
-            "private-use characters": sum(map(len, _PRIVATE.findall(rest))),
-            "replacement or control characters": sum(map(len, _REPLACEMENT.findall(rest))),
+            "private-use characters": sum(map(len, _PRIVATE.findall(marks))),
+            "replacement or control characters": sum(map(len, _REPLACEMENT.findall(marks))),
         }
         kinds["symbols or letters of other scripts"] = strange - sum(
             v for k, v in kinds.items() if not k.startswith("(cid")
@@ -66,12 +79,15 @@ def garbled_reason(text: str) -> str | None:
             f"garbled text layer: {share:.0%} of {total} characters are unreadable, "
             f"mostly {main}"
         )
-    letters = visible - sum(map(len, _NOT_LETTER_OR_DIGIT.findall(rest)))
-    if total >= MIN_CHARS_LETTERS and letters / total < MIN_LETTERS:
-        return (
-            f"garbled text layer: only {letters / total:.0%} of {total} characters are "
-            "letters or digits"
-        )
+    if total >= MIN_CHARS_LETTERS and letters < MIN_LETTERS * total:
+        # Dot leaders and lines to write on are marks, not garbage: judge again without them.
+        visible, letters, _ = _counts(_LEADERS.sub(" ", text))
+        total = visible + cid_count
+        if total >= MIN_CHARS_LETTERS and letters < MIN_LETTERS * total:
+            return (
+                f"garbled text layer: only {letters / total:.0%} of {total} characters are "
+                "letters or digits"
+            )
     return None
 
 

@@ -164,17 +164,21 @@ def running_lines(pages: list[list[str | Table]], depth: int = 2) -> set[tuple[s
     return {k for k, n in _end_line_counts(pages, depth).items() if n >= threshold}
 
 
-def strip_running_lines(pages: list[list[str | Table]], depth: int = 2) -> list[list[str | Table]]:
+def strip_running_lines(
+    pages: list[list[str | Table]],
+    depth: int = 2,
+    running: AbstractSet[tuple[str, str]] | None = None,
+) -> list[list[str | Table]]:
     """Remove page numbers and headers/footers repeated on many pages.
 
     A line among the first or last ``depth`` text lines of a page is a running line when its
     shape recurs at the same end on at least half the pages (and on two or more). Page-number
     lines go everywhere; other running lines keep their first occurrence, since a repeated
     heading such as "Provincia di Cremona - Piano della Performance" still says who wrote it.
+    ``running`` is ``running_lines(pages, depth)`` when the caller has it already.
     """
-
-    counts = _end_line_counts(pages, depth)
-    threshold = max(2, (len(pages) + 1) // 2)
+    if running is None:
+        running = running_lines(pages, depth)
     kept_once: set[tuple[str, str]] = set()
     out: list[list[str | Table]] = []
     for items in pages:
@@ -188,7 +192,7 @@ def strip_running_lines(pages: list[list[str | Table]], depth: int = 2) -> list[
                 key = (where, _shape(line))
                 if PAGE_NUMBER.match(line):
                     drop.add(i)
-                elif counts[key] >= threshold and len(pages) > 1:
+                elif key in running:
                     if PAGE_NUMBER_INSIDE.search(line) or key in kept_once:
                         drop.add(i)
                     else:
@@ -232,19 +236,22 @@ def join_continued_tables(
     page each row is printed. Returns the pages of every joined table.
     """
 
-    def content(items: list[str | Table], where: str) -> list[int]:
-        return [
-            k for k, it in enumerate(items)
-            if isinstance(it, Table) or (it.strip() and (where, _shape(it)) not in running)
-        ]
+    def edge(items: list[str | Table], where: str) -> int | None:
+        """Index of the first (top) or last (bottom) item that is not a running line."""
+        order = range(len(items)) if where == "top" else range(len(items) - 1, -1, -1)
+        for k in order:
+            it = items[k]
+            if isinstance(it, Table) or (it.strip() and (where, _shape(it)) not in running):
+                return k
+        return None
 
     at_bottom = set(at_bottom)
     joined: list[list[int]] = []
     open_table: Table | None = None
     for items in pages:
-        top_idx = content(items, "top")
-        if open_table is not None and top_idx:
-            first = items[top_idx[0]]
+        top = edge(items, "top") if open_table is not None else None
+        if open_table is not None and top is not None:
+            first = items[top]
             if (
                 isinstance(first, Table)
                 and id(first) in at_top
@@ -260,14 +267,11 @@ def join_continued_tables(
                 open_table.rows.extend(first.rows)
                 open_table.row_pages.extend([first.page] * len(first.rows))
                 joined[-1].append(first.page)
-                del items[top_idx[0]]
-                if id(first) in at_bottom:
-                    at_bottom.add(id(open_table))
-                    rest = content(items, "bottom")
-                    if not rest:  # the whole page was the table: it may go on again
-                        continue
-        bottom_idx = content(items, "bottom")
-        last = items[bottom_idx[-1]] if bottom_idx else None
+                del items[top]
+                if id(first) in at_bottom and edge(items, "bottom") is None:
+                    continue  # the whole page was the table: it may go on again
+        bottom = edge(items, "bottom")
+        last = items[bottom] if bottom is not None else None
         open_table = last if isinstance(last, Table) and id(last) in at_bottom else None
     return joined
 

@@ -613,7 +613,7 @@ def parse_pdf(data: bytes, *, limits: PdfLimits = DEFAULT_LIMITS, ocr: bool = Tr
         close_plumber()
 
     running = running_lines(pages)
-    pages = strip_running_lines(pages)
+    pages = strip_running_lines(pages, running=running)
     continued = join_continued_tables(pages, edges[1], edges[0], running)
     if continued:
         meta["continued_tables"] = continued
