@@ -79,18 +79,19 @@ def _hyphen_join(line: str, nxt: str) -> str | None:
 
 
 # pdfium's mark for a hyphen it took as a line-end word break, with the line break removed:
-# "socio\ufffeeducativo" was printed "socio-" / "educativo".
-_SOFT_BREAK = re.compile(r"([A-Za-zÀ-ÖØ-öø-ÿ]*)\ufffe(\S*)")
+# "socio\ufffeeducativo" was printed "socio-" / "educativo" (U+FFFE from get_text_range,
+# U+0002 from get_text_bounded).
+_SOFT_BREAK = re.compile(r"([A-Za-zÀ-ÖØ-öø-ÿ]*)[\ufffe\x02](\S*)")
 
 
 def resolve_line_breaks(text: str) -> str:
-    """Decide pdfium's line-end hyphens ("\\ufffe") with the same rule as ``join_hyphenated``.
+    """Decide pdfium's line-end hyphens (U+FFFE, U+0002) with the rule of ``join_hyphenated``.
 
     pdfium joins a word broken at a line end itself and leaves this mark where the hyphen was;
     the mark becomes nothing ("inclusione"), a hyphen ("socio-educativo", "Emilia-Romagna"), or
     the hyphen and the line break again when the lines should stay as printed.
     """
-    if "\ufffe" not in text:
+    if "\ufffe" not in text and "\x02" not in text:
         return text
 
     def one(m: re.Match[str]) -> str:

@@ -308,7 +308,7 @@ def _read_grid(tp: pdfium.PdfTextPage, grid: _Grid, page_no: int) -> Table | Non
 
 
 def _norm(text: str) -> str:
-    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x02", "")
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
     return resolve_line_breaks(text.replace("\u00ad", ""))
 
 

@@ -79,3 +79,11 @@ def test_pdfium_line_end_marks_follow_the_same_rule() -> None:
     assert resolve_line_breaks("Emilia\ufffeRomagna") == "Emilia-Romagna"
     cell = clean_cell("Centro socio\ufffeeducativo\nper mino-\nri")
     assert cell == "Centro socio-educativo per minori"
+
+
+def test_the_mark_of_bounded_text_is_read_the_same_way() -> None:
+    from parsers.layout import resolve_line_breaks
+
+    assert resolve_line_breaks("servizio socio\x02educativo, inclu\x02sione") == (
+        "servizio socio-educativo, inclusione"
+    )

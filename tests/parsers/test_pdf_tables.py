@@ -164,3 +164,27 @@ def test_a_running_footer_kept_once_does_not_stop_the_join() -> None:
     (t,) = doc.tables
     assert t.rows == ROWS and set(t.row_pages or []) == {1, 2}
     _check_spans(doc)
+
+
+def test_claims_quote_the_joined_table_and_the_compound_words() -> None:
+    """Spans index the text as assembled: the joined rows and the rejoined words included."""
+    from extractors.registry import extract_document
+
+    pdf = _report()
+    pdf.multi_cell(0, 6, "Il servizio socio-\neducativo e l'assistenza psico-\nsociale sono "
+                   "finanziati con l'importo programmato di euro 48.000,00.")
+    fin = ["Voce", "Importo programmato", "Importo erogato"]
+    rows = [[f"Voce di spesa {k}", f"€ {k}.000,00", f"€ {k}.500,00"] for k in range(10, 70)]
+    _table(pdf, fin, rows)
+    doc = parse_pdf(bytes(pdf.output()))
+    assert "socio-educativo" in doc.text and "psico-sociale" in doc.text
+    (t,) = doc.tables
+    assert t.rows == rows and t.row_pages is not None and t.row_pages[-1] == 2
+    claims = extract_document(doc)
+    assert claims
+    for c in claims:
+        assert doc.text[c.start : c.end] == c.text
+    # An amount printed on page 2 is read from the one table, inside its span.
+    last = [c for c in claims if c.kind == "amount" and t.start <= c.start < t.end
+            and "69.000,00" in c.text]
+    assert last
