@@ -19,6 +19,8 @@ class Table:
     rows: list[list[str]]
     page: int | None = None
     caption: str | None = None
+    # Page of each row when the table runs over several pages (None: every row is on ``page``).
+    row_pages: list[int] | None = None
     # Character span of the table's rendering inside Document.text, when it is rendered there.
     start: int | None = None
     end: int | None = None

@@ -25,16 +25,20 @@ import pypdfium2.raw as pdfium_c
 
 from models.records import Document, Table
 from parsers.errors import ParseError
+from parsers.garble import garbled_reason
 from parsers.layout import (
     assemble,
     clean_cell,
+    join_continued_tables,
     join_hyphenated,
     looks_like_header,
+    resolve_line_breaks,
+    running_lines,
     strip_running_lines,
 )
 
 NAME = "pdf-pdfium"
-VERSION = "0.2.0"
+VERSION = "0.3.0"
 
 
 @dataclass(frozen=True, slots=True)
@@ -304,8 +308,8 @@ def _read_grid(tp: pdfium.PdfTextPage, grid: _Grid, page_no: int) -> Table | Non
 
 
 def _norm(text: str) -> str:
-    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\ufffe", "").replace("\x02", "")
-    return text.replace("\u00ad", "")
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return resolve_line_breaks(text.replace("\u00ad", ""))
 
 
 def _lines(text: str) -> list[str]:
@@ -398,6 +402,7 @@ def _tabular_lines(rects: list[tuple[float, float, float, float]]) -> int:
 
 Bbox = tuple[float, float, float, float]
 PlumberReader = Callable[[int, bool], list[tuple[Bbox, Table]]]
+Edges = tuple[set[int], set[int]]  # ids of tables near the top, near the bottom of their page
 
 
 def _plumber_reader(data: bytes, limit: int) -> tuple[PlumberReader, Callable[[], None]]:
@@ -442,8 +447,12 @@ def _plumber_reader(data: bytes, limit: int) -> tuple[PlumberReader, Callable[[]
 
 
 def _page_items(page: pdfium.PdfPage, tp: pdfium.PdfTextPage, page_no: int,
-                plumber: PlumberReader | None = None) -> tuple[list[str | Table], int, int]:
+                plumber: PlumberReader | None = None, edges: Edges | None = None
+                ) -> tuple[list[str | Table], int, int]:
     """A page as ordered lines and tables; also its char count and image count.
+
+    ``edges`` collects the ids of tables lying in the top third / bottom third of the page,
+    the tables that may start or end a table running over a page break.
 
     Ruled grids are read from pdfium; pdfplumber is asked only when the page has horizontal
     rules that form no grid, or lines that look like columns of a table without rulings.
@@ -466,6 +475,13 @@ def _page_items(page: pdfium.PdfPage, tp: pdfium.PdfTextPage, page_no: int,
     # Page box, widened to the text itself: some files place text outside their MediaBox
     # origin, and a band must never cut a line off.
     left, bottom, right, top = page.get_bbox()
+    if edges is not None:
+        third = (top - bottom) / 3
+        for (_, by0, _, by1), t in tables:
+            if by1 >= top - third:
+                edges[0].add(id(t))
+            if by0 <= bottom + third:
+                edges[1].add(id(t))
     if rects:
         bottom = min(bottom, min(r[1] for r in rects)) - 1
         top = max(top, max(r[3] for r in rects)) + 1
@@ -527,7 +543,11 @@ def _open(data: bytes) -> pdfium.PdfDocument:
 
 
 def parse_pdf(data: bytes, *, limits: PdfLimits = DEFAULT_LIMITS, ocr: bool = True) -> Document:
-    """Text of every page (running heads removed), tables as pipe rows, OCR for scanned pages."""
+    """Text of every page (running heads removed), tables as pipe rows, OCR for scanned pages.
+
+    Pages whose text layer is garbage (``parsers.garble``) are OCRed like scans; tables that
+    run over a page break are joined (``parsers.layout.join_continued_tables``).
+    """
     if not data.startswith(b"%PDF-") and b"%PDF-" not in data[:1024]:
         raise ParseError("not a PDF file (no %PDF- header)")
     check_streams(data, limits)
@@ -539,6 +559,10 @@ def parse_pdf(data: bytes, *, limits: PdfLimits = DEFAULT_LIMITS, ocr: bool = Tr
     ocr_conf: list[float] = []
     ocr_pages: list[int] = []
     skipped_scans: list[int] = []
+    edges: Edges = (set(), set())
+    garbled: list[int] = []  # pages whose text layer is garbage (OCRed when OCR allows)
+    ocr_reasons: list[dict[str, Any]] = []
+    ocr_errors: list[dict[str, Any]] = []
     try:
         total = len(pdf)
         if total == 0:
@@ -552,15 +576,29 @@ def parse_pdf(data: bytes, *, limits: PdfLimits = DEFAULT_LIMITS, ocr: bool = Tr
             page = pdf[idx]
             try:
                 tp = page.get_textpage()
-                items, nchars, images = _page_items(page, tp, idx + 1, plumber)
+                items, nchars, images = _page_items(page, tp, idx + 1, plumber, edges)
                 tp.close()
-                if nchars == 0 and images:
+                why = "no text layer" if nchars == 0 and images else None
+                if nchars:
+                    why = garbled_reason(_page_text(items))
+                    if why:
+                        garbled.append(idx + 1)
+                if why:
                     if ocr and len(ocr_pages) < limits.max_ocr_pages:
-                        lines, conf = _ocr_page(page, limits)
+                        try:
+                            lines, conf = _ocr_page(page, limits)
+                        except ParseError as exc:
+                            if nchars == 0:
+                                raise
+                            # A garbled page keeps its text layer; the run goes on.
+                            ocr_errors.append({"page": idx + 1, "error": str(exc)})
+                            pages.append(items)
+                            continue
                         items = list(lines)
                         ocr_pages.append(idx + 1)
+                        ocr_reasons.append({"page": idx + 1, "reason": why})
                         ocr_conf.append(conf)
-                    else:
+                    elif nchars == 0:
                         skipped_scans.append(idx + 1)
             finally:
                 page.close()
@@ -574,13 +612,22 @@ def parse_pdf(data: bytes, *, limits: PdfLimits = DEFAULT_LIMITS, ocr: bool = Tr
         pdf.close()
         close_plumber()
 
-    pages = strip_running_lines(pages)
+    running = running_lines(pages)
+    pages = strip_running_lines(pages, running=running)
+    continued = join_continued_tables(pages, edges[1], edges[0], running)
+    if continued:
+        meta["continued_tables"] = continued
     pages = [_dehyphenate(items) for items in pages]
     text, tables = assemble(pages)
     if skipped_scans:
         meta["pages_without_text"] = skipped_scans
     if ocr_pages:
         meta["ocr_pages"] = ocr_pages
+        meta["ocr_reasons"] = ocr_reasons
+    if garbled:
+        meta["garbled_pages"] = garbled
+    if ocr_errors:
+        meta["ocr_errors"] = ocr_errors
     if not text.strip():
         if skipped_scans:
             raise ParseError("scanned PDF: no text layer and OCR is off or over its page limit")
@@ -600,6 +647,18 @@ def parse_pdf(data: bytes, *, limits: PdfLimits = DEFAULT_LIMITS, ocr: bool = Tr
         ocr_confidence=(sum(ocr_conf) / len(ocr_conf)) if ocr_conf else None,
         metadata=meta,
     )
+
+
+def _page_text(items: list[str | Table]) -> str:
+    """A page's lines and table cells as one string, for the garbled-text test."""
+    parts: list[str] = []
+    for it in items:
+        if isinstance(it, Table):
+            parts += it.header
+            parts += [c for row in it.rows for c in row]
+        else:
+            parts.append(it)
+    return "\n".join(parts)
 
 
 def _dehyphenate(items: list[str | Table]) -> list[str | Table]:

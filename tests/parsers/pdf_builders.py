@@ -78,3 +78,79 @@ def image_pdf(png: bytes, width_mm: float = 210, height_mm: float = 297) -> byte
     pdf.add_page()
     pdf.image(io.BytesIO(png), x=0, y=0, w=width_mm, h=height_mm)
     return bytes(pdf.output())
+
+
+def _pdf_objects(objects: list[bytes]) -> bytes:
+    """A PDF with a real xref table around numbered objects (object 1 is the catalog)."""
+    out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+    offsets = []
+    for n, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % n + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % off for off in offsets)
+    out += b"trailer\n<</Size %d/Root 1 0 R>>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
+
+def wrong_tounicode_pdf(lines: list[str], target: int = 0xE000, size: int = 16) -> bytes:
+    """Lines printed in Helvetica whose ToUnicode map sends every code to ``target + code``.
+
+    The page renders as readable Italian, but its text layer is garbage: what a PDF made by a
+    tool that writes a wrong character map looks like (``target`` 0xE000 gives private-use
+    characters, 0x2200 mathematical symbols).
+    """
+    y = 780
+    ops = [b"BT", b"/F1 %d Tf" % size]
+    for line in lines:
+        text = line.encode("cp1252").replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(
+            b")", b"\\)")
+        ops.append(b"1 0 0 1 50 %d Tm (" % y + text + b") Tj")
+        y -= int(size * 1.8)
+    ops.append(b"ET")
+    content = b"\n".join(ops)
+    cmap = (
+        b"/CIDInit /ProcSet findresource begin 12 dict begin begincmap\n"
+        b"/CIDSystemInfo <</Registry (Adobe) /Ordering (UCS) /Supplement 0>> def\n"
+        b"/CMapName /Garbled def /CMapType 2 def\n"
+        b"1 begincodespacerange <00> <FF> endcodespacerange\n"
+        b"1 beginbfrange <20> <FF> <%04X> endbfrange\n" % (target + 0x20)
+        + b"endcmap CMapName currentdict /CMap defineresource pop end end"
+    )
+    return _pdf_objects([
+        b"<</Type/Catalog/Pages 2 0 R>>",
+        b"<</Type/Pages/Kids[3 0 R]/Count 1>>",
+        b"<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]/Contents 4 0 R"
+        b"/Resources<</Font<</F1 5 0 R>>>>>>",
+        b"<</Length %d>>\nstream\n" % len(content) + content + b"\nendstream",
+        b"<</Type/Font/Subtype/Type1/BaseFont/Helvetica/Encoding/WinAnsiEncoding"
+        b"/ToUnicode 6 0 R>>",
+        b"<</Length %d>>\nstream\n" % len(cmap) + cmap + b"\nendstream",
+    ])
+
+
+TRUETYPE_FONTS = (
+    "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+    "/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf",
+)
+
+
+def without_tounicode_pdf(lines: list[str], font_path: str) -> bytes:
+    """Lines in an embedded TrueType subset whose ToUnicode map has been taken out.
+
+    fpdf2 writes glyph ids as character codes (Identity-H); without the map, pdfium reads them
+    as control characters: the text layer of many converted office files.
+    """
+    pdf = new_pdf()
+    pdf.set_compression(False)
+    pdf.add_page()
+    pdf.add_font("corpo", "", font_path)
+    pdf.set_font("corpo", "", 16)
+    pdf.set_xy(20, 30)
+    for line in lines:
+        pdf.cell(0, 12, line, new_x="LMARGIN", new_y="NEXT")
+    data = bytes(pdf.output())
+    start = data.index(b"/ToUnicode ")
+    end = data.index(b" R", start) + 2
+    return data[:start] + b" " * (end - start) + data[end:]  # same length: the xref holds
