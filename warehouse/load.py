@@ -108,15 +108,18 @@ def load_fetches(con: duckdb.DuckDBPyConnection, records: Iterable[FetchRecord])
         "last_modified",
         "outcome",
         "error",
+        "filename",
     ]
     df = df[cols].astype({"status": "Int64", "n_bytes": "Int64"})
     with _Tx(con) as tx:
         tx.register("fetch_df", df)
         tx.execute(
             """
-            INSERT INTO fetches
+            INSERT INTO fetches (fetch_id, run_id, source_id, url, final_url, fetched_at,
+                                 last_seen_at, attempts, status, content_type, sha256, n_bytes,
+                                 etag, last_modified, outcome, error, filename)
             SELECT fetch_id, run_id, source_id, url, final_url, first, last, attempts, status,
-                   content_type, sha256, n_bytes, etag, last_modified, outcome, error
+                   content_type, sha256, n_bytes, etag, last_modified, outcome, error, filename
             FROM fetch_df
             ON CONFLICT (fetch_id) DO UPDATE SET
                 run_id = excluded.run_id,
@@ -124,6 +127,7 @@ def load_fetches(con: duckdb.DuckDBPyConnection, records: Iterable[FetchRecord])
                 attempts = fetches.attempts + excluded.attempts,
                 status = excluded.status,
                 etag = coalesce(excluded.etag, fetches.etag),
+                filename = coalesce(excluded.filename, fetches.filename),
                 last_modified = coalesce(excluded.last_modified, fetches.last_modified)
             """
         )
@@ -182,6 +186,7 @@ def load_documents(con: duckdb.DuckDBPyConnection, items: Sequence[dict[str, Any
                     "caption": t.caption,
                     "header": list(t.header),
                     "rows": json.dumps(t.rows, ensure_ascii=False),
+                    "row_pages": t.row_pages,
                 }
             )
         for c in it.get("claims") or []:
@@ -227,8 +232,9 @@ def load_documents(con: duckdb.DuckDBPyConnection, items: Sequence[dict[str, Any
         if tables:
             tx.register("tab_df", pd.DataFrame(tables))
             tx.execute(
-                "INSERT INTO document_tables SELECT sha256, table_no, page, caption, header,"
-                " rows::JSON FROM tab_df"
+                "INSERT INTO document_tables (sha256, table_no, page, caption, header, rows,"
+                " row_pages) SELECT sha256, table_no, page, caption, header, rows::JSON,"
+                " row_pages::INTEGER[] FROM tab_df"
             )
             tx.unregister("tab_df")
         extracted = pd.DataFrame(

@@ -133,3 +133,21 @@ def test_a_second_writer_gets_a_clear_message(tmp_path: Path) -> None:
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_download_names_and_the_pages_of_a_continued_table_are_kept(tmp_path: Path) -> None:
+    item = _item()
+    item["document"].tables.append(
+        Table(header=["anno", "importo"], rows=[["2024", "10"], ["2025", "12"], ["2026", "9"]],
+              page=3, row_pages=[3, 3, 4])
+    )
+    record = _fetch("http://127.0.0.1/scarica?id=12", "a" * 64)
+    record.filename = "determina_412.pdf"
+    with connect(tmp_path / "w.duckdb") as con:
+        load.load_fetches(con, [record])
+        load.load_documents(con, [item])
+        load.load_fetches(con, [_fetch("http://127.0.0.1/scarica?id=12", "a" * 64, when=2)])
+        names = con.execute("SELECT filename FROM fetches").fetchall()
+        pages = con.execute("SELECT row_pages FROM document_tables ORDER BY table_no").fetchall()
+    assert names == [("determina_412.pdf",)]
+    assert pages == [(None,), ([3, 3, 4],)]
