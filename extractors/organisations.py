@@ -27,15 +27,17 @@ from extractors.common import (
 from models.records import Claim
 
 NAME = "organisations"
-VERSION = "1.6.0"
+VERSION = "1.7.0"
 
 _P = load_patterns("organisations")
 CONNECTORS = _P["connectors"]
 # A capitalised word; dotted abbreviations ("Sol.Co.", "Scu.Ter") keep their dots.
 _WORD = r"(?:[A-ZÀ-Ý]\w*(?:\.[A-Za-z]\w*)+\.?|[A-ZÀ-Ý][\w'’À-ÿ\-]*)"
 _SP = r"[ \t\u00a0]+"
+# "d'Italia", "de' Paoli", "e dell'Alto Lario": elided connectors before a capitalised word.
+_ELIDED = r"(?:(?:e|ed)[ \t]+)?(?:d|de|dell|nell|sull|all)['’]\s?"
 PLACE = (
-    rf"{_WORD}(?:(?:{_SP}(?:{CONNECTORS}){_SP}|{_SP}|{_SP}(?:d|dell|nell|sull|all)['’]\s?)"
+    rf"{_WORD}(?:(?:{_SP}(?:{CONNECTORS}){_SP}|{_SP}|{_SP}{_ELIDED})"
     rf"{_WORD}){{0,4}}"
 )
 # A place inside a list of comuni may wrap onto the next line ("Civitella in Val di\nChiana"):
@@ -61,7 +63,9 @@ _LOWER_PHRASE = (
 ORG = (
     rf"{QUOTED}|{_WORD}(?:(?:{_SP}(?:(?:e|ed){_SP}|{_LOWER_PHRASE}"
     rf"|(?:{_CONN_NO_E}){_SP}{_ARTICLE}?|{_ARTICLE})?"
-    rf"|{_SP}(?:d|dell|nell|sull|all)['’]\s?){_WORD}){{0,5}}"
+    rf"|{_SP}{_ELIDED}){_WORD}){{0,5}}"
+    # a demonym closing a name: "Unione dei Comuni della Romagna forlivese"
+    rf"(?:{_SP}[a-zà-ù]{{3,}}(?:ese|ense|asca|asco|iano|iana)\b)?"
 )
 REGION = "|".join(sorted((re.escape(r) for r in _P["regions"]), key=len, reverse=True))
 REGION_NAMES: dict[str, str] = _P["region_names"]
@@ -70,7 +74,10 @@ STOP = set(_P["stop_words"])
 PLACE_TYPES = {"comune", "provincia", "cpi", "prefettura", "citta_metropolitana"}
 GENITIVES = {"di", "del", "della", "dei", "delle", "degli", "dello"}
 HOUSING_ACRONYMS: dict[str, str] = _P["housing_acronyms"]
-LEGAL_SUFFIXES = {"Onlus", "ONLUS", "ODV", "OdV", "Odv", "APS", "Aps", "ETS", "S.r.l.", "Srl"}
+LEGAL_SUFFIXES = {
+    "Onlus", "ONLUS", "ODV", "OdV", "Odv", "APS", "Aps", "ETS", "S.r.l.", "Srl", "SCS", "S.C.S.",
+    "scs", "s.c.s.", "Ets",
+}
 BODY_WORDS = set(_P["body_words"])
 STRIP_CONNECTOR_TYPES = set(_P["strip_connector_types"])
 LEADING_CONNECTOR = re.compile(r"^(?:della|delle|dello|degli|dei|dell'|del|di)\s*", re.I)
@@ -140,9 +147,23 @@ def comuni() -> dict[str, str]:
     return out
 
 
+@cache
+def _joined() -> dict[str, str]:
+    """Names keyed without spaces: "Porto Venere" is written for Portovenere, "Monte Rosso" for
+    Monterosso; a joined form two comuni share names neither."""
+    seen: dict[str, set[str]] = {}
+    for key, name in comuni().items():
+        seen.setdefault(key.replace(" ", ""), set()).add(name)
+    return {k: v.pop() for k, v in seen.items() if len(v) == 1}
+
+
+def _lookup(key: str) -> str | None:
+    return comuni().get(key) or _joined().get(key.replace(" ", ""))
+
+
 def comune_name(text: str) -> str | None:
     """The official name of the comune called ``text`` (any spelling or accent), or None."""
-    return comuni().get(_norm_key(text.strip()))
+    return _lookup(_norm_key(text.strip()))
 
 
 @dataclass(slots=True)
@@ -184,6 +205,18 @@ ASL_KINDS = {re.sub(r"[^a-zà-ù]", "", k): v for k, v in _P["asl_kinds"].items(
 PLACE_NL_RE = re.compile(PLACE_NL)
 
 
+PAIR = re.compile(r"[A-ZÀ-Ý][\w'’À-ÿ]*(?:[ \t]+[A-ZÀ-Ý][\w'’À-ÿ]*)?(?:-[A-ZÀ-Ý][\w'’À-ÿ]*)+")
+
+
+def match_pair(text: str, start: int, end: int) -> tuple[str, int] | None:
+    """A province named after its comuni ("Forlì-Cesena", "Barletta-Andria-Trani"): each part a
+    comune, the name kept as written."""
+    m = PAIR.match(text, start, end)
+    if m is None or not all(comune_name(part) for part in m.group(0).split("-")):
+        return None
+    return m.group(0), m.end()
+
+
 def _article(m: re.Match[str]) -> str:
     """The article a comune's name begins with when "di" merged with it: "dell'Aquila" is
     L'Aquila, "della Spezia" is La Spezia."""
@@ -194,10 +227,9 @@ def _article(m: re.Match[str]) -> str:
 
 def match_comune(text: str, start: int, end: int, article: str = "") -> tuple[str, int] | None:
     """Longest run of words from ``start`` that names a comune: (official name, end offset)."""
-    table = comuni()
     ends = [start + m.end() for m in _NAME_WORDS.finditer(text[start:end])]
     for stop in reversed(ends):
-        found = table.get(_norm_key(article + text[start:stop].rstrip(".,")))
+        found = _lookup(_norm_key(article + text[start:stop].rstrip(".,")))
         if found:
             return found, stop
     return None
@@ -228,7 +260,7 @@ def _trim_name(text: str, start: int, end: int) -> int:
 def _tidy(s: str) -> str:
     s = s.replace("’", "'").replace("`", "'").strip(" ,.;:“”\"«»")
     s = re.sub(r"\s+", " ", s)
-    s = re.sub(r"'\s+", "'", s)
+    s = re.sub(r"(?<!\bde)'\s+", "'", s)  # "de' Paoli" keeps its space
     return s
 
 
@@ -336,12 +368,14 @@ def _candidates(text: str) -> Iterator[Found]:
                                 rule.type)
                 pos = hit[1] if hit else pm.end()
             continue
-        if "place" in groups and rule.validate == "comune":
+        if "place" in groups and rule.validate in ("comune", "comune_or_pair"):
             if m.group("place") is None:
                 if rule.fallback:
                     yield Found(m.start(), m.end(), rule.fallback, rule.type)
                 continue
             hit = match_comune(text, m.start("place"), m.end("place"), _article(m))
+            if hit is None and rule.validate == "comune_or_pair":
+                hit = match_pair(text, m.start("place"), m.end("place"))
             if hit:
                 yield Found(m.start(), hit[1], rule.canonical.format(place=hit[0]), rule.type)
             elif rule.fallback:
@@ -360,7 +394,8 @@ FORM_AFTER = re.compile(
 )
 NAME_BEFORE = re.compile(
     rf"((?:(?:Il|La|Lo|I|Gli|Le)[ \t]+|L['’])?{_WORD}"
-    rf"(?:[ \t]+(?:(?:di|del|della|dei|delle|e)[ \t]+)?{_WORD}){{0,4}})$"
+    rf"(?:[ \t]+(?:(?:di|del|della|dei|delle|e|the|of|and|for)[ \t]+)?{_WORD}){{0,4}}"
+    r"(?:[ \t]+\d{1,4})?)$"
 )
 FORM_TYPES = {"odv": "associazione", "aps": "associazione"}
 
@@ -392,6 +427,12 @@ def _wraps_to_capital(text: str, start: int, name_start: int) -> bool:
     return start - line_start(text, start) + (text.find("\n", start) - start) < WRAPPED_LINE
 
 
+# Names that may end with a number ("Cooperativa Berta 80", "Don Bosco 2000"), when the number
+# closes the name: punctuation, the end, "e", or the legal form follows it.
+NUMBERED_TYPES = {"cooperativa", "associazione", "fondazione", "consorzio"}
+TRAILING_NUMBER = re.compile(
+    r"[ \t]+(\d{1,4})(?=[ \t]*(?:[,;:)\n]|\.(?!\d)|$|e\b|ed\b|[Ss]ociet|[Ss]oc\.|[Oo]nlus|ODV|APS))"
+)
 # A line at least this long is running text wrapped at the margin, not a title or a label.
 WRAPPED_LINE = 70
 
@@ -410,12 +451,14 @@ def _generic(text: str, m: re.Match[str], rule: Rule) -> Iterator[Found]:
             if hi <= lo:
                 return
         # A quoted name followed by its place ("“Don Milani” di Lucca") loses its quotes.
+        if rule.type in NUMBERED_TYPES and (num := TRAILING_NUMBER.match(text, hi)):
+            hi = num.end(1)
         name = _unshout(_tidy(re.sub(r"[“”\"«»]", "", text[lo:hi])))
         if not name or name.lower() in GENERIC or name in STOP:
             return
         fields["name"] = name
         end = max(hi, m.end()) if m.end() > m.end("name") else hi
-    if "place" in groups:
+    if "place" in groups and m.group("place") is not None:
         lo, hi = m.span("place")
         hi = _trim_name(text, lo, hi)
         if hi <= lo:
@@ -462,6 +505,9 @@ def _generic(text: str, m: re.Match[str], rule: Rule) -> Iterator[Found]:
     if "region" in groups:
         region = m.group("region")
         fields["region"] = REGION_NAMES.get(region, region)
+    for g in groups:
+        # any other named part is used as written ("Agenzia"/"Azienda" of a labour agency)
+        fields.setdefault(g, _tidy(m.group(g) or ""))
     value = re.sub(r"\s+", " ", rule.canonical.format(**fields)).strip()
     yield Found(m.start(), end, value, rule.type)
 
@@ -510,8 +556,9 @@ def extract(ctx: Context) -> Iterator[Claim]:
 
 PAREN_OPEN = re.compile(
     r"\s*\(\s*(?:(?:di\s+seguito|in\s+seguito|d['’]ora\s+in\s+poi|breve(?:mente)?|anche)\s*[:,]?\s*)?"
+    r"[\"“«']?"
 )
-PAREN_CLOSE = re.compile(r"\s*\)")
+PAREN_CLOSE = re.compile(r"[\"”»']?\s*\)")
 UNIT_AFTER = re.compile(r"^\s*[-–,]\s*$")
 
 

@@ -418,3 +418,44 @@ def test_a_name_wrapped_at_the_margin_of_running_text_goes_on():
         "Fondazione Cassa di Risparmio di Fermo"
     ]
     assert names("La Fondazione\nPubblicato il 3 maggio 2024") == []
+
+
+def test_names_with_elisions_demonyms_numbers_and_english_words():
+    text = (
+        "Aderiscono l'Unione dei Comuni della Bassa reggiana, l'ASST dei Sette Laghi, l'ASST "
+        "della Valtellina e dell'Alto Lario, la Società di San Vincenzo de' Paoli, la Cooperativa "
+        "sociale Alfa 92, Fiori del Male società cooperativa sociale e Home for All APS."
+    )
+    assert names(text) == [
+        "Unione dei Comuni Bassa Reggiana",
+        "ASST dei Sette Laghi",
+        "ASST della Valtellina e dell'Alto Lario",
+        "Cooperativa Alfa 92",
+        "Cooperativa Fiori del Male",
+        "Associazione Home for All",
+    ]
+
+
+def test_lower_case_consortium_foundation_and_labour_agencies_written_in_full():
+    text = (
+        "Con il consorzio Sol Levante, la fondazione Aurora Ets, l'Agenzia Sarda per le Politiche "
+        "Attive del Lavoro (di seguito “ASPAL”) e l'Azienda Calabria Lavoro; l'ASPAL firma."
+    )
+    assert names(text) == [
+        "Consorzio Sol Levante",
+        "Fondazione Aurora",
+        "Agenzia Sarda per le Politiche Attive del Lavoro",
+        "Azienda Calabria Lavoro",
+        "Agenzia Sarda per le Politiche Attive del Lavoro",
+    ]
+
+
+def test_province_named_after_two_comuni_and_comuni_written_apart():
+    text = "La Provincia di Pesaro-Urbino, la Prefettura di Forlì-Cesena e il Comune di Porto Venere."
+    assert names(text) == [
+        "Provincia di Pesaro-Urbino", "Prefettura di Forlì-Cesena", "Comune di Portovenere",
+    ]
+
+
+def test_casa_della_comunita_is_a_building():
+    assert names("Il punto d'accesso è nella Casa della Comunità di Bra.") == []
