@@ -46,7 +46,8 @@ NUMBER_RE = re.compile(
     rf"(?:\s*(?P<s>(?i:{_SCALE_RE}))(?![\w])(?P<half>\s+e\s+mezzo)?)?"
     r"(?P<cur>\s*(?:(?i:di)\s+)?(?:€|(?i:euro)(?![\w])))?"
 )
-CURRENCY_BEFORE = re.compile(r"(?:€|(?<![\w])(?i:euro|eur))\.?\s*$")
+# "eur. 500" is an abbreviation; "85mila euro.\n3. Povertà" ends a sentence before a heading.
+CURRENCY_BEFORE = re.compile(r"(?:€|(?<![\w])(?i:euro)|(?<![\w])(?i:eur)\.?)\s*$")
 BARE_CENTS = re.compile(r"\d{1,3}(?:\.\d{3})+,\d{2}|\d+,\d{2}")
 NOT_AFTER_BARE = re.compile(r"[\w]|[.,]\d|\s*%|\s*per\s?cento", re.IGNORECASE)
 DI_CUI_BEFORE = re.compile(r"(?<![\w])di cui\s*(?:€|euro)?\s*$", re.IGNORECASE)

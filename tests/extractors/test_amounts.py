@@ -196,7 +196,9 @@ def test_own_budget_or_a_foundation_makes_an_allocation_co_financing():
         "Si aggiunge un fondo di 9.000 euro messo a disposizione dalla Fondazione Monte Verde. "
         "L'ente deve impegnare € 3.000,00 a carico del bilancio 2026."
     )
-    assert values(text) == [(12000.0, "co-financing"), (9000.0, "co-financing"), (3000.0, "committed")]
+    assert values(text) == [
+        (12000.0, "co-financing"), (9000.0, "co-financing"), (3000.0, "committed")
+    ]
 
 
 def test_own_funds_of_a_later_clause_do_not_reach_back():
@@ -231,7 +233,9 @@ def test_shares_take_the_role_named_far_back_in_the_sentence():
         "aprire un emporio solidale e un centro diurno nella ex scuola di via dei Tigli, di cui "
         "€ 400.000,00 per i lavori e € 100.000,00 per gli arredi."
     )
-    assert values(text) == [(500000.0, "allocated"), (400000.0, "allocated"), (100000.0, "allocated")]
+    assert values(text) == [
+        (500000.0, "allocated"), (400000.0, "allocated"), (100000.0, "allocated")
+    ]
 
 
 def test_verbs_of_cost_and_of_financing_name_roles():
@@ -270,3 +274,9 @@ def test_a_bare_importo_label_on_a_card_is_the_allocated_amount():
     assert values(text) == [(280000.0, "allocated"), (30000.0, "allocated")]
     assert values("- Importo\n- € 75.000,00\n") == [(75000.0, "allocated")]
     assert values("per l'importo di € 5.000,00 oltre IVA.") == [(5000.0, None)]
+
+
+def test_a_number_heading_the_next_line_after_a_sentence_in_euro_is_no_amount():
+    text = "La spesa prevista è di 40mila euro.\n2. Orari di apertura dello sportello"
+    assert values(text) == [(40000.0, None)]
+    assert [c.value for c in run(amounts, "Rimborso forfettario: eur. 250")] == [250.0]
