@@ -97,6 +97,7 @@ AFTER_GAP_RE = re.compile(
 )
 DI_CUI_IN = re.compile(r"(?<![\w])di cui(?![\w])", re.IGNORECASE)
 OWN_FUNDS_RE = re.compile(r"(?<![\w])(?:" + "|".join(_P["own_funds"]) + r")", re.IGNORECASE)
+OWN_SUBJECT_RE = re.compile(_P["own_funds_subject"], re.IGNORECASE)
 LIST_ITEM_RE = re.compile(_P["list_item"], re.MULTILINE)
 # An amount in words before a later one: "euro 348.500,00", "€ 1.000", "62mila euro".
 MONEY_IN = re.compile(
@@ -148,13 +149,15 @@ def _role_before(before: str) -> str | None:
     return other[-1].lastgroup if other else "total"
 
 
-def _own_funds(text: str, end: int, found: str | None) -> str | None:
+def _own_funds(text: str, start: int, end: int, found: str | None) -> str | None:
     """An allocation paid from the body's own budget or by a foundation is co-financing."""
     if found not in (None, "allocated"):
         return found
     after = context_after(text, end, limit=110)
     cut = [m.start() for m in (CLAUSE_END.search(after), MONEY_IN.search(after)) if m]
     if OWN_FUNDS_RE.search(after, 0, min(cut, default=len(after))):
+        return "co_financing"
+    if OWN_SUBJECT_RE.search(sentence_before(text, start, limit=300)):
         return "co_financing"
     return found
 
@@ -222,7 +225,7 @@ def role_for(text: str, start: int, end: int) -> str | None:
     """
     own = _after_phrase(text, end)
     if own is not None and own != "total":
-        return group_to_role(_own_funds(text, end, own))
+        return group_to_role(_own_funds(text, start, end, own))
     before = context_before(text, start, limit=120, bare=_CURRENCY_ONLY)
     if not DI_CUI_IN.search(before):
         # "di cui €\n1.215.000 dal Fondo e € 480.000 dal PNRR": the share list may wrap.
@@ -240,7 +243,7 @@ def role_for(text: str, start: int, end: int) -> str | None:
             head = sentence_before(text, cut, limit=300)
             whole = [h for h in _keywords(head) if h.lastgroup != "total"]
             found = whole[-1].lastgroup if whole else None
-        return group_to_role(_own_funds(text, end, found))
+        return group_to_role(_own_funds(text, start, end, found))
     ls = line_start(text, start)
     head = None
     if LIST_ITEM_RE.match(text, ls) and not _keywords(text[ls:start]):
@@ -263,7 +266,7 @@ def role_for(text: str, start: int, end: int) -> str | None:
     if found is None and "|" not in text[line_start(text, start) : start]:
         # A sentence wrapped over lines (PDF text): its words before the line break count too.
         found = _role_before(sentence_before(text, start, limit=200))
-    return group_to_role(_own_funds(text, end, found))
+    return group_to_role(_own_funds(text, start, end, found))
 
 
 def _table_caption_role(text: str, pos: int) -> str | None:

@@ -280,3 +280,23 @@ def test_a_number_heading_the_next_line_after_a_sentence_in_euro_is_no_amount():
     text = "La spesa prevista è di 40mila euro.\n2. Orari di apertura dello sportello"
     assert values(text) == [(40000.0, None)]
     assert [c.value for c in run(amounts, "Rimborso forfettario: eur. 250")] == [250.0]
+
+
+def test_a_foundation_as_subject_or_the_comune_as_giver_make_co_financing():
+    text = (
+        "Il servizio ha il sostegno della Fondazione Lago Blu, che ha finanziato i corsi per "
+        "14.000 euro. Il Comune aggiunge una quota di 6mila euro messa a disposizione dal "
+        "Comune stesso; gli altri settemila euro li versa la parrocchia, a titolo di "
+        "cofinanziamento, per gli arredi."
+    )
+    assert values(text) == [
+        (14000.0, "co-financing"), (6000.0, "co-financing"), (7000.0, "co-financing")
+    ]
+
+
+def test_a_clause_joined_by_e_without_comma_keeps_the_amount_allocated():
+    text = (
+        "La festa costa 10mila euro, coperti per 8mila euro dal Fondo regionale destinato "
+        "alle feste e per il resto con risorse del bilancio comunale."
+    )
+    assert values(text) == [(10000.0, "total"), (8000.0, "allocated")]
