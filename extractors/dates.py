@@ -285,6 +285,7 @@ REFERENCED_BEFORE = re.compile(r"(?<![\w])(?:" + "|".join(_P["referenced_before"
 PLACE_LINE_BEFORE = re.compile(_P["place_line_before"])
 SIGNATORY_AFTER = re.compile(_P["signatory_after"], re.IGNORECASE)
 SIGNED_LINE_BEFORE = re.compile(r"(?<![\w])(?:" + _P["signed_line_before"] + ")", re.IGNORECASE)
+PUBLISHED_RE = re.compile(r"(?<![\w])(?:" + "|".join(_P["roles"]["published"]) + ")", re.I)
 MODAL_BEFORE = re.compile(r"(?<![\w])(?:" + "|".join(_P["modal_before"]) + r")", re.IGNORECASE)
 MINUTES_OPENING = re.compile(_P["minutes_opening_before"], re.IGNORECASE)
 MINUTES_WORDS = re.compile(r"(?<![\w])(?:" + "|".join(_P["minutes_words"]) + ")", re.IGNORECASE)
@@ -306,8 +307,10 @@ def _signed_here(text: str, start: int, end: int) -> bool:
     if not PLACE_LINE_BEFORE.match(text[line_start(text, start) : start]):
         return False
     nl = text.find("\n", end)
-    if nl >= 0 and text[end:nl].strip():
-        return False
+    rest_of_line = text[end : nl if nl >= 0 else len(text)]
+    if rest_of_line.strip():
+        # "Arezzo, 10 gennaio 2025. Il Responsabile dell'Ufficio di Piano."
+        return rest_of_line.startswith(".") and SIGNATORY_AFTER.match(text, end + 1) is not None
     # "Letto, approvato e sottoscritto." on the line above the place and date.
     if SIGNED_LINE_BEFORE.search(previous_line(text, start)):
         return True
@@ -329,9 +332,16 @@ def _minutes_opening(text: str, start: int, end: int) -> bool:
 POINT_IN_MONTH = re.compile(r"(?:^|\s)(?:a|ad|verso|entro la|alla)\s+$", re.IGNORECASE)
 
 
+MONTH_NEXT = re.compile(rf"\s+(?:di\s+)?(?i:{_FULL})(?![\w])")
+
+
 def _point_in_month(before: str, hit: re.Match[str]) -> bool:
-    """True for "fine"/"inizio" right before the date after "a": "a fine gennaio"."""
-    if hit.group(0).strip().lower() not in ("fine", "inizio") or before[hit.end() :].strip():
+    """True for "fine"/"inizio" after "a" that name a time of a month: "a fine gennaio", right
+    before the date or anywhere earlier in its sentence ("che a fine gennaio ricevevano ..., la
+    misura che dal 1° gennaio")."""
+    if hit.group(0).strip().lower() not in ("fine", "inizio"):
+        return False
+    if before[hit.end() :].strip() and not MONTH_NEXT.match(before, hit.end()):
         return False
     return POINT_IN_MONTH.search(before, 0, hit.start()) is not None
 
@@ -345,6 +355,10 @@ def role_for(text: str, start: int, end: int, formula: bool = False) -> str | No
         if WEAK_RE.fullmatch(chosen.group(0).strip()):
             # "pubblicato all'albo dal 4 marzo": a weak word loses to a stronger one before it.
             strong = [h for h in hits if not WEAK_RE.fullmatch(h.group(0).strip())]
+            if not strong and PUBLISHED_RE.search(context_before(text, start, limit=200)):
+                # "è pubblicato all'Albo ... per quindici giorni a partire dal": publication
+                # named further back in the sentence.
+                return "published"
             chosen = strong[-1] if strong else chosen
         word, role = chosen.group(0), chosen.lastgroup
         if role == "deadline" and word.lower() == "entro" and len(hits) > 1:
@@ -396,7 +410,7 @@ def _act_dates(text: str) -> Iterator[tuple[int, int, str]]:
         yield (lead.start() if lead is not None else start), m.end(), value
 
 
-RANGE_END = re.compile(r"^\s*(?:al|all['’]|fino al|sino al|a|-|–)\s*$", re.IGNORECASE)
+RANGE_END = re.compile(r"^\s*(?:al|all['’]|fino al|sino al|a|-|–|/)\s*$", re.IGNORECASE)
 
 
 def _found(text: str, published: date | None) -> list[tuple[int, int, str, str, dict]]:

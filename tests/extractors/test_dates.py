@@ -271,3 +271,27 @@ def test_a_bare_participle_after_the_month_or_a_noun_in_iva_gives_no_tense():
     assert [v for v, _ in roles(text, pub)] == ["2027-02"]
     # A participle alone before the month is past.
     assert [v for v, _ in roles("Attività conclusa a marzo.", pub)] == ["2026-03"]
+
+
+def test_a_time_of_a_month_earlier_in_the_sentence_is_no_end_keyword():
+    text = "Gli iscritti a fine marzo erano 80, con il servizio che dal 2 febbraio 2026 è gratuito."
+    assert roles(text) == [("2026-02-02", "start")]
+
+
+def test_signature_on_the_same_line_after_a_full_stop():
+    text = "La relazione va alla Regione.\nBrescia, 4 marzo 2026. Il Dirigente del Settore."
+    assert roles(text) == [("2026-03-04", "signed")]
+
+
+def test_a_slash_between_two_months_is_a_range():
+    text = "OGGETTO: servizio di mensa sociale - periodo giugno 2025 / maggio 2027."
+    assert roles(text) == [("2025-06", "start"), ("2027-05", "end")]
+
+
+def test_a_partire_dal_after_a_publication_is_the_publication_date():
+    text = (
+        "L'avviso è pubblicato all'Albo pretorio del Comune per trenta giorni consecutivi "
+        "a partire dal 02/03/2026."
+    )
+    assert roles(text) == [("2026-03-02", "published")]
+    assert roles("Il contributo spetta a partire dal 02/03/2026.") == [("2026-03-02", "start")]
