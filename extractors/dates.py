@@ -38,9 +38,9 @@ _ANY = "|".join(sorted([*MONTHS, *SHORT], key=len, reverse=True))
 _WD = _P["weekdays"]
 PIVOT = int(_P["two_digit_pivot"])
 
-# Every date but "gennaio 2017" starts with a digit: one digit-led scan (case-sensitive, with
-# month names matched case-insensitively in place) finds them; month-and-year dates are found from
-# their year backwards.
+# Every date but "gennaio 2017" and "primo dicembre" starts with a digit: one scan
+# (case-sensitive, with month names matched case-insensitively in place) finds them;
+# month-and-year dates are found from their year backwards.
 DATE_RE = re.compile(
     r"(?<![\w./,-])(?:"
     # "2024-04-01"
