@@ -30,7 +30,7 @@ from extractors.common import (
 from models.records import Claim
 
 NAME = "amounts"
-VERSION = "1.3.0"
+VERSION = "1.4.0"
 
 _P = load_patterns("amounts")
 _NUM = _P["number"]
@@ -46,7 +46,8 @@ NUMBER_RE = re.compile(
     rf"(?:\s*(?P<s>(?i:{_SCALE_RE}))(?![\w])(?P<half>\s+e\s+mezzo)?)?"
     r"(?P<cur>\s*(?:(?i:di)\s+)?(?:€|(?i:euro)(?![\w])))?"
 )
-CURRENCY_BEFORE = re.compile(r"(?:€|(?<![\w])(?i:euro|eur))\.?\s*$")
+# "eur. 500" is an abbreviation; "85mila euro.\n3. Povertà" ends a sentence before a heading.
+CURRENCY_BEFORE = re.compile(r"(?:€|(?<![\w])(?i:euro)|(?<![\w])(?i:eur)\.?)\s*$")
 BARE_CENTS = re.compile(r"\d{1,3}(?:\.\d{3})+,\d{2}|\d+,\d{2}")
 NOT_AFTER_BARE = re.compile(r"[\w]|[.,]\d|\s*%|\s*per\s?cento", re.IGNORECASE)
 DI_CUI_BEFORE = re.compile(r"(?<![\w])di cui\s*(?:€|euro)?\s*$", re.IGNORECASE)
@@ -73,8 +74,10 @@ HEADER_SCALE_RE = re.compile(r"migliaia|milioni|mln|mld|miliardi", re.IGNORECASE
 _HEADER_SCALES = {"migliaia": 1000, "milioni": 1_000_000, "mln": 1_000_000, "mld": 10**9,
                   "miliardi": 10**9}
 _CURRENCY_ONLY = rf"^(?:{_CUR})\.?$"
-# "anno 2023 euro 4.935,42": a currency word followed by a number is that number's currency.
+# "anno 2023 euro 4.935,42": a currency word followed by a number is that number's currency,
+# unless that number carries its own ("vale 348.500,00 euro: 310.000,00 euro provengono ...").
 NUMBER_AFTER = re.compile(r"\s*[:.]?\s*\d")
+OWN_CURRENCY_AFTER = re.compile(rf"\s*[:.]?\s*(?:{_NUM})\s*(?:€|(?i:euro)(?![\w]))")
 
 
 def _scale(word: str | None) -> int:
@@ -93,6 +96,15 @@ AFTER_GAP_RE = re.compile(
     r"[\s,]*(?:(?:" + "|".join(_P["after_links"]) + r")\s+(?:[\w'’]+\s+){0,3}?)?", re.IGNORECASE
 )
 DI_CUI_IN = re.compile(r"(?<![\w])di cui(?![\w])", re.IGNORECASE)
+OWN_FUNDS_RE = re.compile(r"(?<![\w])(?:" + "|".join(_P["own_funds"]) + r")", re.IGNORECASE)
+OWN_SUBJECT_RE = re.compile(_P["own_funds_subject"], re.IGNORECASE)
+LIST_ITEM_RE = re.compile(_P["list_item"], re.MULTILINE)
+# An amount in words before a later one: "euro 348.500,00", "€ 1.000", "62mila euro".
+MONEY_IN = re.compile(
+    r"(?:€|(?<![\w])euro)\s*\d|\d(?:mila|\s*(?:mila|milioni|mln))?\s*(?:€|euro\b)", re.I
+)
+# Where the clause of an amount ends: a new coordinated clause or the next amount.
+CLAUSE_END = re.compile(r",\s+(?:e|ed|mentre|ma)\s|;", re.IGNORECASE)
 # "come segue: anno 2024 euro 59.225,00; anno 2025 euro 54.289,58": items of a list after a colon.
 LIST_HEAD = re.compile(r":(?:[^:.\n]|\.(?=\d))*$")
 
@@ -121,6 +133,11 @@ def _strong(hits: list[re.Match[str]]) -> list[re.Match[str]]:
 def _role_before(before: str) -> str | None:
     """Role of the nearest keyword before the amount, with totals read as the text says."""
     hits = _keywords(before)
+    # "vale complessivamente 348.500 euro: 310.000 euro provengono ...": a total names the
+    # amount right after it; the amounts that follow that one are its parts.
+    hits = [
+        h for h in hits if h.lastgroup != "total" or not MONEY_IN.search(before, h.end())
+    ]
     if not hits:
         return None
     found = hits[-1].lastgroup
@@ -132,6 +149,73 @@ def _role_before(before: str) -> str | None:
     return other[-1].lastgroup if other else "total"
 
 
+def _own_funds(text: str, start: int, end: int, found: str | None) -> str | None:
+    """An allocation paid from the body's own budget or by a foundation is co-financing."""
+    if found not in (None, "allocated"):
+        return found
+    after = context_after(text, end, limit=110)
+    cut = [m.start() for m in (CLAUSE_END.search(after), MONEY_IN.search(after)) if m]
+    if OWN_FUNDS_RE.search(after, 0, min(cut, default=len(after))):
+        return "co_financing"
+    if OWN_SUBJECT_RE.search(sentence_before(text, start, limit=300)):
+        return "co_financing"
+    return found
+
+
+def _list_head_role(text: str, start: int) -> str | None:
+    """Role named by the head line of a bulleted list the amount is an item of.
+
+    "impegnare la spesa ... come segue:\n- anno 2024: euro X;\n- anno 2025: euro Y": every item
+    takes the head's role. An item is a part, never the total: "Le risorse disponibili ammontano
+    a € 260.000, così ripartite:" gives its items the allocation words of the head.
+    """
+    ls = line_start(text, start)
+    if not LIST_ITEM_RE.match(text, ls):
+        return None
+    for _ in range(30):
+        if ls <= 0:
+            return None
+        ls = line_start(text, ls - 1)
+        line = text[ls : line_end(text, ls)]
+        if not line.strip() or LIST_ITEM_RE.match(line):
+            continue
+        if not line.rstrip().endswith(":"):
+            return None
+        hits = _keywords(line)
+        parts = [h for h in hits if h.lastgroup != "total"]
+        if hits and hits[-1].lastgroup == "total":
+            strong = [h for h in _strong(parts)]
+            return (strong or parts)[-1].lastgroup if parts else None
+        return _role_before(line)
+    return None
+
+
+def _row_label_role(text: str, start: int) -> str | None:
+    """Role named by the first cell of a pipe-table row ("| Risorse ... impegnate (€) | 250.000 |").
+
+    A row "di cui ..." is a share of the row above it and takes that row's role. A "Totale" row
+    gives none: its cells keep the role of their column or of the caption, as in the table
+    extractor.
+    """
+    ls = line_start(text, start)
+    for _ in range(5):
+        row = text[ls : line_end(text, ls)]
+        if not row.lstrip().startswith("|"):
+            return None
+        cells = row.strip().strip("|").split("|")
+        if ls + row.find(cells[0]) + len(cells[0]) >= start:
+            return None  # the amount is in the label cell itself
+        label = cells[0].strip()
+        if not DI_CUI_IN.match(label):
+            found = _role_before(label)
+            # A "Totale" row sums its column: the column or the caption names its role.
+            return None if found == "total" else found
+        if ls <= 0:
+            return None
+        ls = line_start(text, ls - 1)
+    return None
+
+
 def role_for(text: str, start: int, end: int) -> str | None:
     """The role named nearest the amount.
 
@@ -141,7 +225,7 @@ def role_for(text: str, start: int, end: int) -> str | None:
     """
     own = _after_phrase(text, end)
     if own is not None and own != "total":
-        return group_to_role(own)
+        return group_to_role(_own_funds(text, start, end, own))
     before = context_before(text, start, limit=120, bare=_CURRENCY_ONLY)
     if not DI_CUI_IN.search(before):
         # "di cui €\n1.215.000 dal Fondo e € 480.000 dal PNRR": the share list may wrap.
@@ -151,13 +235,26 @@ def role_for(text: str, start: int, end: int) -> str | None:
     shares = list(DI_CUI_IN.finditer(before))
     if shares and not _keywords(before[shares[-1].end() :]):
         # A share ("di cui € 301.400 rendicontati", "di cui X dal Fondo e Y dal PNRR") has its
-        # own role after it, else the role of what it is a share of (never "total").
+        # own role after it, else the role of what it is a share of (never "total"), named
+        # anywhere in the sentence before the "di cui".
         found = nearest_keyword(ROLE_RE, context_after(text, end, limit=40), last=False)
         if found is None or found == "total":
-            whole = [h for h in _keywords(before[: shares[-1].start()]) if h.lastgroup != "total"]
+            cut = start - len(before) + shares[-1].start()
+            head = sentence_before(text, cut, limit=300)
+            whole = [h for h in _keywords(head) if h.lastgroup != "total"]
             found = whole[-1].lastgroup if whole else None
-        return group_to_role(found)
-    found = _role_before(before)
+        return group_to_role(_own_funds(text, start, end, found))
+    ls = line_start(text, start)
+    head = None
+    if LIST_ITEM_RE.match(text, ls) and not _keywords(text[ls:start]):
+        # An item of a bulleted list under a head line ending with a colon: the head names its
+        # role, not the item line before it.
+        head = _list_head_role(text, start)
+    found = head or _role_before(before)
+    if own == "total" and (found is None or not _strong(_keywords(before))):
+        # "Le risorse disponibili ammontano a € 260.000, così ripartite:": a whole divided into
+        # parts is a total unless a stronger word names it.
+        return "total"
     if found is None:
         found = nearest_keyword(ROLE_RE, context_after(text, end, limit=40), last=False)
     if found is None:
@@ -165,11 +262,11 @@ def role_for(text: str, start: int, end: int) -> str | None:
         if head is not None and head.start() > line_start(text, start) - 1:
             found = _role_before(context_before(text, head.start(), limit=120))
     if found is None and "|" in text[line_start(text, start) : start]:
-        found = _table_caption_role(text, start)
+        found = _row_label_role(text, start) or _table_caption_role(text, start)
     if found is None and "|" not in text[line_start(text, start) : start]:
         # A sentence wrapped over lines (PDF text): its words before the line break count too.
         found = _role_before(sentence_before(text, start, limit=200))
-    return group_to_role(found)
+    return group_to_role(_own_funds(text, start, end, found))
 
 
 def _table_caption_role(text: str, pos: int) -> str | None:
@@ -198,7 +295,12 @@ def _digits(m: re.Match[str], text: str) -> tuple[int, int, float] | None:
     if before is not None:
         return before.start(), number_end, value
     if m.group("cur"):
-        if not m.group("s") and NUMBER_AFTER.match(text, m.end("cur")):
+        after = m.end("cur")
+        if (
+            not m.group("s")
+            and NUMBER_AFTER.match(text, after)
+            and not OWN_CURRENCY_AFTER.match(text, after)
+        ):
             return None
         return n_start, m.end("cur"), value
     if m.group("s"):

@@ -22,12 +22,13 @@ from extractors.common import (
     keyword_pattern,
     line_start,
     nearest_keyword,
+    previous_line,
     words_to_int,
 )
 from models.records import Claim
 
 NAME = "dates"
-VERSION = "1.4.0"
+VERSION = "1.5.0"
 
 _P = load_patterns("dates")
 MONTHS: dict[str, int] = _P["months"]
@@ -37,9 +38,9 @@ _ANY = "|".join(sorted([*MONTHS, *SHORT], key=len, reverse=True))
 _WD = _P["weekdays"]
 PIVOT = int(_P["two_digit_pivot"])
 
-# Every date but "gennaio 2017" starts with a digit: one digit-led scan (case-sensitive, with
-# month names matched case-insensitively in place) finds them; month-and-year dates are found from
-# their year backwards.
+# Every date but "gennaio 2017" and "primo dicembre" starts with a digit: one scan
+# (case-sensitive, with month names matched case-insensitively in place) finds them;
+# month-and-year dates are found from their year backwards.
 DATE_RE = re.compile(
     r"(?<![\w./,-])(?:"
     # "2024-04-01"
@@ -51,7 +52,7 @@ DATE_RE = re.compile(
     rf"|(?P<w>(?P<d1>[0-3]?\d)(?:\s?[°º])?,?\s+(?P<m1>(?i:{_ANY}))\.?,?\s+"
     r"(?:del(?:l')?\s+)?(?P<y1>(?:19|20)\d{2})(?!\d))"
     # "il 19 dicembre scorso": year from the publication date
-    rf"|(?P<r>(?P<d2>[0-3]?\d)(?:\s?[°º])?\s+(?P<m2>(?i:{_FULL}))(?![\w]))"
+    rf"|(?P<r>(?P<d2>[0-3]?\d|(?i:primo))(?:\s?[°º])?\s+(?P<m2>(?i:{_FULL}))(?![\w]))"
     r")"
 )
 WEEKDAY_BEFORE = re.compile(rf"(?<![\w])(?i:{_WD}),?\s+$")
@@ -115,6 +116,8 @@ TENSE_RE = re.compile(
     + "|".join(_MO["past"]) + r"))(?![\w])",
     re.IGNORECASE,
 )
+PARTICIPLE_RE = re.compile(r"(?<![\w])(?:" + "|".join(_MO["participle"]) + r")(?![\w])", re.I)
+
 
 def relative_day(m: re.Match[str], published: date) -> date:
     """The weekday a relative expression names: the nearest one before or after ``published``."""
@@ -128,7 +131,11 @@ def relative_day(m: re.Match[str], published: date) -> date:
 
 
 def _tense(text: str, start: int, end: int) -> int:
-    """-1, 1 or 0: whether the verb nearest a month in its sentence is past, future or absent."""
+    """-1, 1 or 0: whether the verb nearest a month in its sentence is past, future or absent.
+
+    Finite verbs decide; a bare participle before the month ("conclusa a giugno") only when the
+    sentence has no finite verb of the listed tenses.
+    """
     before = context_before(text, start, limit=90)
     after = context_after(text, end, limit=60)
     best: tuple[int, int] | None = None
@@ -140,6 +147,8 @@ def _tense(text: str, start: int, end: int) -> int:
         if best is None or m.start() < best[0]:
             best = (m.start(), 1 if m.group("future") else -1)
         break
+    if best is None and PARTICIPLE_RE.search(before):
+        return -1
     return best[1] if best else 0
 
 
@@ -248,7 +257,9 @@ def _read(m: re.Match[str], text: str, published: date | None) -> tuple[str, str
         elif m.group("r"):
             if published is None:
                 return None
-            day, month = int(m.group("d2")), MONTHS[m.group("m2").lower()]
+            raw = m.group("d2")
+            day = 1 if raw.lower() == "primo" else int(raw)
+            month = MONTHS[m.group("m2").lower()]
             if not 1 <= day <= 31:
                 return None
             direction = _direction(text, m.start(), m.end())
@@ -273,6 +284,11 @@ ACT_NUMBER_BEFORE = re.compile(_P["act_number_before"], re.IGNORECASE)
 REFERENCED_BEFORE = re.compile(r"(?<![\w])(?:" + "|".join(_P["referenced_before"]) + ")", re.I)
 PLACE_LINE_BEFORE = re.compile(_P["place_line_before"])
 SIGNATORY_AFTER = re.compile(_P["signatory_after"], re.IGNORECASE)
+SIGNED_LINE_BEFORE = re.compile(r"(?<![\w])(?:" + _P["signed_line_before"] + ")", re.IGNORECASE)
+PUBLISHED_RE = re.compile(r"(?<![\w])(?:" + "|".join(_P["roles"]["published"]) + ")", re.I)
+MODAL_BEFORE = re.compile(r"(?<![\w])(?:" + "|".join(_P["modal_before"]) + r")", re.IGNORECASE)
+MINUTES_OPENING = re.compile(_P["minutes_opening_before"], re.IGNORECASE)
+MINUTES_WORDS = re.compile(r"(?<![\w])(?:" + "|".join(_P["minutes_words"]) + ")", re.IGNORECASE)
 APPLICATION_RE = re.compile(r"(?<![\w])(?:" + "|".join(_P["application_words"]) + r")", re.I)
 UNTIL_RE = re.compile(r"(?:" + "|".join(_P["until"]) + r")", re.IGNORECASE)
 TERM_SUBJECT_RE = re.compile(r"(?<![\w])(?:" + "|".join(_P["term_subjects"]) + r")", re.I)
@@ -291,17 +307,41 @@ def _signed_here(text: str, start: int, end: int) -> bool:
     if not PLACE_LINE_BEFORE.match(text[line_start(text, start) : start]):
         return False
     nl = text.find("\n", end)
-    if nl < 0 or text[end:nl].strip():
+    rest_of_line = text[end : nl if nl >= 0 else len(text)]
+    if rest_of_line.strip():
+        # "Arezzo, 10 gennaio 2025. Il Responsabile dell'Ufficio di Piano."
+        return rest_of_line.startswith(".") and SIGNATORY_AFTER.match(text, end + 1) is not None
+    # "Letto, approvato e sottoscritto." on the line above the place and date.
+    if SIGNED_LINE_BEFORE.search(previous_line(text, start)):
+        return True
+    if nl < 0:
         return False
-    return SIGNATORY_AFTER.match(text, nl + 1) is not None
+    # The signatory may follow after a blank line, as "Per il Comune di X - Il Dirigente".
+    rest = text[nl + 1 :]
+    skipped = len(rest) - len(rest.lstrip("\n"))
+    return skipped <= 2 and SIGNATORY_AFTER.match(text, nl + 1 + skipped) is not None
+
+
+def _minutes_opening(text: str, start: int, end: int) -> bool:
+    """"Il giorno 18 giugno 2025, alle ore 10, ... si è riunito": the date of the minutes."""
+    if not MINUTES_OPENING.search(text, max(0, start - 30), start):
+        return False
+    return MINUTES_WORDS.search(text, end, end + 200) is not None
 
 
 POINT_IN_MONTH = re.compile(r"(?:^|\s)(?:a|ad|verso|entro la|alla)\s+$", re.IGNORECASE)
 
 
+MONTH_NEXT = re.compile(rf"\s+(?:di\s+)?(?i:{_FULL})(?![\w])")
+
+
 def _point_in_month(before: str, hit: re.Match[str]) -> bool:
-    """True for "fine"/"inizio" right before the date after "a": "a fine gennaio"."""
-    if hit.group(0).strip().lower() not in ("fine", "inizio") or before[hit.end() :].strip():
+    """True for "fine"/"inizio" after "a" that name a time of a month: "a fine gennaio", right
+    before the date or anywhere earlier in its sentence ("che a fine gennaio ricevevano ..., la
+    misura che dal 1° gennaio")."""
+    if hit.group(0).strip().lower() not in ("fine", "inizio"):
+        return False
+    if before[hit.end() :].strip() and not MONTH_NEXT.match(before, hit.end()):
         return False
     return POINT_IN_MONTH.search(before, 0, hit.start()) is not None
 
@@ -315,8 +355,24 @@ def role_for(text: str, start: int, end: int, formula: bool = False) -> str | No
         if WEAK_RE.fullmatch(chosen.group(0).strip()):
             # "pubblicato all'albo dal 4 marzo": a weak word loses to a stronger one before it.
             strong = [h for h in hits if not WEAK_RE.fullmatch(h.group(0).strip())]
+            if not strong and PUBLISHED_RE.search(context_before(text, start, limit=200)):
+                # "è pubblicato all'Albo ... per quindici giorni a partire dal": publication
+                # named further back in the sentence.
+                return "published"
             chosen = strong[-1] if strong else chosen
         word, role = chosen.group(0), chosen.lastgroup
+        if role == "deadline" and word.lower() == "entro" and len(hits) > 1:
+            # "si chiuderanno entro dicembre" ends then; a passive or an obligation ("saranno
+            # completate entro", "dovrà chiudersi entro") sets a deadline.
+            verb = hits[-2]
+            at = start - len(before) + verb.start()
+            if (
+                verb.lastgroup in ("start", "end")
+                and not before[verb.end() : chosen.start()].strip()
+                and not PARTICIPLE_RE.fullmatch(verb.group(0))
+                and not MODAL_BEFORE.search(text, max(0, at - 40), at)
+            ):
+                return group_to_role(verb.lastgroup)
         if role == "end" and UNTIL_RE.match(word) and closes_a_call(text, start):
             return "deadline"
         if role == "deadline" and EXPIRY_RE.fullmatch(word) and TERM_SUBJECT_RE.search(
@@ -325,7 +381,7 @@ def role_for(text: str, start: int, end: int, formula: bool = False) -> str | No
             # "la convenzione decorre dal ... e scade il ...": the end of its term.
             return "end"
         return group_to_role(role)
-    if formula or _signed_here(text, start, end):
+    if formula or _signed_here(text, start, end) or _minutes_opening(text, start, end):
         return "signed"
     if ADJACENT_START.search(before):
         return "start"
@@ -354,7 +410,7 @@ def _act_dates(text: str) -> Iterator[tuple[int, int, str]]:
         yield (lead.start() if lead is not None else start), m.end(), value
 
 
-RANGE_END = re.compile(r"^\s*(?:al|all['’]|fino al|sino al|a|-|–)\s*$", re.IGNORECASE)
+RANGE_END = re.compile(r"^\s*(?:al|all['’]|fino al|sino al|a|-|–|/)\s*$", re.IGNORECASE)
 
 
 def _found(text: str, published: date | None) -> list[tuple[int, int, str, str, dict]]:

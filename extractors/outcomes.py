@@ -24,7 +24,7 @@ from extractors.common import (
 from models.records import Claim
 
 NAME = "outcomes"
-VERSION = "1.3.0"
+VERSION = "1.4.0"
 
 _P = load_patterns("outcomes")
 _UNITS = "|".join(_P["units"])

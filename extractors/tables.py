@@ -25,7 +25,7 @@ from extractors.pipetables import (
 from models.records import Claim
 
 NAME = "tables"
-VERSION = "1.2.0"
+VERSION = "1.3.0"
 
 _P = load_patterns("tables")
 

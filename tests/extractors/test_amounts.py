@@ -180,3 +180,123 @@ def test_a_sentence_wrapped_over_lines_keeps_its_keyword():
 def test_a_wrapped_line_does_not_reach_into_the_previous_sentence():
     text = "Il fondo è stato liquidato.\nSi ricorda che € 1.000,00 restano in cassa.\n"
     assert values(text) == [(1000.0, None)]
+
+
+def test_a_currency_word_with_its_own_figure_after_stays_with_the_first_figure():
+    text = (
+        "L'iniziativa costa in tutto 96.400,00 euro: 80.000,00 euro provengono dal PR FSE+ e "
+        "16.400,00 euro sono a carico del bilancio comunale."
+    )
+    assert values(text) == [(96400.0, "total"), (80000.0, "allocated"), (16400.0, "co-financing")]
+
+
+def test_own_budget_or_a_foundation_makes_an_allocation_co_financing():
+    text = (
+        "La Provincia partecipa con un contributo di € 12.000,00 a carico del proprio bilancio. "
+        "Si aggiunge un fondo di 9.000 euro messo a disposizione dalla Fondazione Monte Verde. "
+        "L'ente deve impegnare € 3.000,00 a carico del bilancio 2026."
+    )
+    assert values(text) == [
+        (12000.0, "co-financing"), (9000.0, "co-financing"), (3000.0, "committed")
+    ]
+
+
+def test_own_funds_of_a_later_clause_do_not_reach_back():
+    text = (
+        "La spesa, pari a euro 70.000,00, è coperta dal Fondo regionale, e i partner mettono "
+        "risorse proprie per le sedi."
+    )
+    assert values(text) == [(70000.0, "allocated")]
+
+
+def test_items_of_a_bulleted_list_take_the_role_of_the_head_line():
+    text = (
+        "2. di impegnare la somma complessiva di € 30.000,00 sul capitolo 901 come segue:\n"
+        "- esercizio 2025: € 10.000,00;\n"
+        "- esercizio 2026: € 20.000,00;\n"
+    )
+    assert values(text) == [(30000.0, "committed"), (10000.0, "committed"), (20000.0, "committed")]
+
+
+def test_a_whole_split_into_a_list_is_a_total_and_its_items_are_not():
+    text = (
+        "I fondi disponibili ammontano a € 90.000,00, così suddivisi:\n"
+        "- € 70.000,00 a valere sul Fondo Povertà;\n"
+        "- € 20.000,00 quale quota di cofinanziamento dell'Unione.\n"
+    )
+    assert values(text) == [(90000.0, "total"), (70000.0, "allocated"), (20000.0, "co-financing")]
+
+
+def test_shares_take_the_role_named_far_back_in_the_sentence():
+    text = (
+        "Con decreto la Regione ha assegnato all'Ambito il finanziamento di € 500.000,00 per "
+        "aprire un emporio solidale e un centro diurno nella ex scuola di via dei Tigli, di cui "
+        "€ 400.000,00 per i lavori e € 100.000,00 per gli arredi."
+    )
+    assert values(text) == [
+        (500000.0, "allocated"), (400000.0, "allocated"), (100000.0, "allocated")
+    ]
+
+
+def test_verbs_of_cost_and_of_financing_name_roles():
+    text = (
+        "Il servizio costa circa 40mila euro. Vi si aggiungono i 12.000 euro del PR FSE+ che "
+        "finanziano il trasporto. La spesa, pari a 8mila euro, è coperta dal Fondo nazionale."
+    )
+    assert values(text) == [(40000.0, "total"), (12000.0, "allocated"), (8000.0, "allocated")]
+
+
+def test_awarding_a_service_is_a_commitment_and_hours_of_work_are_no_commitment():
+    text = (
+        "1. di aggiudicare il servizio per complessivi € 64.000,00. Al volontario spetta un "
+        "rimborso di € 300,00 per un impegno di 15 ore settimanali."
+    )
+    assert values(text) == [(64000.0, "committed"), (300.0, None)]
+
+
+def test_pipe_rows_take_the_role_of_their_label_cell():
+    text = (
+        "| Voce | 2024 | 2025 |\n"
+        "|---|---|---|\n"
+        "| Somme liquidate ai beneficiari (€) | 10.500,00 | 12.250,50 |\n"
+        "| Totale | 10.500,00 | 12.250,50 |\n"
+    )
+    got = values(text)
+    assert got[:2] == [(10500.0, "paid"), (12250.5, "paid")]
+
+
+def test_a_bare_importo_label_on_a_card_is_the_allocated_amount():
+    text = (
+        "| CUP | J11B22000990006 |\n"
+        "| Importo | € 280.000,00 |\n"
+        "| di cui acquisto arredi | € 30.000,00 |\n"
+    )
+    assert values(text) == [(280000.0, "allocated"), (30000.0, "allocated")]
+    assert values("- Importo\n- € 75.000,00\n") == [(75000.0, "allocated")]
+    assert values("per l'importo di € 5.000,00 oltre IVA.") == [(5000.0, None)]
+
+
+def test_a_number_heading_the_next_line_after_a_sentence_in_euro_is_no_amount():
+    text = "La spesa prevista è di 40mila euro.\n2. Orari di apertura dello sportello"
+    assert values(text) == [(40000.0, None)]
+    assert [c.value for c in run(amounts, "Rimborso forfettario: eur. 250")] == [250.0]
+
+
+def test_a_foundation_as_subject_or_the_comune_as_giver_make_co_financing():
+    text = (
+        "Il servizio ha il sostegno della Fondazione Lago Blu, che ha finanziato i corsi per "
+        "14.000 euro. Il Comune aggiunge una quota di 6mila euro messa a disposizione dal "
+        "Comune stesso; gli altri settemila euro li versa la parrocchia, a titolo di "
+        "cofinanziamento, per gli arredi."
+    )
+    assert values(text) == [
+        (14000.0, "co-financing"), (6000.0, "co-financing"), (7000.0, "co-financing")
+    ]
+
+
+def test_a_clause_joined_by_e_without_comma_keeps_the_amount_allocated():
+    text = (
+        "La festa costa 10mila euro, coperti per 8mila euro dal Fondo regionale destinato "
+        "alle feste e per il resto con risorse del bilancio comunale."
+    )
+    assert values(text) == [(10000.0, "total"), (8000.0, "allocated")]

@@ -208,3 +208,90 @@ def test_only_the_acts_own_number_line_is_signed():
 def test_a_fine_mese_is_a_time_of_the_month_not_an_end():
     text = "A fine gennaio i nuclei beneficiari erano 310; i laboratori termineranno a fine maggio."
     assert roles(text, date(2024, 2, 8)) == [("2024-01", None), ("2024-05", "end")]
+
+
+def test_place_line_signed_after_a_closing_line_or_above_a_signatory_after_a_blank():
+    text = "Letto e sottoscritto digitalmente.\nMatera, 3 aprile 2026\n"
+    assert roles(text) == [("2026-04-03", "signed")]
+    text = (
+        "Art. 9 - Norme finali\n\nSondrio, 12/02/2026\n\n"
+        "Per l'Unione dei Comuni - Il Segretario\n"
+    )
+    assert roles(text) == [("2026-02-12", "signed")]
+
+
+def test_minutes_opening_with_il_giorno_is_signed_but_a_news_line_is_not():
+    text = "Il giorno 9 maggio 2026, alle ore 15.30, in sala consiliare si è riunita la Consulta."
+    assert roles(text) == [("2026-05-09", "signed")]
+    news = "Il giorno 9 maggio 2026 ci sarà la festa del quartiere."
+    assert roles(news) == [("2026-05-09", None)]
+
+
+def test_press_release_date_is_published():
+    text = "Ufficio Stampa\nComunicato stampa del 4 marzo 2026\n\nNuovi alloggi per anziani soli"
+    assert roles(text) == [("2026-03-04", "published")]
+
+
+def test_closing_and_resuming_verbs():
+    text = "I laboratori sono iniziati il 3 febbraio 2026 e si chiuderanno il 30 giugno 2026."
+    assert roles(text) == [("2026-02-03", "start"), ("2026-06-30", "end")]
+    assert roles("Le visite domiciliari sono riprese a ottobre 2025.") == [("2025-10", "start")]
+
+
+def test_entro_il_termine_is_a_deadline():
+    text = "Entro il termine del 5 maggio 2026 sono arrivate nove proposte."
+    assert roles(text) == [("2026-05-05", "deadline")]
+
+
+def test_entro_after_an_active_start_or_end_verb_takes_the_verb_role():
+    pub = date(2026, 2, 10)
+    assert roles("I cantieri si chiuderanno entro settembre.", pub) == [("2026-09", "end")]
+    assert roles("Gli sportelli partiranno entro aprile.", pub) == [("2026-04", "start")]
+    # A passive or an obligation sets a deadline.
+    assert roles("Le visite saranno completate entro il 20 marzo prossimo.", pub) == [
+        ("2026-03-20", "deadline")
+    ]
+    assert roles("Il percorso dovrà\nconcludersi entro maggio 2026.", pub) == [
+        ("2026-05", "deadline")
+    ]
+
+
+def test_primo_as_the_first_day_of_a_month():
+    pub = date(2026, 10, 20)
+    assert got("Dal primo novembre apre il dormitorio.", pub) == [("2026-11-01", "start", "day")]
+
+
+def test_a_bare_participle_after_the_month_or_a_noun_in_iva_gives_no_tense():
+    pub = date(2026, 10, 20)
+    # The nearest January: the words after the month are no verbs of the sentence.
+    text = "Le borse lavoro finanziano da gennaio il laboratorio, gestito dalla cooperativa."
+    assert roles(text, pub) == [("2027-01", "start")]
+    # A finite future verb beats a participle nearer the month.
+    text = "Il piano sarà discusso in un incontro fissato a febbraio."
+    assert [v for v, _ in roles(text, pub)] == ["2027-02"]
+    # A participle alone before the month is past.
+    assert [v for v, _ in roles("Attività conclusa a marzo.", pub)] == ["2026-03"]
+
+
+def test_a_time_of_a_month_earlier_in_the_sentence_is_no_end_keyword():
+    text = "Gli iscritti a fine marzo erano 80, con il servizio che dal 2 febbraio 2026 è gratuito."
+    assert roles(text) == [("2026-02-02", "start")]
+
+
+def test_signature_on_the_same_line_after_a_full_stop():
+    text = "La relazione va alla Regione.\nBrescia, 4 marzo 2026. Il Dirigente del Settore."
+    assert roles(text) == [("2026-03-04", "signed")]
+
+
+def test_a_slash_between_two_months_is_a_range():
+    text = "OGGETTO: servizio di mensa sociale - periodo giugno 2025 / maggio 2027."
+    assert roles(text) == [("2025-06", "start"), ("2027-05", "end")]
+
+
+def test_a_partire_dal_after_a_publication_is_the_publication_date():
+    text = (
+        "L'avviso è pubblicato all'Albo pretorio del Comune per trenta giorni consecutivi "
+        "a partire dal 02/03/2026."
+    )
+    assert roles(text) == [("2026-03-02", "published")]
+    assert roles("Il contributo spetta a partire dal 02/03/2026.") == [("2026-03-02", "start")]

@@ -72,3 +72,8 @@ def test_one_person_after_a_preposition_is_not_a_count():
         "è stata assunta una mediatrice."
     )
     assert [(v, u) for v, u, _ in got(text)] == [(1, "mediatrice")]
+
+
+def test_accesses_and_centres_are_counted():
+    text = "Nel 2025 lo sportello ha contato 2.310 accessi e sono stati aperti due centri diurni."
+    assert [(v, u) for v, u, _ in got(text)] == [(2310, "accessi"), (2, "centri diurni")]

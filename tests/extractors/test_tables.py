@@ -143,3 +143,18 @@ def test_a_baseline_as_of_a_date_is_not_the_achieved_column() -> None:
     )
     claims = [c for c in tables.extract(Context(text=text)) if c.kind == "outcome"]
     assert [(c.attrs["target"], c.attrs["achieved"]) for c in claims] == [(25.0, 27.0)]
+
+
+def test_indicator_rows_of_money_or_hours_are_not_outcome_counts() -> None:
+    text = (
+        "| Indicatore | Valore atteso 2025 | Valore raggiunto 2025 |\n"
+        "|---|---|---|\n"
+        "| Famiglie seguite dal centro per le famiglie | 60 | 64 |\n"
+        "| Somme del Fondo regionale liquidate (€) | 90.000,00 | 87.500,25 |\n"
+        "| Ore di educativa domiciliare svolte | 4.200 | 4.350 |\n"
+        "| Numero di ore di mediazione | 300 | 310 |\n"
+    )
+    claims = [c for c in tables.extract(Context(text=text)) if c.kind == "outcome"]
+    assert [(c.value, c.attrs["indicator"]) for c in claims] == [
+        (64.0, "Famiglie seguite dal centro per le famiglie")
+    ]
