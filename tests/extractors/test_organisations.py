@@ -451,7 +451,10 @@ def test_lower_case_consortium_foundation_and_labour_agencies_written_in_full():
 
 
 def test_province_named_after_two_comuni_and_comuni_written_apart():
-    text = "La Provincia di Pesaro-Urbino, la Prefettura di Forlì-Cesena e il Comune di Porto Venere."
+    text = (
+        "La Provincia di Pesaro-Urbino, la Prefettura di Forlì-Cesena e il Comune di Porto "
+        "Venere."
+    )
     assert names(text) == [
         "Provincia di Pesaro-Urbino", "Prefettura di Forlì-Cesena", "Comune di Portovenere",
     ]
