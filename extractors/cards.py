@@ -49,12 +49,15 @@ def _labels() -> list[Label]:
 
 
 LABELS = _labels()
+# One pass that says whether a line is any label at all: most lines are not, and trying every
+# label's pattern on each of them was the card extractor's main cost.
+ANY_LABEL = re.compile("|".join(f"(?:{label.regex.pattern})" for label in LABELS), re.IGNORECASE)
 
 
 def label_for(text: str) -> Label | None:
     """The card label ``text`` is, if any (the whole text must match)."""
     key = " ".join(text.strip().rstrip(":").strip().split()).lower()
-    if not key or len(key) > 80:
+    if not key or len(key) > 80 or not ANY_LABEL.fullmatch(key):
         return None
     for label in LABELS:
         if label.regex.fullmatch(key):

@@ -599,24 +599,33 @@ def _fuller_names(found: list[Found]) -> list[Found]:
     of a body named in full in the same document ("Caritas diocesana di Vercelli") takes the full
     name, when it is one or two words or a bare type name, and exactly one full name of the same
     type extends it."""
-    names = {(f.value, f.type) for f in found}
+    # Names by type and first word: every name that extends a mention starts with its first word.
+    by_head: dict[tuple[str, str], set[str]] = {}
+    for f in found:
+        by_head.setdefault((f.type, f.value.split(" ", 1)[0]), set()).add(f.value)
+    fuller: dict[tuple[str, str], str] = {}
     out = []
     for f in found:
-        # "Comune di Massa" is a body of its own beside "Comune di Massa Marittima"; a longer
-        # short mention only takes words in the middle ("Distretto di Nuoro" → "Distretto
-        # socio-sanitario di Nuoro").
-        middle_only = (
-            len(f.value.split()) > 2 and f.value not in FALLBACKS and f.type in PLACE_TYPES
-        )
-        longer = {
-            n for n, t in names
-            if t == f.type and n != f.value and _extends(f.value, n)
-            and not (middle_only and n.startswith(f.value + " "))
-        }
-        if len(longer) == 1:
-            f = Found(f.start, f.end, longer.pop(), f.type)
+        key = (f.value, f.type)
+        if key not in fuller:
+            fuller[key] = _fuller(f, by_head)
+        if fuller[key] != f.value:
+            f = Found(f.start, f.end, fuller[key], f.type)
         out.append(f)
     return out
+
+
+def _fuller(f: Found, by_head: dict[tuple[str, str], set[str]]) -> str:
+    # "Comune di Massa" is a body of its own beside "Comune di Massa Marittima"; a longer
+    # short mention only takes words in the middle ("Distretto di Nuoro" → "Distretto
+    # socio-sanitario di Nuoro").
+    middle_only = len(f.value.split()) > 2 and f.value not in FALLBACKS and f.type in PLACE_TYPES
+    longer = {
+        n for n in by_head.get((f.type, f.value.split(" ", 1)[0]), ())
+        if n != f.value and _extends(f.value, n)
+        and not (middle_only and n.startswith(f.value + " "))
+    }
+    return longer.pop() if len(longer) == 1 else f.value
 
 
 def _roles(text: str, found: list[Found]) -> list[str | None]:

@@ -45,8 +45,21 @@ def _cells(line: str, offset: int) -> list[Cell]:
     return out
 
 
+# The extractors read the same chunk's tables one after another: the last text's tables are kept.
+_last: tuple[str, tuple[PipeTable, ...]] | None = None
+
+
 def pipe_tables(text: str) -> Iterator[PipeTable]:
     """Every run of consecutive ``| … |`` lines in ``text``."""
+    global _last
+    if "|" not in text:
+        return iter(())
+    if _last is None or _last[0] is not text:
+        _last = (text, tuple(_scan(text)))
+    return iter(_last[1])
+
+
+def _scan(text: str) -> Iterator[PipeTable]:
     pos = 0
     block: list[tuple[int, str]] = []
     for line in text.splitlines(keepends=True):
