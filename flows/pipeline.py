@@ -7,6 +7,7 @@ Tasks are thin wrappers over flows/stages.py; they pass paths and sha256 ids, ba
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -76,7 +77,11 @@ def load_task(
 
 @flow(name="inclusio-pipeline", log_prints=True)
 def pipeline_flow(
-    sources_file: str, root: str | None = None, wait: float = 0.0, force: bool = False
+    sources_file: str,
+    root: str | None = None,
+    wait: float = 0.0,
+    force: bool = False,
+    max_duration: float | None = None,
 ) -> dict[str, Any]:
     """Crawl every source in ``sources_file`` and bring the warehouse up to date."""
     ws = stages.Workspace.at(root)
@@ -84,6 +89,9 @@ def pipeline_flow(
     run_id = stages.new_run_id()
     started = datetime.now()
     sources = load_sources(Path(sources_file))
+    if max_duration is not None:
+        # One time budget for every source's crawl this run, over the file's max_duration.
+        sources = [replace(s, extra={**s.extra, "max_duration": max_duration}) for s in sources]
     futures = [fetch_task.submit(root_s, s, run_id) for s in sources]
     records: list[FetchRecord] = [r for f in futures for r in f.result()]
     return process_records(ws, run_id, sources, records, started, wait=wait, force=force)

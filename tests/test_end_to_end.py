@@ -184,3 +184,32 @@ def test_notebooks_run_on_the_demo_warehouse(demo_runs: dict[str, Any], tmp_path
     assert "PON Inclusione" in text and "PN Metro Plus" in text and images >= 2
     text, images = outputs["journalists.ipynb"]
     assert "IMPEGNI" in text and "F74H24002780007" in text and images >= 1
+
+
+def test_a_run_cut_short_by_its_time_budget_is_completed_by_the_next(
+    demo_runs: dict[str, Any], tmp_path: Path
+) -> None:
+    """`inclusio run --max-duration`: the first run keeps what it fetched and says it stopped;
+    the next run, without a budget, ends with the same rows as an uninterrupted one."""
+    configure_prefect(tmp_path)
+    from flows.pipeline import pipeline_flow
+    from inclusio.sample_site import localised_sources, serve
+
+    with serve(SAMPLE / "site") as base:
+        sources = localised_sources(SAMPLE / "sources.toml", base, tmp_path / "sources.toml")
+        pipeline_flow(str(sources), root=str(tmp_path), max_duration=0.001)
+        db = tmp_path / "data" / "curated" / "inclusio.duckdb"
+        con = duckdb.connect(str(db), read_only=True)
+        try:
+            stopped = con.execute(
+                "SELECT count(*) FROM fetches WHERE outcome = 'stopped'"
+            ).fetchone()[0]
+            cut_docs = con.execute("SELECT count(*) FROM documents").fetchone()[0]
+        finally:
+            con.close()
+        pipeline_flow(str(sources), root=str(tmp_path))
+    assert stopped >= 1
+    assert cut_docs < demo_runs["counts_first"]["documents"]
+    after = _counts(db)
+    for table in ("documents", "document_tables", "claims", "projects"):
+        assert after[table] == demo_runs["counts_first"][table], table

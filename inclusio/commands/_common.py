@@ -81,3 +81,14 @@ def read_warehouse(args: argparse.Namespace, command: str, use: Callable[[Any], 
     except FileNotFoundError as exc:
         print(f"inclusio {command}: {exc}", file=sys.stderr)
         return None
+
+
+def positive_seconds(text: str) -> float:
+    """An argparse type: a number of seconds above zero, with a message that says so."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"{text!r}: give a number of seconds > 0")
+    return value

@@ -7,6 +7,8 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
+from inclusio.commands._common import positive_seconds
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
@@ -21,21 +23,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--source", action="append", default=None, help="only this source id (repeatable)"
     )
     p.add_argument(
-        "--max-duration", type=_seconds, default=None, metavar="SECONDS",
+        "--max-duration", type=positive_seconds, default=None, metavar="SECONDS",
         help="stop each source's crawl after this many seconds (overrides max_duration in "
         "SOURCES); what was fetched is kept and the next crawl asks for the rest",
     )
     p.set_defaults(func=handle)
-
-
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"{text!r}: give a number of seconds > 0")
-    return value
 
 
 def handle(args: argparse.Namespace) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from inclusio.commands._common import print_summary
+from inclusio.commands._common import positive_seconds, print_summary
 from inclusio.settings import configure_prefect
 
 
@@ -25,6 +25,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="wait this long for another run holding the warehouse (default: fail at once)",
     )
     p.add_argument("--force", action="store_true", help="parse and extract again even if done")
+    p.add_argument(
+        "--max-duration", type=positive_seconds, default=None, metavar="SECONDS",
+        help="stop each source's crawl after this many seconds (overrides max_duration in "
+        "SOURCES); what was fetched is loaded and the next run asks for the rest",
+    )
     p.set_defaults(func=handle)
 
 
@@ -44,7 +49,9 @@ def handle(args: argparse.Namespace) -> int:
     from warehouse.db import WarehouseBusy
 
     try:
-        summary = pipeline_flow(str(args.sources), wait=args.wait, force=args.force)
+        summary = pipeline_flow(
+            str(args.sources), wait=args.wait, force=args.force, max_duration=args.max_duration
+        )
     except WarehouseBusy as exc:
         print(f"error: {exc}")
         return 3
