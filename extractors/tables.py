@@ -25,9 +25,10 @@ from extractors.pipetables import (
 from models.records import Claim
 
 NAME = "tables"
-VERSION = "1.3.0"
+VERSION = "1.4.0"
 
 _P = load_patterns("tables")
+TOTAL_ROW = re.compile(_P["financial"]["total_rows"], re.IGNORECASE)
 
 
 def _column(
@@ -173,6 +174,7 @@ def _financial(text: str, table: PipeTable) -> Iterator[Claim]:
         return
     for row in table.rows:
         item = row[0].text if row and 0 not in roles else None
+        is_total = item is not None and TOTAL_ROW.match(item) is not None
         for i, role in roles.items():
             cell = _cell(row, i)
             if cell is None:
@@ -180,10 +182,13 @@ def _financial(text: str, table: PipeTable) -> Iterator[Claim]:
             value = parse_amount(cell.text)
             if value is None:
                 continue
+            attrs = {"column": table.header[i].text, "item": item}
+            if is_total:
+                attrs["of"] = role.replace("_", "-")
             yield make_claim(
                 NAME, VERSION, "amount", value, text, cell.start, cell.end,
-                role=role.replace("_", "-"), currency="EUR",
-                attrs={"column": table.header[i].text, "item": item},
+                role="total" if is_total else role.replace("_", "-"), currency="EUR",
+                attrs=attrs,
             )
 
 

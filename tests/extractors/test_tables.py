@@ -98,6 +98,10 @@ def test_financial_columns_give_amount_roles() -> None:
     ]
     assert claims[0].text == "€ 50.000,00" and claims[0].currency == "EUR"
     assert len(claims) == 8
+    # The "Totale" row sums the column: a total, of the column's kind.
+    assert [(c.role, c.attrs["of"]) for c in claims[4:]] == [
+        ("total", "allocated"), ("total", "admitted"), ("total", "committed"), ("total", "paid"),
+    ]
 
 
 def test_tables_without_known_headers_give_nothing() -> None:
