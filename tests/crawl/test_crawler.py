@@ -11,7 +11,16 @@ from local_site import LocalSite, Page
 from crawl.crawler import CrawlState, crawl_source
 from crawl.rawstore import RawStore
 from crawl.sources import load_sources
+from models.records import Source
 from parsers.sniff import sniff
+
+
+def one_source(tmp_path: Path, keys: str) -> Source:
+    """The one source a test's ``[[sources]]`` keys describe, read by the real loader."""
+    path = tmp_path / "s.toml"
+    path.write_text("[[sources]]\n" + keys)
+    (source,) = load_sources(path)
+    return source
 
 
 @pytest.fixture
@@ -169,9 +178,7 @@ def test_lost_raw_copy_is_fetched_whole_again(site, sources_file, tmp_path):
 
 def test_crawl_delay_from_robots_spaces_requests(site: LocalSite, tmp_path: Path):
     site.routes["/robots.txt"].body = b"User-agent: inclusio\nCrawl-delay: 0.3\nDisallow:\n"
-    path = tmp_path / "s.toml"
-    path.write_text(f"""
-[[sources]]
+    source = one_source(tmp_path, f"""
 id = "lento"
 entity = "Comune di Esempio"
 start_urls = ["{site.base_url}/progetti/massa.html"]
@@ -179,7 +186,6 @@ allow_private = true
 sitemaps = false
 concurrency = 4
 """)
-    (source,) = load_sources(path)
     crawl_source(source, RawStore(tmp_path / "raw"), run_id="r")
     starts = [h.at for h in site.hits]
     assert len(starts) == 2  # robots.txt and the page
@@ -194,14 +200,11 @@ def test_max_pages_caps_documents(site, sources_file, tmp_path):
 
 
 def test_private_site_without_permission_is_refused(site, tmp_path):
-    path = tmp_path / "s.toml"
-    path.write_text(f"""
-[[sources]]
+    source = one_source(tmp_path, f"""
 id = "chiuso"
 entity = "Comune di Esempio"
 start_urls = ["{site.base_url}/"]
 """)
-    (source,) = load_sources(path)
     records = crawl_source(source, RawStore(tmp_path / "raw"), run_id="r")
     assert [r.outcome for r in records] == ["refused"]
     assert "127.0.0.1 is loopback" in records[0].error
@@ -225,16 +228,13 @@ def test_sitemap_index_gzip_and_moved_start_host(site: LocalSite, tmp_path: Path
         f"<url><loc>{base}/notizie/avviso-rei.html</loc></url></urlset>".encode()),
         content_type="application/gzip")
     site.routes["/trasloco"] = lambda h, s: (301, {"Location": f"{other}/orari.html"}, None)
-    path = tmp_path / "s.toml"
-    path.write_text(f"""
-[[sources]]
+    source = one_source(tmp_path, f"""
 id = "trasloco"
 entity = "Comune di Esempio"
 start_urls = ["{base}/trasloco"]
 allow_private = true
 max_depth = 2
 """)
-    (source,) = load_sources(path)
     records = crawl_source(source, RawStore(tmp_path / "raw"), run_id="r")
     stored = {r.url for r in records if r.outcome == "stored"}
     assert f"{base}/notizie/avviso-rei.html" in stored  # from the gzipped child sitemap
@@ -257,9 +257,7 @@ def test_depth_deny_and_redirects_keep_to_the_source_rules(site: LocalSite, tmp_
         302, {"Location": f"{other}/progetti/pon-metro.html"}, None)
     site.routes["/sociale/nascosto"] = lambda h, s: (
         302, {"Location": f"{base}/archivio/cp1252.html"}, None)
-    path = tmp_path / "s.toml"
-    path.write_text(f"""
-[[sources]]
+    source = one_source(tmp_path, f"""
 id = "regole"
 entity = "Comune di Esempio"
 start_urls = ["{base}/partenza.html"]
@@ -268,7 +266,6 @@ max_depth = 1
 deny = ["/archivio/"]
 sitemaps = false
 """)
-    (source,) = load_sources(path)
     records = crawl_source(source, RawStore(tmp_path / "raw"), run_id="r")
     got = by_path(records, site)
     assert {p for p, r in got.items() if r.outcome == "stored"} == {
@@ -287,9 +284,7 @@ sitemaps = false
 
 def test_crawl_delay_is_capped_at_max_delay_and_recorded(site: LocalSite, tmp_path: Path):
     site.routes["/robots.txt"].body = b"User-agent: *\nCrawl-delay: 3600\nDisallow:\n"
-    path = tmp_path / "s.toml"
-    path.write_text(f"""
-[[sources]]
+    source = one_source(tmp_path, f"""
 id = "paziente"
 entity = "Comune di Esempio"
 start_urls = ["{site.base_url}/progetti/massa.html"]
@@ -297,7 +292,6 @@ allow_private = true
 sitemaps = false
 max_delay = 0.01
 """)
-    (source,) = load_sources(path)
     records = crawl_source(source, RawStore(tmp_path / "raw"), run_id="r")
     capped = [r for r in records if r.outcome == "capped"]
     assert len(capped) == 1 and capped[0].url == site.url("/robots.txt")
@@ -393,9 +387,7 @@ def test_documents_behind_download_links_are_fetched_stored_and_parsed(
             "Content-Disposition": 'attachment; filename="relazione-finale.pdf"'}),
     })
     site.routes["/pagina"] = Page(b"<html><body>Dettaglio</body></html>")
-    path = tmp_path / "s.toml"
-    path.write_text(f"""
-[[sources]]
+    source = one_source(tmp_path, f"""
 id = "scarica"
 entity = "Comune di Esempio"
 start_urls = ["{site.base_url}/atti.html"]
@@ -405,7 +397,6 @@ keywords = ["PON"]
 allow = ["/atti", "/elenco", "/risorsa"]
 max_depth = 1
 """)
-    (source,) = load_sources(path)
     store = RawStore(tmp_path / "raw")
     records = crawl_source(source, store, run_id="r")
     got = by_path(records, site)
