@@ -54,9 +54,11 @@ def pipe_tables(text: str) -> Iterator[PipeTable]:
     global _last
     if "|" not in text:
         return iter(())
-    if _last is None or _last[0] is not text:
-        _last = (text, tuple(_scan(text)))
-    return iter(_last[1])
+    cached = _last  # read once: another thread may replace it meanwhile
+    if cached is None or cached[0] is not text:
+        cached = (text, tuple(_scan(text)))
+        _last = cached
+    return iter(cached[1])
 
 
 def _scan(text: str) -> Iterator[PipeTable]:
