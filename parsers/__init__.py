@@ -58,7 +58,8 @@ def parse_bytes(
 
 
 def _parse_signed(data: bytes, url: str | None, pdf_limits: Any) -> Document:
-    """Unwrap the signature envelopes, parse what they hold, and record who signed."""
+    """Unwrap the signature envelopes, parse what they hold, record who signed and whether each
+    signature is intact (a broken one is recorded, never an error: the act is still read)."""
     from parsers.p7m import inner_url, unwrap
 
     unwrapped = unwrap(data)
@@ -73,6 +74,9 @@ def _parse_signed(data: bytes, url: str | None, pdf_limits: Any) -> Document:
         meta["signers"] = unwrapped.signers
     if unwrapped.signing_times:
         meta["signing_times"] = unwrapped.signing_times
+    # Checked offline against the file itself; the chain to a trusted CA is not checked.
+    meta["signatures"] = unwrapped.signatures
+    meta["signatures_intact"] = unwrapped.intact
     return replace(
         doc,
         signer="; ".join(unwrapped.signers) or None,
