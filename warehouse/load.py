@@ -172,6 +172,8 @@ def load_documents(con: duckdb.DuckDBPyConnection, items: Sequence[dict[str, Any
                 "ocr": d.ocr,
                 "ocr_confidence": d.ocr_confidence,
                 "signer": d.signer,
+                # Set by the .p7m parser for signed files only (None otherwise).
+                "signature_intact": d.metadata.get("signatures_intact"),
                 "metadata": json.dumps(d.metadata, ensure_ascii=False, default=str),
                 "parsed_at": it.get("parsed_at"),
                 "extracted_at": it.get("extracted_at"),
@@ -222,9 +224,12 @@ def load_documents(con: duckdb.DuckDBPyConnection, items: Sequence[dict[str, Any
         tx.execute(
             """
             INSERT OR REPLACE INTO documents
+                (sha256, url, source_id, media_type, title, published, updated, text, n_chars,
+                 pages, parser, nlp_model, ocr, ocr_confidence, signer, metadata, parsed_at,
+                 extracted_at, signature_intact)
             SELECT sha256, url, source_id, media_type, title, published::DATE, updated::DATE,
                    text, n_chars, pages, parser, nlp_model, ocr, ocr_confidence, signer,
-                   metadata::JSON, parsed_at, extracted_at
+                   metadata::JSON, parsed_at, extracted_at, signature_intact::BOOLEAN
             FROM doc_df
             """
         )

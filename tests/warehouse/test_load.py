@@ -151,3 +151,50 @@ def test_download_names_and_the_pages_of_a_continued_table_are_kept(tmp_path: Pa
         pages = con.execute("SELECT row_pages FROM document_tables ORDER BY table_no").fetchall()
     assert names == [("determina_412.pdf",)]
     assert pages == [(None,), ([3, 3, 4],)]
+
+
+def _signed_now(text: bytes) -> bytes:
+    """``text`` in a .p7m signed now (the builder stamps the clock) by a certificate valid now."""
+    import datetime as dt
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.hazmat.primitives.serialization import pkcs7
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "GIALLI SARA")])
+    now, day = dt.datetime.now(dt.UTC), dt.timedelta(days=1)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - day).not_valid_after(now + day)
+            .sign(key, hashes.SHA256()))
+    return (pkcs7.PKCS7SignatureBuilder().set_data(text).add_signer(cert, key, hashes.SHA256())
+            .sign(serialization.Encoding.DER, [pkcs7.PKCS7Options.Binary]))
+
+
+def test_signature_checks_reach_the_documents_and_a_view_per_signer(tmp_path: Path) -> None:
+    from parsers import parse_bytes
+
+    signed = _signed_now(b"Decreto: contributo concesso all'associazione per il doposcuola.")
+    altered = signed.replace(b"concesso", b"negato!!")
+    items = []
+    for sha, body in (("b" * 64, signed), ("c" * 64, altered)):
+        item = _item(sha)
+        item["document"] = parse_bytes(body, url="http://127.0.0.1/decreto.txt.p7m")
+        item["claims"] = []
+        items.append(item)
+    items.append(_item("d" * 64))  # not a signed file
+    with connect(tmp_path / "w.duckdb") as con:
+        load.load_documents(con, items)
+        intact = dict(con.execute("SELECT sha256, signature_intact FROM documents").fetchall())
+        rows = con.execute(
+            "SELECT sha256, layer, signer, intact, reason, chain FROM document_signatures"
+            " ORDER BY sha256").fetchall()
+    assert intact == {"b" * 64: True, "c" * 64: False, "d" * 64: None}
+    assert rows[0] == ("b" * 64, 1, "GIALLI SARA", True, "ok", "not checked")
+    sha, layer, signer, ok, reason, chain = rows[1]
+    assert (sha, ok, chain) == ("c" * 64, False, "not checked")
+    assert "content was altered" in reason
+    assert len(rows) == 2
