@@ -53,6 +53,10 @@ def handler(args: argparse.Namespace) -> int:
                 "pages": document.pages,
                 "text": document.text,
             }
+            if "signatures" in document.metadata:  # a signed file: who signed, and the checks
+                record["signer"] = document.signer
+                record["signatures_intact"] = document.metadata["signatures_intact"]
+                record["signatures"] = document.metadata["signatures"]
             sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
         else:
             if many:
