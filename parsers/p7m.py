@@ -18,7 +18,7 @@ import base64
 import binascii
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from asn1crypto import algos, cms, core, x509
@@ -88,6 +88,20 @@ _HASHES: dict[str, type[hashes.HashAlgorithm]] = {
 _SIGNING_CERTIFICATE = "1.2.840.113549.1.9.16.2.12"
 _SIGNING_CERTIFICATE_V2 = "1.2.840.113549.1.9.16.2.47"
 CHAIN_NOT_CHECKED = "not checked"
+# The keys of every signature record, in order (see ``check_signer``; "layer" is added by unwrap).
+RECORD_KEYS = (
+    "signer",
+    "intact",
+    "reason",
+    "signed_at",
+    "issuer",
+    "serial",
+    "certificate_valid_from",
+    "certificate_valid_to",
+    "digest_algorithm",
+    "signature_algorithm",
+    "chain",
+)
 
 
 class _EssCertId(core.Sequence):
@@ -259,6 +273,8 @@ def check_signer(
     if "1.2.840.113549.1.9.5" in attrs:
         try:
             signed_at = attrs["1.2.840.113549.1.9.5"][0].native
+            if signed_at is not None and signed_at.tzinfo is None:  # GeneralizedTime, no zone
+                signed_at = signed_at.replace(tzinfo=UTC)
         except ValueError as exc:
             problems.append(f"the signing time is unreadable ({exc})")
     record: dict[str, Any] = {
@@ -325,12 +341,13 @@ def _checked(
     try:
         return check_signer(info, certs, content, content_type)
     except (ValueError, TypeError, KeyError, IndexError, AttributeError) as exc:
-        return {
-            "signer": None,
-            "intact": False,
-            "reason": f"the signer information is unreadable ({exc})",
-            "chain": CHAIN_NOT_CHECKED,
-        }
+        record: dict[str, Any] = dict.fromkeys(RECORD_KEYS)
+        record.update(
+            intact=False,
+            reason=f"the signer information is unreadable ({exc})",
+            chain=CHAIN_NOT_CHECKED,
+        )
+        return record
 
 
 def unwrap(data: bytes) -> Unwrapped:
@@ -370,7 +387,7 @@ def unwrap(data: bytes) -> Unwrapped:
         out.signers.extend(
             r["signer"] for r in records if r["signer"] and r["signer"] not in out.signers
         )
-        out.signing_times.extend(r["signed_at"] for r in records if r["signed_at"])
+        out.signing_times.extend(r["signed_at"] for r in records if r.get("signed_at"))
         current = payload
     else:
         if _der(current) is not None:

@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives.serialization import pkcs7
 from cryptography.x509.oid import NameOID
 
 from parsers import ParseError, parse_bytes
-from parsers.p7m import unwrap
+from parsers.p7m import RECORD_KEYS, unwrap
 from parsers.sniff import P7M, sniff
 
 SITE = Path(__file__).resolve().parents[2] / "data" / "sample" / "site"
@@ -202,9 +202,11 @@ def _cades(
         ]
     )
     to_sign = attrs.dump() if with_attrs else content
-    if scheme == "pkcs1":
+    if scheme in ("pkcs1", "sha256_rsa"):
         signature = key.sign(to_sign, padding.PKCS1v15(), hashes.SHA256())
-        algorithm: dict[str, Any] = {"algorithm": "rsassa_pkcs1v15"}
+        # rsaEncryption (hash from the digest algorithm) or sha256WithRSAEncryption: both occur.
+        name = "rsassa_pkcs1v15" if scheme == "pkcs1" else "sha256_rsa"
+        algorithm: dict[str, Any] = {"algorithm": name}
     elif scheme == "pss":
         pss = padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=32)
         signature = key.sign(to_sign, pss, hashes.SHA256())
@@ -279,9 +281,12 @@ def test_cades_signature_intact_in_der_and_base64(verdi) -> None:
         assert sig["certificate_valid_to"] == "2024-12-31T00:00:00+00:00"
         assert sig["issuer"] == "Common Name: Prova CA Firme"
         assert sig["chain"] == "not checked"
+        assert set(sig) == {"layer", *RECORD_KEYS}
 
 
-@pytest.mark.parametrize(("scheme", "sid"), [("pss", "issuer_serial"), ("pkcs1", "ski")])
+@pytest.mark.parametrize(
+    ("scheme", "sid"), [("pss", "issuer_serial"), ("pkcs1", "ski"), ("sha256_rsa", "issuer_serial")]
+)
 def test_rsa_pss_and_subject_key_id_signers_verify(verdi, scheme: str, sid: str) -> None:
     (sig,) = _checks(_cades(TEXT, verdi, scheme=scheme, sid=sid))
     assert sig["intact"] is True, sig["reason"]
@@ -399,3 +404,17 @@ def test_unsupported_signature_algorithm_is_recorded_not_raised(verdi) -> None:
     (sig,) = _checks(info.dump(force=True))
     assert sig["intact"] is False
     assert "not supported" in sig["reason"]
+
+
+def test_unreadable_signer_information_is_recorded_not_raised(verdi) -> None:
+    der = _cades(TEXT, verdi)
+    digest_attr = b"\x06\x09\x2a\x86\x48\x86\xf7\x0d\x01\x09\x04\x31\x22\x04\x20"
+    assert der.count(digest_attr) == 1
+    # The messageDigest value becomes an INTEGER: asn1crypto cannot read it as an OCTET STRING.
+    broken = der.replace(digest_attr, digest_attr[:-2] + b"\x02\x20")
+    doc = parse_bytes(broken, url="http://127.0.0.1/atti/determina.txt.p7m")
+    assert "mediazione abitativa" in doc.text
+    (sig,) = doc.metadata["signatures"]
+    assert sig["intact"] is False
+    assert sig["reason"].startswith("the signer information is unreadable")
+    assert set(sig) == {"layer", *RECORD_KEYS}
