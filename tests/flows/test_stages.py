@@ -163,6 +163,15 @@ def test_signed_act_and_scan_linked_from_a_page_reach_the_warehouse(tmp_path: Pa
         tables = con.execute("SELECT table_no, page, header[1] FROM document_tables "
                              "WHERE sha256 = ? ORDER BY table_no", [signed_sha]).fetchall()
         assert tables == [(0, 1, "Descrizione"), (1, 2, "descrizione")]
+        # The signature check made in the parsing child reaches the warehouse: this certificate
+        # expired in 2024, before the signing time the builder stamped (today).
+        intact = con.execute("SELECT signature_intact FROM documents WHERE sha256 = ?",
+                             [signed_sha]).fetchone()
+        checks = con.execute("SELECT signer, intact, reason FROM document_signatures "
+                             "WHERE sha256 = ?", [signed_sha]).fetchall()
+        assert intact == (False,)
+        assert [(s, ok) for s, ok, _ in checks] == [("VERDI LUCIA", False)]
+        assert "outside the certificate's validity" in checks[0][2]
         signer, ocr, confidence, scan_sha = docs["determina-scansione.pdf"]
         assert signer is None and ocr is True and 0.6 < confidence <= 1.0
         amounts = con.execute("SELECT value_num FROM claims WHERE sha256 = ? AND kind = 'amount'",
