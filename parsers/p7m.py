@@ -85,6 +85,9 @@ _HASHES: dict[str, type[hashes.HashAlgorithm]] = {
 }
 # ESS signing-certificate attributes (RFC 2634, RFC 5035), which CAdES-BES requires: the hash of
 # the signer's certificate, under the signature, so the certificate cannot be swapped.
+_CONTENT_TYPE = "1.2.840.113549.1.9.3"
+_MESSAGE_DIGEST = "1.2.840.113549.1.9.4"
+_SIGNING_TIME = "1.2.840.113549.1.9.5"
 _SIGNING_CERTIFICATE = "1.2.840.113549.1.9.16.2.12"
 _SIGNING_CERTIFICATE_V2 = "1.2.840.113549.1.9.16.2.47"
 CHAIN_NOT_CHECKED = "not checked"
@@ -264,15 +267,16 @@ def check_signer(
     """
     problems: list[str] = []
     cert = _by_sid(info["sid"], certs)
+    # The name, as before these checks, falls back to a lone certificate the sid does not name.
     named = cert or (certs[0] if len(certs) == 1 else None)
     digest_name = info["digest_algorithm"]["algorithm"].native
     attrs: dict[str, list[Any]] = {}
     for attr in info["signed_attrs"] or []:
         attrs.setdefault(attr["type"].dotted, []).extend(attr["values"])
     signed_at = None
-    if "1.2.840.113549.1.9.5" in attrs:
+    if _SIGNING_TIME in attrs:
         try:
-            signed_at = attrs["1.2.840.113549.1.9.5"][0].native
+            signed_at = attrs[_SIGNING_TIME][0].native
             if signed_at is not None and signed_at.tzinfo is None:  # GeneralizedTime, no zone
                 signed_at = signed_at.replace(tzinfo=UTC)
         except ValueError as exc:
@@ -282,10 +286,11 @@ def check_signer(
         "intact": False,
         "reason": "",
         "signed_at": _iso(signed_at),
-        "issuer": named.issuer.human_friendly if named is not None else None,
-        "serial": str(named.serial_number) if named is not None else None,
-        "certificate_valid_from": _iso(named.not_valid_before) if named is not None else None,
-        "certificate_valid_to": _iso(named.not_valid_after) if named is not None else None,
+        # Certificate facts only from the certificate the signer identifier names.
+        "issuer": cert.issuer.human_friendly if cert is not None else None,
+        "serial": str(cert.serial_number) if cert is not None else None,
+        "certificate_valid_from": _iso(cert.not_valid_before) if cert is not None else None,
+        "certificate_valid_to": _iso(cert.not_valid_after) if cert is not None else None,
         "digest_algorithm": digest_name,
         "signature_algorithm": info["signature_algorithm"]["algorithm"].native,
         "chain": CHAIN_NOT_CHECKED,
@@ -300,14 +305,14 @@ def check_signer(
         problems.append(f"digest algorithm {digest_name} is not supported")
     if info["signed_attrs"]:
         signed = _set_of(info["signed_attrs"].contents)
-        digests = attrs.get("1.2.840.113549.1.9.4", [])
+        digests = attrs.get(_MESSAGE_DIGEST, [])
         if len(digests) != 1:
             problems.append("there is not exactly one messageDigest signed attribute")
         elif digest_name in _HASHES and digests[0].native != _digest(digest_name, content):
             problems.append(
                 f"the content was altered: its {digest_name} digest differs from the signed one"
             )
-        types = attrs.get("1.2.840.113549.1.9.3", [])
+        types = attrs.get(_CONTENT_TYPE, [])
         if types and types[0].native != content_type.native:
             problems.append("the signed contentType differs from the content's type")
     else:  # no signed attributes: the signature is over the content itself

@@ -355,6 +355,7 @@ def test_certificate_not_named_by_the_signer_is_refused(verdi, neri) -> None:
     (sig,) = _checks(_cades(TEXT, verdi, carried=[neri[0]]))
     assert sig["intact"] is False
     assert "not in the file" in sig["reason"]
+    assert sig["issuer"] is None and sig["certificate_valid_to"] is None  # not the signer's
     # The ESS signing-certificate attribute names someone else's certificate.
     (sig,) = _checks(_cades(TEXT, verdi, ess_cert=neri[0]))
     assert sig["intact"] is False
