@@ -20,7 +20,7 @@ def register(subparsers: Any) -> None:
     p.add_argument(
         "--set", dest="sets", action="append", metavar="SET",
         help="corpus set to score: any folder of the corpus with gold files, e.g. dev, heldout, "
-        "blind (repeatable; default: dev and heldout)",
+        "blind7, or 'all' (repeatable; default: dev and heldout)",
     )
     p.add_argument("--corpus", type=Path, help="corpus folder (default: tests/corpus)")
     p.add_argument(
@@ -40,6 +40,8 @@ def handler(args: argparse.Namespace) -> int:
         print(f"inclusio evaluate: corpus folder not found: {root}")
         return 2
     known = available_sets(root)
+    if args.sets and "all" in args.sets:
+        args.sets = known
     unknown = [s for s in args.sets or [] if s not in known]
     if unknown:
         print(
