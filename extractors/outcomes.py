@@ -24,7 +24,7 @@ from extractors.common import (
 from models.records import Claim
 
 NAME = "outcomes"
-VERSION = "1.4.0"
+VERSION = "1.5.0"
 
 _P = load_patterns("outcomes")
 _UNITS = "|".join(_P["units"])
@@ -36,9 +36,28 @@ OUTCOME_RE = re.compile(
     rf"(?<![\w.,/€$-])(?P<num>\d{{1,3}}(?:\.\d{{3}})+|\d+mila|\d+)(?![.,]\d|\s*%){_TAIL}"
 )
 _WORDS = number_words()
-WORD_OUTCOME_RE = re.compile(
-    rf"(?P<num>{trie_regex(set(_WORDS) | {w.capitalize() for w in _WORDS})})(?![\w]){_TAIL}"
+_NUM_WORDS = trie_regex(set(_WORDS) | {w.capitalize() for w in _WORDS})
+WORD_OUTCOME_RE = re.compile(rf"(?P<num>{_NUM_WORDS})(?![\w]){_TAIL}")
+_NUM = r"\d{1,3}(?:\.\d{3})+|\d+mila|\d+"
+# "gli accessi registrati sono stati 1.126": the thing, up to ten words with no punctuation or
+# digit, a copula and the number.
+AFTER_RE = re.compile(
+    rf"(?<![\w'’])(?i:i|gli|le){_GAP}(?P<unit>(?i:{_UNITS}))(?![\w])"
+    rf"(?:{_GAP}[^\s\d,.;:!?()|\[\]\"“”]+){{0,10}}?"
+    rf"{_GAP}(?i:{_P['after_verbs']})(?:{_GAP}(?i:{_P['after_adverbs']}))*"
+    rf"{_GAP}(?P<num>{_NUM})"
+    r"(?![\w]|[.,]\d|[ \t]*(?:%|€|(?i:su|euro|per cento|mila|milioni|anni|mesi)\b))"
 )
+# "sono pervenute 3 offerte": any lower-case plural noun after a number (see generic_verbs).
+GENERIC_RE = re.compile(
+    rf"(?:(?<![\w.,/€$-])(?P<num>{_NUM})(?![.,]\d|\s*%)|(?<![\w'’])(?P<word>{_NUM_WORDS}))"
+    rf"{_GAP}(?:(?i:{_P['between']}){_GAP})?"
+    r"(?P<unit>[a-zàèéìòù](?:[a-zàèéìòù]|-(?=[a-z])){2,}[ie])(?![\w'’-])"
+)
+GENERIC_VERBS = re.compile(r"(?<![\w])(?:" + "|".join(_P["generic_verbs"]) + ")", re.IGNORECASE)
+GENERIC_NOT = frozenset(_P["generic_not"])
+SHARE_OF = re.compile(rf"(?<![\w])(?:{_P['share_of']})\s+$", re.IGNORECASE)
+MONEY_BEFORE = re.compile(r"(?:€|euro|eur)\s*$", re.IGNORECASE)
 PAGE_NUMBER = re.compile(r"(?:pagina|pag\.?|p\.)\s*\d*\s*(?:di|/)?\s*$", re.IGNORECASE)
 ONE_RE = re.compile(
     rf"(?<![\w])(?:un|una|uno)['’]?\s*(?P<unit>{_P['one_units']})(?![\w])", re.IGNORECASE
@@ -60,6 +79,8 @@ HEADING_RE = re.compile(
     r"[ \t]*:?[ \t]*$",
     re.IGNORECASE | re.MULTILINE,
 )
+# A value column whose header names the thing counted ("Utenti raggiunti", "Posti previsti").
+T_UNIT = re.compile(rf"(?<![\w])(?:{_UNITS})(?![\w])", re.IGNORECASE)
 _YEARLIKE = range(1950, 2050)
 _UNIT_PREFIX = re.compile(r"^(?:n\.|nr\.|numero(?:\s+(?:di|dei|delle|degli))?|num\.)\s*", re.I)
 
@@ -90,25 +111,49 @@ def status_for(text: str, start: int, end: int) -> str | None:
     return None
 
 
+def _number(text: str, m: re.Match[str], group: str = "num") -> int | None:
+    """The count a matched number stands for, or None for years, page numbers and word tails."""
+    raw = m.group(group)
+    start = m.start(group)
+    if not raw[0].isdigit() and start and text[start - 1].isalnum():
+        return None  # the tail of a longer word
+    value = _count(raw)
+    if value is None or (raw.isdigit() and value in _YEARLIKE):
+        return None
+    if PAGE_NUMBER.search(text, max(0, start - 12), start):
+        return None
+    return value
+
+
+def _unit(raw: str) -> str:
+    return re.sub(r"\s+", " ", raw.lower()).replace("’", "'")
+
+
 def extract(ctx: Context) -> Iterator[Claim]:
     text = ctx.text
+    counted: set[int] = set()  # start of every number already read as a count
     for m in chain(OUTCOME_RE.finditer(text), WORD_OUTCOME_RE.finditer(text)):
-        raw = m.group("num")
-        if not raw[0].isdigit() and m.start() and (text[m.start() - 1].isalnum()):
-            continue  # the tail of a longer word
-        value = _count(raw)
+        value = _number(text, m)
         if value is None:
             continue
-        if raw.isdigit() and value in _YEARLIKE:
-            continue
-        if PAGE_NUMBER.search(text, max(0, m.start() - 12), m.start()):
-            continue
-        unit = re.sub(r"\s+", " ", m.group("unit").lower()).replace("’", "'")
         start, end = m.start("num"), m.end("unit")
+        counted.add(start)
         yield make_claim(
             NAME, VERSION, "outcome", value, text, start, end,
-            unit=unit, status=status_for(text, start, end),
+            unit=_unit(m.group("unit")), status=status_for(text, start, end),
         )
+    for m in AFTER_RE.finditer(text):
+        value = _number(text, m)
+        if value is None or m.start("num") in counted:
+            continue
+        counted.add(m.start("num"))
+        start, end = m.start("unit"), m.end("num")
+        yield make_claim(
+            NAME, VERSION, "outcome", value, text, start, end,
+            unit=_unit(m.group("unit")), status=status_for(text, start, end),
+            attrs={"order": "after"},
+        )
+    yield from _generic(text, counted)
     for m in ONE_RE.finditer(text):
         start, end = m.span()
         if ONE_NOT_AFTER.search(text, max(0, start - 10), start):
@@ -129,6 +174,32 @@ def extract(ctx: Context) -> Iterator[Claim]:
             yield claim
 
 
+def _generic(text: str, counted: set[int]) -> Iterator[Claim]:
+    """A number and a plural noun not in the list of units, in a sentence that delivers, opens,
+    activates or receives something ("sono pervenute 3 offerte", "apre quattro botteghe")."""
+    for m in GENERIC_RE.finditer(text):
+        group = "num" if m.group("num") else "word"
+        start, end = m.start(group), m.end("unit")
+        if start in counted or "|" in text[start:end]:
+            continue
+        noun = m.group("unit")
+        if noun in GENERIC_NOT or MONEY_BEFORE.search(text, max(0, start - 8), start):
+            continue
+        if SHARE_OF.search(text, max(0, start - 16), start):
+            continue
+        value = _number(text, m, group)
+        if value is None:
+            continue
+        window = context_before(text, start, limit=150) + " " + context_after(text, end, limit=80)
+        if not GENERIC_VERBS.search(window):
+            continue
+        counted.add(start)
+        yield make_claim(
+            NAME, VERSION, "outcome", value, text, start, end,
+            unit=_unit(noun), status=status_for(text, start, end), attrs={"generic": True},
+        )
+
+
 def _table_number(cell: str) -> int | float | None:
     s = cell.strip()
     if not re.fullmatch(r"\d[\d.,]*", s):
@@ -143,11 +214,12 @@ def _indicator_tables(text: str) -> Iterator[Claim]:
     """Rows of a table with expected/achieved columns: one outcome per filled value cell."""
     for table in pipe_tables(text):
         cols: dict[int, str] = {}
+        col_units: dict[int, str] = {}
         desc_col = 0
         for row in [table.header, *table.rows]:
             found = _indicator_columns([c.text for c in row])
             if found:
-                cols, desc_col = found
+                cols, desc_col, col_units = found
                 continue
             if not cols or desc_col >= len(row):
                 continue
@@ -164,14 +236,21 @@ def _indicator_tables(text: str) -> Iterator[Claim]:
                 value = _table_number(row[i].text)
                 if value is None:
                     continue
+                attrs = {"table": True}
+                if i in col_units:
+                    attrs["row"] = unit[:80]
                 yield make_claim(
                     NAME, VERSION, "outcome", value, text, row[i].start, row[i].end,
-                    unit=unit[:80], status=status, attrs={"table": True},
+                    unit=col_units.get(i, unit[:80]), status=status, attrs=attrs,
                 )
 
 
-def _indicator_columns(head: list[str]) -> tuple[dict[int, str], int] | None:
-    """Expected/achieved columns and the description column, when ``head`` is such a header."""
+def _indicator_columns(
+    head: list[str],
+) -> tuple[dict[int, str], int, dict[int, str]] | None:
+    """Expected/achieved columns, the description column and, for a value column whose header
+    names the thing counted ("Utenti raggiunti"), that thing: then the row says what the count is
+    of (a service), the header what was counted."""
     cols = {
         i: status
         for i, h in enumerate(head)
@@ -181,7 +260,8 @@ def _indicator_columns(head: list[str]) -> tuple[dict[int, str], int] | None:
     if not cols:
         return None
     desc_col = next((i for i, h in enumerate(head) if T_DESC.search(h)), 0)
-    return cols, desc_col
+    units = {i: _unit(m.group(0)) for i in cols if (m := T_UNIT.search(head[i]))}
+    return cols, desc_col, units
 
 
 def _document_tables(ctx: Context) -> Iterator[Claim]:
@@ -192,7 +272,7 @@ def _document_tables(ctx: Context) -> Iterator[Claim]:
         found = _indicator_columns([c or "" for c in table.header])
         if not found:
             continue
-        cols, desc_col = found
+        cols, desc_col, col_units = found
         for row in table.rows:
             if desc_col >= len(row) or not row[desc_col]:
                 continue
@@ -221,8 +301,11 @@ def _document_tables(ctx: Context) -> Iterator[Claim]:
                 if cm is None:
                     continue
                 pos = cm.end()
+                attrs = {"table": True}
+                if i in col_units:
+                    attrs["row"] = unit[:80]
                 yield make_claim(
                     NAME, VERSION, "outcome", value, text, cm.start(), cm.end(),
-                    unit=unit[:80], status=status, attrs={"table": True},
+                    unit=col_units.get(i, unit[:80]), status=status, attrs=attrs,
                 )
             cursor = pos
