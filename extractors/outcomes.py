@@ -29,31 +29,29 @@ VERSION = "1.5.0"
 _P = load_patterns("outcomes")
 _UNITS = "|".join(_P["units"])
 _GAP = r"(?:[ \t\u00a0]+|[ \t]*\n[ \t]*)"  # a space, or one line break of a wrapped PDF line
-_TAIL = rf"{_GAP}(?:(?i:{_P['between']}){_GAP})?(?P<unit>(?i:{_UNITS}))(?![\w])"
-# Two case-sensitive scans (only the counted things match in any case): one led by digits, one
-# by lower-case words that may be numbers ("sei progetti"); a word is kept if it reads as one.
-OUTCOME_RE = re.compile(
-    rf"(?<![\w.,/€$-])(?P<num>\d{{1,3}}(?:\.\d{{3}})+|\d+mila|\d+)(?![.,]\d|\s*%){_TAIL}"
+_NOUN = r"[a-zàèéìòù](?:[a-zàèéìòù]|-(?=[a-z])){2,}[ie]"
+# After the number: one of the listed things (in any case) or else any lower-case plural noun,
+# which is kept only in a sentence that delivers something (see ``_generic_ok``).
+_TAIL = (
+    rf"{_GAP}(?:(?i:{_P['between']}){_GAP})?"
+    rf"(?:(?P<unit>(?i:{_UNITS}))(?![\w])|(?P<noun>{_NOUN})(?![\w'’-]))"
 )
+_NUM = r"\d{1,3}(?:\.\d{3})+|\d+mila|\d+"
+# Two case-sensitive scans: one led by digits, one by lower-case words that may be numbers
+# ("sei progetti"); a word is kept if it reads as one.
+OUTCOME_RE = re.compile(rf"(?<![\w.,/€$-])(?P<num>{_NUM})(?![.,]\d|\s*%){_TAIL}")
 _WORDS = number_words()
 _NUM_WORDS = trie_regex(set(_WORDS) | {w.capitalize() for w in _WORDS})
-WORD_OUTCOME_RE = re.compile(rf"(?P<num>{_NUM_WORDS})(?![\w]){_TAIL}")
-_NUM = r"\d{1,3}(?:\.\d{3})+|\d+mila|\d+"
-# "gli accessi registrati sono stati 1.126": the thing, up to ten words with no punctuation or
-# digit, a copula and the number.
-AFTER_RE = re.compile(
-    rf"(?<![\w'’])(?i:i|gli|le){_GAP}(?P<unit>(?i:{_UNITS}))(?![\w])"
-    rf"(?:{_GAP}[^\s\d,.;:!?()|\[\]\"“”]+){{0,10}}?"
-    rf"{_GAP}(?i:{_P['after_verbs']})(?:{_GAP}(?i:{_P['after_adverbs']}))*"
-    rf"{_GAP}(?P<num>{_NUM})"
+WORD_OUTCOME_RE = re.compile(rf"(?<![\w'’])(?P<num>{_NUM_WORDS})(?![\w]){_TAIL}")
+# "gli accessi registrati sono stati 1.126": a copula and a number (rare, so scanned first; in
+# lower case, since the thing comes before it), then the thing as the first "i/gli/le <thing>" of
+# the clause before it, at most ten words back.
+COPULA_NUM_RE = re.compile(
+    rf"(?<![\w])(?:{_P['after_verbs']})(?:{_GAP}(?:{_P['after_adverbs']}))*{_GAP}(?P<num>{_NUM})"
     r"(?![\w]|[.,]\d|[ \t]*(?:%|€|(?i:su|euro|per cento|mila|milioni|anni|mesi)\b))"
 )
-# "sono pervenute 3 offerte": any lower-case plural noun after a number (see generic_verbs).
-GENERIC_RE = re.compile(
-    rf"(?:(?<![\w.,/€$-])(?P<num>{_NUM})(?![.,]\d|\s*%)|(?<![\w'’])(?P<word>{_NUM_WORDS}))"
-    rf"{_GAP}(?:(?i:{_P['between']}){_GAP})?"
-    r"(?P<unit>[a-zàèéìòù](?:[a-zàèéìòù]|-(?=[a-z])){2,}[ie])(?![\w'’-])"
-)
+THING_RE = re.compile(rf"(?<![\w'’])(?i:i|gli|le){_GAP}(?P<unit>(?i:{_UNITS}))(?![\w])")
+CLAUSE_BREAK = re.compile(r"[,.;:!?()|\[\]\"“”\d]|\n[ \t]*\n")
 GENERIC_VERBS = re.compile(r"(?<![\w])(?:" + "|".join(_P["generic_verbs"]) + ")", re.IGNORECASE)
 GENERIC_NOT = frozenset(_P["generic_not"])
 SHARE_OF = re.compile(rf"(?<![\w])(?:{_P['share_of']})\s+$", re.IGNORECASE)
@@ -131,29 +129,38 @@ def _unit(raw: str) -> str:
 
 def extract(ctx: Context) -> Iterator[Claim]:
     text = ctx.text
+    found: list[Claim] = []
     counted: set[int] = set()  # start of every number already read as a count
     for m in chain(OUTCOME_RE.finditer(text), WORD_OUTCOME_RE.finditer(text)):
         value = _number(text, m)
         if value is None:
             continue
-        start, end = m.start("num"), m.end("unit")
-        counted.add(start)
-        yield make_claim(
-            NAME, VERSION, "outcome", value, text, start, end,
-            unit=_unit(m.group("unit")), status=status_for(text, start, end),
-        )
-    for m in AFTER_RE.finditer(text):
-        value = _number(text, m)
-        if value is None or m.start("num") in counted:
+        start = m.start("num")
+        if m.group("unit"):
+            end, unit, attrs = m.end("unit"), m.group("unit"), {}
+        elif _generic_ok(text, start, m.end("noun"), m.group("noun")):
+            end, unit, attrs = m.end("noun"), m.group("noun"), {"generic": True}
+        else:
             continue
-        counted.add(m.start("num"))
-        start, end = m.start("unit"), m.end("num")
-        yield make_claim(
+        counted.add(start)
+        found.append(make_claim(
             NAME, VERSION, "outcome", value, text, start, end,
-            unit=_unit(m.group("unit")), status=status_for(text, start, end),
+            unit=_unit(unit), status=status_for(text, start, end), attrs=attrs,
+        ))
+    for m in COPULA_NUM_RE.finditer(text):
+        if m.start("num") in counted:
+            continue
+        thing = _thing_before(text, m.start())
+        value = _number(text, m)
+        if thing is None or value is None:
+            continue
+        start, end = thing.start("unit"), m.end("num")
+        found.append(make_claim(
+            NAME, VERSION, "outcome", value, text, start, end,
+            unit=_unit(thing.group("unit")), status=status_for(text, start, end),
             attrs={"order": "after"},
-        )
-    yield from _generic(text, counted)
+        ))
+    yield from sorted(found, key=lambda c: c.start)
     for m in ONE_RE.finditer(text):
         start, end = m.span()
         if ONE_NOT_AFTER.search(text, max(0, start - 10), start):
@@ -174,30 +181,28 @@ def extract(ctx: Context) -> Iterator[Claim]:
             yield claim
 
 
-def _generic(text: str, counted: set[int]) -> Iterator[Claim]:
-    """A number and a plural noun not in the list of units, in a sentence that delivers, opens,
+def _thing_before(text: str, pos: int) -> re.Match[str] | None:
+    """The first "i/gli/le <thing>" of the clause that ends at ``pos``, ten words back at most."""
+    lo = max(0, pos - 160)
+    breaks = [b.end() for b in CLAUSE_BREAK.finditer(text, lo, pos)]
+    lo = breaks[-1] if breaks else lo
+    m = THING_RE.search(text, lo, pos)
+    if m is None or len(text[m.end() : pos].split()) > 10:
+        return None
+    return m
+
+
+def _generic_ok(text: str, start: int, end: int, noun: str) -> bool:
+    """A plural noun not in the list of units counts in a sentence that delivers, opens,
     activates or receives something ("sono pervenute 3 offerte", "apre quattro botteghe")."""
-    for m in GENERIC_RE.finditer(text):
-        group = "num" if m.group("num") else "word"
-        start, end = m.start(group), m.end("unit")
-        if start in counted or "|" in text[start:end]:
-            continue
-        noun = m.group("unit")
-        if noun in GENERIC_NOT or MONEY_BEFORE.search(text, max(0, start - 8), start):
-            continue
-        if SHARE_OF.search(text, max(0, start - 16), start):
-            continue
-        value = _number(text, m, group)
-        if value is None:
-            continue
-        window = context_before(text, start, limit=150) + " " + context_after(text, end, limit=80)
-        if not GENERIC_VERBS.search(window):
-            continue
-        counted.add(start)
-        yield make_claim(
-            NAME, VERSION, "outcome", value, text, start, end,
-            unit=_unit(noun), status=status_for(text, start, end), attrs={"generic": True},
-        )
+    if noun in GENERIC_NOT or noun in _WORDS or "|" in text[start:end]:
+        return False
+    if MONEY_BEFORE.search(text, max(0, start - 8), start):
+        return False
+    if SHARE_OF.search(text, max(0, start - 16), start):
+        return False
+    window = context_before(text, start, limit=150) + " " + context_after(text, end, limit=80)
+    return GENERIC_VERBS.search(window) is not None
 
 
 def _table_number(cell: str) -> int | float | None:

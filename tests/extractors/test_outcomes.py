@@ -153,3 +153,9 @@ def test_pupils_after_school_and_one_service_centre():
         (52, "alunni"),
         (1, "centro servizi"),
     ]
+
+
+def test_a_number_word_inside_a_longer_word_hides_no_count():
+    assert [(v, u) for v, u, _ in got("Sono state seguite oltre mille famiglie.")] == [
+        (1000, "famiglie")
+    ]
