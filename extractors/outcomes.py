@@ -55,6 +55,9 @@ CLAUSE_BREAK = re.compile(r"[,.;:!?()|\[\]\"“”\d]|\n[ \t]*\n")
 GENERIC_VERBS = re.compile(r"(?<![\w])(?:" + "|".join(_P["generic_verbs"]) + ")", re.IGNORECASE)
 GENERIC_NOT = frozenset(_P["generic_not"])
 SHARE_OF = re.compile(rf"(?<![\w])(?:{_P['share_of']})\s+$", re.IGNORECASE)
+GENERIC_NOT_AFTER = re.compile(
+    rf"(?<![\w'’])(?:{_P['generic_not_after']})\s+$", re.IGNORECASE
+)
 MONEY_BEFORE = re.compile(r"(?:€|euro|eur)\s*$", re.IGNORECASE)
 PAGE_NUMBER = re.compile(r"(?:pagina|pag\.?|p\.)\s*\d*\s*(?:di|/)?\s*$", re.IGNORECASE)
 ONE_RE = re.compile(
@@ -200,6 +203,8 @@ def _generic_ok(text: str, start: int, end: int, noun: str) -> bool:
     if MONEY_BEFORE.search(text, max(0, start - 8), start):
         return False
     if SHARE_OF.search(text, max(0, start - 16), start):
+        return False
+    if GENERIC_NOT_AFTER.search(text, max(0, start - 10), start):
         return False
     window = context_before(text, start, limit=150) + " " + context_after(text, end, limit=80)
     return GENERIC_VERBS.search(window) is not None

@@ -159,3 +159,12 @@ def test_a_number_word_inside_a_longer_word_hides_no_count():
     assert [(v, u) for v, u, _ in got("Sono state seguite oltre mille famiglie.")] == [
         (1000, "famiglie")
     ]
+
+
+def test_plural_noun_after_a_preposition_of_place_or_measure_or_an_act_rule_is_no_count():
+    text = (
+        "Sono stati aperti 4 empori solidali nei 3 quartieri a nord, in 2 zone periferiche, "
+        "e il contributo è erogato in 2 soluzioni; l'avviso prevede 3 graduatorie e 2 finestre. "
+        "L'ex scuola è stata riconvertita in 9 monolocali."
+    )
+    assert [(v, u) for v, u, _ in got(text)] == [(4, "empori"), (9, "monolocali")]
