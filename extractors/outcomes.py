@@ -1,8 +1,11 @@
 """Outcomes: counts of things delivered, planned or received, with what was counted.
 
 A count is a number (digits, "n. 1", or Italian number words such as "sei") followed by one of
-the countable things listed in patterns/outcomes.toml. Indicator tables printed as pipe rows give
-expected and achieved values per indicator. Status comes from the words of the sentence.
+the countable things listed in patterns/outcomes.toml, or by another plural noun in a sentence
+that delivers something; or a listed thing followed by a copula and the number ("gli accessi
+sono stati 1.126"). Indicator tables give expected and achieved values per indicator, the thing
+counted being the row's description or the value column's own header ("Utenti raggiunti").
+Status comes from the words of the sentence.
 """
 
 from __future__ import annotations
