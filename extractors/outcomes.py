@@ -1,8 +1,11 @@
 """Outcomes: counts of things delivered, planned or received, with what was counted.
 
 A count is a number (digits, "n. 1", or Italian number words such as "sei") followed by one of
-the countable things listed in patterns/outcomes.toml. Indicator tables printed as pipe rows give
-expected and achieved values per indicator. Status comes from the words of the sentence.
+the countable things listed in patterns/outcomes.toml, or by another plural noun in a sentence
+that delivers something; or a listed thing followed by a copula and the number ("gli accessi
+sono stati 1.126"). Indicator tables give expected and achieved values per indicator, the thing
+counted being the row's description or the value column's own header ("Utenti raggiunti").
+Status comes from the words of the sentence.
 """
 
 from __future__ import annotations
@@ -24,21 +27,41 @@ from extractors.common import (
 from models.records import Claim
 
 NAME = "outcomes"
-VERSION = "1.4.0"
+VERSION = "1.5.0"
 
 _P = load_patterns("outcomes")
 _UNITS = "|".join(_P["units"])
 _GAP = r"(?:[ \t\u00a0]+|[ \t]*\n[ \t]*)"  # a space, or one line break of a wrapped PDF line
-_TAIL = rf"{_GAP}(?:(?i:{_P['between']}){_GAP})?(?P<unit>(?i:{_UNITS}))(?![\w])"
-# Two case-sensitive scans (only the counted things match in any case): one led by digits, one
-# by lower-case words that may be numbers ("sei progetti"); a word is kept if it reads as one.
-OUTCOME_RE = re.compile(
-    rf"(?<![\w.,/€$-])(?P<num>\d{{1,3}}(?:\.\d{{3}})+|\d+mila|\d+)(?![.,]\d|\s*%){_TAIL}"
+_NOUN = r"[a-zàèéìòù](?:[a-zàèéìòù]|-(?=[a-z])){2,}[ie]"
+# After the number: one of the listed things (in any case) or else any lower-case plural noun,
+# which is kept only in a sentence that delivers something (see ``_generic_ok``).
+_TAIL = (
+    rf"{_GAP}(?:(?i:{_P['between']}){_GAP})?"
+    rf"(?:(?P<unit>(?i:{_UNITS}))(?![\w])|(?P<noun>{_NOUN})(?![\w'’-]))"
 )
+_NUM = r"\d{1,3}(?:\.\d{3})+|\d+mila|\d+"
+# Two case-sensitive scans: one led by digits, one by lower-case words that may be numbers
+# ("sei progetti"); a word is kept if it reads as one.
+OUTCOME_RE = re.compile(rf"(?<![\w.,/€$-])(?P<num>{_NUM})(?![.,]\d|\s*%){_TAIL}")
 _WORDS = number_words()
-WORD_OUTCOME_RE = re.compile(
-    rf"(?P<num>{trie_regex(set(_WORDS) | {w.capitalize() for w in _WORDS})})(?![\w]){_TAIL}"
+_NUM_WORDS = trie_regex(set(_WORDS) | {w.capitalize() for w in _WORDS})
+WORD_OUTCOME_RE = re.compile(rf"(?<![\w'’])(?P<num>{_NUM_WORDS})(?![\w]){_TAIL}")
+# "gli accessi registrati sono stati 1.126": a copula and a number (rare, so scanned first; in
+# lower case, since the thing comes before it), then the thing as the first "i/gli/le <thing>" of
+# the clause before it, at most ten words back.
+COPULA_NUM_RE = re.compile(
+    rf"(?<![\w])(?:{_P['after_verbs']})(?:{_GAP}(?:{_P['after_adverbs']}))*{_GAP}(?P<num>{_NUM})"
+    r"(?![\w]|[.,]\d|[ \t]*(?:%|€|(?i:su|euro|per cento|mila|milioni|anni|mesi)\b))"
 )
+THING_RE = re.compile(rf"(?<![\w'’])(?i:i|gli|le){_GAP}(?P<unit>(?i:{_UNITS}))(?![\w])")
+CLAUSE_BREAK = re.compile(r"[,.;:!?()|\[\]\"“”\d]|\n[ \t]*\n")
+GENERIC_VERBS = re.compile(r"(?<![\w])(?:" + "|".join(_P["generic_verbs"]) + ")", re.IGNORECASE)
+GENERIC_NOT = frozenset(_P["generic_not"])
+SHARE_OF = re.compile(rf"(?<![\w])(?:{_P['share_of']})\s+$", re.IGNORECASE)
+GENERIC_NOT_AFTER = re.compile(
+    rf"(?<![\w'’])(?:{_P['generic_not_after']})\s+$", re.IGNORECASE
+)
+MONEY_BEFORE = re.compile(r"(?:€|euro|eur)\s*$", re.IGNORECASE)
 PAGE_NUMBER = re.compile(r"(?:pagina|pag\.?|p\.)\s*\d*\s*(?:di|/)?\s*$", re.IGNORECASE)
 ONE_RE = re.compile(
     rf"(?<![\w])(?:un|una|uno)['’]?\s*(?P<unit>{_P['one_units']})(?![\w])", re.IGNORECASE
@@ -60,6 +83,8 @@ HEADING_RE = re.compile(
     r"[ \t]*:?[ \t]*$",
     re.IGNORECASE | re.MULTILINE,
 )
+# A value column whose header names the thing counted ("Utenti raggiunti", "Posti previsti").
+T_UNIT = re.compile(rf"(?<![\w])(?:{_UNITS})(?![\w])", re.IGNORECASE)
 _YEARLIKE = range(1950, 2050)
 _UNIT_PREFIX = re.compile(r"^(?:n\.|nr\.|numero(?:\s+(?:di|dei|delle|degli))?|num\.)\s*", re.I)
 
@@ -90,25 +115,58 @@ def status_for(text: str, start: int, end: int) -> str | None:
     return None
 
 
+def _number(text: str, m: re.Match[str], group: str = "num") -> int | None:
+    """The count a matched number stands for, or None for years, page numbers and word tails."""
+    raw = m.group(group)
+    start = m.start(group)
+    if not raw[0].isdigit() and start and text[start - 1].isalnum():
+        return None  # the tail of a longer word
+    value = _count(raw)
+    if value is None or (raw.isdigit() and value in _YEARLIKE):
+        return None
+    if PAGE_NUMBER.search(text, max(0, start - 12), start):
+        return None
+    return value
+
+
+def _unit(raw: str) -> str:
+    return re.sub(r"\s+", " ", raw.lower()).replace("’", "'")
+
+
 def extract(ctx: Context) -> Iterator[Claim]:
     text = ctx.text
+    found: list[Claim] = []
+    counted: set[int] = set()  # start of every number already read as a count
     for m in chain(OUTCOME_RE.finditer(text), WORD_OUTCOME_RE.finditer(text)):
-        raw = m.group("num")
-        if not raw[0].isdigit() and m.start() and (text[m.start() - 1].isalnum()):
-            continue  # the tail of a longer word
-        value = _count(raw)
+        value = _number(text, m)
         if value is None:
             continue
-        if raw.isdigit() and value in _YEARLIKE:
+        start = m.start("num")
+        if m.group("unit"):
+            end, unit, attrs = m.end("unit"), m.group("unit"), {}
+        elif _generic_ok(text, start, m.end("noun"), m.group("noun")):
+            end, unit, attrs = m.end("noun"), m.group("noun"), {"generic": True}
+        else:
             continue
-        if PAGE_NUMBER.search(text, max(0, m.start() - 12), m.start()):
-            continue
-        unit = re.sub(r"\s+", " ", m.group("unit").lower()).replace("’", "'")
-        start, end = m.start("num"), m.end("unit")
-        yield make_claim(
+        counted.add(start)
+        found.append(make_claim(
             NAME, VERSION, "outcome", value, text, start, end,
-            unit=unit, status=status_for(text, start, end),
-        )
+            unit=_unit(unit), status=status_for(text, start, end), attrs=attrs,
+        ))
+    for m in COPULA_NUM_RE.finditer(text):
+        if m.start("num") in counted:
+            continue
+        thing = _thing_before(text, m.start())
+        value = _number(text, m)
+        if thing is None or value is None:
+            continue
+        start, end = thing.start("unit"), m.end("num")
+        found.append(make_claim(
+            NAME, VERSION, "outcome", value, text, start, end,
+            unit=_unit(thing.group("unit")), status=status_for(text, start, end),
+            attrs={"order": "after"},
+        ))
+    yield from sorted(found, key=lambda c: c.start)
     for m in ONE_RE.finditer(text):
         start, end = m.span()
         if ONE_NOT_AFTER.search(text, max(0, start - 10), start):
@@ -129,6 +187,32 @@ def extract(ctx: Context) -> Iterator[Claim]:
             yield claim
 
 
+def _thing_before(text: str, pos: int) -> re.Match[str] | None:
+    """The first "i/gli/le <thing>" of the clause that ends at ``pos``, ten words back at most."""
+    lo = max(0, pos - 160)
+    breaks = [b.end() for b in CLAUSE_BREAK.finditer(text, lo, pos)]
+    lo = breaks[-1] if breaks else lo
+    m = THING_RE.search(text, lo, pos)
+    if m is None or len(text[m.end() : pos].split()) > 10:
+        return None
+    return m
+
+
+def _generic_ok(text: str, start: int, end: int, noun: str) -> bool:
+    """A plural noun not in the list of units counts in a sentence that delivers, opens,
+    activates or receives something ("sono pervenute 3 offerte", "apre quattro botteghe")."""
+    if noun in GENERIC_NOT or noun in _WORDS or "|" in text[start:end]:
+        return False
+    if MONEY_BEFORE.search(text, max(0, start - 8), start):
+        return False
+    if SHARE_OF.search(text, max(0, start - 16), start):
+        return False
+    if GENERIC_NOT_AFTER.search(text, max(0, start - 10), start):
+        return False
+    window = context_before(text, start, limit=150) + " " + context_after(text, end, limit=80)
+    return GENERIC_VERBS.search(window) is not None
+
+
 def _table_number(cell: str) -> int | float | None:
     s = cell.strip()
     if not re.fullmatch(r"\d[\d.,]*", s):
@@ -143,11 +227,12 @@ def _indicator_tables(text: str) -> Iterator[Claim]:
     """Rows of a table with expected/achieved columns: one outcome per filled value cell."""
     for table in pipe_tables(text):
         cols: dict[int, str] = {}
+        col_units: dict[int, str] = {}
         desc_col = 0
         for row in [table.header, *table.rows]:
             found = _indicator_columns([c.text for c in row])
             if found:
-                cols, desc_col = found
+                cols, desc_col, col_units = found
                 continue
             if not cols or desc_col >= len(row):
                 continue
@@ -164,14 +249,21 @@ def _indicator_tables(text: str) -> Iterator[Claim]:
                 value = _table_number(row[i].text)
                 if value is None:
                     continue
+                attrs = {"table": True}
+                if i in col_units:
+                    attrs["row"] = unit[:80]
                 yield make_claim(
                     NAME, VERSION, "outcome", value, text, row[i].start, row[i].end,
-                    unit=unit[:80], status=status, attrs={"table": True},
+                    unit=col_units.get(i, unit[:80]), status=status, attrs=attrs,
                 )
 
 
-def _indicator_columns(head: list[str]) -> tuple[dict[int, str], int] | None:
-    """Expected/achieved columns and the description column, when ``head`` is such a header."""
+def _indicator_columns(
+    head: list[str],
+) -> tuple[dict[int, str], int, dict[int, str]] | None:
+    """Expected/achieved columns, the description column and, for a value column whose header
+    names the thing counted ("Utenti raggiunti"), that thing: then the row says what the count is
+    of (a service), the header what was counted."""
     cols = {
         i: status
         for i, h in enumerate(head)
@@ -181,7 +273,8 @@ def _indicator_columns(head: list[str]) -> tuple[dict[int, str], int] | None:
     if not cols:
         return None
     desc_col = next((i for i, h in enumerate(head) if T_DESC.search(h)), 0)
-    return cols, desc_col
+    units = {i: _unit(m.group(0)) for i in cols if (m := T_UNIT.search(head[i]))}
+    return cols, desc_col, units
 
 
 def _document_tables(ctx: Context) -> Iterator[Claim]:
@@ -192,7 +285,7 @@ def _document_tables(ctx: Context) -> Iterator[Claim]:
         found = _indicator_columns([c or "" for c in table.header])
         if not found:
             continue
-        cols, desc_col = found
+        cols, desc_col, col_units = found
         for row in table.rows:
             if desc_col >= len(row) or not row[desc_col]:
                 continue
@@ -221,8 +314,11 @@ def _document_tables(ctx: Context) -> Iterator[Claim]:
                 if cm is None:
                     continue
                 pos = cm.end()
+                attrs = {"table": True}
+                if i in col_units:
+                    attrs["row"] = unit[:80]
                 yield make_claim(
                     NAME, VERSION, "outcome", value, text, cm.start(), cm.end(),
-                    unit=unit[:80], status=status, attrs={"table": True},
+                    unit=col_units.get(i, unit[:80]), status=status, attrs=attrs,
                 )
             cursor = pos

@@ -77,3 +77,94 @@ def test_one_person_after_a_preposition_is_not_a_count():
 def test_accesses_and_centres_are_counted():
     text = "Nel 2025 lo sportello ha contato 2.310 accessi e sono stati aperti due centri diurni."
     assert [(v, u) for v, u, _ in got(text)] == [(2310, "accessi"), (2, "centri diurni")]
+
+
+def test_count_written_after_the_thing():
+    text = (
+        "A fine settembre gli accessi allo sportello di via Roma sono stati 2.418. "
+        "Le domande accolte nel primo bando sono circa 730, mentre "
+        "i nuclei seguiti dal servizio sociale\nsono attualmente 96."
+    )
+    assert [(v, u) for v, u, _ in got(text)] == [
+        (2418, "accessi"),
+        (730, "domande"),
+        (96, "nuclei"),
+    ]
+
+
+def test_count_after_the_thing_is_never_a_share_money_or_duration():
+    text = (
+        "Le persone occupate sono 4 su 10. Le famiglie beneficiarie sono 40% del totale. "
+        "I progetti finanziati sono 300 mila euro. Gli utenti seguiti sono 12 anni."
+    )
+    assert got(text) == []
+
+
+def test_plural_noun_after_a_number_in_a_sentence_that_delivers():
+    text = (
+        "La cooperativa apre nel quartiere Sant'Anna tre botteghe solidali. "
+        "Entro la scadenza sono pervenute 5 offerte. "
+        "La Provincia mette a disposizione due immobili "
+        "e ha distribuito 2.600 confezioni di latte. "
+        "Il servizio prevede 4 uscite serali al mese."
+    )
+    assert [(v, u) for v, u, _ in got(text)] == [
+        (3, "botteghe"),
+        (5, "offerte"),
+        (2, "immobili"),
+        (2600, "confezioni"),
+        (4, "uscite"),
+    ]
+
+
+def test_plural_noun_needs_a_delivery_verb_and_is_never_time_money_or_a_share():
+    text = (
+        "In città ci sono 40 parchi pubblici. "
+        "Il servizio, attivato in primavera, è aperto 5 pomeriggi e 3 sere, dalle 9 alle 13. "
+        "Sono previsti 2 lotti e 3 requisiti; i contributi erogati sono di 300 euro mensili. "
+        "Sono state consegnate il 15 dicembre tre tessere, di cui due rinnovate. "
+        "Le famiglie accolte hanno in media 3 figli; "
+        "sono stati coinvolti 12 comuni e 8.000 residenti."
+    )
+    assert [(v, u) for v, u, _ in got(text)] == [(3, "tessere")]
+
+
+def test_a_table_column_named_after_the_thing_counted_gives_the_unit():
+    text = (
+        "| Servizio | Soggetto | Spesa (€) | Utenti raggiunti |\n|---|---|---|---|\n"
+        "| Assistenza domiciliare | Cooperativa Alfa | 12.000,00 | 85 |\n"
+        "| Mensa sociale | Associazione Beta | 8.500,00 | 240 |\n"
+    )
+    claims = run(outcomes, text)
+    assert [(c.value, c.unit, c.status) for c in claims] == [
+        (85, "utenti", "achieved"),
+        (240, "utenti", "achieved"),
+    ]
+    assert claims[0].attrs["row"] == "assistenza domiciliare"
+
+
+def test_pupils_after_school_and_one_service_centre():
+    text = (
+        "Sono stati aperti 6 doposcuola e sono seguiti 52 alunni; "
+        "il piano prevede l'apertura di 1 centro servizi."
+    )
+    assert [(v, u) for v, u, _ in got(text)] == [
+        (6, "doposcuola"),
+        (52, "alunni"),
+        (1, "centro servizi"),
+    ]
+
+
+def test_a_number_word_inside_a_longer_word_hides_no_count():
+    assert [(v, u) for v, u, _ in got("Sono state seguite oltre mille famiglie.")] == [
+        (1000, "famiglie")
+    ]
+
+
+def test_plural_noun_after_a_preposition_of_place_or_measure_or_an_act_rule_is_no_count():
+    text = (
+        "Sono stati aperti 4 empori solidali nei 3 quartieri a nord, in 2 zone periferiche, "
+        "e il contributo è erogato in 2 soluzioni; l'avviso prevede 3 graduatorie e 2 finestre. "
+        "L'ex scuola è stata riconvertita in 9 monolocali."
+    )
+    assert [(v, u) for v, u, _ in got(text)] == [(4, "empori"), (9, "monolocali")]
