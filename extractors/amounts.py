@@ -103,15 +103,20 @@ SHARE_OF_WHOLE_RE = re.compile(_P["share_of_whole"], re.IGNORECASE)
 ADDITION_AFTER_RE = re.compile(_P["addition_after"], re.IGNORECASE)
 STATE_AFTER_RE = keyword_pattern({k: [v] for k, v in _P["state_after"].items()})
 # What may stand between a total word and the amount it names: "complessivamente 1,2 milioni",
-# "per un totale di € 90.000", "complessivo pari a".
-TOTAL_GAP_RE = re.compile(r"\s*(?:(?:di|pari\s+a|a|ad)\s+)?(?:€|euro)?\s*", re.IGNORECASE)
+# "per un totale di € 90.000", "complessivo pari a", "Il costo del servizio, stimato in".
+TOTAL_GAP_RE = re.compile(
+    r"\s*(?:,?\s*(?:pari\s+a|(?:stimat|previst|quantificat|calcolat)\w*\s+(?:in|a))\s+"
+    r"|(?:di|a|ad)\s+)?(?:(?:circa|oltre|quasi)\s+)?(?:€|euro)?\s*",
+    re.IGNORECASE,
+)
 LIST_ITEM_RE = re.compile(_P["list_item"], re.MULTILINE)
 # An amount in words before a later one: "euro 348.500,00", "€ 1.000", "62mila euro".
 MONEY_IN = re.compile(
     r"(?:€|(?<![\w])euro)\s*\d|\d(?:mila|\s*(?:mila|milioni|mln))?\s*(?:€|euro\b)", re.I
 )
-# Where the clause of an amount ends: a new coordinated clause or the next amount.
-CLAUSE_END = re.compile(r",\s+(?:e|ed|mentre|ma)\s|;", re.IGNORECASE)
+# Where the clause of an amount ends: a new coordinated clause, another part ("coperti per
+# 60mila euro dal Fondo e per il resto con risorse comunali") or the next amount.
+CLAUSE_END = re.compile(r",\s+(?:e|ed|mentre|ma)\s|;|\s(?:e|ed)\s+per\s", re.IGNORECASE)
 # "come segue: anno 2024 euro 59.225,00; anno 2025 euro 54.289,58": items of a list after a colon.
 LIST_HEAD = re.compile(r":(?:[^:.\n]|\.(?=\d))*$")
 

@@ -405,3 +405,28 @@ def test_a_totale_row_is_a_total_unless_the_caption_names_a_role():
     )
     assert values("Tabella 2 - Quadro delle somme\n\n" + table)[-1] == (3500.0, "total")
     assert values("Somme assegnate come segue:\n\n" + table)[-1] == (3500.0, "allocated")
+
+
+def test_more_verbs_and_phrases_of_co_financing_and_payment():
+    assert values("La quota a carico dell'Ente è di € 5.000,00.") == [(5000.0, "co-financing")]
+    assert values("Il Comune cofinanzia l'intervento con 8mila euro.") == [
+        (8000.0, "co-financing")
+    ]
+    text = "Alla cooperativa sono stati versati 12.000 euro come primo acconto."
+    assert values(text) == [(12000.0, "paid")]
+
+
+def test_a_cost_named_in_apposition_is_the_total_and_its_parts_take_their_payers():
+    text = (
+        "Il costo del servizio, stimato in € 90.000,00, sarà coperto per € 72.000,00 dal Fondo "
+        "Povertà e per € 18.000,00 con fondi comunali."
+    )
+    assert values(text) == [(90000.0, "total"), (72000.0, "allocated"), (18000.0, "co-financing")]
+
+
+def test_the_body_own_money_after_another_part_stays_with_its_own_part():
+    text = (
+        "La mensa costa circa 50mila euro, coperti per 35mila euro dal fondo regionale e per il "
+        "resto con risorse comunali."
+    )
+    assert values(text) == [(50000.0, "total"), (35000.0, "allocated")]
