@@ -430,3 +430,13 @@ def test_the_body_own_money_after_another_part_stays_with_its_own_part():
         "resto con risorse comunali."
     )
     assert values(text) == [(50000.0, "total"), (35000.0, "allocated")]
+
+
+def test_accounting_verbs_of_an_act_give_the_role():
+    text = "3. di imputare la spesa di € 48.000,00 al capitolo 1402 del bilancio 2025;"
+    assert values(text) == [(48000.0, "committed")]
+    text = "4. di dare atto che la spesa trova copertura per € 12.000,00 nel fondo regionale;"
+    assert values(text) == [(12000.0, "allocated")]
+    assert values("Per l'anno 2025 sono previsti 20.000 euro per le borse lavoro.") == [
+        (20000.0, "allocated")
+    ]
