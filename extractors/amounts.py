@@ -110,6 +110,8 @@ TOTAL_GAP_RE = re.compile(
     re.IGNORECASE,
 )
 LIST_ITEM_RE = re.compile(_P["list_item"], re.MULTILINE)
+# What ends the clause of a verb before the amount: punctuation or another amount.
+CLAUSE_BREAK = re.compile(r"[,;:()\n]|(?:€|(?<![\w])euro)\s*\d|\d\s*(?:€|euro\b)", re.IGNORECASE)
 # An amount in words before a later one: "euro 348.500,00", "€ 1.000", "62mila euro".
 MONEY_IN = re.compile(
     r"(?:€|(?<![\w])euro)\s*\d|\d(?:mila|\s*(?:mila|milioni|mln))?\s*(?:€|euro\b)", re.I
@@ -153,6 +155,16 @@ def _role_before(before: str) -> str | None:
     if not hits:
         return None
     found = hits[-1].lastgroup
+    if found == "allocated":
+        # "di liquidare il contributo concesso di", "impegnare le risorse assegnate pari a",
+        # "sono stati erogati contributi per": the act done on the money governs the words that
+        # only name it, within one clause.
+        verbs = [
+            h for h in hits[:-1]
+            if h.lastgroup in ("committed", "paid", "admitted")
+            and not CLAUSE_BREAK.search(before, h.end())
+        ]
+        return verbs[-1].lastgroup if verbs else found
     if found != "total":
         return found
     # "impegnare la spesa complessiva di", "ammesso ... per l'importo complessivo di": the verb

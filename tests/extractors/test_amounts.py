@@ -440,3 +440,18 @@ def test_accounting_verbs_of_an_act_give_the_role():
     assert values("Per l'anno 2025 sono previsti 20.000 euro per le borse lavoro.") == [
         (20000.0, "allocated")
     ]
+
+
+def test_an_act_done_on_the_money_governs_the_words_that_name_it():
+    assert values("di liquidare il contributo concesso di € 5.000,00 all'associazione Gamma;") == [
+        (5000.0, "paid")
+    ]
+    assert values("di impegnare le risorse assegnate pari a € 40.000,00 sul capitolo 1200;") == [
+        (40000.0, "committed")
+    ]
+    assert values("La Regione ha ammesso il progetto al finanziamento di € 300.000,00.") == [
+        (300000.0, "admitted")
+    ]
+    # A comma closes the verb's clause: the allocation named after it stands.
+    text = "Dopo aver liquidato gli acconti, la Regione ha assegnato € 70.000,00 al Comune."
+    assert values(text) == [(70000.0, "allocated")]
