@@ -30,7 +30,7 @@ from extractors.common import (
 from models.records import Claim
 
 NAME = "amounts"
-VERSION = "1.4.0"
+VERSION = "1.5.0"
 
 _P = load_patterns("amounts")
 _NUM = _P["number"]
@@ -98,13 +98,27 @@ AFTER_GAP_RE = re.compile(
 DI_CUI_IN = re.compile(r"(?<![\w])di cui(?![\w])", re.IGNORECASE)
 OWN_FUNDS_RE = re.compile(r"(?<![\w])(?:" + "|".join(_P["own_funds"]) + r")", re.IGNORECASE)
 OWN_SUBJECT_RE = re.compile(_P["own_funds_subject"], re.IGNORECASE)
+OWN_BEFORE_RE = re.compile("|".join(f"(?:{p})" for p in _P["own_funds_before"]), re.IGNORECASE)
+SHARE_OF_WHOLE_RE = re.compile(_P["share_of_whole"], re.IGNORECASE)
+ADDITION_AFTER_RE = re.compile(_P["addition_after"], re.IGNORECASE)
+STATE_AFTER_RE = keyword_pattern({k: [v] for k, v in _P["state_after"].items()})
+# What may stand between a total word and the amount it names: "complessivamente 1,2 milioni",
+# "per un totale di € 90.000", "complessivo pari a", "Il costo del servizio, stimato in".
+TOTAL_GAP_RE = re.compile(
+    r"\s*(?:,?\s*(?:pari\s+a|(?:stimat|previst|quantificat|calcolat)\w*\s+(?:in|a))\s+"
+    r"|(?:di|a|ad)\s+)?(?:(?:circa|oltre|quasi)\s+)?(?:€|euro)?\s*",
+    re.IGNORECASE,
+)
 LIST_ITEM_RE = re.compile(_P["list_item"], re.MULTILINE)
+# What ends the clause of a verb before the amount: punctuation or another amount.
+CLAUSE_BREAK = re.compile(r"[,;:()\n]|(?:€|(?<![\w])euro)\s*\d|\d\s*(?:€|euro\b)", re.IGNORECASE)
 # An amount in words before a later one: "euro 348.500,00", "€ 1.000", "62mila euro".
 MONEY_IN = re.compile(
     r"(?:€|(?<![\w])euro)\s*\d|\d(?:mila|\s*(?:mila|milioni|mln))?\s*(?:€|euro\b)", re.I
 )
-# Where the clause of an amount ends: a new coordinated clause or the next amount.
-CLAUSE_END = re.compile(r",\s+(?:e|ed|mentre|ma)\s|;", re.IGNORECASE)
+# Where the clause of an amount ends: a new coordinated clause, another part ("coperti per
+# 60mila euro dal Fondo e per il resto con risorse comunali") or the next amount.
+CLAUSE_END = re.compile(r",\s+(?:e|ed|mentre|ma)\s|;|\s(?:e|ed)\s+per\s", re.IGNORECASE)
 # "come segue: anno 2024 euro 59.225,00; anno 2025 euro 54.289,58": items of a list after a colon.
 LIST_HEAD = re.compile(r":(?:[^:.\n]|\.(?=\d))*$")
 
@@ -141,6 +155,16 @@ def _role_before(before: str) -> str | None:
     if not hits:
         return None
     found = hits[-1].lastgroup
+    if found == "allocated":
+        # "di liquidare il contributo concesso di", "impegnare le risorse assegnate pari a",
+        # "sono stati erogati contributi per": the act done on the money governs the words that
+        # only name it, within one clause.
+        verbs = [
+            h for h in hits[:-1]
+            if h.lastgroup in ("committed", "paid", "admitted")
+            and not CLAUSE_BREAK.search(before, h.end())
+        ]
+        return verbs[-1].lastgroup if verbs else found
     if found != "total":
         return found
     # "impegnare la spesa complessiva di", "ammesso ... per l'importo complessivo di": the verb
@@ -158,6 +182,8 @@ def _own_funds(text: str, start: int, end: int, found: str | None) -> str | None
     if OWN_FUNDS_RE.search(after, 0, min(cut, default=len(after))):
         return "co_financing"
     if OWN_SUBJECT_RE.search(sentence_before(text, start, limit=300)):
+        return "co_financing"
+    if OWN_BEFORE_RE.search(sentence_before(text, start, limit=200)):
         return "co_financing"
     return found
 
@@ -207,9 +233,8 @@ def _row_label_role(text: str, start: int) -> str | None:
             return None  # the amount is in the label cell itself
         label = cells[0].strip()
         if not DI_CUI_IN.match(label):
-            found = _role_before(label)
-            # A "Totale" row sums its column: the column or the caption names its role.
-            return None if found == "total" else found
+            # A "Totale" row sums its column: total, unless the caption names a role (below).
+            return _role_before(label)
         if ls <= 0:
             return None
         ls = line_start(text, ls - 1)
@@ -217,16 +242,78 @@ def _row_label_role(text: str, start: int) -> str | None:
 
 
 def role_for(text: str, start: int, end: int) -> str | None:
-    """The role named nearest the amount.
+    """The role named nearest the amount, then corrected by what its clause says after it.
 
-    In order: a keyword right after it in its noun phrase; for a share ("di cui ..."), its own
-    keyword after it, else the role of the whole it belongs to; the nearest keyword before it
-    in its sentence or label; a keyword after it; the role that heads a list it is an item of.
+    "la somma di € 9.000 ..., già impegnata sul capitolo" is committed whatever verb assigned
+    it; "vale 500.000 euro, a cui si aggiungono ..." is a part (allocated), not the whole.
+    """
+    found = _role_near(text, start, end)
+    if found in (None, "allocated", "total", "admitted"):
+        after = _own_clause_after(text, end, limit=150)
+        state = nearest_keyword(STATE_AFTER_RE, after, last=False)
+        if state is not None:
+            found = state
+    if found in (None, "total") and _addition_follows(text, end):
+        found = "allocated"
+    return group_to_role(found)
+
+
+def _own_clause_after(text: str, end: int, limit: int) -> str:
+    """The words after the amount up to the next amount, ";" or the end of its sentence."""
+    after = context_after(text, end, limit=limit)
+    m = MONEY_IN.search(after)
+    after = after[: m.start()] if m else after
+    return after.split(";", 1)[0]
+
+
+def _addition_follows(text: str, end: int) -> bool:
+    """"X, a cui si aggiungono Y", "X, ai quali l'ente aggiunge Y": X is a part of the money."""
+    return ADDITION_AFTER_RE.search(_own_clause_after(text, end, limit=200)) is not None
+
+
+def _share_of_whole(text: str, start: int, end: int) -> tuple[bool, str | None]:
+    """Role of a share opened by its whole: "Dell'importo complessivo, € X sono destinati ...".
+
+    The total word names the whole; the share takes the keyword after it, else the non-total
+    words of the opening ("Del finanziamento regionale, € X ..."), else none. The flag says
+    whether the amount is such a share at all.
+    """
+    m = SHARE_OF_WHOLE_RE.search(sentence_before(text, start, limit=120))
+    if m is None or not _keywords(m.group(0)):
+        return False, None
+    after = [h for h in _keywords(_own_clause_after(text, end, limit=60)) if h.lastgroup != "total"]
+    if after:
+        return True, after[0].lastgroup
+    whole = [h for h in _keywords(m.group(0)) if h.lastgroup != "total"]
+    return True, whole[-1].lastgroup if whole else None
+
+
+def _total_governs(before: str) -> bool:
+    """A total word right before the amount ("vale complessivamente 1,2 milioni di euro")."""
+    hits = _keywords(before)
+    if not hits or hits[-1].lastgroup != "total":
+        return False
+    return TOTAL_GAP_RE.fullmatch(before, hits[-1].end()) is not None and (
+        _role_before(before) == "total"
+    )
+
+
+def _role_near(text: str, start: int, end: int) -> str | None:
+    """The role named nearest the amount (a pattern group name).
+
+    In order: a keyword right after it in its noun phrase, unless a total word stands right
+    before it; for a share ("di cui ...", "Dell'importo complessivo, X ..."), its own keyword
+    after it, else the role of the whole it belongs to; the nearest keyword before it in its
+    sentence or label; a keyword after it; the role that heads a list it is an item of.
     """
     own = _after_phrase(text, end)
-    if own is not None and own != "total":
-        return group_to_role(_own_funds(text, start, end, own))
     before = context_before(text, start, limit=120, bare=_CURRENCY_ONLY)
+    if own is not None and own != "total":
+        # "vale complessivamente 1,2 milioni di euro, finanziati dal ...": the whole, unless
+        # more money is added to it ("..., ai quali il Comune aggiunge 60mila euro").
+        if own == "allocated" and _total_governs(before) and not _addition_follows(text, end):
+            return "total"
+        return _own_funds(text, start, end, own)
     if not DI_CUI_IN.search(before):
         # "di cui €\n1.215.000 dal Fondo e € 480.000 dal PNRR": the share list may wrap.
         wide = sentence_before(text, start)
@@ -243,7 +330,11 @@ def role_for(text: str, start: int, end: int) -> str | None:
             head = sentence_before(text, cut, limit=300)
             whole = [h for h in _keywords(head) if h.lastgroup != "total"]
             found = whole[-1].lastgroup if whole else None
-        return group_to_role(_own_funds(text, start, end, found))
+        return _own_funds(text, start, end, found)
+    if not shares:
+        is_share, share = _share_of_whole(text, start, end)
+        if is_share:
+            return _own_funds(text, start, end, share)
     ls = line_start(text, start)
     head = None
     if LIST_ITEM_RE.match(text, ls) and not _keywords(text[ls:start]):
@@ -262,11 +353,15 @@ def role_for(text: str, start: int, end: int) -> str | None:
         if head is not None and head.start() > line_start(text, start) - 1:
             found = _role_before(context_before(text, head.start(), limit=120))
     if found is None and "|" in text[line_start(text, start) : start]:
-        found = _row_label_role(text, start) or _table_caption_role(text, start)
+        row = _row_label_role(text, start)
+        found = row if row != "total" else None
+        # "Risorse ripartite come segue:" above the table names even its "Totale" row; with no
+        # such caption a "Totale" row is a total, as in the table extractor.
+        found = found or _table_caption_role(text, start) or row
     if found is None and "|" not in text[line_start(text, start) : start]:
         # A sentence wrapped over lines (PDF text): its words before the line break count too.
         found = _role_before(sentence_before(text, start, limit=200))
-    return group_to_role(_own_funds(text, start, end, found))
+    return _own_funds(text, start, end, found)
 
 
 def _table_caption_role(text: str, pos: int) -> str | None:

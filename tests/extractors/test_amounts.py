@@ -112,8 +112,25 @@ def test_role_word_right_after_the_amount_beats_the_verb_before_it():
 
 
 def test_a_participle_after_the_amount_gives_its_role():
-    text = "Il centro costa in tutto 2,3 mln di euro, finanziati dalla Regione."
+    text = "Il centro riceve 2,3 mln di euro, finanziati dalla Regione."
     assert values(text) == [(2.3e6, "allocated")]
+
+
+def test_a_total_word_right_before_beats_a_participle_after():
+    text = "Il centro costa in tutto 2,3 mln di euro, finanziati dalla Regione e dal Comune."
+    assert values(text) == [(2.3e6, "total")]
+
+
+def test_money_added_to_an_amount_makes_it_a_part():
+    text = (
+        "L'emporio vale complessivamente 640.000 euro, coperti dal fondo regionale, ai quali "
+        "l'Unione aggiunge 25mila euro per il trasporto."
+    )
+    assert values(text)[0] == (640000.0, "allocated")
+    text = "Il servizio vale in tutto 300.000 euro, a cui si sommano 12mila euro dei soci."
+    assert values(text)[0] == (300000.0, "allocated")
+    text = "Per i locali la Provincia ha investito 70mila euro, ai quali si aggiungono i volontari."
+    assert values(text) == [(70000.0, "allocated")]
 
 
 def test_list_of_shares_each_takes_the_word_after_it():
@@ -300,3 +317,141 @@ def test_a_clause_joined_by_e_without_comma_keeps_the_amount_allocated():
         "alle feste e per il resto con risorse del bilancio comunale."
     )
     assert values(text) == [(10000.0, "total"), (8000.0, "allocated")]
+
+
+def test_a_share_opened_by_its_whole_is_no_total():
+    text = (
+        "Dell'importo complessivo, € 300.000,00 sono destinati agli alloggi e € 90.000,00 "
+        "alle borse lavoro."
+    )
+    assert values(text) == [(300000.0, "allocated"), (90000.0, "allocated")]
+    text = "Del totale, 40mila euro vanno alle borse di studio e 10mila euro ai trasporti."
+    assert values(text) == [(40000.0, "allocated"), (10000.0, "allocated")]
+    text = "Sul finanziamento regionale di 200.000 euro, 30mila euro sono già stati liquidati."
+    assert values(text) == [(200000.0, "allocated"), (30000.0, "paid")]
+
+
+def test_a_share_opened_by_its_whole_without_a_keyword_gets_no_role():
+    text = "Del totale, 12mila euro serviranno per la mensa."
+    assert values(text) == [(12000.0, None)]
+
+
+def test_a_quota_charged_to_the_body_after_the_amount_is_co_financing():
+    text = "Il piano costa 500.000 euro; la quota di € 60.000 per la mensa è a carico del Comune."
+    assert values(text) == [(500000.0, "total"), (60000.0, "co-financing")]
+    assert values("Il Comune partecipa con 20mila euro di risorse proprie.") == [
+        (20000.0, "co-financing")
+    ]
+
+
+def test_a_second_payer_adding_money_is_co_financing():
+    text = (
+        "Il laboratorio è sostenuto dalla Regione con 80.000 euro e dal Comune di Lucca con "
+        "altri 15.000 euro."
+    )
+    assert values(text) == [(80000.0, "allocated"), (15000.0, "co-financing")]
+
+
+def test_a_member_joining_with_a_quota_is_co_financing():
+    text = "Si chiede all'Unione di aderire al servizio con una quota di 15mila euro per il 2027."
+    assert values(text) == [(15000.0, "co-financing")]
+    text = "Ogni Comune dell'Ambito concorre alla spesa con un contributo di € 4.000,00."
+    assert values(text) == [(4000.0, "co-financing")]
+
+
+def test_a_foundation_as_subject_of_an_active_verb_gives_co_financing():
+    text = "La Fondazione Alfa ha sostenuto gli arredi con un contributo di 30.000 euro."
+    assert values(text) == [(30000.0, "co-financing")]
+    text = "Il consiglio della Fondazione ha deliberato un contributo di € 20.000,00 per i corsi."
+    assert values(text) == [(20000.0, "co-financing")]
+    # The foundation receives the money here: the payment stays a payment.
+    text = "Il Comune ha pagato 5.000 euro alla Fondazione Alfa, che ha gestito il servizio."
+    assert values(text) == [(5000.0, "paid")]
+
+
+def test_a_state_participle_later_in_the_clause_names_the_role():
+    text = (
+        "2. di assegnare all'Ambito la somma di € 9.000,00 per i trasporti, già impegnata sul "
+        "capitolo 1203 del bilancio;"
+    )
+    assert values(text) == [(9000.0, "committed")]
+    text = "Restano € 4.000,00 per i rimborsi, già stati liquidati ai volontari."
+    assert values(text) == [(4000.0, "paid")]
+
+
+def test_admission_to_funding_in_an_act_is_admitted():
+    text = (
+        "- la Regione, con nota del 3 marzo, ha comunicato l'ammissione a finanziamento del "
+        "progetto presentato dall'Ambito per un importo di € 120.000,00;"
+    )
+    assert values(text) == [(120000.0, "admitted")]
+    text = "La Giunta prende atto che il progetto è stato ammesso a finanziamento per € 420.000,00."
+    assert values(text) == [(420000.0, "admitted")]
+
+
+def test_verbs_of_having_money_are_allocations():
+    text = "La cooperativa può contare su 250.000 euro del fondo nazionale per il 2025."
+    assert values(text) == [(250000.0, "allocated")]
+    text = "Per la cucina il Comune ha investito 60mila euro."
+    assert values(text) == [(60000.0, "allocated")]
+
+
+def test_a_totale_row_is_a_total_unless_the_caption_names_a_role():
+    table = (
+        "| Anno | Residuo da spendere (€) |\n"
+        "|---|---|\n"
+        "| 2024 | 1.000,00 |\n"
+        "| Totale | 3.500,00 |\n"
+    )
+    assert values("Tabella 2 - Quadro delle somme\n\n" + table)[-1] == (3500.0, "total")
+    assert values("Somme assegnate come segue:\n\n" + table)[-1] == (3500.0, "allocated")
+
+
+def test_more_verbs_and_phrases_of_co_financing_and_payment():
+    assert values("La quota a carico dell'Ente è di € 5.000,00.") == [(5000.0, "co-financing")]
+    assert values("Il Comune cofinanzia l'intervento con 8mila euro.") == [
+        (8000.0, "co-financing")
+    ]
+    text = "Alla cooperativa sono stati versati 12.000 euro come primo acconto."
+    assert values(text) == [(12000.0, "paid")]
+
+
+def test_a_cost_named_in_apposition_is_the_total_and_its_parts_take_their_payers():
+    text = (
+        "Il costo del servizio, stimato in € 90.000,00, sarà coperto per € 72.000,00 dal Fondo "
+        "Povertà e per € 18.000,00 con fondi comunali."
+    )
+    assert values(text) == [(90000.0, "total"), (72000.0, "allocated"), (18000.0, "co-financing")]
+
+
+def test_the_body_own_money_after_another_part_stays_with_its_own_part():
+    text = (
+        "La mensa costa circa 50mila euro, coperti per 35mila euro dal fondo regionale e per il "
+        "resto con risorse comunali."
+    )
+    assert values(text) == [(50000.0, "total"), (35000.0, "allocated")]
+
+
+def test_accounting_verbs_of_an_act_give_the_role():
+    text = "3. di imputare la spesa di € 48.000,00 al capitolo 1402 del bilancio 2025;"
+    assert values(text) == [(48000.0, "committed")]
+    text = "4. di dare atto che la spesa trova copertura per € 12.000,00 nel fondo regionale;"
+    assert values(text) == [(12000.0, "allocated")]
+    assert values("Per l'anno 2025 sono previsti 20.000 euro per le borse lavoro.") == [
+        (20000.0, "allocated")
+    ]
+
+
+def test_an_act_done_on_the_money_governs_the_words_that_name_it():
+    assert values("di liquidare il contributo concesso di € 5.000,00 all'associazione Gamma;") == [
+        (5000.0, "paid")
+    ]
+    assert values("di impegnare le risorse assegnate pari a € 40.000,00 sul capitolo 1200;") == [
+        (40000.0, "committed")
+    ]
+    assert values("La Regione ha ammesso il progetto al finanziamento di € 300.000,00.") == [
+        (300000.0, "admitted")
+    ]
+    # A comma closes the verb's clause: the allocation named after it stands.
+    text = "Dopo aver liquidato gli acconti, la Regione ha assegnato € 70.000,00 al Comune."
+    assert values(text) == [(70000.0, "allocated")]
