@@ -25,6 +25,8 @@ VERSION = "1.3.0"
 _CUP = re.compile(r"^[A-Z][0-9]{2}[A-Z][0-9]{11}$")
 # Leading list markers trafilatura puts on <dt>/<dd> and <li> ("- ", "* ", "• ").
 _MARK = re.compile(r"^\s*(?:[-*•·]\s+)?")
+_LABEL_VALUE = re.compile(r"^(?P<label>[^:|]{2,80}?)\s*(?::\s*|\s+(?=[€\d]))(?P<value>\S.*)$")
+_MAYBE_VALUE = re.compile(r"[:€\d]")
 _MAX_VALUE = 200
 # Items of a list value: "Brindisi, Mesagne e San Vito dei Normanni".
 _LIST_SEP = re.compile(r"\s*(?:[,;/]|\s(?:e|ed)\s)\s*")
@@ -56,6 +58,8 @@ ANY_LABEL = re.compile("|".join(f"(?:{label.regex.pattern})" for label in LABELS
 
 def label_for(text: str) -> Label | None:
     """The card label ``text`` is, if any (the whole text must match)."""
+    if len(text) > 240:  # a paragraph, not a label (labels are at most 80 characters)
+        return None
     key = " ".join(text.strip().rstrip(":").strip().split()).lower()
     if not key or len(key) > 80 or not ANY_LABEL.fullmatch(key):
         return None
@@ -194,8 +198,11 @@ def _from_lines(text: str) -> Iterator[Claim]:
                                  nstart + off + e)
                 break
             continue
-        # "Label: value" or "Label value" (the value typed: amount, date, CUP).
-        m = re.match(r"^(?P<label>[^:|]{2,80}?)\s*(?::\s*|\s+(?=[€\d]))(?P<value>\S.*)$", body)
+        # "Label: value" or "Label value" (the value typed: amount, date, CUP). Most lines are
+        # prose with neither a colon nor a figure near their start: they are skipped at once.
+        if not _MAYBE_VALUE.search(body, 0, 120):
+            continue
+        m = _LABEL_VALUE.match(body)
         if not m:
             continue
         label = label_for(m.group("label"))
