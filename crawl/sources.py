@@ -21,6 +21,7 @@ from __future__ import annotations
 import ipaddress
 import re
 import tomllib
+from dataclasses import replace
 from datetime import datetime
 from importlib import metadata
 from pathlib import Path
@@ -264,3 +265,8 @@ def _check_cron(expr: str, where: str) -> None:
         raise ValueError(
             f"{where}: key 'schedule': {expr!r} is not a cron expression: {exc}"
         ) from None
+
+
+def with_max_duration(sources: list[Source], seconds: float) -> list[Source]:
+    """The sources with one crawl time budget for all, over each one's ``max_duration``."""
+    return [replace(src, extra={**src.extra, "max_duration": seconds}) for src in sources]

@@ -7,7 +7,6 @@ Tasks are thin wrappers over flows/stages.py; they pass paths and sha256 ids, ba
 from __future__ import annotations
 
 import sys
-from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -19,7 +18,7 @@ configure_prefect()
 from prefect import flow, get_run_logger, task  # noqa: E402
 from prefect.cache_policies import NO_CACHE  # noqa: E402
 
-from crawl.sources import load_sources  # noqa: E402
+from crawl.sources import load_sources, with_max_duration  # noqa: E402
 from flows import stages  # noqa: E402
 from models.records import FetchRecord, Source  # noqa: E402
 
@@ -90,8 +89,7 @@ def pipeline_flow(
     started = datetime.now()
     sources = load_sources(Path(sources_file))
     if max_duration is not None:
-        # One time budget for every source's crawl this run, over the file's max_duration.
-        sources = [replace(s, extra={**s.extra, "max_duration": max_duration}) for s in sources]
+        sources = with_max_duration(sources, max_duration)
     futures = [fetch_task.submit(root_s, s, run_id) for s in sources]
     records: list[FetchRecord] = [r for f in futures for r in f.result()]
     return process_records(ws, run_id, sources, records, started, wait=wait, force=force)

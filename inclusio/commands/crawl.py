@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from dataclasses import replace
 from pathlib import Path
 
 from inclusio.commands._common import positive_seconds
@@ -31,7 +30,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
-    from crawl.sources import load_sources
+    from crawl.sources import load_sources, with_max_duration
     from flows import stages
 
     try:
@@ -47,8 +46,7 @@ def handle(args: argparse.Namespace) -> int:
             return 2
         sources = [s for s in sources if s.source_id in args.source]
     if args.max_duration is not None:
-        sources = [replace(s, extra={**s.extra, "max_duration": args.max_duration})
-                   for s in sources]
+        sources = with_max_duration(sources, args.max_duration)
     ws = stages.Workspace.at()
     run_id = stages.new_run_id()
     counts: dict[str, int] = {}
