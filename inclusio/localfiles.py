@@ -25,11 +25,12 @@ def content_type_for(path: str) -> str | None:
 
 
 def read_document(path: str, published: date | None = None) -> Document:
-    """Parse a local file with parsers.parse_bytes; ``published`` overrides the parsed date."""
-    from parsers import parse_bytes
+    """Parse a local file as the pipeline does (in a child process with its time and memory
+    limits, so one file can never hang the command); ``published`` overrides the parsed date."""
+    from parsers.guard import parse_guarded
 
     data = Path(path).read_bytes()
-    document = parse_bytes(data, content_type=content_type_for(path), url=path)
+    document = parse_guarded(data, content_type=content_type_for(path), url=path)
     if published is not None:
         document.published = published
     return document

@@ -64,6 +64,9 @@ DEFAULT_LIMITS = PdfLimits()
 _SNAP = 2.0  # rulings closer than this are one line
 _MIN_RULE = 4.0  # shorter segments are not rulings
 _PAD = 1.0  # shrink cell boxes so neighbour text is not picked up
+# A page drawn with more path objects than this is a drawing (a plan, a map), not a table:
+# pdfplumber would re-parse every stroke in Python (about 4 s per 20,000) to find none.
+_DRAWING_PATHS = 5000
 
 
 # --------------------------------------------------------------------------- guards
@@ -112,17 +115,23 @@ def check_streams(data: bytes, limits: PdfLimits = DEFAULT_LIMITS) -> None:
 
 
 def _bounded_inflate(body: bytes, cap: int) -> int:
-    """Bytes a flate stream inflates to, stopping as soon as ``cap`` is passed."""
+    """Bytes a flate stream inflates to, stopping as soon as ``cap`` is passed.
+
+    Every step must consume input or produce output: bytes after the end of the zlib stream
+    (the line break before ``endstream``, padding) and a stream cut short both end the count
+    with what was inflated so far instead of asking zlib again forever.
+    """
     d = zlib.decompressobj()
     size = 0
     buf = body
     try:
-        while buf and size <= cap:
+        while size <= cap and not d.eof:
             out = d.decompress(buf, 1 << 20)
             size += len(out)
-            buf = d.unconsumed_tail
-            if not out and not buf:
-                break
+            tail = d.unconsumed_tail
+            if not out and len(tail) >= len(buf):
+                break  # no progress: input exhausted or the rest is not deflate data
+            buf = tail
     except zlib.error:
         return size  # a damaged stream is pdfium's problem, not a bomb
     return size
@@ -153,16 +162,18 @@ def _obj_matrix(raw: Any) -> tuple[float, ...]:
     return (fs.a, fs.b, fs.c, fs.d, fs.e, fs.f)
 
 
-def _collect_paths(page: pdfium.PdfPage) -> tuple[list[_Rule], list[_Rule], int]:
-    """Axis-aligned segments of every path on the page (forms included), and the image count."""
+def _collect_paths(page: pdfium.PdfPage) -> tuple[list[_Rule], list[_Rule], int, int]:
+    """Axis-aligned segments of every path on the page (forms included), the image count and
+    the path count."""
     horiz: list[_Rule] = []
     vert: list[_Rule] = []
     images = 0
+    paths = 0
     x = ctypes.c_float()
     y = ctypes.c_float()
 
     def walk(count: int, get: Any, parent: Any, ctm: tuple[float, ...] | None, depth: int) -> None:
-        nonlocal images
+        nonlocal images, paths
         for i in range(count):
             obj = get(parent, i)
             kind = pdfium_c.FPDFPageObj_GetType(obj)
@@ -173,6 +184,7 @@ def _collect_paths(page: pdfium.PdfPage) -> tuple[list[_Rule], list[_Rule], int]
                 walk(pdfium_c.FPDFFormObj_CountObjects(obj), pdfium_c.FPDFFormObj_GetObject, obj,
                      _mul(m, ctm) if ctm else m, depth + 1)
             elif kind == pdfium_c.FPDF_PAGEOBJ_PATH:
+                paths += 1
                 m = _obj_matrix(obj)
                 if ctm:
                     m = _mul(m, ctm)
@@ -197,7 +209,7 @@ def _collect_paths(page: pdfium.PdfPage) -> tuple[list[_Rule], list[_Rule], int]
                         prev = start
 
     walk(pdfium_c.FPDFPage_CountObjects(page.raw), pdfium_c.FPDFPage_GetObject, page.raw, None, 0)
-    return horiz, vert, images
+    return horiz, vert, images, paths
 
 
 def _add_edge(p: tuple[float, float], q: tuple[float, float], horiz: list[_Rule],
@@ -458,7 +470,7 @@ def _page_items(page: pdfium.PdfPage, tp: pdfium.PdfTextPage, page_no: int,
     rules that form no grid, or lines that look like columns of a table without rulings.
     """
     nchars = tp.count_chars()
-    horiz, vert, images = _collect_paths(page)
+    horiz, vert, images, paths = _collect_paths(page)
     if nchars == 0:
         return [], 0, images
     grids = _grids(horiz, vert) if horiz and vert else []
@@ -468,7 +480,7 @@ def _page_items(page: pdfium.PdfPage, tp: pdfium.PdfTextPage, page_no: int,
         if t is not None:
             tables.append((g.bbox, t))
     rects = _text_rects(tp)
-    if not tables and plumber is not None:
+    if not tables and plumber is not None and paths <= _DRAWING_PATHS:
         rules = len(_cluster([h.pos for h in _merge(horiz)])) >= 3
         if rules or _tabular_lines(rects) >= 3:
             tables = plumber(page_no - 1, rules)

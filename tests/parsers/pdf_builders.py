@@ -154,3 +154,27 @@ def without_tounicode_pdf(lines: list[str], font_path: str) -> bytes:
     start = data.index(b"/ToUnicode ")
     end = data.index(b" R", start) + 2
     return data[:start] + b" " * (end - start) + data[end:]  # same length: the xref holds
+
+
+def vector_drawing(min_stream_bytes: int = 2 * 1024 * 1024, seed: int = 7) -> bytes:
+    """A plan drawing: one caption line and enough short strokes for a Flate stream of at least
+    ``min_stream_bytes`` compressed bytes (what a planimetria attached to an act looks like)."""
+    import random
+
+    rng = random.Random(seed)
+    z = zlib.compressobj(6)
+    parts = [z.compress(b"BT /F1 12 Tf 72 760 Td (Planimetria del centro diurno) Tj ET\n0.2 w\n")]
+    size = 0
+    while size < min_stream_bytes:
+        strokes = b"".join(
+            b"%.2f %.2f m %.2f %.2f l S\n"
+            % (rng.uniform(0, 612), rng.uniform(0, 700), rng.uniform(0, 612), rng.uniform(0, 700))
+            for _ in range(2000)
+        )
+        chunk = z.compress(strokes)
+        parts.append(chunk)
+        size += len(chunk)
+    parts.append(z.flush())
+    font = b"5 0 obj <</Type/Font/Subtype/Type1/BaseFont/Helvetica>> endobj\n"
+    pdf = raw_pdf(b"".join(parts), extra_objects=font)
+    return pdf.replace(b"/Contents 4 0 R>>", b"/Contents 4 0 R/Resources<</Font<</F1 5 0 R>>>>>>")

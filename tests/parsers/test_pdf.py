@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import time
+import zlib
 from pathlib import Path
 
 import pypdfium2 as pdfium
 import pytest
-from pdf_builders import flate_bomb, new_pdf, raw_pdf, ruled_table, running_pages
+from pdf_builders import flate_bomb, new_pdf, raw_pdf, ruled_table, running_pages, vector_drawing
 
 from parsers import ParseError, parse_bytes
 from parsers.layout import render_table
-from parsers.pdf import PdfLimits, parse_pdf
+from parsers.pdf import PdfLimits, _bounded_inflate, parse_pdf
 
 SITE = Path(__file__).resolve().parents[2] / "data" / "sample" / "site"
 
@@ -188,6 +189,31 @@ def test_decompression_bomb_is_refused_before_pdfium_inflates_it() -> None:
     with pytest.raises(ParseError, match="decompression bomb"):
         parse_pdf(data, limits=PdfLimits(max_stream_bytes=16 * 1024 * 1024))
     assert time.monotonic() - start < 20  # bounded work, generous for a busy machine
+
+
+@pytest.mark.timeout(30)
+@pytest.mark.parametrize("tail", [b"\n", b"\r\n", b"\n" * 40 + b"junk after the stream"])
+def test_inflate_count_ends_on_bytes_after_the_stream(tail: bytes) -> None:
+    # Over 1 MiB inflated, so the count takes several steps; then bytes zlib never consumes.
+    raw = bytes(range(256)) * 8192
+    assert _bounded_inflate(zlib.compress(raw) + tail, 10**9) == len(raw)
+
+
+@pytest.mark.timeout(30)
+def test_inflate_count_of_a_cut_stream_is_what_it_holds() -> None:
+    raw = bytes(range(256)) * 8192
+    comp = zlib.compress(raw)
+    held = _bounded_inflate(comp[: len(comp) // 2], 10**9)
+    assert 0 < held < len(raw)
+
+
+@pytest.mark.timeout(120)  # a hang guard, not a speed target: bench_pdf.py prints the time
+def test_vector_heavy_plan_drawing_parses_with_its_caption() -> None:
+    data = vector_drawing(min_stream_bytes=2 * 1024 * 1024)
+    assert len(data) >= 2 * 1024 * 1024
+    doc = parse_bytes(data, content_type="application/pdf")
+    assert "Planimetria del centro diurno" in doc.text
+    assert doc.tables == []
 
 
 def test_image_declaring_giant_size_is_refused() -> None:
