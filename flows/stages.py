@@ -281,9 +281,9 @@ def load_into_warehouse(
                 }
             )
             if len(items) >= BATCH_SIZE:
-                stats["documents_loaded"] += wload.load_documents(con, items)
+                stats["documents_loaded"] += wload.load_documents(con, items, run_id=run_id)
                 items = []
-        stats["documents_loaded"] += wload.load_documents(con, items)
+        stats["documents_loaded"] += wload.load_documents(con, items, run_id=run_id)
         wload.clear_problems(con, "parse", ok_parse)
         wload.load_problems(con, problems)
         stats.update(link_all(con))

@@ -11,11 +11,12 @@ import hashlib
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from models.records import Claim, Document, FetchRecord, Source
 
@@ -139,161 +140,324 @@ def _num(value: Any) -> float | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, int | float):
-        return float(value)
+        try:
+            return float(value)
+        except OverflowError:  # an int too large for a double is no number to sum
+            return None
     return None
 
 
-def load_documents(con: duckdb.DuckDBPyConnection, items: Sequence[dict[str, Any]]) -> int:
-    """Replace documents (with their tables and claims) keyed by sha256.
+def _str(value: Any) -> str | None:
+    """Text DuckDB can store: lone surrogates (from broken encodings) become U+FFFD, one
+    character for one, so spans still index the text."""
+    if value is None:
+        return None
+    text = value if isinstance(value, str) else str(value)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = "".join("\ufffd" if 0xD800 <= ord(ch) <= 0xDFFF else ch for ch in text)
+    return text
 
-    Each item: ``sha256``, ``url``, ``source_id``, ``document`` (Document), ``nlp_model``,
-    ``claims`` (list[Claim] or None when not extracted yet), ``parsed_at``, ``extracted_at``.
-    """
-    if not items:
-        return 0
+
+def _json(value: Any) -> str:
+    """JSON DuckDB accepts: NaN and infinities (not JSON) become null, odd objects strings."""
+
+    def finite(v: Any) -> Any:
+        if isinstance(v, float) and (v != v or v in (float("inf"), float("-inf"))):
+            return None
+        if isinstance(v, dict):
+            return {str(k): finite(x) for k, x in v.items()}
+        if isinstance(v, list | tuple):
+            return [finite(x) for x in v]
+        return v
+
+    try:
+        out = json.dumps(value, ensure_ascii=False, default=str, allow_nan=False)
+    except ValueError:
+        out = json.dumps(finite(value), ensure_ascii=False, default=str)
+    return _str(out) or "null"
+
+
+def _int(value: Any, bits: int = 32) -> int | None:
+    """An integer that fits the column, else None (a page count of 10**40 is no page count)."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        return None
+    return value if -(2 ** (bits - 1)) <= value < 2 ** (bits - 1) else None
+
+
+def _float(value: Any) -> float | None:
+    return None if isinstance(value, bool) or not isinstance(value, int | float) else _num(value)
+
+
+def _day(value: Any) -> date | None:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value[:10])
+        except ValueError:
+            return None
+    return None
+
+
+def _stamp(value: Any) -> datetime | None:
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=None)
+    if isinstance(value, str):
+        try:
+            return datetime.fromisoformat(value).replace(tzinfo=None)
+        except ValueError:
+            return None
+    return None
+
+
+# Every frame handed to DuckDB has an explicit Arrow schema: an empty batch, a column that is
+# null in every row or a value of an odd type can never change a column's type.
+_DOC_SCHEMA = pa.schema([
+    ("sha256", pa.string()), ("url", pa.string()), ("source_id", pa.string()),
+    ("media_type", pa.string()), ("title", pa.string()), ("published", pa.date32()),
+    ("updated", pa.date32()), ("text", pa.large_string()), ("n_chars", pa.int64()),
+    ("pages", pa.int32()), ("parser", pa.string()), ("nlp_model", pa.string()),
+    ("ocr", pa.bool_()), ("ocr_confidence", pa.float64()), ("signer", pa.string()),
+    ("signature_intact", pa.bool_()), ("metadata", pa.large_string()),
+    ("parsed_at", pa.timestamp("us")), ("extracted_at", pa.timestamp("us")),
+])
+_TABLE_SCHEMA = pa.schema([
+    ("sha256", pa.string()), ("table_no", pa.int32()), ("page", pa.int32()),
+    ("caption", pa.string()), ("header", pa.list_(pa.string())), ("rows", pa.large_string()),
+    ("row_pages", pa.list_(pa.int32())),
+])
+_CLAIM_SCHEMA = pa.schema([
+    ("claim_id", pa.string()), ("sha256", pa.string()), ("kind", pa.string()),
+    ("value", pa.string()), ("value_num", pa.float64()), ("unit", pa.string()),
+    ("currency", pa.string()), ("role", pa.string()), ("precision", pa.string()),
+    ("type", pa.string()), ("status", pa.string()), ("start_char", pa.int32()),
+    ("end_char", pa.int32()), ("quote", pa.large_string()), ("extractor", pa.string()),
+    ("confidence", pa.float64()), ("attrs", pa.large_string()),
+    ("extracted_at", pa.timestamp("us")),
+])
+_SHA_SCHEMA = pa.schema([("sha256", pa.string())])
+
+
+def _arrow(rows: list[dict[str, Any]], schema: pa.Schema) -> pa.Table:
+    return pa.Table.from_pylist(rows, schema=schema)
+
+
+def _document_rows(it: dict[str, Any]) -> tuple[dict[str, Any], list[dict], list[dict]]:
+    """The documents row, its tables' rows and its claims' rows, every value coerced to its
+    column's type (so a bad value fails here, for this document only)."""
+    d: Document = it["document"]
+    sha = _str(it["sha256"])
+    text = _str(d.text) or ""
+    extracted_at = _stamp(it.get("extracted_at"))
+    intact = d.metadata.get("signatures_intact") if isinstance(d.metadata, dict) else None
+    doc = {
+        "sha256": sha,
+        "url": _str(it.get("url")),
+        "source_id": _str(it.get("source_id")),
+        "media_type": _str(d.media_type),
+        "title": _str(d.title),
+        "published": _day(d.published),
+        "updated": _day(d.updated),
+        "text": text,
+        "n_chars": len(text),
+        "pages": _int(d.pages),
+        "parser": _str(d.parser),
+        "nlp_model": _str(it.get("nlp_model")),
+        "ocr": bool(d.ocr),
+        "ocr_confidence": _float(d.ocr_confidence),
+        "signer": _str(d.signer),
+        # Set by the .p7m parser for signed files only (None otherwise).
+        "signature_intact": intact if isinstance(intact, bool) else None,
+        "metadata": _json(d.metadata),
+        "parsed_at": _stamp(it.get("parsed_at")),
+        "extracted_at": extracted_at,
+    }
+    tables = [
+        {
+            "sha256": sha,
+            "table_no": no,
+            "page": _int(t.page),
+            "caption": _str(t.caption),
+            "header": [_str(h) for h in t.header],
+            "rows": _json(t.rows),
+            "row_pages": None if t.row_pages is None else [_int(p) for p in t.row_pages],
+        }
+        for no, t in enumerate(d.tables)
+    ]
+    claims = [
+        {
+            "claim_id": claim_key(sha or "", c),
+            "sha256": sha,
+            "kind": _str(c.kind),
+            "value": _str(c.value),
+            "value_num": _num(c.value),
+            "unit": _str(c.unit),
+            "currency": _str(c.currency),
+            "role": _str(c.role),
+            "precision": _str(c.precision),
+            "type": _str(c.type),
+            "status": _str(c.status),
+            "start_char": _int(c.start),
+            "end_char": _int(c.end),
+            "quote": _str(c.text),
+            "extractor": _str(c.extractor),
+            "confidence": _float(c.confidence),
+            "attrs": _json(c.attrs),
+            "extracted_at": extracted_at,
+        }
+        for c in it.get("claims") or []
+    ]
+    return doc, tables, claims
+
+
+def _write_documents(con: duckdb.DuckDBPyConnection, items: Sequence[dict[str, Any]]) -> None:
+    """One transaction: documents replaced, their tables and (when extracted) claims swapped."""
     docs, tables, claims = [], [], []
     for it in items:
-        d: Document = it["document"]
-        sha = it["sha256"]
-        docs.append(
-            {
-                "sha256": sha,
-                "url": it.get("url"),
-                "source_id": it.get("source_id"),
-                "media_type": d.media_type,
-                "title": d.title,
-                "published": d.published,
-                "updated": d.updated,
-                "text": d.text,
-                "n_chars": len(d.text),
-                "pages": d.pages,
-                "parser": d.parser,
-                "nlp_model": it.get("nlp_model"),
-                "ocr": d.ocr,
-                "ocr_confidence": d.ocr_confidence,
-                "signer": d.signer,
-                # Set by the .p7m parser for signed files only (None otherwise).
-                "signature_intact": d.metadata.get("signatures_intact"),
-                "metadata": json.dumps(d.metadata, ensure_ascii=False, default=str),
-                "parsed_at": it.get("parsed_at"),
-                "extracted_at": it.get("extracted_at"),
-            }
-        )
-        for no, t in enumerate(d.tables):
-            tables.append(
-                {
-                    "sha256": sha,
-                    "table_no": no,
-                    "page": t.page,
-                    "caption": t.caption,
-                    "header": list(t.header),
-                    "rows": json.dumps(t.rows, ensure_ascii=False),
-                    "row_pages": t.row_pages,
-                }
-            )
-        for c in it.get("claims") or []:
-            claims.append(
-                {
-                    "claim_id": claim_key(sha, c),
-                    "sha256": sha,
-                    "kind": c.kind,
-                    "value": None if c.value is None else str(c.value),
-                    "value_num": _num(c.value),
-                    "unit": c.unit,
-                    "currency": c.currency,
-                    "role": c.role,
-                    "precision": c.precision,
-                    "type": c.type,
-                    "status": c.status,
-                    "start_char": c.start,
-                    "end_char": c.end,
-                    "quote": c.text,
-                    "extractor": c.extractor,
-                    "confidence": c.confidence,
-                    "attrs": json.dumps(c.attrs, ensure_ascii=False, default=str),
-                    "extracted_at": it.get("extracted_at"),
-                }
-            )
-    doc_df = pd.DataFrame(docs)
-    for col in ("published", "updated"):
-        doc_df[col] = pd.to_datetime(doc_df[col]).dt.date
-    shas = pd.DataFrame({"sha256": [it["sha256"] for it in items]})
+        doc, tabs, cls = _document_rows(it)
+        docs.append(doc)
+        tables.extend(tabs)
+        claims.extend(cls)
+    seen: set[str] = set()
+    claims = [c for c in claims if not (c["claim_id"] in seen or seen.add(c["claim_id"]))]
+    frames = {
+        "doc_df": _arrow(docs, _DOC_SCHEMA),
+        "sha_df": _arrow([{"sha256": d["sha256"]} for d in docs], _SHA_SCHEMA),
+        "ext_df": _arrow(
+            [{"sha256": _str(it["sha256"])} for it in items if it.get("claims") is not None],
+            _SHA_SCHEMA,
+        ),
+        "tab_df": _arrow(tables, _TABLE_SCHEMA),
+        "claim_df": _arrow(claims, _CLAIM_SCHEMA),
+    }
     with _Tx(con) as tx:
-        tx.register("doc_df", doc_df)
-        tx.register("sha_df", shas)
-        tx.execute(
-            """
-            INSERT OR REPLACE INTO documents
-                (sha256, url, source_id, media_type, title, published, updated, text, n_chars,
-                 pages, parser, nlp_model, ocr, ocr_confidence, signer, metadata, parsed_at,
-                 extracted_at, signature_intact)
-            SELECT sha256, url, source_id, media_type, title, published::DATE, updated::DATE,
-                   text, n_chars, pages, parser, nlp_model, ocr, ocr_confidence, signer,
-                   metadata::JSON, parsed_at, extracted_at, signature_intact::BOOLEAN
-            FROM doc_df
-            """
-        )
-        tx.execute("DELETE FROM document_tables WHERE sha256 IN (SELECT sha256 FROM sha_df)")
-        if tables:
-            tx.register("tab_df", pd.DataFrame(tables))
+        for name, frame in frames.items():
+            tx.register(name, frame)
+        try:
+            tx.execute(
+                """
+                INSERT OR REPLACE INTO documents
+                    (sha256, url, source_id, media_type, title, published, updated, text,
+                     n_chars, pages, parser, nlp_model, ocr, ocr_confidence, signer, metadata,
+                     parsed_at, extracted_at, signature_intact)
+                SELECT sha256, url, source_id, media_type, title, published, updated, text,
+                       n_chars, pages, parser, nlp_model, ocr, ocr_confidence, signer,
+                       metadata::JSON, parsed_at, extracted_at, signature_intact
+                FROM doc_df
+                """
+            )
+            tx.execute("DELETE FROM document_tables WHERE sha256 IN (SELECT sha256 FROM sha_df)")
             tx.execute(
                 "INSERT INTO document_tables (sha256, table_no, page, caption, header, rows,"
                 " row_pages) SELECT sha256, table_no, page, caption, header, rows::JSON,"
-                " row_pages::INTEGER[] FROM tab_df"
+                " row_pages FROM tab_df"
             )
-            tx.unregister("tab_df")
-        extracted = pd.DataFrame(
-            {"sha256": [it["sha256"] for it in items if it.get("claims") is not None]}
-        )
-        tx.register("ext_df", extracted)
-        tx.execute("DELETE FROM claims WHERE sha256 IN (SELECT sha256 FROM ext_df)")
-        if claims:
-            cdf = pd.DataFrame(claims).drop_duplicates("claim_id")
-            tx.register("claim_df", cdf)
+            tx.execute("DELETE FROM claims WHERE sha256 IN (SELECT sha256 FROM ext_df)")
             tx.execute(
                 """
                 INSERT INTO claims
-                SELECT claim_id, sha256, kind, value, value_num, unit, currency, role, precision,
-                       type, status, start_char, end_char, quote, extractor, confidence,
-                       attrs::JSON, extracted_at
+                SELECT claim_id, sha256, kind, value, value_num, unit, currency, role,
+                       precision, type, status, start_char, end_char, quote, extractor,
+                       confidence, attrs::JSON, extracted_at
                 FROM claim_df
                 """
             )
-            tx.unregister("claim_df")
-        for name in ("doc_df", "sha_df", "ext_df"):
-            tx.unregister(name)
-    return len(docs)
+        finally:
+            for name in frames:
+                tx.unregister(name)
+
+
+# Failures that say the warehouse itself cannot be written (disk full, file damaged): these
+# stop the run instead of being blamed on one document.
+_FATAL = (duckdb.IOException, duckdb.FatalException, duckdb.InternalException, MemoryError)
+
+
+def load_documents(
+    con: duckdb.DuckDBPyConnection, items: Sequence[dict[str, Any]], run_id: str | None = None
+) -> int:
+    """Replace documents (with their tables and claims) keyed by sha256; return how many landed.
+
+    Each item: ``sha256``, ``url``, ``source_id``, ``document`` (Document), ``nlp_model``,
+    ``claims`` (list[Claim] or None when not extracted yet), ``parsed_at``, ``extracted_at``.
+
+    The batch goes in as one transaction. If it fails, each document is tried alone: one that
+    still cannot be stored becomes a ``problems`` row (stage ``load``) with the reason, and the
+    rest of the batch lands.
+    """
+    if not items:
+        return 0
+    try:
+        _write_documents(con, items)
+        clear_problems(con, "load", [str(it["sha256"]) for it in items])
+        return len(items)
+    except _FATAL:
+        raise
+    except Exception:  # noqa: S110 - some document of the batch cannot be stored: find which
+        pass
+    loaded, problems, ok = 0, [], []
+    for it in items:
+        try:
+            _write_documents(con, [it])
+        except _FATAL:
+            raise
+        except Exception as exc:  # this document only: recorded, the run goes on
+            problems.append({
+                "run_id": run_id,
+                "stage": "load",
+                "url": it.get("url") if isinstance(it.get("url"), str) else None,
+                "sha256": it.get("sha256") if isinstance(it.get("sha256"), str) else None,
+                "reason": f"could not be stored: {type(exc).__name__}: {exc}"[:1000],
+            })
+            continue
+        loaded += 1
+        ok.append(str(it["sha256"]))
+    clear_problems(con, "load", ok)
+    load_problems(con, problems)
+    return loaded
+
+
+_PROBLEM_SCHEMA = pa.schema([
+    ("problem_id", pa.string()), ("run_id", pa.string()), ("stage", pa.string()),
+    ("url", pa.string()), ("sha256", pa.string()), ("reason", pa.string()),
+    ("occurred_at", pa.timestamp("us")),
+])
 
 
 def load_problems(con: duckdb.DuckDBPyConnection, problems: Sequence[dict[str, Any]]) -> int:
     """Record failures once per (stage, url or document, reason); a re-run refreshes the row."""
     if not problems:
         return 0
-    rows = [
-        {
-            "problem_id": _key(p["stage"], p.get("url"), p.get("sha256"), p["reason"]),
-            "run_id": p.get("run_id"),
-            "stage": p["stage"],
-            "url": p.get("url"),
-            "sha256": p.get("sha256"),
-            "reason": p["reason"],
-            "occurred_at": p.get("occurred_at") or datetime.now(),
+    rows: dict[str, dict[str, Any]] = {}
+    for p in problems:
+        stage, url, sha, reason = (_str(p["stage"]), _str(p.get("url")), _str(p.get("sha256")),
+                                   _str(p["reason"]))
+        key = _key(stage, url, sha, reason)
+        rows[key] = {
+            "problem_id": key,
+            "run_id": _str(p.get("run_id")),
+            "stage": stage,
+            "url": url,
+            "sha256": sha,
+            "reason": reason,
+            "occurred_at": _stamp(p.get("occurred_at")) or datetime.now(),
         }
-        for p in problems
-    ]
-    df = pd.DataFrame(rows).drop_duplicates("problem_id", keep="last")
+    frame = _arrow(list(rows.values()), _PROBLEM_SCHEMA)
     with _Tx(con) as tx:
-        tx.register("prob_df", df)
+        tx.register("prob_df", frame)
         tx.execute("INSERT OR REPLACE INTO problems SELECT * FROM prob_df")
         tx.unregister("prob_df")
-    return len(df)
+    return len(rows)
 
 
 def clear_problems(con: duckdb.DuckDBPyConnection, stage: str, shas: Sequence[str]) -> None:
     """Forget earlier failures of documents that now went through ``stage``."""
     if shas:
-        df = pd.DataFrame({"sha256": list(shas)})
-        con.register("ok_df", df)
+        frame = _arrow([{"sha256": _str(s)} for s in shas], _SHA_SCHEMA)
+        con.register("ok_df", frame)
         con.execute(
             "DELETE FROM problems WHERE stage = ? AND sha256 IN (SELECT sha256 FROM ok_df)", [stage]
         )

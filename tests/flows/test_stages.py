@@ -63,6 +63,33 @@ def test_parse_extract_load_and_skip_on_rerun(tmp_path: Path) -> None:
         con.close()
 
 
+def test_a_batch_of_pages_parsed_but_not_extracted_loads(tmp_path: Path) -> None:
+    """Pages whose extraction gave nothing to store (odd charset, a 100,000-deep <div> nest)
+    once made a batch with no claims rows and stopped the whole load."""
+    ws = stages.Workspace.at(tmp_path)
+    deep = b"<html><body>" + b"<div>" * 100_000 + b"Progetto PON" + b"</div>" * 100_000
+    items = _items(ws, {
+        "nest.html": (deep + b"</body></html>", "text/html"),
+        "latin.html": ("<html><body><p>Povertà è inclusione</p></body></html>".encode("cp1252"),
+                       "text/html; charset=x-unknown"),
+        "p.html": (PAGE, "text/html"),
+    })
+    parsed = stages.parse_batch(ws, items)
+    ok = [p["sha256"] for p in parsed if p["error"] is None]
+    assert items[2]["sha256"] in ok
+    stats = stages.load_into_warehouse(ws, run_id="r1", shas=ok)  # nothing extracted yet
+    assert stats["documents_loaded"] == len(ok)
+    stages.extract_batch(ws, ok)
+    stats = stages.load_into_warehouse(ws, run_id="r2", shas=ok)
+    con = duckdb.connect(str(ws.warehouse), read_only=True)
+    try:
+        assert con.execute("SELECT count(*) FROM documents").fetchone()[0] == len(ok)
+        assert con.execute("SELECT count(*) FROM claims WHERE sha256 = ?",
+                           [items[2]["sha256"]]).fetchone()[0] > 0
+    finally:
+        con.close()
+
+
 def test_fetch_log_survives_a_torn_line(tmp_path: Path) -> None:
     ws = stages.Workspace.at(tmp_path)
     ws.fetch_log.parent.mkdir(parents=True)
