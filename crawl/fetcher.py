@@ -182,7 +182,7 @@ class Fetcher:
         """
         seen = [url]
         current = url
-        for _hop in range(self.settings.max_redirects + 1):
+        while True:  # each pass is one request; it returns at the limit
             reason = self.refusal(current) or (check(current) if check else None)
             if reason:
                 return Result(url, "refused", current, error=reason, redirects=seen[1:])
@@ -201,14 +201,18 @@ class Fetcher:
                 chain = " -> ".join([*seen, target])
                 return Result(url, "failed", current, result.status,
                               error=f"redirect loop: {chain}", redirects=seen[1:])
+            if len(seen) > self.settings.max_redirects:
+                # Exactly max_redirects redirects were followed (max_redirects + 1 requests);
+                # the next target is named but never requested.
+                return Result(url, "failed", current, result.status, error=(
+                    f"more than {self.settings.max_redirects} redirects: {' -> '.join(seen)}"
+                    f" (next, not requested: {target})"
+                ), redirects=seen[1:])
             seen.append(target)
             current = target
             # A conditional request only makes sense for the URL whose copy we hold.
             headers = {k: v for k, v in (headers or {}).items()
                        if k.lower() not in ("if-none-match", "if-modified-since")}
-        return Result(url, "failed", current, error=(
-            f"more than {self.settings.max_redirects} redirects: {' -> '.join(seen)}"
-        ), redirects=seen[1:])
 
     def refusal(self, url: str) -> str | None:
         """Why this URL may not be fetched at all (scheme or address), or None."""

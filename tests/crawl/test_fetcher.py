@@ -73,6 +73,18 @@ def test_redirect_chain_limit_and_relative_locations(bare_site: LocalSite) -> No
     assert too_long.kind == "failed" and "more than 3 redirects" in too_long.error
 
 
+def test_redirect_limit_is_exact(bare_site: LocalSite) -> None:
+    """max_redirects = 5 on a chain of 8: the first URL and five redirects are requested, six
+    requests in all; the sixth target is named in the reason but never asked for."""
+    for i in range(8):
+        bare_site.routes[f"/c{i}"] = lambda h, s, i=i: (302, {"Location": f"/c{i + 1}"}, None)
+    result = fetcher(max_redirects=5).get(bare_site.url("/c0"))
+    assert result.kind == "failed" and "more than 5 redirects" in result.error
+    assert "not requested: " + bare_site.url("/c6") in result.error
+    assert bare_site.paths_hit() == {f"/c{i}": 1 for i in range(6)}
+    assert len(result.redirects) == 5
+
+
 def test_redirect_to_file_scheme_is_refused(bare_site: LocalSite) -> None:
     bare_site.routes["/file"] = lambda h, s: (302, {"Location": "file:///etc/passwd"}, None)
     result = fetcher().get(bare_site.url("/file"))
