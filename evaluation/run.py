@@ -30,6 +30,20 @@ class SetResult:
 
 
 def evaluate_set(root: Path, set_name: str, with_baselines: bool = True) -> SetResult:
+    """Score one set of the corpus under ``root`` (a folder of documents with .gold.toml)."""
+    return evaluate_documents(set_name, load_set(root, set_name), with_baselines)
+
+
+def evaluate_real(folder: Path, with_baselines: bool = True) -> SetResult:
+    """Score the real-text set in ``folder`` (docs/ and gold.jsonl, see evaluation.realtext)."""
+    from evaluation import realtext
+
+    return evaluate_documents(realtext.SET_NAME, realtext.load(folder), with_baselines)
+
+
+def evaluate_documents(
+    set_name: str, docs: list[GoldDocument], with_baselines: bool = True
+) -> SetResult:
     from extractors.nlp import load_nlp
     from extractors.registry import extract_document
 
@@ -40,7 +54,7 @@ def evaluate_set(root: Path, set_name: str, with_baselines: bool = True) -> SetR
         result.baselines["amounts (plain regex)"] = Score()
         if use_dateparser:
             result.baselines["dates (dateparser)"] = Score()
-    for doc in load_set(root, set_name):
+    for doc in docs:
         result.documents += 1
         try:
             document = read(doc)

@@ -15,14 +15,23 @@ def register(subparsers: Any) -> None:
         description="Run the extractors over the annotated corpus (tests/corpus/<set>/ with "
         "<name>.gold.toml files) and print precision, recall and F1 per field; dates are also "
         "scored for dateparser.search.search_dates(languages=['it']) and amounts for a plain "
-        "regex, side by side, on the same documents.",
+        "regex, side by side, on the same documents. The set 'real' is the real-text set kept "
+        "outside the repository (docs/rNN.txt and gold.jsonl): --realtext DIR, else "
+        "$INCLUSIO_REALTEXT, else the first of <repo>/../shared/realtext and "
+        "/work/shared/realtext that exists.",
     )
     p.add_argument(
         "--set", dest="sets", action="append", metavar="SET",
-        help="corpus set to score: any folder of the corpus with gold files, e.g. dev, heldout, "
-        "blind7, or 'all' (repeatable; default: dev and heldout)",
+        help="set to score: any folder of the corpus with gold files, e.g. dev, heldout, "
+        "blind7; 'real' for the real-text set; or 'all' (every corpus set, and real when its "
+        "folder is found) (repeatable; default: dev and heldout)",
     )
     p.add_argument("--corpus", type=Path, help="corpus folder (default: tests/corpus)")
+    p.add_argument(
+        "--realtext", type=Path, metavar="DIR",
+        help="folder of the real-text set (default: $INCLUSIO_REALTEXT, else "
+        "<repo>/../shared/realtext or /work/shared/realtext)",
+    )
     p.add_argument(
         "--details", action="store_true", help="list every miss, extra claim and wrong role"
     )
@@ -32,33 +41,46 @@ def register(subparsers: Any) -> None:
 
 
 def handler(args: argparse.Namespace) -> int:
+    from evaluation import realtext
     from evaluation.corpus import available_sets, default_root
-    from evaluation.run import evaluate_set, format_result
+    from evaluation.run import evaluate_real, evaluate_set, format_result
 
     root = args.corpus or default_root()
-    if not root.is_dir():
+    known = [s for s in available_sets(root) if s != realtext.SET_NAME]
+    real_folder = realtext.find_folder(args.realtext)
+    sets = list(dict.fromkeys(args.sets or ["dev", "heldout"]))
+    if "all" in sets:
+        if real_folder is None and args.realtext is not None:
+            print(f"inclusio evaluate: {realtext.not_found_message(args.realtext)}")
+            return 2
+        sets = known + ([realtext.SET_NAME] if real_folder is not None else [])
+    if realtext.SET_NAME in sets and real_folder is None:
+        print(f"inclusio evaluate: {realtext.not_found_message(args.realtext)}")
+        return 2
+    corpus_sets = [s for s in sets if s != realtext.SET_NAME]
+    if corpus_sets and not root.is_dir():
         print(f"inclusio evaluate: corpus folder not found: {root}")
         return 2
-    known = available_sets(root)
-    if args.sets and "all" in args.sets:
-        args.sets = known
-    unknown = [s for s in args.sets or [] if s not in known]
+    unknown = [s for s in corpus_sets if s not in known]
     if unknown:
         print(
             f"inclusio evaluate: no annotated set {', '.join(unknown)} in {root} "
-            f"(sets: {', '.join(known) or 'none'})"
+            f"(sets: {', '.join(known) or 'none'}) or real for the real-text set"
         )
         return 2
+    with_baselines = not args.no_baselines
     results = [
-        evaluate_set(root, s, with_baselines=not args.no_baselines)
-        for s in (args.sets or ["dev", "heldout"])
+        evaluate_real(real_folder, with_baselines)  # type: ignore[arg-type]
+        if s == realtext.SET_NAME
+        else evaluate_set(root, s, with_baselines=with_baselines)
+        for s in sets
     ]
     if args.json:
         print(json.dumps([r.as_dict() for r in results], indent=2, ensure_ascii=False))
     else:
         from evaluation.baselines import dateparser_available
 
-        if not args.no_baselines and not dateparser_available():
+        if with_baselines and not dateparser_available():
             print("(dateparser is not installed: its column is left out; uv sync --extra dev)")
         print("\n\n".join(format_result(r, args.details) for r in results))
     return 0
