@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from evaluation import realtext
 from evaluation.corpus import FIELDS, default_root
-from evaluation.run import evaluate_set, format_result
+from evaluation.run import evaluate_real, evaluate_set, format_result
 
 _ALL = tomllib.loads((Path(__file__).parents[1] / "corpus" / "floors.toml").read_text("utf-8"))
 # Role-accuracy floors sit under [roles.<set>]; every other table is a set's F1 floors.
@@ -18,6 +19,12 @@ FLOORS = {k: v for k, v in _ALL.items() if k != "roles"}
 
 @pytest.fixture(scope="module", params=sorted(FLOORS))
 def result(request: pytest.FixtureRequest):
+    if request.param == realtext.SET_NAME:
+        # The real-text set lives outside the repository (../shared/realtext): scored when found.
+        folder = realtext.find_folder()
+        if folder is None:
+            pytest.skip(realtext.not_found_message())
+        return evaluate_real(folder, with_baselines=False)
     return evaluate_set(default_root(), request.param, with_baselines=False)
 
 
