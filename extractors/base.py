@@ -6,6 +6,7 @@ It sees one document's text (and spaCy ``Doc`` of it), never a file, a URL or a 
 
 from __future__ import annotations
 
+import hashlib
 import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -53,6 +54,44 @@ class ExtractorModule(Protocol):
     def extract(self, ctx: Context) -> Iterable[Claim]: ...
 
 
+_EXTRACTORS = resources.files("extractors")
+# Shared by every extractor: a change here may change any claim.
+_SHARED = ("base.py", "common.py")
+
+
+@cache
+def fingerprint(name: str) -> str:
+    """:func:`fingerprint_in` of the installed extractors."""
+    return fingerprint_in(_EXTRACTORS, name)
+
+
+def fingerprint_in(root: Any, name: str) -> str:
+    """Eight hex digits of the code and patterns an extractor's claims depend on: its module
+    (every file of it, if a package), its ``patterns/<name>*`` files and the shared helpers.
+
+    A rule edited without a new VERSION still changes the fingerprint, so stored documents are
+    extracted again (the docstore compares full versions)."""
+    h = hashlib.sha1()
+    module = root / f"{name}.py"
+    package = root / name
+    files = [module] if module.is_file() else []
+    if package.is_dir():
+        files += sorted((p for p in package.iterdir() if p.name.endswith((".py", ".toml"))),
+                        key=lambda p: p.name)
+    patterns = root / "patterns"
+    files += sorted((p for p in patterns.iterdir() if p.name.startswith(name)
+                     and p.name.endswith(".toml")), key=lambda p: p.name)
+    files += [root / s for s in _SHARED]
+    for f in files:
+        h.update(f.name.encode() + b"\0" + f.read_bytes())
+    return h.hexdigest()[:8]
+
+
+def full_version(name: str, version: str) -> str:
+    """``VERSION+fingerprint``, what every claim and every extraction record carries."""
+    return f"{version}+{fingerprint(name)}"
+
+
 def make_claim(
     name: str, version: str, kind: str, value: Any, text: str, start: int, end: int, **kw: Any
 ) -> Claim:
@@ -63,7 +102,7 @@ def make_claim(
         text=text[start:end],
         start=start,
         end=end,
-        extractor=f"{name}@{version}",
+        extractor=f"{name}@{full_version(name, version)}",
         **kw,
     )
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from extractors.base import Context, ExtractorModule
+from extractors.base import Context, ExtractorModule, full_version
 from extractors.merge import merge_claims
 from extractors.nlp import chunks, load_nlp
 from models.records import Claim, Document
@@ -36,8 +36,9 @@ def extractors() -> list[ExtractorModule]:
 
 
 def versions() -> dict[str, str]:
-    """``{name: version}`` of every extractor, for run records and the evaluation report."""
-    return {m.NAME: m.VERSION for m in extractors()}
+    """``{name: VERSION+fingerprint}`` of every extractor, for run records and the evaluation
+    report; a stored document is extracted again when any of these changed."""
+    return {m.NAME: full_version(m.NAME, m.VERSION) for m in extractors()}
 
 
 def extract_document(document: Document, nlp: Any = None) -> list[Claim]:

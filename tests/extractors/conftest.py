@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from extractors.base import Context
+from extractors.base import Context, full_version
 
 
 def run(module, text: str, published: date | None = None) -> list:
@@ -14,5 +14,5 @@ def run(module, text: str, published: date | None = None) -> list:
     )
     for c in claims:
         assert text[c.start : c.end] == c.text
-        assert c.extractor == f"{module.NAME}@{module.VERSION}"
+        assert c.extractor == f"{module.NAME}@{full_version(module.NAME, module.VERSION)}"
     return claims

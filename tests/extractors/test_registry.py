@@ -74,3 +74,22 @@ def test_venezia_card():
         (36500.93, "paid"),
     ]
     assert {c.value for c in claims if c.kind == "programme"} == {"FSE+", "PN Metro Plus"}
+
+
+def test_a_changed_rule_changes_the_version_every_claim_records(tmp_path) -> None:
+    import shutil
+    from pathlib import Path
+
+    from extractors import base
+
+    root = tmp_path / "extractors"
+    shutil.copytree(Path(base.__file__).parent, root)
+    before = {n: base.fingerprint_in(root, n) for n in ("amounts", "organisations", "dates")}
+    assert before["amounts"] == base.fingerprint("amounts")
+    toml = root / "patterns" / "amounts.toml"
+    toml.write_text(toml.read_text("utf-8") + "\n# one more rule\n", "utf-8")
+    after = {n: base.fingerprint_in(root, n) for n in before}
+    assert after["amounts"] != before["amounts"]
+    assert after["organisations"] == before["organisations"]
+    (root / "common.py").write_text((root / "common.py").read_text("utf-8") + "\n", "utf-8")
+    assert base.fingerprint_in(root, "dates") != before["dates"]

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from extractors import tables
-from extractors.base import Context
+from extractors.base import Context, full_version
 from models.records import Document
 from parsers import parse_bytes
 
@@ -28,7 +28,7 @@ def test_every_claim_quotes_its_span(cremona) -> None:
     assert claims
     for c in claims:
         assert c.text == doc.text[c.start : c.end]
-        assert c.extractor == f"tables@{tables.VERSION}"
+        assert c.extractor == f"tables@{full_version('tables', tables.VERSION)}"
         assert c.role
 
 
