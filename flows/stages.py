@@ -8,6 +8,8 @@ can run again alone and a killed run resumes where it stopped.
 from __future__ import annotations
 
 import json
+import os
+import sys
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
@@ -60,6 +62,12 @@ class Workspace:
     @property
     def warehouse(self) -> Path:
         return self.paths.warehouse
+
+
+def _say(message: str) -> None:
+    """A progress line on stderr (stdout stays for results)."""
+    sys.stderr.write(message + "\n")
+    sys.stderr.flush()
 
 
 def new_run_id() -> str:
@@ -231,8 +239,15 @@ def load_into_warehouse(
     shas: Sequence[str] | None = None,
     problems: Sequence[dict[str, Any]] = (),
     wait: float = 0.0,
+    target: Path | None = None,
+    manual_links: Path | None = None,
 ) -> dict[str, int]:
-    """Load what the earlier stages persisted; documents already loaded unchanged are skipped."""
+    """Load what the earlier stages persisted; documents already loaded unchanged are skipped.
+
+    Fetch-log rows of earlier runs that never reached the warehouse (a run killed before its
+    load) go in first, so a killed run's fetches are not lost when the next run finds those
+    pages unchanged.
+    """
     from warehouse.linking import link_all
     from warehouse.search import SearchUnavailable, ensure_index
 
@@ -240,9 +255,16 @@ def load_into_warehouse(
     shas = list(shas) if shas is not None else docs.parsed_shas()
     problems = list(problems)
     stats = {"documents_loaded": 0, "fetches": 0}
-    with connect(ws.warehouse, wait=wait) as con:
+    with connect(target or ws.warehouse, wait=wait) as con:
         wload.load_sources(con, sources)
-        stats["fetches"] = wload.load_fetches(con, records)
+        run_ids = {r.run_id for r in records}
+        if run_ids:
+            orphans = _unloaded_records(con, ws, run_ids)
+            stats["fetches"] += wload.load_fetches(con, orphans)
+            problems = fetch_problems(orphans) + problems
+            if orphans:
+                _say(f"load: {len(orphans)} fetches of an interrupted earlier run")
+        stats["fetches"] += wload.load_fetches(con, records)
         loaded = _loaded_versions(con)
         items, ok_parse = [], []
         for sha in shas:
@@ -286,12 +308,66 @@ def load_into_warehouse(
         stats["documents_loaded"] += wload.load_documents(con, items, run_id=run_id)
         wload.clear_problems(con, "parse", ok_parse)
         wload.load_problems(con, problems)
-        stats.update(link_all(con))
+        _say("link: documents and claims to projects")
+        stats.update(link_all(con, manual_links))
+        _say("index: full-text search")
         try:  # the full-text index follows the documents (rebuilt only when they changed)
             stats["search_index_rebuilt"] = int(ensure_index(con))
         except SearchUnavailable as exc:
             wload.load_problems(con, [{"run_id": run_id, "stage": "load", "url": None,
                                        "sha256": None, "reason": f"search index: {exc}"}])
+    return stats
+
+
+def _unloaded_records(con: Any, ws: Workspace, current: set[str]) -> list[FetchRecord]:
+    """Fetch-log rows of other runs whose (URL, body or failure) has no ``fetches`` row yet.
+
+    Rows are never deleted from ``fetches``, so an absent key was never loaded: loading it
+    cannot count an attempt twice.
+    """
+    have = {r[0] for r in con.execute("SELECT fetch_id FROM fetches").fetchall()}
+    return [
+        r for r in read_fetch_log(ws)
+        if r.run_id not in current and wload.fetch_key(r) not in have
+    ]
+
+
+def rebuild_warehouse(
+    ws: Workspace, *, sources: Sequence[Source] = (), manual_links: Path | None = None
+) -> dict[str, Any]:
+    """Build a new warehouse from the fetch log, data/parsed and data/extracted.
+
+    The new file is written beside the old one and renamed into place only when complete, so a
+    failure half-way (a full disk) leaves the old file as it was; the old file (damaged or not)
+    is kept as ``inclusio.duckdb.damaged-<time>``.
+    """
+    final = ws.warehouse
+    tmp = final.with_name(final.name + ".rebuild")
+    for leftover in (tmp, Path(str(tmp) + ".wal")):
+        leftover.unlink(missing_ok=True)
+    records = read_fetch_log(ws)
+    try:
+        stats: dict[str, Any] = load_into_warehouse(
+            ws,
+            run_id=new_run_id(),
+            sources=sources,
+            records=records,
+            problems=fetch_problems(records),
+            target=tmp,
+            manual_links=manual_links,
+        )
+    except BaseException:
+        for leftover in (tmp, Path(str(tmp) + ".wal")):
+            leftover.unlink(missing_ok=True)
+        raise
+    if final.exists():
+        kept = final.with_name(f"{final.name}.damaged-{datetime.now():%Y%m%dT%H%M%S}")
+        os.replace(final, kept)
+        wal = Path(str(final) + ".wal")
+        if wal.exists():
+            os.replace(wal, Path(str(kept) + ".wal"))
+        stats["previous_kept_as"] = str(kept)
+    os.replace(tmp, final)
     return stats
 
 

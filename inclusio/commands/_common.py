@@ -73,12 +73,12 @@ def read_warehouse(args: argparse.Namespace, command: str, use: Callable[[Any], 
     Returns None after telling the user, when the warehouse file does not exist yet.
     """
     from inclusio.settings import paths
-    from warehouse.db import connect
+    from warehouse.db import WarehouseDamaged, connect
 
     try:
         with connect(args.warehouse or paths().warehouse, read_only=True) as con:
             return use(con)
-    except FileNotFoundError as exc:
+    except (FileNotFoundError, WarehouseDamaged) as exc:
         print(f"inclusio {command}: {exc}", file=sys.stderr)
         return None
 
@@ -92,3 +92,31 @@ def positive_seconds(text: str) -> float:
     if not value > 0:
         raise argparse.ArgumentTypeError(f"{text!r}: give a number of seconds > 0")
     return value
+
+
+# errno values that mean "nothing more can be written here": no space, file too large, quota.
+_FULL_ERRNOS = {28, 27, 122}
+_FULL_TEXT = ("No space left on device", "File too large", "Disk quota exceeded")
+
+
+def storage_failure(exc: BaseException) -> str | None:
+    """A readable reason when ``exc`` (or what caused it) is a full disk, else None.
+
+    The raw store and the parsed/extracted files are written to a temporary name and renamed,
+    and the warehouse writes each batch in one transaction, so such a stop leaves no
+    half-written file or row: freeing space and running again goes on from there.
+    """
+    seen: set[int] = set()
+    cur: BaseException | None = exc
+    while cur is not None and id(cur) not in seen:
+        seen.add(id(cur))
+        errno = getattr(cur, "errno", None)
+        text = str(cur)
+        if errno in _FULL_ERRNOS or any(t in text for t in _FULL_TEXT):
+            detail = text.strip().splitlines()[0] if text.strip() else type(cur).__name__
+            return (
+                f"the disk is full, nothing more can be written ({detail}); nothing was "
+                "half-written: free some space and run the same command again"
+            )
+        cur = cur.__cause__ or cur.__context__
+    return None
