@@ -19,7 +19,7 @@ from typing import Any
 
 from crawl.crawler import NOTICE_OUTCOMES, CrawlState, crawl_source
 from crawl.rawstore import RawStore
-from docstore.files import DocStore, claim_from_dict
+from docstore.files import DocStore, StoredFileDamaged, claim_from_dict, write_json
 from extractors.nlp import load_nlp, pipeline_name
 from extractors.registry import extract_document, versions
 from inclusio.settings import Paths, paths
@@ -153,6 +153,14 @@ def fetch_problems(records: Iterable[FetchRecord]) -> list[dict[str, Any]]:
     ]
 
 
+def _stored(get: Callable[[str], dict[str, Any] | None], sha: str) -> dict[str, Any] | None:
+    """A stored stage file, or None when it is missing or damaged (so it is made again)."""
+    try:
+        return get(sha)
+    except StoredFileDamaged:
+        return None
+
+
 # --- parse ---------------------------------------------------------------------------------
 
 
@@ -162,7 +170,7 @@ def parse_batch(ws: Workspace, items: Sequence[dict[str, Any]], force: bool = Fa
     results = []
     for it in items:
         sha = it["sha256"]
-        if not force and (done := docs.get_parsed(sha)) is not None:
+        if not force and (done := _stored(docs.get_parsed, sha)) is not None:
             results.append({"sha256": sha, "error": done.get("error"), "skipped": True})
             continue
         meta = {**it, "parsed_at": datetime.now().isoformat()}
@@ -197,10 +205,14 @@ def extract_batch(ws: Workspace, shas: Sequence[str], force: bool = False) -> li
     current = versions()
     results = []
     for sha in shas:
-        doc = docs.get_document(sha)
+        try:
+            doc = docs.get_document(sha)
+        except StoredFileDamaged as exc:
+            results.append({"sha256": sha, "error": f"{exc}; run `inclusio parse` again"})
+            continue
         if doc is None:
             continue
-        prev = docs.get_extracted(sha)
+        prev = _stored(docs.get_extracted, sha)  # a damaged file is extracted again
         if (
             not force
             and prev
@@ -255,6 +267,8 @@ def load_into_warehouse(
     shas = list(shas) if shas is not None else docs.parsed_shas()
     problems = list(problems)
     stats = {"documents_loaded": 0, "fetches": 0}
+    if sources:
+        remember_sources(ws, sources)
     with connect(target or ws.warehouse, wait=wait) as con:
         wload.load_sources(con, sources)
         run_ids = {r.run_id for r in records}
@@ -268,7 +282,19 @@ def load_into_warehouse(
         loaded = _loaded_versions(con)
         items, ok_parse = [], []
         for sha in shas:
-            parsed = docs.get_parsed(sha)
+            try:
+                parsed = docs.get_parsed(sha)
+                if parsed is not None and not parsed.get("error"):
+                    document = docs.get_document(sha)
+                    extracted = docs.get_extracted(sha)
+                    claims = ([claim_from_dict(c) for c in extracted["claims"]]
+                              if extracted else None)
+            except (StoredFileDamaged, KeyError, TypeError) as exc:
+                # One damaged file is that document's problem; the others load.
+                problems.append({"run_id": run_id, "stage": "load", "url": None, "sha256": sha,
+                                 "reason": f"{exc}; run `inclusio parse` and `inclusio "
+                                 "extract` again to rewrite it"})
+                continue
             if parsed is None:
                 continue
             meta = parsed.get("meta", {})
@@ -284,7 +310,6 @@ def load_into_warehouse(
                 )
                 continue
             ok_parse.append(sha)
-            extracted = docs.get_extracted(sha)
             ext_at = extracted["meta"]["extracted_at"] if extracted else None
             if sha in loaded and ext_at and loaded[sha] and loaded[sha][:19] == ext_at[:19]:
                 continue
@@ -293,11 +318,9 @@ def load_into_warehouse(
                     "sha256": sha,
                     "url": meta.get("url"),
                     "source_id": meta.get("source_id"),
-                    "document": docs.get_document(sha),
+                    "document": document,
                     "nlp_model": extracted["meta"].get("model") if extracted else None,
-                    "claims": [claim_from_dict(c) for c in extracted["claims"]]
-                    if extracted
-                    else None,
+                    "claims": claims,
                     "parsed_at": meta.get("parsed_at"),
                     "extracted_at": ext_at,
                 }
@@ -332,6 +355,33 @@ def _unloaded_records(con: Any, ws: Workspace, current: set[str]) -> list[FetchR
     ]
 
 
+def _sources_file(ws: Workspace) -> Path:
+    return ws.paths.raw / "sources.json"
+
+
+def remember_sources(ws: Workspace, sources: Sequence[Source]) -> None:
+    """Keep every source a run loaded in data/raw/sources.json, so a rebuild has them too."""
+    known: dict[str, Any] = {}
+    path = _sources_file(ws)
+    if path.exists():
+        try:
+            known = json.loads(path.read_text("utf-8"))
+        except ValueError:
+            known = {}
+    known.update({s.source_id: asdict(s) for s in sources})
+    write_json(path, known)
+
+
+def stored_sources(ws: Workspace) -> list[Source]:
+    """The sources kept by earlier runs (empty when none or unreadable)."""
+    path = _sources_file(ws)
+    try:
+        known = json.loads(path.read_text("utf-8")) if path.exists() else {}
+        return [Source(**v) for v in known.values()]
+    except (ValueError, TypeError):
+        return []
+
+
 def rebuild_warehouse(
     ws: Workspace, *, sources: Sequence[Source] = (), manual_links: Path | None = None
 ) -> dict[str, Any]:
@@ -339,7 +389,8 @@ def rebuild_warehouse(
 
     The new file is written beside the old one and renamed into place only when complete, so a
     failure half-way (a full disk) leaves the old file as it was; the old file (damaged or not)
-    is kept as ``inclusio.duckdb.damaged-<time>``.
+    is kept as ``inclusio.duckdb.damaged-<time>``. Sources come from ``sources`` or else from
+    data/raw/sources.json, which every load keeps up to date.
     """
     final = ws.warehouse
     tmp = final.with_name(final.name + ".rebuild")
@@ -350,7 +401,7 @@ def rebuild_warehouse(
         stats: dict[str, Any] = load_into_warehouse(
             ws,
             run_id=new_run_id(),
-            sources=sources,
+            sources=list(sources) or stored_sources(ws),
             records=records,
             problems=fetch_problems(records),
             target=tmp,

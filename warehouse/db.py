@@ -83,11 +83,12 @@ def _open(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
         return duckdb.connect(str(path), read_only=read_only)
     except duckdb.IOException as exc:
         text = str(exc)
-        if "lock" in text.lower():
-            pid = _PID.search(text)
-            raise WarehouseBusy(busy_message(path, pid.group(1) if pid else None)) from exc
+        # Damage first: "checksum ... in block at ..." holds the letters "lock" too.
         if path.exists() and _DAMAGED.search(text):
             raise WarehouseDamaged(damaged_message(path, exc)) from exc
+        if re.search(r"\block\b", text, re.IGNORECASE):
+            pid = _PID.search(text)
+            raise WarehouseBusy(busy_message(path, pid.group(1) if pid else None)) from exc
         raise
     except (duckdb.SerializationException, duckdb.InternalException) as exc:
         raise WarehouseDamaged(damaged_message(path, exc)) from exc

@@ -35,3 +35,37 @@ def run_stages(root: Path, sources_file: Path) -> dict[str, Any]:
     )
     return {"run_id": run_id, "records": records, "parsed": parsed, "extracted": extracted,
             "loaded": loaded, "warehouse": ws.warehouse}
+
+
+# Columns that say when or in which run something happened, not what was found: they differ
+# between any two runs and are left out of the comparison. ``fetches.attempts`` and
+# ``fetches.status`` count and describe the requests made (a rerun asks again, and gets 304).
+VOLATILE = {"run_id", "attempts", "status"}
+
+
+def table_checksums(db: Path) -> dict[str, tuple[int, str]]:
+    """Per table of the warehouse: row count and an md5 of its rows (volatile columns out)."""
+    import duckdb
+
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        tables = [r[0] for r in con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' "
+            "AND table_type = 'BASE TABLE' ORDER BY 1").fetchall()]
+        out = {}
+        for t in tables:
+            cols = [c for c, typ in con.execute(
+                "SELECT column_name, data_type FROM information_schema.columns "
+                "WHERE table_schema = 'main' AND table_name = ? ORDER BY ordinal_position",
+                [t]).fetchall()
+                if not typ.startswith("TIMESTAMP") and c not in VOLATILE]
+            if not cols:
+                continue
+            row = ", ".join(f'"{c}"' for c in cols)
+            count, digest = con.execute(
+                f'SELECT count(*), md5(coalesce(string_agg(r, chr(10) ORDER BY r), \'\')) '
+                f'FROM (SELECT CAST(ROW({row}) AS VARCHAR) AS r FROM "{t}")').fetchone()
+            out[t] = (count, digest)
+        return out
+    finally:
+        con.close()
