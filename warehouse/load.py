@@ -87,11 +87,16 @@ def load_fetches(con: duckdb.DuckDBPyConnection, records: Iterable[FetchRecord])
         rows.append(d)
     if not rows:
         return 0
-    df = pd.DataFrame(rows).sort_values("fetched_at")
+    df = pd.DataFrame(rows).sort_values("fetched_at", kind="stable")
+    # The row keeps the source that first saw it (as documents do, and as a later run's
+    # upsert does): within one batch too, so that a run killed half-way and run again ends
+    # like one uninterrupted run.
     agg = df.groupby("fetch_id", sort=False).agg(
-        first=("fetched_at", "min"), last=("fetched_at", "max"), attempts=("url", "size")
+        first=("fetched_at", "min"), last=("fetched_at", "max"), attempts=("url", "size"),
+        first_source=("source_id", "first"),
     )
     df = df.drop_duplicates("fetch_id", keep="last").set_index("fetch_id").join(agg).reset_index()
+    df["source_id"] = df["first_source"]
     cols = [
         "fetch_id",
         "run_id",

@@ -23,6 +23,26 @@ sys.path.insert(0, str(FAULTS.parent / "crawl"))
 
 from pipeline_helpers import run_stages  # noqa: E402
 
+# ---- which cases run -------------------------------------------------------------------------
+
+_deselected: list[str] = []
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Slow fault cases (real processes killed, a full disk, two runs at once: minutes) run
+    only under ``make faults`` (FAULTS_ALL=1); ``make test`` keeps the fast ones."""
+    if os.environ.get("FAULTS_ALL"):
+        return
+    keep, drop = [], []
+    for item in items:
+        slow = _in_suite(item.nodeid) and item.get_closest_marker("slow") is not None
+        (drop if slow else keep).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+        _deselected.extend(i.nodeid for i in drop)
+
+
 # ---- the report ------------------------------------------------------------------------------
 
 _outcomes: dict[str, str] = {}
@@ -63,6 +83,10 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
     terminalreporter.write_line(
         f"faults: {len(values)} tried, {passed} passed, {failed} failed{extra}"
     )
+    if _deselected:
+        terminalreporter.write_line(
+            f"faults: {len(_deselected)} slow cases not run here (`make faults` runs them)"
+        )
 
 
 # ---- shared fixtures -------------------------------------------------------------------------
