@@ -273,7 +273,9 @@ def load_into_warehouse(
         wload.load_sources(con, sources)
         run_ids = {r.run_id for r in records}
         if run_ids:
-            orphans = _unloaded_records(con, ws, run_ids)
+            rank = {s.source_id: i for i, s in enumerate(sources)}
+            orphans = sorted(_unloaded_records(con, ws, run_ids),
+                             key=lambda r: rank.get(r.source_id, len(rank)))
             stats["fetches"] += wload.load_fetches(con, orphans)
             problems = fetch_problems(orphans) + problems
             if orphans:

@@ -45,6 +45,11 @@ def apply_schema(con: duckdb.DuckDBPyConnection) -> list[str]:
             con.execute("ROLLBACK")
             raise
         applied.append(name)
+    if applied:
+        # Schema changes go into the file now, not the write-ahead log: DuckDB 1.5 cannot
+        # replay a logged COMMENT ON COLUMN of a table with a DEFAULT now() column, so a run
+        # killed before its first checkpoint left a warehouse that no longer opened.
+        con.execute("CHECKPOINT")
     return applied
 
 

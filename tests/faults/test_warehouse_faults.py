@@ -271,3 +271,20 @@ def test_reader_while_the_writer_is_killed(project: Path) -> None:
     writer.kill()
     writer.wait(timeout=30)
     assert table_checksums(db) == before
+
+
+def test_new_warehouse_killed_before_its_first_checkpoint_opens_again(tmp_path: Path) -> None:
+    """DuckDB 1.5 could not replay the schema from its write-ahead log: a first run killed
+    before the warehouse was closed left a file that never opened again."""
+    db = tmp_path / "inclusio.duckdb"
+    child = (
+        "import os, signal, sys\n"
+        "from warehouse.db import connect\n"
+        "with connect(sys.argv[1]) as con:\n"
+        "    con.execute(\"INSERT INTO problems VALUES ('p', 'r', 'fetch', 'http://x/', NULL,"
+        " 'HTTP 404', now())\")\n"
+        "    os.kill(os.getpid(), signal.SIGKILL)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", child, str(db)], cwd=Path(__file__).parents[2])
+    assert done.returncode == -9
+    assert query(db, "SELECT count(*) FROM problems") == [(1,)]
