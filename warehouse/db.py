@@ -158,6 +158,7 @@ def connect(
     deadline = time.monotonic() + wait
     while True:
         try:
+            new = not path.exists()
             con = _open(path, read_only)
             break
         except WarehouseBusy:
@@ -166,7 +167,14 @@ def connect(
             time.sleep(0.5)
     try:
         if not read_only:
-            apply_schema(con)
+            try:
+                apply_schema(con)
+            except BaseException:
+                if new:  # a warehouse this call began (a full disk): leave no half of it
+                    con.close()
+                    for leftover in (path, Path(str(path) + ".wal")):
+                        leftover.unlink(missing_ok=True)
+                raise
         yield con
     finally:
         con.close()
