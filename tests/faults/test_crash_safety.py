@@ -261,6 +261,42 @@ def test_full_disk_stops_with_a_clear_message_and_no_half_written_rows(
         subprocess.run(["umount", "-l", str(disk)], capture_output=True)
 
 
+def test_disk_filling_up_under_an_existing_warehouse(
+        tmp_path: Path, sources: Path, prefect_api: str, reference: dict[str, Any]) -> None:
+    """The nightly case: the warehouse is there, then the disk fills up (another program's
+    file) and a run that parses and loads again (--force) stops with exit 4; the warehouse
+    still opens with the rows it had, and once space is back the run ends as before."""
+    disk = tmp_path / "disk"
+    if not _mount_tmpfs(disk, 64 * 1024):
+        pytest.skip("mounting a tmpfs is not permitted here (needs root or CAP_SYS_ADMIN)")
+    try:
+        root = disk / "project"
+        code, out, err = _run(root, sources, prefect_api)
+        assert code == 0, out + err[-3000:]
+        db = root / "data" / "curated" / "inclusio.duckdb"
+        before = table_checksums(db)
+        filler = disk / "filler.bin"
+        with filler.open("wb") as fh:  # whatever room is left, taken by another program
+            try:
+                while True:
+                    fh.write(b"\0" * (1 << 20))
+                    fh.flush()
+            except OSError:
+                pass
+        proc = subprocess.run(
+            [sys.executable, "-m", "inclusio.cli", "run", "--force", str(sources)], cwd=root,
+            env=_env(root, prefect_api), capture_output=True, text=True, timeout=400)
+        assert proc.returncode == 4, proc.stdout + proc.stderr[-3000:]
+        assert "the disk is full" in proc.stdout and "Traceback" not in proc.stdout
+        filler.unlink()
+        assert table_checksums(db) == before  # nothing half-written
+        code, out, err = _run(root, sources, prefect_api)
+        assert code == 0, out + err[-3000:]
+        assert table_checksums(db) == reference["checksums"]
+    finally:
+        subprocess.run(["umount", "-l", str(disk)], capture_output=True)
+
+
 # ---- two runs at once ------------------------------------------------------------------------
 
 
