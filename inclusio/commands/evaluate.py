@@ -11,7 +11,8 @@ from typing import Any
 def register(subparsers: Any) -> None:
     p = subparsers.add_parser(
         "evaluate",
-        help="score the extractors on the annotated corpus (P/R/F1 per field, with baselines)",
+        help="score the extractors on the annotated corpus or the real-text set (P/R/F1 per field, "
+        "with baselines)",
         description="Run the extractors over the annotated corpus (tests/corpus/<set>/ with "
         "<name>.gold.toml files) and print precision, recall and F1 per field; dates are also "
         "scored for dateparser.search.search_dates(languages=['it']) and amounts for a plain "
