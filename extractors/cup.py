@@ -16,7 +16,7 @@ from extractors.common import pipe_tables
 from models.records import Claim
 
 NAME = "cup"
-VERSION = "1.2.0"
+VERSION = "1.3.0"
 
 _P = load_patterns("cup")
 CUP_RE = re.compile(_P["cup"])
@@ -64,13 +64,18 @@ def extract(ctx: Context) -> Iterator[Claim]:
     cig_seen: set[tuple[int, int]] = set()
     for m in CIG_RE.finditer(text):
         pos = m.start(1)
+        full = m.group(0).lower().startswith("codice identificativo")
+        rule = "cig_label_in_full" if full else "cig_label"
         match: re.Match[str] | None = m
         while match is not None:
             code = match.group(1).upper()
             if not is_cig(code) or match.span(1) in seen:
                 break
             cig_seen.add(match.span(1))
-            yield make_claim(NAME, VERSION, "cig", code, text, match.start(1), match.end(1))
+            yield make_claim(
+                NAME, VERSION, "cig", code, text, match.start(1), match.end(1),
+                attrs={"rule": rule},
+            )
             pos = match.end(1)
             match = CIG_MORE_RE.match(text, pos)
     yield from _table_codes(text, seen, cig_seen)
