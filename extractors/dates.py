@@ -28,7 +28,7 @@ from extractors.common import (
 from models.records import Claim
 
 NAME = "dates"
-VERSION = "1.5.0"
+VERSION = "1.6.0"
 
 _P = load_patterns("dates")
 MONTHS: dict[str, int] = _P["months"]
@@ -410,6 +410,32 @@ def _act_dates(text: str) -> Iterator[tuple[int, int, str]]:
         yield (lead.start() if lead is not None else start), m.end(), value
 
 
+# "dal 1° settembre al 31 dicembre 2025": a start without a year, then the full end date.
+RANGE_START_RE = re.compile(
+    rf"(?<![\w])(?i:{_P['range_lead']})\s*(?P<d>[0-3]?\d|(?i:primo))(?:\s?[°º])?"
+    rf"(?:\s+(?P<m>(?i:{_FULL})))?(?P<stop>\s+(?i:{_P['range_link']})\s+)"
+    rf"[0-3]?\d(?:\s?[°º])?\s+(?P<m2>(?i:{_FULL}))\s+(?P<y>(?:19|20)\d{{2}})(?!\d)"
+)
+
+
+def _range_starts(text: str) -> dict[int, tuple[int, str]]:
+    """``{start: (end, iso value)}`` of range starts that borrow their end's year (and month)."""
+    out: dict[int, tuple[int, str]] = {}
+    for m in RANGE_START_RE.finditer(text):
+        raw = m.group("d")
+        day = 1 if raw.lower() == "primo" else int(raw)
+        end_month = MONTHS[m.group("m2").lower()]
+        month = MONTHS[m.group("m").lower()] if m.group("m") else end_month
+        year = int(m.group("y")) - (1 if month > end_month else 0)
+        try:
+            value = date(year, month, day).isoformat()
+        except ValueError:
+            continue
+        end = m.end("m") if m.group("m") else m.start("stop")
+        out[m.start("d")] = (end, value)
+    return out
+
+
 RANGE_END = re.compile(r"^\s*(?:al|all['’]|fino al|sino al|a|-|–|/)\s*$", re.IGNORECASE)
 
 
@@ -420,8 +446,14 @@ def _found(text: str, published: date | None) -> list[tuple[int, int, str, str, 
     for start, end, value in formulas:
         out.append((start, end, value, "day", {"formula": True}))
     spans = [(s, e) for s, e, _ in formulas]
+    range_starts = _range_starts(text)
     for m in DATE_RE.finditer(text):
         if formulas and any(s < m.end() and m.start() < e for s, e, _ in formulas):
+            continue
+        if m.group("r") and m.start() in range_starts:
+            end, value = range_starts.pop(m.start())
+            spans.append((m.start(), end))
+            out.append((m.start(), end, value, "day", {"rule": "range_start_takes_end_year"}))
             continue
         read = _read(m, text, published)
         if read is None:
@@ -434,6 +466,9 @@ def _found(text: str, published: date | None) -> list[tuple[int, int, str, str, 
                 start = weekday.start()
         spans.append((start, end))
         out.append((start, end, value, precision, {"relative": True} if m.group("r") else {}))
+    for start, (end, value) in range_starts.items():  # "dal 3 al 17 marzo 2024": a day alone
+        spans.append((start, end))
+        out.append((start, end, value, "day", {"rule": "range_start_takes_end_year"}))
     spans.sort()
     starts = [s for s, _ in spans]
     if published is not None:
