@@ -3,7 +3,12 @@
 A count is a number (digits, "n. 1", or Italian number words such as "sei") followed by one of
 the countable things listed in patterns/outcomes.toml, or by another plural noun in a sentence
 that delivers something; or a listed thing followed by a copula and the number ("gli accessi
-sono stati 1.126"). Indicator tables give expected and achieved values per indicator, the thing
+sono stati 1.126", "un numero di beneficiari pari a 12"). A bare number linked to a count in the
+same sentence counts the same thing ("86 istanze, di cui 79 ammesse"), and so does each item of a
+"label N" list after a count ("33 progetti così suddivisi: Agenda digitale 9; ..."). Numbers that
+split a group ("divisi in due gruppi"), number a heading in capitals, or repeat a count ("i 120
+lavoratori in questione") are no counts. Each claim names the rule that read it (``attrs.rule``).
+Indicator tables give expected and achieved values per indicator, the thing
 counted being the row's description or the value column's own header ("Utenti raggiunti").
 Status comes from the words of the sentence.
 """
@@ -27,7 +32,7 @@ from extractors.common import (
 from models.records import Claim
 
 NAME = "outcomes"
-VERSION = "1.5.0"
+VERSION = "1.6.0"
 
 _P = load_patterns("outcomes")
 _UNITS = "|".join(_P["units"])
@@ -53,7 +58,9 @@ COPULA_NUM_RE = re.compile(
     rf"(?<![\w])(?:{_P['after_verbs']})(?:{_GAP}(?:{_P['after_adverbs']}))*{_GAP}(?P<num>{_NUM})"
     r"(?![\w]|[.,]\d|[ \t]*(?:%|€|(?i:su|euro|per cento|mila|milioni|anni|mesi)\b))"
 )
-THING_RE = re.compile(rf"(?<![\w'’])(?i:i|gli|le){_GAP}(?P<unit>(?i:{_UNITS}))(?![\w])")
+THING_RE = re.compile(
+    rf"(?<![\w'’])(?i:i|gli|le|di|dei|degli|delle){_GAP}(?P<unit>(?i:{_UNITS}))(?![\w])"
+)
 CLAUSE_BREAK = re.compile(r"[,.;:!?()|\[\]\"“”\d]|\n[ \t]*\n")
 GENERIC_VERBS = re.compile(r"(?<![\w])(?:" + "|".join(_P["generic_verbs"]) + ")", re.IGNORECASE)
 GENERIC_NOT = frozenset(_P["generic_not"])
@@ -86,6 +93,28 @@ HEADING_RE = re.compile(
 # A value column whose header names the thing counted ("Utenti raggiunti", "Posti previsti").
 T_UNIT = re.compile(rf"(?<![\w])(?:{_UNITS})(?![\w])", re.IGNORECASE)
 _YEARLIKE = range(1950, 2050)
+PARTITION_BEFORE = re.compile(rf"(?<![\w])(?i:{_P['partition_before']})[ \t]+in[ \t]+$")
+HEADING_AFTER = re.compile(_P["heading_after"])
+RATIO_AFTER = re.compile(_P["ratio_after"], re.IGNORECASE)
+BACK_REF_AFTER = re.compile(rf"[ \t]*(?i:{_P['back_reference_after']})(?![\w])")
+BACK_REF_BEFORE = re.compile(rf"(?<![\w])(?i:{_P['back_reference_before']})[ \t]+$")
+DEFINITE_BEFORE = re.compile(rf"(?<![\w'’])(?i:{_P['definite_before']})[ \t]+$")
+_E = _P["ellipsis"]
+ELLIPTIC_RE = re.compile(
+    rf"(?:(?<![\w])(?i:{_E['link']})|(?<=[,:]))(?:[ \t]+(?i:{_E['adverbs']}))*[ \t]*"
+    rf"(?P<num>{_NUM}|{_NUM_WORDS})"
+    rf"(?=[ \t]*(?:[,;.:)]|$)|[ \t]+(?:(?i:{_E['tail']})|{_E['participle']})(?![\w]))",
+    re.MULTILINE,
+)
+PARTICIPLE_AFTER = re.compile(rf"[ \t]+(?P<p>{_E['participle']})(?![\w])")
+SENTENCE_BREAK = re.compile(_E["sentence_break"])
+ANY_NUMBER = re.compile(r"(?<![\w.,])\d[\d.,]*")
+NOT_A_COUNT_AFTER = re.compile(
+    r"[ \t]*(?:%|€|/|(?i:euro|per[ \t]+cento|mila|milioni|miliardi|mln|anni|mesi|giorni|ore))"
+)
+_L = _P["label_list"]
+LIST_OPENER = re.compile(_L["opener"])
+LIST_ITEM = re.compile(_L["item"])
 _UNIT_PREFIX = re.compile(r"^(?:n\.|nr\.|numero(?:\s+(?:di|dei|delle|degli))?|num\.)\s*", re.I)
 
 
@@ -143,10 +172,13 @@ def extract(ctx: Context) -> Iterator[Claim]:
             continue
         start = m.start("num")
         if m.group("unit"):
-            end, unit, attrs = m.end("unit"), m.group("unit"), {}
+            end, unit, attrs = m.end("unit"), m.group("unit"), {"rule": "count_unit"}
         elif _generic_ok(text, start, m.end("noun"), m.group("noun")):
-            end, unit, attrs = m.end("noun"), m.group("noun"), {"generic": True}
+            end, unit = m.end("noun"), m.group("noun")
+            attrs = {"generic": True, "rule": "count_generic_noun"}
         else:
+            continue
+        if _dropped(text, start, end) is not None:
             continue
         counted.add(start)
         found.append(make_claim(
@@ -164,8 +196,11 @@ def extract(ctx: Context) -> Iterator[Claim]:
         found.append(make_claim(
             NAME, VERSION, "outcome", value, text, start, end,
             unit=_unit(thing.group("unit")), status=status_for(text, start, end),
-            attrs={"order": "after"},
+            attrs={"order": "after", "rule": "pari_a_count" if "pari" in m.group(0) else "copula"},
         ))
+        counted.add(m.start("num"))
+    found.extend(_label_lists(text, found, counted))
+    found.extend(_ellipses(text, found, counted))
     yield from sorted(found, key=lambda c: c.start)
     for m in ONE_RE.finditer(text):
         start, end = m.span()
@@ -185,6 +220,94 @@ def extract(ctx: Context) -> Iterator[Claim]:
         if (claim.start, claim.end) not in seen:
             seen.add((claim.start, claim.end))
             yield claim
+
+
+def _dropped(text: str, start: int, end: int) -> str | None:
+    """The rule that makes the number at ``start`` (its thing ending at ``end``) no count."""
+    if PARTITION_BEFORE.search(text, max(0, start - 20), start):
+        return "partition_not_count"
+    if RATIO_AFTER.match(text, end):
+        return "ratio_not_count"
+    ls = text.rfind("\n", 0, start) + 1
+    if not text[ls:start].strip() and text[start:end].isupper():
+        line_end = text.find("\n", end)
+        if HEADING_AFTER.match(text, end, len(text) if line_end < 0 else line_end):
+            return "heading_number_not_count"
+    before = text[max(0, start - 30) : start]
+    if BACK_REF_BEFORE.search(before) or (
+        DEFINITE_BEFORE.search(before) and BACK_REF_AFTER.match(text, end)
+    ):
+        return "back_reference_not_count"
+    return None
+
+
+def _sentence_start(text: str, pos: int) -> int:
+    breaks = [m.end() for m in SENTENCE_BREAK.finditer(text, max(0, pos - 300), pos)]
+    return breaks[-1] if breaks else max(0, pos - 300)
+
+
+def _label_lists(text: str, found: list[Claim], counted: set[int]) -> Iterator[Claim]:
+    """Items of a "label N" list right after a count: each is a count of that thing."""
+    for head in list(found):
+        opener = LIST_OPENER.match(text, head.end)
+        if opener is None or not isinstance(head.value, int):
+            continue
+        items, pos = [], opener.end()
+        while (m := LIST_ITEM.match(text, pos)) is not None:
+            value = _count(m.group("num"))
+            if value is None:
+                break
+            items.append((m, value))
+            pos = m.end()
+            if m.group("sep").strip() in (".", "") or "\n" in m.group("sep"):
+                break
+        values = [v for _, v in items]
+        if len(items) < 2 or max(values) > head.value or sum(values) > head.value:
+            continue
+        for m, value in items:
+            counted.add(m.start("num"))
+            label = re.sub(r"\s+", " ", m.group("label")).strip().lower().replace("’", "'")
+            yield make_claim(
+                NAME, VERSION, "outcome", value, text, m.start("label"), m.end("num"),
+                unit=f"{head.unit} {label}"[:80], status=head.status,
+                attrs={"rule": "label_then_number_list", "of": head.start},
+            )
+
+
+def _ellipses(text: str, found: list[Claim], counted: set[int]) -> list[Claim]:
+    """Bare numbers that continue a count of the same sentence ("di cui 79 ammesse")."""
+    heads = sorted((c for c in found if c.unit), key=lambda c: c.start)
+    out: list[Claim] = []
+    for m in ELLIPTIC_RE.finditer(text):
+        start = m.start("num")
+        if start in counted or NOT_A_COUNT_AFTER.match(text, m.end("num")):
+            continue
+        if MONEY_BEFORE.search(text, max(0, start - 8), start):
+            continue
+        value = _number(text, m)
+        if value is None:
+            continue
+        lo = _sentence_start(text, start)
+        before = [c for c in heads + out if lo <= c.start and c.end <= start]
+        if not before:
+            continue
+        head = max(before, key=lambda c: c.end)
+        # The nearest number before this one must be the count it continues.
+        if ANY_NUMBER.search(text, head.end, start):
+            continue
+        end = m.end("num")
+        unit = head.unit or ""
+        part = PARTICIPLE_AFTER.match(text, end)
+        if part is not None:
+            end, unit = part.end(), f"{unit} {part.group('p')}"
+        counted.add(start)
+        claim = make_claim(
+            NAME, VERSION, "outcome", value, text, start, end,
+            unit=unit, status=status_for(text, start, end),
+            attrs={"rule": "elliptical_count", "of": head.start},
+        )
+        out.append(claim)
+    return out
 
 
 def _thing_before(text: str, pos: int) -> re.Match[str] | None:
