@@ -59,7 +59,7 @@ COPULA_NUM_RE = re.compile(
     r"(?![\w]|[.,]\d|[ \t]*(?:%|€|(?i:su|euro|per cento|mila|milioni|anni|mesi)\b))"
 )
 THING_RE = re.compile(
-    rf"(?<![\w'’])(?i:i|gli|le|di|dei|degli|delle){_GAP}(?P<unit>(?i:{_UNITS}))(?![\w])"
+    rf"(?<![\w'’])(?i:i|gli|le|di|dei|degli|delle|numero){_GAP}(?P<unit>(?i:{_UNITS}))(?![\w])"
 )
 CLAUSE_BREAK = re.compile(r"[,.;:!?()|\[\]\"“”\d]|\n[ \t]*\n")
 GENERIC_VERBS = re.compile(r"(?<![\w])(?:" + "|".join(_P["generic_verbs"]) + ")", re.IGNORECASE)
@@ -85,6 +85,7 @@ T_EXPECTED = re.compile(_T["expected"], re.IGNORECASE)
 T_ACHIEVED = re.compile(_T["achieved"], re.IGNORECASE)
 T_DESC = re.compile(_T["description"], re.IGNORECASE)
 T_SKIP = re.compile(_T["skip_rows"], re.IGNORECASE)
+T_MONEY = re.compile(_T["money_column"], re.IGNORECASE)
 HEADING_RE = re.compile(
     r"^[ \t#*]*(risultat\w*(?: raggiunt\w*| ottenut\w*| consegu\w*)?|obiettiv\w*|azioni previste)"
     r"[ \t]*:?[ \t]*$",
@@ -106,9 +107,19 @@ ELLIPTIC_RE = re.compile(
     rf"(?=[ \t]*(?:[,;.:)]|$)|[ \t]+(?:(?i:{_E['tail']})|{_E['participle']})(?![\w]))",
     re.MULTILINE,
 )
+PARTICIPLE_FULL = re.compile(_E["participle"])
+ELLIPTIC_LINK_BEFORE = re.compile(
+    rf"(?:(?<![\w])(?i:{_E['link']})|[,:])(?:[ \t]+(?i:{_E['adverbs']}))*[ \t]*$"
+)
 PARTICIPLE_AFTER = re.compile(rf"[ \t]+(?P<p>{_E['participle']})(?![\w])")
 SENTENCE_BREAK = re.compile(_E["sentence_break"])
-ANY_NUMBER = re.compile(r"(?<![\w.,])\d[\d.,]*")
+# Numbers between a count and the bare number that continues it break the link, years apart
+# ("300 persone nel 2023 e 250 nel 2022").
+ANY_NUMBER = re.compile(r"(?<![\w.,])(?!(?:19[5-9]|20[0-4])\d(?![\d.,]))\d[\d.,]*")
+COLON_HEAD = re.compile(
+    rf"(?<![\w'’])(?P<unit>(?i:{_UNITS}))(?:[ \t]+[\w'’]+){{0,{_E['colon_words']}}}[ \t]*:[ \t]*"
+    rf"(?:(?i:{_E['adverbs']})[ \t]+)*$"
+)
 NOT_A_COUNT_AFTER = re.compile(
     r"[ \t]*(?:%|€|/|(?i:euro|per[ \t]+cento|mila|milioni|miliardi|mln|anni|mesi|giorni|ore))"
 )
@@ -173,6 +184,8 @@ def extract(ctx: Context) -> Iterator[Claim]:
         start = m.start("num")
         if m.group("unit"):
             end, unit, attrs = m.end("unit"), m.group("unit"), {"rule": "count_unit"}
+        elif _continues_a_count(text, start, m.group("noun")):
+            continue  # "di cui 79 ammesse e 7 escluse": read by _ellipses, with the thing counted
         elif _generic_ok(text, start, m.end("noun"), m.group("noun")):
             end, unit = m.end("noun"), m.group("noun")
             attrs = {"generic": True, "rule": "count_generic_noun"}
@@ -211,7 +224,10 @@ def extract(ctx: Context) -> Iterator[Claim]:
         if status is None:
             continue
         unit = m.group("unit").lower()
-        yield make_claim(NAME, VERSION, "outcome", 1, text, start, end, unit=unit, status=status)
+        yield make_claim(
+            NAME, VERSION, "outcome", 1, text, start, end, unit=unit, status=status,
+            attrs={"rule": "one_staff"},
+        )
     seen: set[tuple[int, int]] = set()
     for claim in _indicator_tables(text):
         seen.add((claim.start, claim.end))
@@ -239,6 +255,14 @@ def _dropped(text: str, start: int, end: int) -> str | None:
     ):
         return "back_reference_not_count"
     return None
+
+
+def _continues_a_count(text: str, start: int, noun: str) -> bool:
+    """A participle after a linked number ("e 7 escluse") says what happened to part of a count."""
+    if not PARTICIPLE_FULL.fullmatch(noun):
+        return False
+    lo = max(0, start - 30)
+    return ELLIPTIC_LINK_BEFORE.search(text, lo, start) is not None
 
 
 def _sentence_start(text: str, pos: int) -> int:
@@ -289,14 +313,18 @@ def _ellipses(text: str, found: list[Claim], counted: set[int]) -> list[Claim]:
             continue
         lo = _sentence_start(text, start)
         before = [c for c in heads + out if lo <= c.start and c.end <= start]
-        if not before:
-            continue
-        head = max(before, key=lambda c: c.end)
-        # The nearest number before this one must be the count it continues.
-        if ANY_NUMBER.search(text, head.end, start):
-            continue
-        end = m.end("num")
-        unit = head.unit or ""
+        if before:
+            head = max(before, key=lambda c: c.end)
+            of, unit = head.start, str(head.attrs.get("thing") or head.unit or "")
+            # The nearest number before this one must be the count it continues.
+            if ANY_NUMBER.search(text, head.end, start):
+                continue
+        else:
+            thing = COLON_HEAD.search(text, lo, start)
+            if thing is None:
+                continue
+            of, unit = thing.start(), _unit(thing.group("unit"))
+        thing, end = unit, m.end("num")
         part = PARTICIPLE_AFTER.match(text, end)
         if part is not None:
             end, unit = part.end(), f"{unit} {part.group('p')}"
@@ -304,7 +332,7 @@ def _ellipses(text: str, found: list[Claim], counted: set[int]) -> list[Claim]:
         claim = make_claim(
             NAME, VERSION, "outcome", value, text, start, end,
             unit=unit, status=status_for(text, start, end),
-            attrs={"rule": "elliptical_count", "of": head.start},
+            attrs={"rule": "elliptical_count", "of": of, "thing": thing},
         )
         out.append(claim)
     return out
@@ -372,7 +400,7 @@ def _indicator_tables(text: str) -> Iterator[Claim]:
                 value = _table_number(row[i].text)
                 if value is None:
                     continue
-                attrs = {"table": True}
+                attrs: dict[str, object] = {"table": True, "rule": "indicator_table"}
                 if i in col_units:
                     attrs["row"] = unit[:80]
                 yield make_claim(
@@ -392,6 +420,7 @@ def _indicator_columns(
         for i, h in enumerate(head)
         for status, rx in (("expected", T_EXPECTED), ("achieved", T_ACHIEVED))
         if len(h) < 40 and rx.search(h) and not (status == "expected" and T_ACHIEVED.search(h))
+        and not T_MONEY.search(h)
     }
     if not cols:
         return None
@@ -437,7 +466,7 @@ def _document_tables(ctx: Context) -> Iterator[Claim]:
                 if cm is None:
                     continue
                 pos = cm.end()
-                attrs = {"table": True}
+                attrs: dict[str, object] = {"table": True, "rule": "indicator_table"}
                 if i in col_units:
                     attrs["row"] = unit[:80]
                 yield make_claim(

@@ -203,3 +203,23 @@ def test_partitions_headings_and_back_references_are_no_counts():
         "I 36 giovani in questione inizieranno a marzo."
     )
     assert [(v, u) for v, u, _ in got(text)] == [(36, "tirocinanti"), (12, "partecipanti")]
+
+
+def test_elliptical_counts_after_a_thing_and_a_colon_and_across_years():
+    text = (
+        "Sono arrivate 58 richieste, di cui 41 accolte e 17 respinte. "
+        "I voucher consegnati: 210 nel centro e 95 in periferia. "
+        "Il centro ha accolto 400 persone nel 2023 e 350 nel 2022."
+    )
+    assert [(v, u) for v, u, _ in got(text)] == [
+        (58, "richieste"), (41, "richieste accolte"), (17, "richieste respinte"),
+        (210, "voucher"), (95, "voucher"), (400, "persone"), (350, "persone"),
+    ]
+
+
+def test_a_money_column_of_an_indicator_table_holds_no_counts():
+    text = (
+        "| Azione | Spesa prevista (€) | Utenti previsti | Utenti raggiunti |\n|---|---|---|---|\n"
+        "| Doposcuola | 9.000 | 25 | 22 |\n"
+    )
+    assert [(v, u) for v, u, _ in got(text)] == [(25, "utenti"), (22, "utenti")]
