@@ -415,6 +415,13 @@ RANGE_START_RE = re.compile(
     rf"(?<![\w])(?i:{_P['range_lead']})\s*(?P<d>[0-3]?\d|(?i:primo))(?:\s?[°º])?"
     rf"(?:\s+(?P<m>(?i:{_FULL})))?(?P<stop>\s+(?i:{_P['range_link']})\s+)"
     rf"[0-3]?\d(?:\s?[°º])?\s+(?P<m2>(?i:{_FULL}))\s+(?P<y>(?:19|20)\d{{2}})(?!\d)"
+    # "1 settembre - 31 dicembre 2025": without a lead, a month and a dash
+    rf"|(?<![\w/.,-])(?P<d3>[0-3]?\d)(?:\s?[°º])?\s+(?P<m3>(?i:{_FULL}))(?P<stop3>\s*[-–]\s*)"
+    rf"[0-3]?\d(?:\s?[°º])?\s+(?P<m4>(?i:{_FULL}))\s+(?P<y3>(?:19|20)\d{{2}})(?!\d)"
+    # "dal 10/03 al 30/04/2024": day and month in figures
+    rf"|(?<![\w])(?i:{_P['range_lead']})\s*(?P<d5>[0-3]?\d)(?P<sep>[/.])(?P<m5>[01]?\d)"
+    rf"(?P<stop5>\s+(?i:{_P['range_link']})\s+)[0-3]?\d(?P=sep)(?P<m6>[01]?\d)(?P=sep)"
+    rf"(?P<y5>(?:19|20)\d{{2}})(?!\d)"
 )
 
 
@@ -422,17 +429,23 @@ def _range_starts(text: str) -> dict[int, tuple[int, str]]:
     """``{start: (end, iso value)}`` of range starts that borrow their end's year (and month)."""
     out: dict[int, tuple[int, str]] = {}
     for m in RANGE_START_RE.finditer(text):
-        raw = m.group("d")
-        day = 1 if raw.lower() == "primo" else int(raw)
-        end_month = MONTHS[m.group("m2").lower()]
-        month = MONTHS[m.group("m").lower()] if m.group("m") else end_month
-        year = int(m.group("y")) - (1 if month > end_month else 0)
+        if m.group("d5"):
+            group, day, month = "d5", int(m.group("d5")), int(m.group("m5"))
+            end_month, year, end = int(m.group("m6")), int(m.group("y5")), m.start("stop5")
+        elif m.group("d3"):
+            group, day, month = "d3", int(m.group("d3")), MONTHS[m.group("m3").lower()]
+            end_month, year, end = MONTHS[m.group("m4").lower()], int(m.group("y3")), m.end("m3")
+        else:
+            raw = m.group("d")
+            group, day = "d", 1 if raw.lower() == "primo" else int(raw)
+            end_month, year = MONTHS[m.group("m2").lower()], int(m.group("y"))
+            month = MONTHS[m.group("m").lower()] if m.group("m") else end_month
+            end = m.end("m") if m.group("m") else m.start("stop")
         try:
-            value = date(year, month, day).isoformat()
+            value = date(year - (1 if month > end_month else 0), month, day).isoformat()
         except ValueError:
             continue
-        end = m.end("m") if m.group("m") else m.start("stop")
-        out[m.start("d")] = (end, value)
+        out[m.start(group)] = (end, value)
     return out
 
 
