@@ -52,7 +52,9 @@ def extract(ctx: Context) -> Iterator[Claim]:
         code = _squash(m.group(1))
         if is_cup(code):
             seen.add(m.span(1))
-            yield make_claim(NAME, VERSION, "cup", code, text, m.start(1), m.end(1))
+            yield make_claim(
+                NAME, VERSION, "cup", code, text, m.start(1), m.end(1), attrs={"rule": "cup_label"}
+            )
     for m in CUP_RE.finditer(text):
         if m.span(1) in seen:
             continue
@@ -60,7 +62,9 @@ def extract(ctx: Context) -> Iterator[Claim]:
         if not is_cup(code) or NOT_CUP_RE.search(text[max(0, m.start() - 30) : m.start()]):
             continue
         seen.add(m.span(1))
-        yield make_claim(NAME, VERSION, "cup", code, text, m.start(1), m.end(1))
+        yield make_claim(
+            NAME, VERSION, "cup", code, text, m.start(1), m.end(1), attrs={"rule": "cup_shape"}
+        )
     cig_seen: set[tuple[int, int]] = set()
     for m in CIG_RE.finditer(text):
         pos = m.start(1)
