@@ -111,7 +111,9 @@ PARTICIPLE_FULL = re.compile(_E["participle"])
 ELLIPTIC_LINK_BEFORE = re.compile(
     rf"(?:(?<![\w])(?i:{_E['link']})|[,:])(?:[ \t]+(?i:{_E['adverbs']}))*[ \t]*$"
 )
-PARTICIPLE_AFTER = re.compile(rf"[ \t]+(?P<p>{_E['participle']})(?![\w])")
+PARTICIPLE_AFTER = re.compile(
+    rf"(?:[ \t]+(?i:dei|delle|degli)[ \t]+quali)?[ \t]+(?P<p>{_E['participle']})(?![\w])"
+)
 SENTENCE_BREAK = re.compile(_E["sentence_break"])
 # Numbers between a count and the bare number that continues it break the link, years apart
 # ("300 persone nel 2023 e 250 nel 2022").
