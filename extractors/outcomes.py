@@ -125,6 +125,10 @@ COLON_HEAD = re.compile(
 NOT_A_COUNT_AFTER = re.compile(
     r"[ \t]*(?:%|€|/|(?i:euro|per[ \t]+cento|mila|milioni|miliardi|mln|anni|mesi|giorni|ore))"
 )
+_IB = _P["indicator_block"]
+IND_NAME = re.compile(_IB["name"])
+IND_VALUE = re.compile(_IB["value"])
+IND_STOP = re.compile(r"\n[ \t]*\n|(?i:indicator[ei])")
 _L = _P["label_list"]
 LIST_OPENER = re.compile(_L["opener"])
 LIST_ITEM = re.compile(_L["item"])
@@ -231,6 +235,9 @@ def extract(ctx: Context) -> Iterator[Claim]:
             attrs={"rule": "one_staff"},
         )
     seen: set[tuple[int, int]] = set()
+    for claim in _indicator_blocks(text, counted):
+        seen.add((claim.start, claim.end))
+        yield claim
     for claim in _indicator_tables(text):
         seen.add((claim.start, claim.end))
         yield claim
@@ -364,6 +371,30 @@ def _generic_ok(text: str, start: int, end: int, noun: str) -> bool:
         return False
     window = context_before(text, start, limit=150) + " " + context_after(text, end, limit=80)
     return GENERIC_VERBS.search(window) is not None
+
+
+def _indicator_blocks(text: str, counted: set[int]) -> Iterator[Claim]:
+    """Target and achieved values of an indicator written outside a table, in what it names."""
+    for m in IND_NAME.finditer(text):
+        name = m.group("name")
+        if T_SKIP.search(name):
+            continue  # a rate, a share, money or a time
+        unit = _UNIT_PREFIX.sub("", name)
+        unit = re.sub(r"\s*\([^)]*\)", "", unit).strip(" .:;").lower()
+        if not unit or unit[0].isdigit():
+            continue
+        hi = min(len(text), m.end() + int(_IB["reach"]))
+        stop = IND_STOP.search(text, m.end(), hi)
+        hi = stop.start() if stop else hi
+        for v in IND_VALUE.finditer(text, m.end(), hi):
+            value = _count(v.group("num"))
+            if value is None or v.start("num") in counted or NOT_A_COUNT_AFTER.match(text, v.end()):
+                continue
+            status = "expected" if v.group("exp") else "achieved"
+            yield make_claim(
+                NAME, VERSION, "outcome", value, text, v.start("num"), v.end("num"),
+                unit=unit[:80], status=status, attrs={"rule": "indicator_block"},
+            )
 
 
 def _table_number(cell: str) -> int | float | None:

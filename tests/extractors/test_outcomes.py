@@ -223,3 +223,13 @@ def test_a_money_column_of_an_indicator_table_holds_no_counts():
         "| Doposcuola | 9.000 | 25 | 22 |\n"
     )
     assert [(v, u) for v, u, _ in got(text)] == [(25, "utenti"), (22, "utenti")]
+
+
+def test_an_indicator_block_outside_a_table_gives_target_and_achieved():
+    text = (
+        "Indicatore: Numero di famiglie sostenute\nValore atteso: 80\nValore raggiunto: 91\n\n"
+        "Indicatore: Tempo medio di attesa\nTarget: 10\n"
+    )
+    assert got(text) == [
+        (80, "famiglie sostenute", "expected"), (91, "famiglie sostenute", "achieved"),
+    ]
