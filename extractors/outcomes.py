@@ -96,6 +96,7 @@ T_UNIT = re.compile(rf"(?<![\w])(?:{_UNITS})(?![\w])", re.IGNORECASE)
 _YEARLIKE = range(1950, 2050)
 PARTITION_BEFORE = re.compile(rf"(?<![\w])(?i:{_P['partition_before']})[ \t]+in[ \t]+$")
 HEADING_AFTER = re.compile(_P["heading_after"])
+HEADING_SINGULAR = re.compile(_P["heading_singular"])
 RATIO_AFTER = re.compile(_P["ratio_after"], re.IGNORECASE)
 BACK_REF_AFTER = re.compile(rf"[ \t]*(?i:{_P['back_reference_after']})(?![\w])")
 BACK_REF_BEFORE = re.compile(rf"(?<![\w])(?i:{_P['back_reference_before']})[ \t]+$")
@@ -254,7 +255,9 @@ def _dropped(text: str, start: int, end: int) -> str | None:
     if RATIO_AFTER.match(text, end):
         return "ratio_not_count"
     ls = text.rfind("\n", 0, start) + 1
-    if not text[ls:start].strip() and text[start:end].isupper():
+    words = text[start:end].split(None, 1)
+    noun = re.split(r"[\s'’]", words[-1])[0] if len(words) == 2 else ""
+    if not text[ls:start].strip() and noun.isupper() and HEADING_SINGULAR.match(noun):
         line_end = text.find("\n", end)
         if HEADING_AFTER.match(text, end, len(text) if line_end < 0 else line_end):
             return "heading_number_not_count"
