@@ -35,6 +35,12 @@ DATE_YEAR_RE = re.compile(_A["date_year"])
 AVVISO_LABELS: dict[str, str] = _A.get("labels", {})
 FUNDS: list[tuple[str, re.Pattern[str]]] = [(lb, rx) for lb, rx in PROGRAMMES if lb in _P["funds"]]
 GENERAL_ONLY = frozenset(_P.get("general_only", []))
+# Labels whose bare acronym is ambiguous: the acronym, and what the text must also say.
+ACRONYMS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
+    p["label"]: (re.compile(p["acronym"]), re.compile(p["acronym_context"]))
+    for p in _P["programme"]
+    if "acronym" in p
+}
 
 
 def _sentence(text: str, start: int, end: int) -> tuple[int, int]:
@@ -71,6 +77,14 @@ def _avvisi(text: str) -> Iterator[tuple[int, int, str, str]]:
         yield m.start(), m.end(), AVVISO_LABELS.get(label, label), rule
 
 
+def _acronym_ok(text: str, start: int, end: int, label: str) -> bool:
+    """An ambiguous acronym ("ADI") names the measure only where the text's context says so."""
+    if label not in ACRONYMS:
+        return True
+    acronym, context = ACRONYMS[label]
+    return not acronym.fullmatch(text, start, end) or context.search(text) is not None
+
+
 def _mentions(text: str) -> list[tuple[int, int, str, str]]:
     """``(start, end, label, rule)`` of every programme named, longest first where they overlap."""
     found: list[tuple[int, int, str, str]] = []
@@ -81,6 +95,7 @@ def _mentions(text: str) -> list[tuple[int, int, str, str]]:
             while end > m.start() and text[end - 1].isspace():
                 end -= 1
             found.append((m.start(), end, label, "name"))
+    found = [f for f in found if _acronym_ok(text, f[0], f[1], f[2])]
     found.extend(_avvisi(text))
     found = sorted(set(found), key=lambda f: (f[0], -(f[1] - f[0])))
     kept: list[tuple[int, int, str, str]] = []
