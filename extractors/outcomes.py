@@ -133,6 +133,7 @@ IND_STOP = re.compile(r"\n[ \t]*\n|(?i:indicator[ei])")
 _L = _P["label_list"]
 LIST_OPENER = re.compile(_L["opener"])
 LIST_ITEM = re.compile(_L["item"])
+LIST_NEXT_LINE = re.compile(r"[ \t]*[.;:]?[ \t]*\n(?=[ \t]*\S)")
 _UNIT_PREFIX = re.compile(r"^(?:n\.|nr\.|numero(?:\s+(?:di|dei|delle|degli))?|num\.)\s*", re.I)
 
 
@@ -285,8 +286,13 @@ def _sentence_start(text: str, pos: int) -> int:
 def _label_lists(text: str, found: list[Claim], counted: set[int]) -> Iterator[Claim]:
     """Items of a "label N" list right after a count: each is a count of that thing."""
     for head in list(found):
+        if not isinstance(head.value, int):
+            continue
         opener = LIST_OPENER.match(text, head.end)
-        if opener is None or not isinstance(head.value, int):
+        # Without an opener, a list on the next lines must add up to the count exactly.
+        exact = opener is None
+        opener = opener or LIST_NEXT_LINE.match(text, head.end)
+        if opener is None:
             continue
         items, pos = [], opener.end()
         while (m := LIST_ITEM.match(text, pos)) is not None:
@@ -295,10 +301,12 @@ def _label_lists(text: str, found: list[Claim], counted: set[int]) -> Iterator[C
                 break
             items.append((m, value))
             pos = m.end()
-            if m.group("sep").strip() in (".", "") or "\n" in m.group("sep"):
+            if m.group("sep").strip() == "." or (not exact and "\n" in m.group("sep")):
                 break
         values = [v for _, v in items]
         if len(items) < 2 or max(values) > head.value or sum(values) > head.value:
+            continue
+        if exact and sum(values) != head.value:
             continue
         for m, value in items:
             counted.add(m.start("num"))

@@ -233,3 +233,13 @@ def test_an_indicator_block_outside_a_table_gives_target_and_achieved():
     assert got(text) == [
         (80, "famiglie sostenute", "expected"), (91, "famiglie sostenute", "achieved"),
     ]
+
+
+def test_a_list_on_the_next_lines_counts_only_when_it_adds_up():
+    text = "Sono nati 12 laboratori.\nMusica 5;\nTeatro 4;\nSport 3.\n"
+    assert [(v, u) for v, u, _ in got(text)] == [
+        (12, "laboratori"), (5, "laboratori musica"), (4, "laboratori teatro"),
+        (3, "laboratori sport"),
+    ]
+    text = "Sono nati 12 laboratori.\nMusica 5;\nTeatro 4.\n"
+    assert [(v, u) for v, u, _ in got(text)] == [(12, "laboratori")]
