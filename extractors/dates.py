@@ -425,9 +425,31 @@ RANGE_START_RE = re.compile(
 )
 
 
-def _range_starts(text: str) -> dict[int, tuple[int, str]]:
+# "dal 1° settembre 2025 al 31 gennaio": an end without a year, after a full start date.
+RANGE_END_NO_YEAR_RE = re.compile(
+    rf"(?<![\w])(?i:{_P['range_lead']})\s*[0-3]?\d(?:\s?[°º])?\s+(?P<m1>(?i:{_FULL}))\s+"
+    rf"(?P<y1>(?:19|20)\d{{2}})(?P<stop>\s+(?i:{_P['range_link']})\s+)(?P<d>[0-3]?\d)(?:\s?[°º])?"
+    rf"\s+(?P<m>(?i:{_FULL}))(?![\w])(?!,?\s+(?:(?:del|dell['’]anno|di)\s+)?(?:19|20)\d{{2}})"
+)
+
+
+def _range_ends(text: str) -> dict[int, tuple[int, str, str]]:
+    """``{start: (end, iso value)}`` of range ends that borrow their start's year."""
+    out: dict[int, tuple[int, str, str]] = {}
+    for m in RANGE_END_NO_YEAR_RE.finditer(text):
+        month, start_month = MONTHS[m.group("m").lower()], MONTHS[m.group("m1").lower()]
+        year = int(m.group("y1")) + (1 if month < start_month else 0)
+        try:
+            value = date(year, month, int(m.group("d"))).isoformat()
+        except ValueError:
+            continue
+        out[m.start("d")] = (m.end("m"), value, "range_end_takes_start_year")
+    return out
+
+
+def _range_starts(text: str) -> dict[int, tuple[int, str, str]]:
     """``{start: (end, iso value)}`` of range starts that borrow their end's year (and month)."""
-    out: dict[int, tuple[int, str]] = {}
+    out: dict[int, tuple[int, str, str]] = {}
     for m in RANGE_START_RE.finditer(text):
         if m.group("d5"):
             group, day, month = "d5", int(m.group("d5")), int(m.group("m5"))
@@ -445,7 +467,7 @@ def _range_starts(text: str) -> dict[int, tuple[int, str]]:
             value = date(year - (1 if month > end_month else 0), month, day).isoformat()
         except ValueError:
             continue
-        out[m.start(group)] = (end, value)
+        out[m.start(group)] = (end, value, "range_start_takes_end_year")
     return out
 
 
@@ -460,13 +482,14 @@ def _found(text: str, published: date | None) -> list[tuple[int, int, str, str, 
         out.append((start, end, value, "day", {"formula": True}))
     spans = [(s, e) for s, e, _ in formulas]
     range_starts = _range_starts(text)
+    range_starts.update(_range_ends(text))
     for m in DATE_RE.finditer(text):
         if formulas and any(s < m.end() and m.start() < e for s, e, _ in formulas):
             continue
         if m.group("r") and m.start() in range_starts:
-            end, value = range_starts.pop(m.start())
+            end, value, rule = range_starts.pop(m.start())
             spans.append((m.start(), end))
-            out.append((m.start(), end, value, "day", {"rule": "range_start_takes_end_year"}))
+            out.append((m.start(), end, value, "day", {"rule": rule}))
             continue
         read = _read(m, text, published)
         if read is None:
@@ -479,9 +502,9 @@ def _found(text: str, published: date | None) -> list[tuple[int, int, str, str, 
                 start = weekday.start()
         spans.append((start, end))
         out.append((start, end, value, precision, {"relative": True} if m.group("r") else {}))
-    for start, (end, value) in range_starts.items():  # "dal 3 al 17 marzo 2024": a day alone
+    for start, (end, value, rule) in range_starts.items():  # "dal 3 al 17 marzo 2024"
         spans.append((start, end))
-        out.append((start, end, value, "day", {"rule": "range_start_takes_end_year"}))
+        out.append((start, end, value, "day", {"rule": rule}))
     spans.sort()
     starts = [s for s, _ in spans]
     if published is not None:
