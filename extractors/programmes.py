@@ -107,12 +107,6 @@ def _mentions(text: str) -> list[tuple[int, int, str, str]]:
     return sorted(kept)
 
 
-def find(text: str) -> list[tuple[int, int, str]]:
-    """``(start, end, canonical label)`` of every programme named in ``text``, longest first where
-    mentions overlap, in text order (also used by cards to make a card's value canonical)."""
-    return [(s, e, label) for s, e, label, _ in _mentions(text)]
-
-
 def _funds_in(text: str, start: int, end: int, label: str) -> Iterator[tuple[int, int, str]]:
     """Funds named inside a longer programme name ("POR FSE Umbria" names "FSE")."""
     if label in _P["funds"]:
@@ -129,10 +123,12 @@ def _funds_in(text: str, start: int, end: int, label: str) -> Iterator[tuple[int
 PARTS: dict[str, str] = _P.get("parts", {})
 
 
-def extract(ctx: Context) -> Iterator[Claim]:
-    text = ctx.text
+def resolved(text: str) -> list[tuple[int, int, str, str]]:
+    """``(start, end, label, rule)`` of every programme a text names, as claimed: a general name
+    becomes its one named part or is dropped, and a name holding a fund acronym adds the fund."""
     found = _mentions(text)
     labels = {label for _, _, label, _ in found}
+    out: list[tuple[int, int, str, str]] = []
     for start, end, label, rule in found:
         if label in PARTS:
             parts = {x for x in labels if x.startswith(PARTS[label])}
@@ -140,9 +136,25 @@ def extract(ctx: Context) -> Iterator[Claim]:
                 label, rule = parts.pop(), "general_name_as_its_part"
             elif label in GENERAL_ONLY:
                 continue
+        out.append((start, end, label, rule))
+        out.extend((s, e, fund, "programme_names_its_fund") for s, e, fund in _funds_in(
+            text, start, end, label
+        ))
+    return out
+
+
+def find(text: str) -> list[tuple[int, int, str]]:
+    """``(start, end, canonical label)`` of every programme named in ``text``, as ``resolved``
+    gives them, in text order (also used by cards to make a card's value canonical)."""
+    return sorted((s, e, label) for s, e, label, _ in resolved(text))
+
+
+def names_one(text: str) -> bool:
+    """Whether ``text`` names a programme at all, even one claimed only as its part ("PNRR")."""
+    return bool(_mentions(text))
+
+
+def extract(ctx: Context) -> Iterator[Claim]:
+    text = ctx.text
+    for start, end, label, rule in resolved(text):
         yield make_claim(NAME, VERSION, "programme", label, text, start, end, attrs={"rule": rule})
-        for s, e, fund in _funds_in(text, start, end, label):
-            yield make_claim(
-                NAME, VERSION, "programme", fund, text, s, e,
-                attrs={"rule": "programme_names_its_fund"},
-            )
