@@ -19,6 +19,8 @@ from typing import Any
 
 import duckdb
 
+from warehouse import csvsafe
+
 # Dates that one project has only one of; "updated"/"published" differ per page by nature.
 SINGLE_DATE_ROLES = {"start", "end", "signed", "deadline"}
 # Organisation roles that name one body per project.
@@ -419,19 +421,20 @@ CSV_COLUMNS = ["project_id", "cup", "kind", "role", "unit", "value", "conflict",
 
 
 def to_csv(views: list[ProjectView]) -> str:
+    """One line per claim; text cells a spreadsheet would run as formulas are neutralised."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for v in views:
         for g in v.groups:
             for c in g.claims:
-                writer.writerow([
+                writer.writerow(csvsafe.row([
                     v.project_id, v.cup or "", c.kind, c.role or "", c.unit or "",
                     display_value(c.kind, c.value, c.value_num, c.unit),
                     "yes" if g.conflict else "",
                     c.quote, c.url or "", c.fetched_at.isoformat() if c.fetched_at else "",
                     c.sha256, c.start, c.end, c.method, c.confidence,
-                ])
+                ]))
     return buf.getvalue()
 
 
