@@ -15,7 +15,9 @@ import json
 import re
 import shutil
 import subprocess
+import threading
 from datetime import datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -275,3 +277,109 @@ def test_csv_cell_rule(text: str, expected: str) -> None:
 
     assert cell(text) == expected
     assert cell(-5) == -5 and cell(None) is None
+
+
+# ---------------------------------------------------------------- files named from remote input
+
+HOSTILE_NAMES = {
+    "dot-dot": 'attachment; filename="../../etc/passwd"',
+    "dot-dot encoded": "attachment; filename*=UTF-8''..%2F..%2F..%2Fetc%2Fcron.d%2Finclusio.pdf",
+    "absolute": 'attachment; filename="/etc/shadow.pdf"',
+    "windows separators": 'attachment; filename="..\\\\..\\\\Windows\\\\System32\\\\evil.pdf"',
+    "windows drive": 'attachment; filename="C:evil.pdf"',
+    "NUL byte": "attachment; filename*=UTF-8''evil.pdf%00.sh",
+    "newline": "attachment; filename*=UTF-8''evil%0A.pdf",
+    "only dots": 'attachment; filename=".."',
+}
+
+
+def _bare_name(name: str | None) -> bool:
+    """A file name that, joined to any folder, stays in that folder."""
+    return name is None or (
+        name not in ("", ".", "..") and not name.startswith(".")
+        and not any(ch in name for ch in "/\\:") and all(ch >= " " for ch in name)
+    )
+
+
+@pytest.mark.parametrize("header", list(HOSTILE_NAMES.values()), ids=list(HOSTILE_NAMES))
+def test_content_disposition_name_is_a_bare_file_name(header: str) -> None:
+    from crawl.urls import disposition_filename
+
+    name = disposition_filename(header)
+    assert _bare_name(name), repr(name)
+
+
+@pytest.mark.parametrize("sha", ["../../etc/passwd", "/etc/passwd", "..\\..\\win.ini",
+                                 "a" * 63 + "\x00", "a" * 64 + "\n", "A" * 64, ""])
+def test_stores_refuse_a_key_that_is_not_a_sha256(sha: str, tmp_path: Path) -> None:
+    from crawl.rawstore import RawStore
+    from docstore.files import DocStore
+
+    docs = DocStore(tmp_path / "parsed", tmp_path / "extracted")
+    for make_path in (RawStore(tmp_path / "raw").path, docs.parsed_path, docs.extracted_path):
+        with pytest.raises(ValueError):
+            make_path(sha)
+    with pytest.raises(ValueError):
+        docs.put_parse_error(sha, "x", {})
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+def _serve(routes: dict[str, tuple[dict[str, str], bytes]]) -> tuple[ThreadingHTTPServer, str]:
+    """A site on 127.0.0.1 answering ``routes`` (path with query → headers, body), else 404."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:
+            pass
+
+        def do_GET(self) -> None:  # noqa: N802 - http.server naming
+            headers, body = routes.get(self.path, ({}, b""))
+            self.send_response(200 if self.path in routes else 404)
+            for k, v in {"Content-Type": "text/html; charset=utf-8", **headers}.items():
+                self.send_header(k, v)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_address[1]}"
+
+
+def test_crawl_of_hostile_urls_and_names_writes_only_under_data(tmp_path: Path) -> None:
+    from flows.stages import Workspace, bodies, fetch_source, parse_batch
+
+    pdf = b"%PDF-1.4\n%hostile\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+    routes = {f"/scarica?id={n}": ({"Content-Type": "application/octet-stream",
+                                    "Content-Disposition": header}, pdf + str(n).encode())
+              for n, header in enumerate(HOSTILE_NAMES.values())}
+    hrefs = [*routes, "../../../../etc/passwd.pdf", "/%2e%2e/%2e%2e/etc/hosts.pdf",
+             "/..%5c..%5cwindows%5cwin.ini.pdf", "/atti/%00evil.pdf", "file:///etc/passwd"]
+    links = "".join(f'<a href="{html.escape(h)}">scarica determina progetto PON</a>'
+                    for h in hrefs)
+    routes["/"] = ({}, f"<html><body><h1>Progetto PON Inclusione</h1>{links}</body></html>"
+                   .encode())
+    server, base = _serve(routes)
+    outside = tmp_path / "etc"
+    outside.mkdir()
+    project = tmp_path / "project"
+    try:
+        ws = Workspace.at(project)
+        source = Source(source_id="ostile", entity="Comune Ostile", start_urls=[base + "/"],
+                        allowed_hosts=["127.0.0.1"], allow_private=True, max_depth=2,
+                        max_pages=50, timeout_seconds=5.0)
+        records = fetch_source(ws, source, run_id="run-ostile")
+        parse_batch(ws, bodies(records))
+    finally:
+        server.shutdown()
+        server.server_close()
+
+    stored = [r for r in records if r.outcome == "stored"]
+    assert len(stored) >= len(HOSTILE_NAMES)  # the hostile downloads were really fetched
+    assert all(_bare_name(r.filename) for r in records), [r.filename for r in records]
+    assert {r.filename for r in stored} >= {"passwd", "shadow.pdf", "evil.pdf"}
+    written = [p for p in tmp_path.rglob("*") if p.is_file()]
+    assert written and all(p.is_relative_to(project / "data") for p in written), written
+    assert list(outside.iterdir()) == []
+    for p in written:  # every file is named by a hash or by inclusio itself
+        assert re.fullmatch(r"[0-9a-f]{64}(\.json)?|[0-9a-f]{20}\.json|fetch-log\.jsonl",
+                            p.name), p
