@@ -185,6 +185,7 @@ READERS = {
     "compare": ["compare", "--entity", "Comune di Massa"],
     "report": ["report", "{tmp}/report"],
     "export": ["export", "{tmp}/export"],
+    "schema": ["schema"],
 }
 
 
