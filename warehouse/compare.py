@@ -20,6 +20,7 @@ from typing import Any
 import duckdb
 
 from warehouse import csvsafe
+from warehouse.termsafe import printable
 
 # Dates that one project has only one of; "updated"/"published" differ per page by nature.
 SINGLE_DATE_ROLES = {"start", "end", "signed", "deadline"}
@@ -462,7 +463,8 @@ def official_lines(view: ProjectView) -> list[dict[str, Any]]:
 
 
 def to_table(views: list[ProjectView]) -> str:
-    """Plain text for a terminal: one block per project, one line per claim."""
+    """Plain text for a terminal: one block per project, one line per claim (control
+    characters from the pages shown as ``�``, see ``warehouse.termsafe``)."""
     if not views:
         return "no matching project\n"
     lines: list[str] = []
@@ -497,4 +499,4 @@ def to_table(views: list[ProjectView]) -> str:
             for d in ch.differences:
                 lines.append(f"    {d['kind']}/{d['role'] or '-'}: {', '.join(d['before']) or '—'}"
                              f" -> {', '.join(d['after']) or '—'}")
-    return "\n".join(lines) + "\n"
+    return printable("\n".join(lines)) + "\n"

@@ -34,8 +34,9 @@ def one_line(exc: BaseException) -> str:
 
 
 def print_table(columns: Sequence[str], rows: Sequence[Sequence[Any]], fmt: str = "table") -> None:
-    """Print rows as an aligned text table or as CSV on stdout (text cells that a spreadsheet
-    would run as formulas neutralised, see ``warehouse.csvsafe``)."""
+    """Print rows as an aligned text table or as CSV on stdout: in a table, control characters
+    a terminal would obey are shown as ``�``; in CSV, text cells that a spreadsheet would run as
+    formulas get a leading quote (``warehouse.termsafe``, ``warehouse.csvsafe``)."""
     if fmt == "csv":
         from warehouse import csvsafe
 
@@ -43,7 +44,10 @@ def print_table(columns: Sequence[str], rows: Sequence[Sequence[Any]], fmt: str 
         writer.writerow(csvsafe.row(columns))
         writer.writerows(csvsafe.row(r) for r in rows)
         return
-    cells = [[("" if v is None else str(v)).replace("\n", " ") for v in r] for r in rows]
+    from warehouse.termsafe import printable
+
+    cells = [[printable("" if v is None else str(v)).replace("\n", " ") for v in r]
+             for r in rows]
     cells = [[c if len(c) <= 80 else c[:77] + "..." for c in r] for r in cells]
     widths = [len(c) for c in columns]
     for r in cells:
