@@ -383,3 +383,35 @@ def test_crawl_of_hostile_urls_and_names_writes_only_under_data(tmp_path: Path) 
     for p in written:  # every file is named by a hash or by inclusio itself
         assert re.fullmatch(r"[0-9a-f]{64}(\.json)?|[0-9a-f]{20}\.json|fetch-log\.jsonl",
                             p.name), p
+
+
+# ---------------------------------------------------------------- terminal escapes
+
+ESCAPES = "\x1b]0;PWNED\x07\x1b[2J\x1b[8mhidden\u202eevil"
+
+
+@pytest.fixture(scope="module")
+def escaping(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A warehouse whose page title and quote hold terminal escape sequences."""
+    path = tmp_path_factory.mktemp("escapes") / "inclusio.duckdb"
+    item = _doc("d" * 64, "https://www.comune.test.it/esc", f"Titolo {ESCAPES}", [
+        f"Progetto CUP {CUP}.", f"Importo assegnato euro 5.000,00 {ESCAPES}.",
+    ], [("cup", CUP, CUP, None), ("amount", f"euro 5.000,00 {ESCAPES}", 5000.0, "allocated")])
+    with connect(path) as con:
+        load_documents(con, [item])
+        link_all(con)
+    return path
+
+
+@pytest.mark.parametrize("argv", [
+    ["query", "SELECT title, text FROM documents"],
+    ["compare", "--cup", CUP],
+], ids=["query table", "compare table"])
+def test_terminal_escapes_in_page_text_are_not_printed(
+    argv: list[str], escaping: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main([*argv, "--warehouse", str(escaping)]) == 0
+    out = capsys.readouterr().out
+    assert "Titolo" in out or "euro 5.000,00" in out
+    assert "\x1b" not in out and "\x07" not in out and "\u202e" not in out
+    assert "\ufffd]0;PWNED\ufffd" in out  # shown, defused
