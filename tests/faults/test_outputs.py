@@ -271,7 +271,9 @@ def test_compare_csv_neutralises_formula_cells(hostile: Path,
     ("=1+1", "'=1+1"), ("+39 055 123", "'+39 055 123"), ("-x", "'-x"), ("@SUM(A1)", "'@SUM(A1)"),
     ("\t=1", "'\t=1"), ("\r=1", "'\r=1"), ("-12.5", "-12.5"), ("+3", "+3"), ("1e-3", "1e-3"),
     ("Comune di Massa", "Comune di Massa"), ("", ""),
-])
+], ids=["equals formula", "plus phone number", "minus text", "at function", "leading tab",
+        "leading CR", "negative number text kept", "signed number text kept",
+        "exponent number kept", "plain text kept", "empty kept"])
 def test_csv_cell_rule(text: str, expected: str) -> None:
     from warehouse.csvsafe import cell
 
@@ -310,7 +312,9 @@ def test_content_disposition_name_is_a_bare_file_name(header: str) -> None:
 
 
 @pytest.mark.parametrize("sha", ["../../etc/passwd", "/etc/passwd", "..\\..\\win.ini",
-                                 "a" * 63 + "\x00", "a" * 64 + "\n", "A" * 64, ""])
+                                 "a" * 63 + "\x00", "a" * 64 + "\n", "A" * 64, ""],
+                         ids=["dot-dot", "absolute", "windows separators", "NUL byte",
+                              "trailing newline", "uppercase", "empty"])
 def test_stores_refuse_a_key_that_is_not_a_sha256(sha: str, tmp_path: Path) -> None:
     from crawl.rawstore import RawStore
     from docstore.files import DocStore
