@@ -68,14 +68,15 @@ def held(warehouse: Path) -> Iterator[subprocess.Popen[str]]:
 
 def release(proc: subprocess.Popen[str]) -> None:
     """Let the holder close the warehouse and exit (killed if it does not within 10 s)."""
-    if proc.poll() is None:
-        try:
-            if proc.stdin and not proc.stdin.closed:
-                proc.stdin.close()
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+    if proc.stdin and not proc.stdin.closed:
+        proc.stdin.close()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+    if proc.stdout and not proc.stdout.closed:
+        proc.stdout.close()
 
 
 # ---------------------------------------------------------------- reference import
