@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from inclusio.commands._common import (
-    EXIT_USAGE,
+    EXIT_FAILED,
     CommandError,
     add_wait_option,
     add_warehouse_option,
@@ -48,9 +48,9 @@ def run(args: argparse.Namespace) -> int:
     if args.output:
         try:
             args.output.write_text(text, encoding="utf-8")
-        except OSError as exc:
+        except OSError as exc:  # permissions, a full disk: the command failed while writing
             raise CommandError(f"cannot write {args.output}: {exc.strerror or exc}",
-                               EXIT_USAGE) from None
+                               EXIT_FAILED) from None
     else:
         sys.stdout.write(text)
     if not views:

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from inclusio.commands._common import (
-    EXIT_USAGE,
+    EXIT_FAILED,
     CommandError,
     add_wait_option,
     add_warehouse_option,
@@ -35,9 +35,9 @@ def run(args: argparse.Namespace) -> int:
     output_dir(args.dir)
     try:
         manifest = read_warehouse(args, "export", lambda con: export(con, args.dir, args.format))
-    except OSError as exc:
+    except OSError as exc:  # permissions, a full disk: the command failed while writing
         raise CommandError(f"cannot write into {args.dir}: {exc.strerror or exc}",
-                           EXIT_USAGE) from None
+                           EXIT_FAILED) from None
     for f in manifest["tables"]:
         print(f"{f['rows']:>10}  {args.dir / f['file']}")
     return 0

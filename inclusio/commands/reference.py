@@ -11,6 +11,7 @@ from inclusio.commands._common import (
     EXIT_USAGE,
     CommandError,
     add_warehouse_option,
+    one_line,
 )
 from inclusio.settings import paths
 
@@ -54,8 +55,11 @@ def run_import(args: argparse.Namespace) -> int:
             result = IMPORTERS[args.dataset](con, args.file)
     except WarehouseBusy as exc:
         raise CommandError(str(exc), EXIT_BUSY) from None
-    except (ReferenceFormatError, FileNotFoundError) as exc:
-        raise CommandError(str(exc), EXIT_FAILED) from None
+    except ReferenceFormatError as exc:
+        raise CommandError(one_line(exc), EXIT_FAILED) from None
+    except OSError as exc:  # unreadable file, full disk
+        raise CommandError(f"{exc.strerror or exc}: {exc.filename or args.file}",
+                           EXIT_FAILED) from None
     print(
         f"{result['dataset']}: {result['rows']} rows imported from {args.file}"
         + (f", {result['indicators']} indicators" if "indicators" in result else "")

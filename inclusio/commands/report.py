@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from inclusio.commands._common import (
-    EXIT_USAGE,
+    EXIT_FAILED,
     CommandError,
     add_wait_option,
     add_warehouse_option,
@@ -34,9 +34,9 @@ def run(args: argparse.Namespace) -> int:
     output_dir(args.dir)
     try:
         stats = read_warehouse(args, "report", lambda con: build_report(con, args.dir))
-    except OSError as exc:
+    except OSError as exc:  # permissions, a full disk: the command failed while writing
         raise CommandError(f"cannot write into {args.dir}: {exc.strerror or exc}",
-                           EXIT_USAGE) from None
+                           EXIT_FAILED) from None
     print(f"report: {stats['projects']} projects, {stats['conflicts']} conflicts -> "
           f"{args.dir / 'index.html'}")
     return 0

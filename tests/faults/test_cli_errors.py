@@ -166,6 +166,14 @@ def test_compare_output_onto_a_folder(warehouse: Path, tmp_path: Path,
     assert "is a folder" in one_line_error(capsys, "compare")
 
 
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full on this system")
+def test_compare_output_onto_a_full_disk(warehouse: Path,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["compare", "--entity", "Comune di Massa", "-o", "/dev/full",
+                 "--warehouse", str(warehouse)]) == 1
+    assert "No space left on device" in one_line_error(capsys, "compare")
+
+
 @pytest.mark.parametrize("argv", [["report"], ["export", "--format", "csv"],
                                   ["export", "--format", "parquet"]],
                          ids=["report", "export csv", "export parquet"])
