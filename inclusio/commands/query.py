@@ -25,7 +25,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="run SQL against the warehouse (read-only unless --write) and print a table or CSV",
         description="Run a SQL statement against data/curated/inclusio.duckdb and print the "
         "result. The warehouse is opened read-only, so a pasted DROP or DELETE is refused and "
-        "changes nothing; --write opens it for writing. Use '-' to read the SQL from standard "
+        "changes nothing, and no other file is read or written (COPY TO, ATTACH, read_csv); "
+        "--write opens it for writing and lifts both limits. Use '-' to read the SQL from standard "
         "input. CSV cells that a spreadsheet would run as formulas (=, +, -, @) get a leading '.",
     )
     p.add_argument("sql", help="the SQL statement, or - for standard input")
@@ -52,6 +53,10 @@ def handle(args: argparse.Namespace) -> int:
                            EXIT_FAILED)
     try:
         with connect(target, read_only=not args.write, wait=args.wait) as con:
+            if not args.write:
+                # Read-only means the warehouse and nothing else: no COPY ... TO a file, no
+                # ATTACH, no read_csv of local files. DuckDB refuses to turn this back on.
+                con.execute("SET enable_external_access = false")
             cur = con.execute(sql)
             if cur is None or cur.description is None:
                 return 0
@@ -66,5 +71,9 @@ def handle(args: argparse.Namespace) -> int:
             raise CommandError(
                 f"{refused.group(1)} refused: the warehouse is opened read-only "
                 "(pass --write to change it)", EXIT_FAILED) from None
+        if isinstance(exc, duckdb.PermissionException) and not args.write:
+            raise CommandError(
+                "file access refused: without --write, query reads the warehouse only "
+                f"({one_line(exc)})", EXIT_FAILED) from None
         raise CommandError(one_line(exc), EXIT_FAILED) from None
     return 0

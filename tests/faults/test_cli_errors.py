@@ -122,6 +122,20 @@ def test_query_pasted_write_statement_is_refused_and_table_survives(
         assert con.execute("SELECT entity FROM sources").fetchall() == [("Comune di Massa",)]
 
 
+@pytest.mark.parametrize("sql", [
+    "COPY (SELECT 'x') TO '{out}'", "SELECT * FROM read_text('/etc/hostname')",
+    "ATTACH '{out}.duckdb' AS other", "SET enable_external_access = true",
+], ids=["COPY TO a file", "read a local file", "ATTACH another database",
+        "turn file access back on"])
+def test_query_without_write_touches_no_other_file(
+    sql: str, warehouse: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "leak.csv"
+    assert main(["query", sql.format(out=out), "--warehouse", str(warehouse)]) == 1
+    one_line_error(capsys, "query")
+    assert not out.exists() and not Path(f"{out}.duckdb").exists()
+
+
 def test_query_write_flag_allows_changes(warehouse: Path) -> None:
     assert main(["query", "CREATE TABLE notes (t VARCHAR)", "--write",
                  "--warehouse", str(warehouse)]) == 0
