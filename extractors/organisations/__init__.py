@@ -9,12 +9,9 @@ match, so people, generic classes ("i Comuni", "enti del Terzo settore") and int
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import cache
-from importlib import resources
 
 from extractors.base import Context, load_patterns, make_claim
 from extractors.common import (
@@ -23,6 +20,15 @@ from extractors.common import (
     keyword_pattern,
     line_start,
     strip_accents,
+)
+from extractors.organisations.istat import (
+    article_of,
+    comune_name,
+    match_comune,
+    match_pair,
+)
+from extractors.organisations.istat import (
+    comuni as comuni,
 )
 from models.records import Claim
 
@@ -94,78 +100,6 @@ _SENT_END = re.compile(r"[.!?](?=\s+[A-ZÀ-Ý\"“«(])|;|\n\s*\n|\n(?=\s*[-•*
 _NAME_WORDS = re.compile(r"[\w'’À-ÿ\-.]+|[“\"«][^”\"»\n]+[”\"»]")
 
 
-def _norm_key(s: str) -> str:
-    s = strip_accents(s.lower()).replace("’", "'").replace("`", "'")
-    s = re.sub(r"\s*'\s*", "'", s)
-    return re.sub(r"[\s\-]+", " ", s).strip()
-
-
-def _pretty(name: str) -> str:
-    """Official names come title-cased ("Calvi Dell'Umbria"): lower the inner connectors."""
-    words = name.split(" ")
-    out = [words[0]]
-    for w in words[1:]:
-        low = w.lower()
-        if low in CONNECTOR_SET:
-            out.append(low)
-        elif "'" in w and low.split("'")[0] in ("d", "dell", "nell", "sull", "all"):
-            head, _, tail = w.partition("'")
-            out.append(f"{head.lower()}'{tail}")
-        else:
-            out.append(w)
-    return " ".join(out)
-
-
-_INNER_CONNECTORS = {"di", "del", "della", "dei", "de", "nel", "nell'", "nella", "sul", "sull'"}
-
-
-@cache
-def comuni() -> dict[str, str]:
-    """Normalised name → official name of every active Italian comune (python-codicefiscale)."""
-    raw = (resources.files("codicefiscale") / "data" / "municipalities.json").read_text("utf-8")
-    out: dict[str, str] = {}
-    for row in json.loads(raw):
-        if not row.get("active"):
-            continue
-        name = _pretty(row["name"].replace("’", "'"))
-        for alias in (row["name"], row.get("name_alt") or "", row.get("name_trans") or ""):
-            if alias:
-                out.setdefault(_norm_key(alias), name)
-    # Everyday names drop the inner connector of the official one: "Reggio Emilia" for "Reggio
-    # nell'Emilia", "Reggio Calabria" for "Reggio di Calabria". Added after every official name,
-    # so such a short form never takes the place of a comune that is really called so.
-    # A short form two comuni share ("San Giovanni" of several) names neither.
-    short: dict[str, set[str]] = {}
-    for key, name in out.items():
-        words = [w for w in re.split(r"\s+|(?<=')", key) if w]
-        kept = [w for w in words if w not in _INNER_CONNECTORS]
-        if 1 < len(kept) < len(words):
-            short.setdefault(" ".join(kept), set()).add(name)
-    for key, names in short.items():
-        if len(names) == 1:
-            out.setdefault(key, names.pop())
-    return out
-
-
-@cache
-def _joined() -> dict[str, str]:
-    """Names keyed without spaces: "Porto Venere" is written for Portovenere, "Monte Rosso" for
-    Monterosso; a joined form two comuni share names neither."""
-    seen: dict[str, set[str]] = {}
-    for key, name in comuni().items():
-        seen.setdefault(key.replace(" ", ""), set()).add(name)
-    return {k: v.pop() for k, v in seen.items() if len(v) == 1}
-
-
-def _lookup(key: str) -> str | None:
-    return comuni().get(key) or _joined().get(key.replace(" ", ""))
-
-
-def comune_name(text: str) -> str | None:
-    """The official name of the comune called ``text`` (any spelling or accent), or None."""
-    return _lookup(_norm_key(text.strip()))
-
-
 @dataclass(slots=True)
 class Rule:
     type: str
@@ -203,36 +137,6 @@ FALLBACKS = {r.fallback for r in RULES if r.fallback}
 MINISTRIES: dict[str, str] = _P["ministries"]
 ASL_KINDS = {re.sub(r"[^a-zà-ù]", "", k): v for k, v in _P["asl_kinds"].items()}
 PLACE_NL_RE = re.compile(PLACE_NL)
-
-
-PAIR = re.compile(r"[A-ZÀ-Ý][\w'’À-ÿ]*(?:[ \t]+[A-ZÀ-Ý][\w'’À-ÿ]*)?(?:-[A-ZÀ-Ý][\w'’À-ÿ]*)+")
-
-
-def match_pair(text: str, start: int, end: int) -> tuple[str, int] | None:
-    """A province named after its comuni ("Forlì-Cesena", "Barletta-Andria-Trani"): each part a
-    comune, the name kept as written."""
-    m = PAIR.match(text, start, end)
-    if m is None or not all(comune_name(part) for part in m.group(0).split("-")):
-        return None
-    return m.group(0), m.end()
-
-
-def _article(m: re.Match[str]) -> str:
-    """The article a comune's name begins with when "di" merged with it: "dell'Aquila" is
-    L'Aquila, "della Spezia" is La Spezia."""
-    if "article" not in m.re.groupindex or not m.group("article"):
-        return ""
-    return "l'" if m.group("article")[-1] in "'’" else "la "
-
-
-def match_comune(text: str, start: int, end: int, article: str = "") -> tuple[str, int] | None:
-    """Longest run of words from ``start`` that names a comune: (official name, end offset)."""
-    ends = [start + m.end() for m in _NAME_WORDS.finditer(text[start:end])]
-    for stop in reversed(ends):
-        found = _lookup(_norm_key(article + text[start:stop].rstrip(".,")))
-        if found:
-            return found, stop
-    return None
 
 
 def _trim_name(text: str, start: int, end: int) -> int:
@@ -307,6 +211,7 @@ class Found:
     end: int
     value: str
     type: str
+    rule: str = ""
 
 
 def _ministry(text: str, m: re.Match[str]) -> Found | None:
@@ -373,7 +278,7 @@ def _candidates(text: str) -> Iterator[Found]:
                 if rule.fallback:
                     yield Found(m.start(), m.end(), rule.fallback, rule.type)
                 continue
-            hit = match_comune(text, m.start("place"), m.end("place"), _article(m))
+            hit = match_comune(text, m.start("place"), m.end("place"), article_of(m))
             if hit is None and rule.validate == "comune_or_pair":
                 hit = match_pair(text, m.start("place"), m.end("place"))
             if hit:
