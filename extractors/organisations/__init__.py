@@ -30,6 +30,7 @@ from extractors.organisations.istat import (
 from extractors.organisations.istat import (
     comuni as comuni,
 )
+from extractors.organisations.members import member_lists
 from models.records import Claim
 
 NAME = "organisations"
@@ -290,6 +291,8 @@ def _candidates(text: str) -> Iterator[Found]:
         yield from _generic(text, m, rule)
     # Last, so that a rule's reading of the same words ("Banco Alimentare ... ODV") wins a tie.
     yield from _name_first(text)
+    for start, end, name, rule in member_lists(text):
+        yield Found(start, end, f"Comune di {name}", "comune", rule)
 
 
 # "Il Mosaico società cooperativa sociale", "Lariana Solidale Cooperativa Sociale", "Il Faro
