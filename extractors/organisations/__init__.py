@@ -89,6 +89,10 @@ BODY_WORDS = set(_P["body_words"])
 STRIP_CONNECTOR_TYPES = set(_P["strip_connector_types"])
 LEADING_CONNECTOR = re.compile(r"^(?:della|delle|dello|degli|dei|dell'|del|di)\s*", re.I)
 GENERIC = {g.lower() for g in _P["generic_names"]}
+NOT_BODIES = set(_P["not_bodies"])
+# The kind a body named by a letter code has when the text leaves it out ("Distretto D6").
+DEFAULT_KIND: dict[str, str] = _P["default_kind"]
+LETTER_CODE = re.compile(r"[A-Z]{1,2}[ /_]?\d{1,2}(?:\.\d)?$")
 CONNECTOR_SET = set(CONNECTORS.split("|")) | {"il", "la", "lo", "le", "gli", "i", "l'"}
 ROLE_RE = keyword_pattern(_P["roles"])
 AFTER_ROLE_RE = keyword_pattern(_P["after_roles"])
@@ -103,6 +107,7 @@ _NAME_WORDS = re.compile(r"[\w'’À-ÿ\-.]+|[“\"«][^”\"»\n]+[”\"»]")
 
 @dataclass(slots=True)
 class Rule:
+    name: str
     type: str
     regex: re.Pattern[str]
     canonical: str
@@ -121,6 +126,7 @@ def _compile(rule: dict) -> Rule:
         .replace("{REGION}", f"(?:{REGION})")
     )
     return Rule(
+        name=rule.get("name", rule["type"]),
         type=rule["type"],
         regex=re.compile(pattern),
         canonical=rule["canonical"],
@@ -150,7 +156,9 @@ def _trim_name(text: str, start: int, end: int) -> int:
         # "Fondazione Provinciale della Comunità Comasca": a body word after "della" is part of
         # the name; after anything else ("Laghi con la Comunità di ...") another body begins.
         genitive = i > 0 and (words[i - 1][0].lower() in GENITIVES or w.lower()[:5] == "dell'")
-        if i > first and (core in STOP or (core in BODY_WORDS and not genitive)):
+        # "COMUNITÀ NELL'AMBITO DEL PIANO": "nell'..." says where, never part of a name
+        context = w.lower().startswith(("nell'", "nell’"))
+        if i > first and (core in STOP or context or (core in BODY_WORDS and not genitive)):
             break
         keep = i + 1
     while keep > 0 and (
@@ -162,7 +170,13 @@ def _trim_name(text: str, start: int, end: int) -> int:
     return words[keep - 1][1] if keep else start
 
 
+_ACCENTED = {"A": "À", "E": "È", "I": "Ì", "O": "Ò", "U": "Ù", "a": "à", "e": "è", "i": "ì",
+             "o": "ò", "u": "ù"}
+
+
 def _tidy(s: str) -> str:
+    # "CITTA’ DI BOLOGNA", "Universita'": an apostrophe after a final vowel is its accent
+    s = re.sub(r"(?<=\w\w)([AEIOUaeiou])['’`](?=\s|$)", lambda m: _ACCENTED[m.group(1)], s)
     s = s.replace("’", "'").replace("`", "'").strip(" ,.;:“”\"«»")
     s = re.sub(r"\s+", " ", s)
     s = re.sub(r"(?<!\bde)'\s+", "'", s)  # "de' Paoli" keeps its space
@@ -175,7 +189,8 @@ def _unshout(s: str) -> str:
     if any(ch.islower() for ch in s):
         return s
     words = s.split(" ")
-    if sum(1 for w in words if re.search(r"[A-ZÀ-Ý]{2}", w) and w.lower() not in CONNECTOR_SET) < 2:
+    # "DI FERMO" is a connector and a name in capitals; "CISS" alone may be an acronym
+    if sum(1 for w in words if re.search(r"[A-ZÀ-Ý]{2}", w)) < 2:
         return s
     out = []
     for i, w in enumerate(words):
@@ -234,6 +249,8 @@ def _ministry(text: str, m: re.Match[str]) -> Found | None:
                 else:
                     break
             return Found(m.start(), max(end, rest_start + pos + len(key)), canonical, "ministero")
+    if text[m.start()].islower():
+        return None  # "ministero della ..." in lower case: only a ministry the map knows
     run = re.match(rf"(?:\S+\s*)?({_WORD}(?:{_SP}(?:(?:{CONNECTORS}){_SP})?{_WORD}){{0,4}})", rest)
     if not run:
         return None
@@ -259,47 +276,64 @@ def _matches(text: str) -> Iterator[tuple[Rule, re.Match[str]]]:
 
 def _candidates(text: str) -> Iterator[Found]:
     for rule, m in _matches(text):
-        if rule.type == "ministero" and "rest" in rule.regex.groupindex:
-            found = _ministry(text, m)
-            if found:
-                yield found
-            continue
-        groups = rule.regex.groupindex
-        if rule.is_list:
-            pos, hi = m.span("list")
-            while (pm := PLACE_NL_RE.search(text, pos, hi)) is not None:
-                hit = match_comune(text, pm.start(), pm.end())
-                if hit:
-                    yield Found(pm.start(), hit[1], rule.canonical.format(place=hit[0]),
-                                rule.type)
-                pos = hit[1] if hit else pm.end()
-            continue
-        if "place" in groups and rule.validate in ("comune", "comune_or_pair"):
-            if m.group("place") is None:
-                if rule.fallback:
-                    yield Found(m.start(), m.end(), rule.fallback, rule.type)
-                continue
-            hit = match_comune(text, m.start("place"), m.end("place"), article_of(m))
-            if hit is None and rule.validate == "comune_or_pair":
-                hit = match_pair(text, m.start("place"), m.end("place"))
-            if hit:
-                yield Found(m.start(), hit[1], rule.canonical.format(place=hit[0]), rule.type)
-            elif rule.fallback:
-                head = re.sub(r"\s+(?:di|DI)\s+$", "", text[m.start() : m.start("place")])
-                yield Found(m.start(), m.start() + len(head), rule.fallback, rule.type)
-            continue
-        yield from _generic(text, m, rule)
+        for found in _read(text, rule, m):
+            found.rule = rule.name
+            if "span" in m.re.groupindex and m.group("span"):
+                # the words before the body only say what it does ("finanziato dall'")
+                found.start = m.start("span")
+            yield found
     # Last, so that a rule's reading of the same words ("Banco Alimentare ... ODV") wins a tie.
     yield from _name_first(text)
-    for start, end, name, rule in member_lists(text):
-        yield Found(start, end, f"Comune di {name}", "comune", rule)
+    for start, end, name, rule_name in member_lists(text):
+        yield Found(start, end, f"Comune di {name}", "comune", rule_name)
+
+
+def _read(text: str, rule: Rule, m: re.Match[str]) -> Iterator[Found]:
+    """What one rule match names: a ministry, listed comuni, a validated place or a free name."""
+    if rule.type == "ministero" and "rest" in rule.regex.groupindex:
+        found = _ministry(text, m)
+        if found:
+            yield found
+        return
+    groups = rule.regex.groupindex
+    if rule.is_list:
+        pos, hi = m.span("list")
+        while (pm := PLACE_NL_RE.search(text, pos, hi)) is not None:
+            hit = match_comune(text, pm.start(), pm.end())
+            if hit:
+                yield Found(pm.start(), hit[1], rule.canonical.format(place=hit[0]),
+                            rule.type)
+            pos = hit[1] if hit else pm.end()
+        return
+    if "place" in groups and rule.validate in ("comune", "comune_or_pair"):
+        if m.group("place") is None:
+            if rule.fallback:
+                yield Found(m.start(), m.end(), rule.fallback, rule.type)
+            return
+        hit = match_comune(text, m.start("place"), m.end("place"), article_of(m))
+        if hit is None and rule.validate == "comune_or_pair":
+            hit = match_pair(text, m.start("place"), m.end("place"))
+        if hit:
+            yield Found(m.start(), hit[1], rule.canonical.format(place=hit[0]), rule.type)
+        elif rule.fallback:
+            head = re.sub(r"\s+(?:di|DI)\s+$", "", text[m.start() : m.start("place")])
+            yield Found(m.start(), m.start() + len(head), rule.fallback, rule.type)
+        return
+    yield from _generic(text, m, rule)
 
 
 # "Il Mosaico società cooperativa sociale", "Lariana Solidale Cooperativa Sociale", "Il Faro
 # ODV": the name comes first and the legal form after it.
 FORM_AFTER = re.compile(
-    r"[ \t]+(?P<form>(?:[Ss]ociet[àa][ \t]+)?[Cc]ooperativa(?:[ \t]+[Ss]ociale)?|ODV|OdV|APS)\b"
+    r"[ \t]+(?P<form>(?:[Ss]ociet[àa][ \t]+)?[Cc]ooperativa(?:[ \t]+[Ss]ociale)?|ODV|OdV|APS"
+    r"|S\.p\.A\.?|SpA|SPA|S\.r\.l\.?|Srl|SRL|s\.r\.l\.?|S\.n\.c\.?|Snc|SNC|S\.a\.s\.?|Sas|SAS)"
+    r"(?![\w])"
 )
+# A firm's legal form (S.p.A., s.r.l., s.n.c., s.a.s.): the name alone is its canonical name.
+FIRM_FORMS = {"spa", "srl", "snc", "sas"}
+# Words of an act that come before a firm's name in a title ("ADESIONE CONVENZIONE CONSIP SPA",
+# "affidamento alla ditta Rossi srl"): the name starts after the last of them.
+FIRM_NAME_STOPS = re.compile(rf"\b(?:{'|'.join(_P['firm_name_stops'])})\b[ \t]*", re.I)
 NAME_BEFORE = re.compile(
     rf"((?:(?:Il|La|Lo|I|Gli|Le)[ \t]+|L['’])?{_WORD}"
     rf"(?:[ \t]+(?:(?:di|del|della|dei|delle|e|the|of|and|for)[ \t]+)?{_WORD}){{0,4}}"
@@ -315,6 +349,16 @@ def _name_first(text: str) -> Iterator[Found]:
         before = NAME_BEFORE.search(text, lo, m.start())
         if before is None:
             continue
+        start = before.start(1)
+        form = re.sub(r"[^a-z]", "", m.group("form").lower())
+        if form in FIRM_FORMS:
+            stops = list(FIRM_NAME_STOPS.finditer(text, start, m.start()))
+            if stops:
+                start = stops[-1].end()
+            name = _tidy(text[start : m.start()])
+            if name and name not in STOP and name.lower() not in GENERIC:
+                yield Found(start, m.start(), _unshout(name), "impresa", "name_then_firm_form")
+            continue
         name = _tidy(before.group(1))
         head = name.split(" ")[0].split("'")[-1]
         if head in BODY_WORDS or head in ("Società", "Cooperativa", "Associazione"):
@@ -323,7 +367,8 @@ def _name_first(text: str) -> Iterator[Found]:
             continue
         kind = FORM_TYPES.get(m.group("form").lower(), "cooperativa")
         label = "Associazione" if kind == "associazione" else "Cooperativa"
-        yield Found(before.start(1), before.end(1), f"{label} {_unshout(name)}", kind)
+        yield Found(start, before.end(1), f"{label} {_unshout(name)}", kind,
+                    "name_then_legal_form")
 
 
 def _wraps_to_capital(text: str, start: int, name_start: int) -> bool:
@@ -345,8 +390,35 @@ TRAILING_NUMBER = re.compile(
 WRAPPED_LINE = 70
 
 
+CUT_AT_COMUNE_TYPES = {"distretto", "ambito", "asl", "zona"}
+_OF_PLACE = re.compile(r"(?:di|della|del|dell['’])[ \t]*(?=[A-ZÀ-Ý])")
+_CODE_THEN_WORD = re.compile(r"[A-Z]{2,3}\d{0,2}(?=[ \t]+[A-ZÀ-Ý][a-zà-ù])")
+_GOES_ON = re.compile(r"\s*(?:\d|[-–]|(?:nord|sud|est|ovest|centro)\b)")
+
+
+def _cut_after_place(text: str, lo: int, hi: int) -> int:
+    """A district or authority named after a comune ends with it, and one named by a province
+    code ends with the code: "Distretto di Riccione Daniela Angelini" is a body and a person,
+    "ASL TA Componente" a body and a role."""
+    if code := _CODE_THEN_WORD.match(text, lo, hi):
+        return code.end()
+    of = _OF_PLACE.match(text, lo, hi)
+    if of is None:
+        return hi
+    hit = match_comune(text, of.end(), hi)
+    if hit and hit[1] < hi and not _GOES_ON.match(text, hit[1], hi):
+        return hit[1]
+    return hi
+
+
 def _generic(text: str, m: re.Match[str], rule: Rule) -> Iterator[Found]:
     groups = rule.regex.groupindex
+    if "acr" in groups:
+        acr = m.group("acr")
+        if acr in STOP or acr.lower() in GENERIC or acr in NOT_BODIES:
+            return
+        if rule.validate == "acronym" and acr[0] != m.group("head")[0]:
+            return
     fields: dict[str, str] = {}
     end = m.end()
     if "name" in groups:
@@ -381,6 +453,8 @@ def _generic(text: str, m: re.Match[str], rule: Rule) -> Iterator[Found]:
             return
         if hi > lo and text[lo:hi].strip():
             hi = _trim_name(text, lo, hi) if not re.search(r"\d\s*$", text[lo:hi]) else hi
+            if rule.type in CUT_AT_COMUNE_TYPES:
+                hi = _cut_after_place(text, lo, hi)
             end = hi
         rest = _unshout(_tidy(text[lo:hi])) if hi > lo else ""
         if rule.type != "asl":  # "Azienda USL Toscana nord ovest" is written so
@@ -410,6 +484,11 @@ def _generic(text: str, m: re.Match[str], rule: Rule) -> Iterator[Found]:
             fields["kind"] = ASL_KINDS.get(re.sub(r"[^a-zà-ù]", "", kind.lower()), kind.strip())
         else:
             fields["kind"] = " " + _tidy(kind).lower() if kind.strip() else ""
+            if not kind.strip() and rule.type in DEFAULT_KIND and LETTER_CODE.match(
+                fields.get("rest", "")
+            ):
+                # "Distretto D6" is the socio-sanitary district D6, as its full name says
+                fields["kind"] = " " + DEFAULT_KIND[rule.type]
     if "region" in groups:
         region = m.group("region")
         fields["region"] = REGION_NAMES.get(region, region)
@@ -455,11 +534,11 @@ def extract(ctx: Context) -> Iterator[Claim]:
                 kept[-1] = f
             continue
         kept.append(f)
-    kept = _fuller_names(_drop_units_and_acronyms(text, kept))
+    kept = _one_name_per_area(_fuller_names(_drop_units_and_acronyms(text, kept)))
     roles = _roles(text, kept)
     for f, role in zip(kept, roles, strict=True):
         yield make_claim(NAME, VERSION, "organisation", f.value, text, f.start, f.end,
-                         type=f.type, role=role)
+                         type=f.type, role=role, attrs={"rule": f.rule})
 
 
 PAREN_OPEN = re.compile(
@@ -485,7 +564,7 @@ def _drop_units_and_acronyms(text: str, found: list[Found]) -> list[Found]:
                 alias[(f.value, f.type)] = prev.value
                 continue
         if (f.value, f.type) in alias:
-            f = Found(f.start, f.end, alias[(f.value, f.type)], f.type)
+            f = Found(f.start, f.end, alias[(f.value, f.type)], f.type, f.rule)
         if prev is not None and prev.type == "asl" and f.type == "distretto":
             if UNIT_AFTER.match(text[prev.end : f.start]):
                 continue
@@ -518,7 +597,7 @@ def _fuller_names(found: list[Found]) -> list[Found]:
         if key not in fuller:
             fuller[key] = _fuller(f, by_head)
         if fuller[key] != f.value:
-            f = Found(f.start, f.end, fuller[key], f.type)
+            f = Found(f.start, f.end, fuller[key], f.type, f.rule)
         out.append(f)
     return out
 
@@ -533,7 +612,62 @@ def _fuller(f: Found, by_head: dict[tuple[str, str], set[str]]) -> str:
         if n != f.value and _extends(f.value, n)
         and not (middle_only and n.startswith(f.value + " "))
     }
-    return longer.pop() if len(longer) == 1 else f.value
+    # names that differ only in case ("Area socio-sanitaria"/"Area Socio-Sanitaria") are one
+    return min(longer) if len({n.casefold() for n in longer}) == 1 else f.value
+
+
+AREA_TYPES = {"ambito": 3, "distretto": 2, "zona": 1}
+_AREA_KIND = re.compile(
+    r"^(?:Ambito|Distretto|Zona)(?:\s+(?:territoriale|sociale|distrettuale|socio[- ]?sanitari[oa]"
+    r"|sociosanitario|distretto))*\s+(?:(?:di|del|della|dell')\s*)?",
+    re.I,
+)
+_AREA_REST = re.compile(
+    r"(?:n\.\s*)?(?P<code>[A-Z]{1,4}[ /_]?\d{1,3}(?:\.\d)?|\d{1,3}|[IVXLC]{1,6})?\b\s*"
+    r"(?:(?:di|del|della)\s+)?(?P<place>.*)"
+)
+
+
+def _area_keys(f: Found) -> tuple[str, str]:
+    """(code, comune) an ambito, district or zone is known by: "D/7" and "D7" are one code; a
+    bare number ("Zona 2") is a code only among bodies of its own kind."""
+    m = _AREA_REST.fullmatch(_AREA_KIND.sub("", f.value))
+    if m is None:
+        return "", ""
+    code = re.sub(r"[ /_]", "", m.group("code") or "").upper()
+    if code.isdigit():
+        code = f"{f.type}:{code}"
+    return code, comune_name(m.group("place")) or ""
+
+
+def _one_name_per_area(found: list[Found]) -> list[Found]:
+    """One canonical name per ambito in a document: "Piano di Zona S2", "Ambito S2 Cava" and
+    "Distretto D/7" beside "Ambito D/7" share a code, "Ambito Sociale di Fermo" and "Ambito XIX di
+    Fermo" a comune; all take the name of the ambito (then district, then zone) said in most
+    words."""
+    areas = [f for f in found if f.type in AREA_TYPES]
+    if len(areas) < 2:
+        return found
+    keys = {id(f): _area_keys(f) for f in areas}
+    best: dict[str, Found] = {}
+
+    def rank(f: Found) -> tuple[int, bool, int]:
+        return AREA_TYPES[f.type], bool(keys[id(f)][0]), len(f.value)
+
+    def same(a: Found, b: Found) -> bool:
+        (ca, pa), (cb, pb) = keys[id(a)], keys[id(b)]
+        if ca and cb:
+            return ca == cb
+        return bool(pa) and pa == pb
+
+    for f in areas:
+        group = [f, *(g for g in areas if g is not f and same(f, g))]
+        best[f.value] = max(group, key=rank)
+    return [
+        Found(f.start, f.end, best[f.value].value, best[f.value].type, f.rule)
+        if f.type in AREA_TYPES else f
+        for f in found
+    ]
 
 
 def _roles(text: str, found: list[Found]) -> list[str | None]:
