@@ -158,7 +158,7 @@ def _trim_name(text: str, start: int, end: int) -> int:
         genitive = i > 0 and (words[i - 1][0].lower() in GENITIVES or w.lower()[:5] == "dell'")
         # "COMUNITÀ NELL'AMBITO DEL PIANO": "nell'..." says where, never part of a name
         context = w.lower().startswith(("nell'", "nell’"))
-        if i > first and (core in STOP or context or (core in BODY_WORDS and not genitive)):
+        if context or (i > first and (core in STOP or (core in BODY_WORDS and not genitive))):
             break
         keep = i + 1
     while keep > 0 and (
