@@ -26,6 +26,7 @@ from extractors.organisations.istat import (
     comune_name,
     match_comune,
     match_pair,
+    provinces,
 )
 from extractors.organisations.istat import (
     comuni as comuni,
@@ -34,7 +35,7 @@ from extractors.organisations.members import member_lists
 from models.records import Claim
 
 NAME = "organisations"
-VERSION = "1.7.0"
+VERSION = "1.8.0"
 
 _P = load_patterns("organisations")
 CONNECTORS = _P["connectors"]
@@ -534,7 +535,8 @@ def extract(ctx: Context) -> Iterator[Claim]:
                 kept[-1] = f
             continue
         kept.append(f)
-    kept = _one_name_per_area(_fuller_names(_drop_units_and_acronyms(text, kept)))
+    kept = _fuller_names(_drop_units_and_acronyms(text, kept))
+    kept = _one_name_per_area(_district_letter(kept))
     roles = _roles(text, kept)
     for f, role in zip(kept, roles, strict=True):
         yield make_claim(NAME, VERSION, "organisation", f.value, text, f.start, f.end,
@@ -638,6 +640,31 @@ def _area_keys(f: Found) -> tuple[str, str]:
     if code.isdigit():
         code = f"{f.type}:{code}"
     return code, comune_name(m.group("place")) or ""
+
+
+DISTRICT_LETTERS: dict[str, set[str]] = {k: set(v) for k, v in _P["district_letters"].items()}
+_BARE_NUMBER = re.compile(r"^(Distretto(?: socio-sanitario)?) (?:n\.\s*)?(\d{1,2})$", re.I)
+
+
+def _district_letter(found: list[Found]) -> list[Found]:
+    """A district named by its number alone, in a document about comuni of a region that numbers
+    its districts with a letter, takes the letter: "distretto 6" near Ribera is "Distretto
+    socio-sanitario D6"."""
+    seen: set[str] = set()
+    for f in found:
+        if f.type == "comune" and f.value.startswith("Comune di "):
+            seen |= provinces().get(f.value[len("Comune di "):], set())
+    letters = [k for k, provs in DISTRICT_LETTERS.items() if seen and seen <= provs]
+    if len(letters) != 1:
+        return found
+    out = []
+    for f in found:
+        m = _BARE_NUMBER.match(f.value) if f.type == "distretto" else None
+        if m:
+            f = Found(f.start, f.end, f"Distretto socio-sanitario {letters[0]}{m.group(2)}",
+                      f.type, f.rule)
+        out.append(f)
+    return out
 
 
 def _one_name_per_area(found: list[Found]) -> list[Found]:

@@ -22,6 +22,7 @@ from extractors.organisations.istat import match_comune, one_of, provinces, shor
 _M = load_patterns("organisations_members")
 CUES = [(c["name"], re.compile(rf"\b(?:{c['pattern']})", re.I)) for c in _M["cues"]]
 PLACE_BEFORE = re.compile(_M["place_before"]["pattern"], re.I)
+AMOUNT_AFTER = re.compile(_M["amount_after"]["pattern"], re.I)
 
 _CAPITAL = re.compile(r"(?<![\w'’.])[A-ZÀ-Ý][\w'’À-ÿ.]*")
 # What may stand between two names of a list: a comma, "e", a semicolon, a bracket after a
@@ -119,6 +120,8 @@ def member_lists(text: str) -> Iterator[tuple[int, int, str, str]]:
             if len(run) < MIN_ITEMS:
                 continue
             rule = _cue(text, run[0].start)
+            if rule is None and sum(1 for it in run if AMOUNT_AFTER.match(text, it.end)) >= 2:
+                rule = "members_with_amounts"
             gap = text[last_end : run[0].start] if last_end >= 0 else ""
             if rule is None and 0 <= run[0].start - last_end <= CONTINUE_WITHIN and (
                 re.search(r"[.:]", gap) and not re.search(r"\n[ \t]*\n", gap)
