@@ -59,7 +59,7 @@ def test_many_kinds_of_body():
     values = [v for v, _ in orgs(text)]
     assert values == [
         "INPS",
-        "ANPAL",
+        "Agenzia Nazionale per le Politiche Attive del Lavoro",  # GUIDELINES.md
         "Ministero del Lavoro e delle Politiche Sociali",
         "Regione Toscana",
         "Provincia di Cremona",
@@ -69,7 +69,7 @@ def test_many_kinds_of_body():
         "Società della Salute Valdinievole",
         "ULSS 3 Serenissima",
         "Azienda USL",
-        "Università di Pisa",
+        "Università degli Studi di Pisa",  # GUIDELINES.md
         "Consorzio Zenit",
         "Associazione Arcobaleno",
         "Agenzia per la Coesione Territoriale",
