@@ -140,8 +140,8 @@ def test_capitalised_letterhead_name_is_title_cased():
 
 
 def test_a_single_capitalised_word_stays_as_written():
-    assert organisations._unshout("CISS") == "CISS"
-    assert organisations._unshout("ALTA VALLE DELL'ADIGE") == "Alta Valle dell'Adige"
+    assert organisations.unshout("CISS") == "CISS"
+    assert organisations.unshout("ALTA VALLE DELL'ADIGE") == "Alta Valle dell'Adige"
 
 
 def test_a_short_second_mention_takes_the_full_name_given_before():
