@@ -13,7 +13,24 @@ from dataclasses import dataclass
 from extractors.base import load_patterns
 from extractors.common import line_start
 
-PATTERNS = load_patterns("organisations")
+# Rules are kept by what they recognise: places and areas (organisations.toml, with the word
+# lists every rule shares), public bodies, third sector and firms.
+RULE_FILES = ("organisations", "organisations_public", "organisations_third_sector")
+
+
+def _load() -> dict:
+    """The pattern files as one table: word lists and maps merged, rules in file order."""
+    merged: dict = {}
+    rules: list[dict] = []
+    for name in RULE_FILES:
+        part = load_patterns(name)
+        rules += part.get("rules", [])
+        merged.update({k: v for k, v in part.items() if k != "rules"})
+    merged["rules"] = rules
+    return merged
+
+
+PATTERNS = _load()
 CONNECTORS = PATTERNS["connectors"]
 # A capitalised word; dotted abbreviations ("Sol.Co.", "Scu.Ter") keep their dots.
 WORD = r"(?:[A-ZÀ-Ý]\w*(?:\.[A-Za-z]\w*)+\.?|[A-ZÀ-Ý][\w'’À-ÿ\-]*)"

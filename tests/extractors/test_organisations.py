@@ -4,6 +4,7 @@ import pytest
 
 from extractors import organisations
 from extractors.base import load_patterns
+from extractors.organisations.names import PATTERNS
 from tests.extractors.conftest import run
 
 
@@ -471,7 +472,7 @@ def test_casa_della_comunita_is_a_building():
 
 # --- organisations 1.8.0: every rule's own examples, then member lists and canonical names ---
 
-_RULES = load_patterns("organisations")["rules"]
+_RULES = PATTERNS["rules"]  # organisations.toml, organisations_public.toml, ..._third_sector.toml
 _CASES = [
     pytest.param(rule["name"], text, expected, id=f"{rule['name']}-{key}{i}")
     for rule in _RULES
