@@ -22,7 +22,8 @@ from extractors.organisations.names import (
 # "Il Mosaico società cooperativa sociale", "Lariana Solidale Cooperativa Sociale", "Il Faro
 # ODV": the name comes first and the legal form after it.
 FORM_AFTER = re.compile(
-    r"[ \t]+(?P<form>(?:[Ss]ociet[àa][ \t]+)?[Cc]ooperativa(?:[ \t]+[Ss]ociale)?|ODV|OdV|APS"
+    r"[ \t]+(?P<form>(?:[Ss]ociet[àa][ \t]+)?[Cc]ooperativa(?:[ \t]+[Ss]ociale)?"
+    r"|ODV|OdV|APS|Onlus|ONLUS|ETS"
     r"|S\.p\.A\.?|SpA|SPA|S\.r\.l\.?|Srl|SRL|s\.r\.l\.?|S\.n\.c\.?|Snc|SNC|S\.a\.s\.?|Sas|SAS)"
     r"(?![\w])"
 )
@@ -32,17 +33,23 @@ FIRM_FORMS = {"spa", "srl", "snc", "sas"}
 # "affidamento alla ditta Rossi srl"): the name starts after the last of them.
 FIRM_NAME_STOPS = re.compile(rf"\b(?:{'|'.join(PATTERNS['firm_name_stops'])})\b[ \t]*", re.I)
 NAME_BEFORE = re.compile(
-    rf"((?:(?:Il|La|Lo|I|Gli|Le)[ \t]+|L['’])?{WORD}"
+    # an article may end the line before the name ("l'associazione La\nFenice ETS")
+    rf"((?:(?:Il|La|Lo|I|Gli|Le)[ \t]*\n?[ \t]*|L['’])?{WORD}"
     rf"(?:[ \t]+(?:(?:di|del|della|dei|delle|e|the|of|and|for)[ \t]+)?{WORD}){{0,4}}"
     r"(?:[ \t]+\d{1,4})?)$"
 )
-FORM_TYPES = {"odv": "associazione", "aps": "associazione"}
+TYPE_WORD = re.compile(r"\b(?:cooperativa|società|fondazione|associazione|consorzio)\b", re.I)
+# An association's legal forms; "Onlus" and "ETS" after a bare name are read as one too.
+FORM_TYPES = {"odv": "associazione", "aps": "associazione", "onlus": "associazione",
+              "ets": "associazione"}
 
 
 def name_first(text: str) -> Iterator[Found]:
     """Bodies whose legal form follows their name, read back from the form to the name."""
     for m in FORM_AFTER.finditer(text):
         lo = max(line_start(text, m.start()), m.start() - 80)
+        if lo == line_start(text, m.start()) and lo > 0:
+            lo = max(lo - 4, 0)  # room for an article closing the line before
         before = NAME_BEFORE.search(text, lo, m.start())
         if before is None:
             continue
@@ -57,6 +64,8 @@ def name_first(text: str) -> Iterator[Found]:
                 yield Found(start, m.start(), unshout(name), "impresa", "name_then_firm_form")
             continue
         name = tidy(before.group(1))
+        if FORM_TYPES.get(form) and form in ("onlus", "ets") and TYPE_WORD.search(name):
+            continue  # "Alfa Società Cooperativa Sociale Onlus" is read from its type word
         head = name.split(" ")[0].split("'")[-1]
         if head in BODY_WORDS or head in ("Società", "Cooperativa", "Associazione"):
             continue  # "Cooperativa Alfa ODV" is read from its type word
