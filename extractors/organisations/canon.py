@@ -82,8 +82,13 @@ def _fuller(f: Found, by_head: dict[tuple[str, str], set[str]]) -> str:
         if n != f.value and _extends(f.value, n)
         and not (middle_only and n.startswith(f.value + " "))
     }
-    # names that differ only in case ("Area socio-sanitaria"/"Area Socio-Sanitaria") are one
-    return min(longer) if len({n.casefold() for n in longer}) == 1 else f.value
+    # Names that differ only in case are one; so are names each of which extends the one before
+    # ("Società della Salute Area" and "... Area Socio-Sanitaria Grossetana": one body said
+    # twice, once cut short): the longest is its name.
+    chain = sorted({n.casefold(): n for n in longer}.values(), key=len)
+    if chain and all(_extends(a, b) for a, b in zip(chain, chain[1:], strict=False)):
+        return chain[-1]
+    return f.value
 
 
 AREA_TYPES = {"ambito": 3, "distretto": 2, "zona": 1}
