@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from extractors.base import Context, make_claim
 from extractors.organisations.canon import (
     district_letter,
+    drop_bare_kinds,
     drop_units_and_acronyms,
     fuller_names,
     one_name_per_area,
@@ -29,11 +30,12 @@ from extractors.organisations.istat import comuni as comuni
 from extractors.organisations.names import Found
 from extractors.organisations.names import unshout as unshout
 from extractors.organisations.roles import roles_of
+from extractors.organisations.rules import ASL_KINDS, candidates
 from extractors.organisations.rules import RULES as RULES
 from extractors.organisations.rules import _matches as _matches
-from extractors.organisations.rules import candidates
 from models.records import Claim
 
+ASL_KIND_NAMES = set(ASL_KINDS.values())
 NAME = "organisations"
 VERSION = "1.8.0"
 
@@ -51,7 +53,7 @@ def extract(ctx: Context) -> Iterator[Claim]:
                 kept[-1] = f
             continue
         kept.append(f)
-    kept = fuller_names(drop_units_and_acronyms(text, kept))
+    kept = drop_bare_kinds(fuller_names(drop_units_and_acronyms(text, kept)), ASL_KIND_NAMES)
     kept = one_name_per_area(district_letter(kept))
     roles = roles_of(text, kept)
     for f, role in zip(kept, roles, strict=True):

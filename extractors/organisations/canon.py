@@ -162,9 +162,15 @@ def one_name_per_area(found: list[Found]) -> list[Found]:
 
     for f in areas:
         group = [f, *(g for g in areas if g is not f and same(f, g))]
-        best[f.value] = max(group, key=rank)
+        best[f.value] = max(group, key=lambda g: (rank(g), -g.start))  # a tie: the first
     return [
         Found(f.start, f.end, best[f.value].value, best[f.value].type, f.rule)
         if f.type in AREA_TYPES else f
         for f in found
     ]
+
+
+def drop_bare_kinds(found: list[Found], kinds: set[str]) -> list[Found]:
+    """A health authority named by its kind alone ("l'ASP", "l'Azienda USL") that no full name in
+    the document extends names no authority: "Azienda di servizi alla persona (ASP)"."""
+    return [f for f in found if not (f.type == "asl" and f.value in kinds)]
