@@ -170,6 +170,8 @@ def match_comune(
     ends = [start + m.end() for m in _NAME_WORDS.finditer(text[start:end])]
     for stop in reversed(ends):
         raw = text[start:stop]
+        if raw[-1] in "-–":
+            continue  # a dash between names ("Sciacca - Menfi") ends the name before it
         found = lookup(norm_key(article + raw.rstrip(".,")))
         if not found and "." in raw:
             found = one_of(abbreviated(article + raw.rstrip(",")), near)

@@ -25,11 +25,15 @@ PLACE_BEFORE = re.compile(_M["place_before"]["pattern"], re.I)
 AMOUNT_AFTER = re.compile(_M["amount_after"]["pattern"], re.I)
 
 _CAPITAL = re.compile(r"(?<![\w'’.])[A-ZÀ-Ý][\w'’À-ÿ.]*")
-# What may stand between two names of a list: a comma, "e", a semicolon, a bracket after a
-# name ("(capofila)", "(7.846.089 euro)"); never a blank line.
+# What may stand between two names of a list: a comma, "e", a semicolon, a spaced dash or slash,
+# a new bullet line, a bracket after a name ("(capofila)", "(7.846.089 euro)"); never a blank
+# line.
 _SEP = re.compile(
-    r"[ \t]*(?:\([^()\n]{0,60}\)[ \t]*)?(?:,|;|\be\b|\bed\b)[ \t\n]*(?:(?:e|ed)[ \t]+)?"
+    r"[ \t]*(?:\([^()\n]{0,60}\)[ \t]*)?"
+    r"(?:(?:,|;|\be\b|\bed\b)[ \t\n]*(?:(?:e|ed)[ \t]+)?"
+    r"|[ \t]+[-–/][ \t]+|[ \t]*\n[ \t]*[-–•*][ \t]*)"
 )
+_NAME_GOES_ON = re.compile(r"[ \t]+[A-ZÀ-Ý][a-zà-ù]")
 _ITEM_END = re.compile(r"[,;:()\[\]]|\n[ \t]*\n|\s(?:e|ed)\s")
 _SENTENCE_END = re.compile(r"[.!?]\s+(?=[A-ZÀ-Ý])|\n[ \t]*\n")
 # A list that goes on after "." or ":" within this many characters continues the one before.
@@ -58,12 +62,17 @@ def _items(text: str) -> list[Item]:
             end = hit[1]
             if text[end - 1] == "." and not re.search(r"\b\w\.$", text[m.start() : end]):
                 end -= 1
+            if _NAME_GOES_ON.match(text, end):
+                # "Alto Isonzo" is no comune Alto: a list's name is never followed by another
+                # capitalised word
+                pos = end
+                continue
             out.append(Item(m.start(), end, hit[0], frozenset()))
             pos = end
             continue
         word = m.group(0).rstrip(".")
         options = short_form(word)
-        if options:
+        if options and not _NAME_GOES_ON.match(text, m.start() + len(word)):
             out.append(Item(m.start(), m.start() + len(word), None, options))
             pos = m.start() + len(word)
     return out

@@ -625,3 +625,12 @@ def test_firms_by_legal_form_and_headings_in_capitals():
 def test_generic_and_context_words_are_no_bodies():
     text = "PROGETTO DI COMUNITÀ LOCALE NELL’AMBITO DEL PROGETTO ALFA; la comunità locale."
     assert claims(text) == []
+
+
+def test_member_lists_in_bullets_or_with_dashes_and_names_that_go_on():
+    text = "I Comuni dell'Ambito sono:\n- Sciacca\n- Menfi\nAderiscono: Bivona - Cianciana."
+    assert [v for v, _, _ in claims(text)] == [
+        "Comune di Sciacca", "Comune di Menfi", "Comune di Bivona", "Comune di Cianciana",
+    ]
+    # "Alto" is a comune, "Alto Isonzo" is not: the run is no list of comuni
+    assert claims("i Comuni dell'area Collio - Alto Isonzo, insieme") == []
