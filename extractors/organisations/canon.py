@@ -98,7 +98,7 @@ _AREA_KIND = re.compile(
     re.I,
 )
 _AREA_REST = re.compile(
-    r"(?:n\.\s*)?(?P<code>[A-Z]{1,4}[ /_]?\d{1,3}(?:\.\d)?|\d{1,3}|[IVXLC]{1,6})?\b\s*"
+    r"(?:[Nn]\.\s*)?(?P<code>[A-Z]{1,4}[ /_]?\d{1,3}(?:\.\d)?|\d{1,3}|[IVXLC]{1,6})?\b\s*"
     r"(?:(?:di|del|della)\s+)?(?P<place>.*)"
 )
 
@@ -149,10 +149,21 @@ def one_name_per_area(found: list[Found]) -> list[Found]:
     if len(areas) < 2:
         return found
     keys = {id(f): _area_keys(f) for f in areas}
+    # "Distretto N.30" beside "Distretto D30": a number alone is the one letter code with it
+    lettered: dict[str, set[str]] = {}
+    for code, _ in keys.values():
+        if m := re.fullmatch(r"[A-Z]+(\d+)", code):
+            lettered.setdefault(m.group(1), set()).add(code)
+    for k, (code, place) in keys.items():
+        number = code.partition(":")[2]
+        if number and len(lettered.get(number, ())) == 1:
+            keys[k] = (next(iter(lettered[number])), place)
     best: dict[str, Found] = {}
 
-    def rank(f: Found) -> tuple[int, bool, int]:
-        return AREA_TYPES[f.type], bool(keys[id(f)][0]), len(f.value)
+    def rank(f: Found) -> tuple[int, bool, bool, int]:
+        code = keys[id(f)][0]
+        lettered_name = bool(re.search(r"\b[A-Z]+[ /_]?\d", f.value))
+        return AREA_TYPES[f.type], bool(code), lettered_name, len(f.value)
 
     def same(a: Found, b: Found) -> bool:
         (ca, pa), (cb, pb) = keys[id(a)], keys[id(b)]
