@@ -21,6 +21,7 @@ from extractors.base import Context, make_claim
 from extractors.organisations.canon import (
     district_letter,
     drop_bare_kinds,
+    drop_premises,
     drop_units_and_acronyms,
     fuller_names,
     one_name_per_area,
@@ -54,6 +55,7 @@ def extract(ctx: Context) -> Iterator[Claim]:
             continue
         kept.append(f)
     kept = drop_bare_kinds(fuller_names(drop_units_and_acronyms(text, kept)), ASL_KIND_NAMES)
+    kept = drop_premises(text, kept)
     kept = one_name_per_area(district_letter(kept))
     roles = roles_of(text, kept)
     for f, role in zip(kept, roles, strict=True):

@@ -185,3 +185,21 @@ def drop_bare_kinds(found: list[Found], kinds: set[str]) -> list[Found]:
     """A health authority named by its kind alone ("l'ASP", "l'Azienda USL") that no full name in
     the document extends names no authority: "Azienda di servizi alla persona (ASP)"."""
     return [f for f in found if not (f.type == "asl" and f.value in kinds)]
+
+
+PREMISES_BEFORE = re.compile(
+    rf"\b(?:{'|'.join(PATTERNS['premises_words'])})\s+(?:del|della|dello|dell['’]\s?|dei|di)\s*$",
+    re.I,
+)
+
+
+def drop_premises(text: str, found: list[Found]) -> list[Found]:
+    """A body named only as the owner of the premises where something happens ("nei locali della
+    sede della Croce Rossa") is a place there, not an actor: dropped unless named again."""
+    count: dict[str, int] = {}
+    for f in found:
+        count[f.value] = count.get(f.value, 0) + 1
+    return [
+        f for f in found
+        if count[f.value] > 1 or not PREMISES_BEFORE.search(text, max(0, f.start - 40), f.start)
+    ]

@@ -634,3 +634,10 @@ def test_member_lists_in_bullets_or_with_dashes_and_names_that_go_on():
     ]
     # "Alto" is a comune, "Alto Isonzo" is not: the run is no list of comuni
     assert claims("i Comuni dell'area Collio - Alto Isonzo, insieme") == []
+
+
+def test_a_body_named_only_as_the_owner_of_premises_is_a_place():
+    text = "Lo sportello aprirà nei locali della sede della Misericordia di Empoli."
+    assert claims(text) == []
+    text = "La Misericordia di Empoli gestisce lo sportello nella sede della Misericordia di Empoli."
+    assert [v for v, _, _ in claims(text)] == ["Misericordia di Empoli"] * 2
