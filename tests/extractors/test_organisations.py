@@ -639,5 +639,7 @@ def test_member_lists_in_bullets_or_with_dashes_and_names_that_go_on():
 def test_a_body_named_only_as_the_owner_of_premises_is_a_place():
     text = "Lo sportello aprirà nei locali della sede della Misericordia di Empoli."
     assert claims(text) == []
-    text = "La Misericordia di Empoli gestisce lo sportello nella sede della Misericordia di Empoli."
+    text = "La Misericordia di Empoli gestisce lo sportello nella sede della Misericordia di Vinci."
+    assert [v for v, _, _ in claims(text)] == ["Misericordia di Empoli"]
+    text = "La Misericordia di Empoli apre nella sede della Misericordia di Empoli."
     assert [v for v, _, _ in claims(text)] == ["Misericordia di Empoli"] * 2
