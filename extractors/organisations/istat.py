@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 
 from extractors.base import load_patterns
@@ -22,6 +22,7 @@ _NAME_WORDS = re.compile(r"[\w'’À-ÿ\-.]+|[“\"«][^”\"»\n]+[”\"»]")
 _INNER_CONNECTORS = {"di", "del", "della", "dei", "de", "nel", "nell'", "nella", "sul", "sull'"}
 
 
+@lru_cache(maxsize=65536)
 def norm_key(s: str) -> str:
     """One key per spelling: lower case, no accents, straight apostrophes, "j" read as "i"
     ("Jonico"/"Ionico"), hyphens and runs of spaces as one space."""
@@ -106,6 +107,20 @@ def _keys_by_initial() -> dict[str, list[tuple[str, str]]]:
     for key, name in comuni().items():
         out.setdefault(key[:1], []).append((key, name))
     return out
+
+
+@cache
+def first_words() -> frozenset[str]:
+    """The first word of every comune's name, spellings included: a capitalised word that is
+    none of them starts no comune ("Ministero", "Il")."""
+    return frozenset(k.split(" ")[0] for k in comuni()) | frozenset(
+        k.split(" ")[0] for k in _joined()
+    )
+
+
+def may_start_comune(word: str) -> bool:
+    """Whether a comune's name can begin with ``word`` (abbreviations always may)."""
+    return "." in word or norm_key(word) in first_words()
 
 
 def lookup(key: str) -> str | None:

@@ -17,7 +17,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from extractors.base import load_patterns
-from extractors.organisations.istat import match_comune, one_of, provinces, short_form
+from extractors.organisations.istat import (
+    match_comune,
+    may_start_comune,
+    one_of,
+    provinces,
+    short_form,
+)
 
 _M = load_patterns("organisations_members")
 CUES = [(c["name"], re.compile(rf"\b(?:{c['pattern']})", re.I)) for c in _M["cues"]]
@@ -53,7 +59,7 @@ def _items(text: str) -> list[Item]:
     out: list[Item] = []
     pos = 0
     for m in _CAPITAL.finditer(text):
-        if m.start() < pos:
+        if m.start() < pos or not may_start_comune(m.group(0).rstrip(".,")):
             continue
         stop = _ITEM_END.search(text, m.start(), min(len(text), m.start() + 60))
         hi = stop.start() if stop else min(len(text), m.start() + 60)
