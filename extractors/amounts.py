@@ -30,7 +30,7 @@ from extractors.common import (
 from models.records import Claim
 
 NAME = "amounts"
-VERSION = "1.5.0"
+VERSION = "1.6.0"
 
 _P = load_patterns("amounts")
 _NUM = _P["number"]
@@ -41,11 +41,24 @@ _HALF = r"(?P<half{n}>\s+e\s+mezzo)?"
 
 # Every amount written with digits starts with a number: one digit-led scan finds them all, and
 # the currency is then looked for just before ("€ 609.734") or just after ("150mila euro").
+# "6 milioni e 900mila euro": a smaller scaled figure joined by "e" is part of the same amount.
 NUMBER_RE = re.compile(
     rf"(?<![\w.,/-])(?P<n>{_NUM})"
-    rf"(?:\s*(?P<s>(?i:{_SCALE_RE}))(?![\w])(?P<half>\s+e\s+mezzo)?)?"
+    rf"(?:\s*(?P<s>(?i:{_SCALE_RE}))(?![\w])(?P<half>\s+e\s+mezzo)?"
+    rf"(?:\s+e\s+(?P<n2>{_NUM})\s*(?P<s2>(?i:{_SCALE_RE}))(?![\w]))?)?"
     r"(?P<cur>\s*(?:(?i:di)\s+)?(?:€|(?i:euro)(?![\w])))?"
 )
+# "un miliardo e 238 milioni di euro": a larger scaled head, in digits or words, before "e".
+COMPOUND_HEAD = re.compile(
+    rf"(?<![\w.,])(?:(?P<hn>{_NUM})|(?P<hw>[a-zà-ù]+))\s*"
+    r"(?P<hs>(?i:miliard[oi]|milion[ei]|mld|mln))\s+e\s+$",
+    re.IGNORECASE,
+)
+CARRY_FOLLOW = re.compile(_P["carry_follow"], re.IGNORECASE)
+PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
+WORD_EURO_RE = re.compile(r"(?<![\w/])(?P<w>[a-zà-ù]+)\s+(?i:euro)(?![\w])", re.IGNORECASE)
+WORDS_IN_BRACKETS = re.compile(_P["words_in_brackets_after"], re.IGNORECASE)
+HEADER_SCALES: dict[str, int] = _P["header_scales"]
 # "eur. 500" is an abbreviation; "85mila euro.\n3. Povertà" ends a sentence before a heading.
 CURRENCY_BEFORE = re.compile(r"(?:€|(?<![\w])(?i:euro)|(?<![\w])(?i:eur)\.?)\s*$")
 BARE_CENTS = re.compile(r"\d{1,3}(?:\.\d{3})+,\d{2}|\d+,\d{2}")
@@ -70,9 +83,9 @@ NOT_MONEY_RE = re.compile(
     re.IGNORECASE,
 )
 CURRENCY_HEADER_RE = re.compile(rf"(?:{_CUR})", re.IGNORECASE)
-HEADER_SCALE_RE = re.compile(r"migliaia|milioni|mln|mld|miliardi", re.IGNORECASE)
-_HEADER_SCALES = {"migliaia": 1000, "milioni": 1_000_000, "mln": 1_000_000, "mld": 10**9,
-                  "miliardi": 10**9}
+HEADER_SCALE_RE = re.compile(
+    r"(?<![\w])(?:" + "|".join(sorted(HEADER_SCALES, key=len, reverse=True)) + r")", re.IGNORECASE
+)
 _CURRENCY_ONLY = rf"^(?:{_CUR})\.?$"
 # "anno 2023 euro 4.935,42": a currency word followed by a number is that number's currency,
 # unless that number carries its own ("vale 348.500,00 euro: 310.000,00 euro provengono ...").
@@ -375,20 +388,62 @@ def _table_caption_role(text: str, pos: int) -> str | None:
     return None if "|" in caption else _role_before(caption)
 
 
-def _digits(m: re.Match[str], text: str) -> tuple[int, int, float] | None:
-    """Span and value of a number that is money; None when nothing marks it as money."""
-    base = parse_it_number(m.group("n"))
+def _header_scale(label: str) -> int:
+    """The multiplier a header or caption names ("Dotazione (milioni di euro)" → 1 000 000)."""
+    m = HEADER_SCALE_RE.search(label)
+    if m is None:
+        return 1
+    word = m.group(0).lower()
+    return next((v for k, v in HEADER_SCALES.items() if re.fullmatch(k, word)), 1)
+
+
+def _number(raw: str) -> float | None:
+    """``parse_it_number`` of a figure whose cents may be set apart ("1.628.922, 72")."""
+    return parse_it_number(re.sub(r",\s+", ",", raw))
+
+
+def _compound_head(text: str, start: int, value: float) -> tuple[int, float] | None:
+    """Start and value of "un miliardo e 238 milioni": a larger scaled head before "e"."""
+    m = COMPOUND_HEAD.search(text, max(0, start - 40), start)
+    if m is None:
+        return None
+    head = _number(m.group("hn")) if m.group("hn") else words_to_int(m.group("hw").lower())
+    if m.group("hw") and m.group("hw").lower() in ("un", "uno"):
+        head = 1
+    scale = _scale(m.group("hs"))
+    if head is None or value >= scale:
+        return None
+    return m.start(), round(head * scale + value, 2)
+
+
+def _digits(
+    m: re.Match[str], text: str, carry_from: int | None
+) -> tuple[int, int, float, str] | None:
+    """Span, value and value rule of a number that is money; None when nothing marks it so.
+
+    ``carry_from`` is where the last amount before it ended, if any: a scaled figure with no
+    currency of its own may take that amount's currency (rule "carried_currency").
+    """
+    base = _number(m.group("n"))
     if base is None:
         return None
     scale = _scale(m.group("s"))
     if m.group("half") and scale > 1:
         base += 0.5
     value = round(base * scale, 2)
-    n_start = m.start("n")
     number_end = max(m.end("n"), m.end("s"), m.end("half"))
+    compound = ""
+    if m.group("s2"):
+        tail = _number(m.group("n2"))
+        tail_value = (tail or 0) * _scale(m.group("s2"))
+        if tail is not None and tail_value < scale:
+            value = round(value + tail_value, 2)
+            number_end = m.end("s2")
+            compound = "+compound_scale"
+    n_start = m.start("n")
     before = CURRENCY_BEFORE.search(text, max(0, n_start - 8), n_start)
     if before is not None:
-        return before.start(), number_end, value
+        return before.start(), number_end, value, "currency_before" + compound
     if m.group("cur"):
         after = m.end("cur")
         if (
@@ -397,12 +452,18 @@ def _digits(m: re.Match[str], text: str) -> tuple[int, int, float] | None:
             and not OWN_CURRENCY_AFTER.match(text, after)
         ):
             return None
-        return n_start, m.end("cur"), value
+        return n_start, m.end("cur"), value, "currency_after" + compound
     if m.group("s"):
         lead = SHARE_BEFORE.search(text, max(0, n_start - 12), n_start)
         if lead is not None and m.group("s").lower() in _SHARE_SCALES:
             # "126,9 milioni di euro, di cui 86 milioni": the share inherits the currency.
-            return n_start, number_end, value
+            return n_start, number_end, value, "share_scale" + compound
+        if (
+            carry_from is not None
+            and not PARAGRAPH_BREAK.search(text, carry_from, n_start)
+            and CARRY_FOLLOW.match(text, number_end)
+        ):
+            return n_start, number_end, value, "carried_currency" + compound
         return None
     if not BARE_CENTS.fullmatch(m.group("n")) or NOT_AFTER_BARE.match(text, m.end("n")):
         return None
@@ -411,11 +472,12 @@ def _digits(m: re.Match[str], text: str) -> tuple[int, int, float] | None:
     grouped = "." in m.group("n")
     if not grouped and not MONEY_LABEL_RE.search(context_before(text, n_start, limit=120)):
         return None
-    return n_start, m.end("n"), value
+    return n_start, m.end("n"), value, "money_label_cents" if not grouped else "grouped_cents"
 
 
-def _words(text: str) -> Iterator[tuple[int, int, float]]:
-    """Amounts in words: "tredici milioni e mezzo di euro", "quarantacinquemila euro"."""
+def _words(text: str) -> Iterator[tuple[int, int, float, str]]:
+    """Amounts in words: "tredici milioni e mezzo di euro", "quarantacinquemila euro",
+    "cinquecento euro"."""
     for m in WORD_SCALE_RE.finditer(text):
         head = WORD_BEFORE.search(text, max(0, m.start() - 30), m.start())
         if head is None:
@@ -426,7 +488,7 @@ def _words(text: str) -> Iterator[tuple[int, int, float]]:
             continue
         if m.group("half"):
             base += 0.5
-        yield head.start(), m.end(), round(base * _scale(m.group("s")), 2)
+        yield head.start(), m.end(), round(base * _scale(m.group("s")), 2), "words_scale"
     for m in WORD_MILA_RE.finditer(text):
         head = WORD_HEAD.search(text, max(0, m.start() - 40), m.start())
         if head is None:
@@ -434,65 +496,107 @@ def _words(text: str) -> Iterator[tuple[int, int, float]]:
         word = text[head.start() : m.end()].split()[0]
         base = words_to_int(word)
         if base is not None:
-            yield head.start(), m.end(), float(base)
+            yield head.start(), m.end(), float(base), "words_mila"
+    for m in WORD_EURO_RE.finditer(text):
+        base = words_to_int(m.group("w"))
+        if base is None or base < 2 or "mila" in m.group("w").lower():
+            continue
+        if WORDS_IN_BRACKETS.search(text, max(0, m.start() - 30), m.start()):
+            continue  # "€ 500,00 (cinquecento euro)" repeats the figure
+        yield m.start(), m.end(), float(base), "words_currency"
 
 
 def extract(ctx: Context) -> Iterator[Claim]:
     text = ctx.text
     taken = Spans()
+    words = sorted(_words(text)) if "mil" in text or "euro" in text.lower() else []
+    word_ends = [w[1] for w in words]
+    last_end: int | None = None
+    found_list: list[tuple[int, int, float, str]] = []
     for m in NUMBER_RE.finditer(text):
-        found = _digits(m, text)
+        prior = [e for e in word_ends if e <= m.start()]
+        carry_from = max([*prior, *([last_end] if last_end is not None else [])], default=None)
+        found = _digits(m, text, carry_from)
         if found is None:
             continue
-        start, end, value = found
+        last_end = found[1]
+        found_list.append(found)
+    for start, end, value, rule in [*found_list, *words]:
+        if taken.overlaps(start, end):
+            continue
+        head = _compound_head(text, start, value)
+        if head is not None:
+            start, value = head
+            rule += "+compound_scale"
         taken.add(start, end)
+        role, role_rule = role_with_rule(text, start, end)
         yield make_claim(
             NAME, VERSION, "amount", value, text, start, end,
-            currency="EUR", role=role_for(text, start, end),
+            currency="EUR", role=role, attrs={"rule": {"value": rule, "role": role_rule}},
         )
-    if "mil" in text:
-        for start, end, value in _words(text):
-            if taken.overlaps(start, end):
-                continue
-            taken.add(start, end)
-            yield make_claim(
-                NAME, VERSION, "amount", value, text, start, end,
-                currency="EUR", role=role_for(text, start, end),
-            )
     yield from _table_cells(ctx, taken)
 
 
+def _caption_scale(text: str, pos: int) -> tuple[str, int] | None:
+    """Caption above a pipe table that names its unit ("Importi in migliaia di euro")."""
+    ls = line_start(text, pos)
+    for _ in range(60):
+        if ls <= 0 or not text.startswith("|", ls):
+            break
+        ls = line_start(text, ls - 1)
+    caption = text[ls : line_end(text, ls)].strip() or previous_line(text, ls)
+    if "|" in caption or not CURRENCY_HEADER_RE.search(caption):
+        return None
+    return caption, _header_scale(caption)
+
+
+def _money_column(header: str) -> bool:
+    """A column whose header names money or a role ("Assegnato", "Importo"), not a count."""
+    return bool(MONEY_LABEL_RE.search(header) or ROLE_RE.search(header))
+
+
 def _table_cells(ctx: Context, taken: Spans) -> Iterator[Claim]:
-    """Number cells under a header that names the currency ("Importo (€)", "milioni di euro")."""
+    """Number cells under a header that names the currency or a money scale ("Importo (€)",
+    "milioni di euro", "mln"), or under a money header of a table whose caption names the unit
+    ("Importi in migliaia di euro"): the cells are amounts at that scale."""
     text = ctx.text
     for table in pipe_tables(text):
-        money_cols: dict[int, tuple[int, str]] = {}
+        caption = _caption_scale(text, table.header[0].start)
+        money_cols: dict[int, tuple[int, str, str]] = {}
         for i, cell in enumerate(table.header):
-            if CURRENCY_HEADER_RE.search(cell.text):
-                sm = HEADER_SCALE_RE.search(cell.text)
-                scale = _HEADER_SCALES[sm.group(0).lower()] if sm else 1
-                money_cols[i] = (scale, cell.text)
+            scale = _header_scale(cell.text)
+            if CURRENCY_HEADER_RE.search(cell.text) or scale > 1:
+                money_cols[i] = (scale, cell.text, "table_header")
+            elif caption is not None and i > 0 and _money_column(cell.text):
+                money_cols[i] = (caption[1], cell.text, "table_caption")
         if not money_cols:
             continue
         # "Risorse assegnate (importi in euro)" above the table names the role of all its cells.
         caption_role = _table_caption_role(text, table.header[0].start)
         for row in table.rows:
-            for i, (scale, header) in money_cols.items():
+            for i, (scale, header, rule) in money_cols.items():
                 if i >= len(row):
                     continue
                 cell = row[i]
                 if taken.overlaps(cell.start, cell.end):
                     continue
                 num = re.sub(rf"^(?:{_CUR})\s*|\s*(?:{_CUR})$", "", cell.text, flags=re.IGNORECASE)
-                value = parse_it_number(num)
-                if value is None:
-                    continue
-                group = (
-                    nearest_keyword(ROLE_RE, header)
-                    or nearest_keyword(ROLE_RE, row[0].text)
-                    or caption_role
-                )
+                value = _number(num)
+                if value is None or (value == 0 and rule == "table_caption"):
+                    continue  # a nil balance under a caption is no sum of money
+                role_rule = "column_header"
+                group = nearest_keyword(ROLE_RE, header)
+                if group is None:
+                    group, role_rule = nearest_keyword(ROLE_RE, row[0].text), "row_label"
+                if group is None:
+                    group, role_rule = caption_role, "table_caption"
                 yield make_claim(
                     NAME, VERSION, "amount", round(value * scale, 2), text, cell.start, cell.end,
-                    currency="EUR", role=group_to_role(group), attrs={"table_header": header},
+                    currency="EUR", role=group_to_role(group),
+                    attrs={"table_header": header,
+                           "rule": {"value": rule, "role": role_rule if group else "none"}},
                 )
+
+
+def role_with_rule(text: str, start: int, end: int) -> tuple[str | None, str]:
+    return role_for(text, start, end), "cascade"
