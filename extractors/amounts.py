@@ -43,7 +43,7 @@ _HALF = r"(?P<half{n}>\s+e\s+mezzo)?"
 # the currency is then looked for just before ("€ 609.734") or just after ("150mila euro").
 # "6 milioni e 900mila euro": a smaller scaled figure joined by "e" is part of the same amount.
 NUMBER_RE = re.compile(
-    rf"(?<![\w.,/-])(?P<n>{_NUM})"
+    rf"(?:(?<=€\.)|(?<=[Ee][Uu][Rr][Oo]\.)|(?<![\w.,/-]))(?P<n>{_NUM})"
     rf"(?:\s*(?P<s>(?i:{_SCALE_RE}))(?![\w])(?P<half>\s+e\s+mezzo)?"
     rf"(?:\s+e\s+(?P<n2>{_NUM})\s*(?P<s2>(?i:{_SCALE_RE}))(?![\w]))?)?"
     r"(?P<cur>\s*(?:(?i:di)\s+)?(?:€|(?i:euro)(?![\w])))?"
@@ -59,8 +59,18 @@ PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
 WORD_EURO_RE = re.compile(r"(?<![\w/])(?P<w>[a-zà-ù]+)\s+(?i:euro)(?![\w])", re.IGNORECASE)
 WORDS_IN_BRACKETS = re.compile(_P["words_in_brackets_after"], re.IGNORECASE)
 HEADER_SCALES: dict[str, int] = _P["header_scales"]
+LIST_CAPTION_RE = re.compile(_P["list_caption"], re.IGNORECASE)
+LIST_CELL_RE = re.compile(_P["list_cell"], re.MULTILINE)
+YEAR_RE = re.compile(r"(?:19|20)\d\d")
+# How far a caption's unit reaches: to a blank line, a pipe table or a line of prose.
+_LIST_LINES = 40
+_PROSE_LINE = 160
 # "eur. 500" is an abbreviation; "85mila euro.\n3. Povertà" ends a sentence before a heading.
-CURRENCY_BEFORE = re.compile(r"(?:€|(?<![\w])(?i:euro)|(?<![\w])(?i:eur)\.?)\s*$")
+# "€.1.000,00", "€. 500" and "Euro.500" (acts) put a dot after the sign; "euro. 300" ends a
+# sentence instead.
+CURRENCY_BEFORE = re.compile(
+    r"(?:€\.?|(?<![\w])(?i:euro)(?:\.(?=$))?|(?<![\w])(?i:eur)\.?)\s*$"
+)
 BARE_CENTS = re.compile(r"\d{1,3}(?:\.\d{3})+,\d{2}|\d+,\d{2}")
 NOT_AFTER_BARE = re.compile(r"[\w]|[.,]\d|\s*%|\s*per\s?cento", re.IGNORECASE)
 DI_CUI_BEFORE = re.compile(r"(?<![\w])di cui\s*(?:€|euro)?\s*$", re.IGNORECASE)
@@ -535,6 +545,44 @@ def extract(ctx: Context) -> Iterator[Claim]:
             currency="EUR", role=role, attrs={"rule": {"value": rule, "role": role_rule}},
         )
     yield from _table_cells(ctx, taken)
+    yield from _list_cells(text, taken)
+
+
+def _list_cells(text: str, taken: Spans) -> Iterator[Claim]:
+    """Figures under a caption that gives their unit ("Dotazione (milioni di euro)" then "Lazio
+    239,4" or "239,4" on its own line): amounts at that scale, with the caption's role."""
+    for cap in LIST_CAPTION_RE.finditer(text):
+        word = (cap.group("s") or cap.group("s2") or cap.group("s3") or "").lower()
+        scale = _header_scale(word)
+        caption = text[line_start(text, cap.start()) : cap.start()]
+        group = _role_before(caption) if caption.strip() else None
+        pos = cap.end()
+        for _ in range(_LIST_LINES):
+            end = line_end(text, pos)
+            line = text[pos:end]
+            if "|" in line or len(line) > (_PROSE_LINE if pos > cap.end() else 40):
+                break  # the caption's own line may end with one figure, not a sentence
+            for m in LIST_CELL_RE.finditer(text, pos, end):
+                n = m.group("n")
+                start, stop = m.start("n"), m.end("n")
+                if taken.overlaps(start, stop) or ("," not in n and YEAR_RE.fullmatch(n)):
+                    continue
+                if NOT_MONEY_RE.search(text[max(0, start - 30) : start]):
+                    continue
+                value = _number(n)
+                if value is None or value == 0:
+                    continue
+                taken.add(start, stop)
+                yield make_claim(
+                    NAME, VERSION, "amount", round(value * scale, 2), text, start, stop,
+                    currency="EUR", role=group_to_role(group),
+                    attrs={"table_header": text[line_start(text, cap.start()) : cap.end()].strip(),
+                           "rule": {"value": "list_caption",
+                                    "role": "list_caption" if group else "none"}},
+                )
+            if end >= len(text) or PARAGRAPH_BREAK.match(text, end):
+                break
+            pos = end + 1
 
 
 def _caption_scale(text: str, pos: int) -> tuple[str, int] | None:
