@@ -9,7 +9,8 @@ a currency word, a scale with "di euro", or cents under a money label.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 
 from extractors.base import Context, load_patterns, make_claim
 from extractors.common import (
@@ -264,23 +265,6 @@ def _row_label_role(text: str, start: int) -> str | None:
     return None
 
 
-def role_for(text: str, start: int, end: int) -> str | None:
-    """The role named nearest the amount, then corrected by what its clause says after it.
-
-    "la somma di € 9.000 ..., già impegnata sul capitolo" is committed whatever verb assigned
-    it; "vale 500.000 euro, a cui si aggiungono ..." is a part (allocated), not the whole.
-    """
-    found = _role_near(text, start, end)
-    if found in (None, "allocated", "total", "admitted"):
-        after = _own_clause_after(text, end, limit=150)
-        state = nearest_keyword(STATE_AFTER_RE, after, last=False)
-        if state is not None:
-            found = state
-    if found in (None, "total") and _addition_follows(text, end):
-        found = "allocated"
-    return group_to_role(found)
-
-
 def _own_clause_after(text: str, end: int, limit: int) -> str:
     """The words after the amount up to the next amount, ";" or the end of its sentence."""
     after = context_after(text, end, limit=limit)
@@ -321,72 +305,6 @@ def _total_governs(before: str) -> bool:
     )
 
 
-def _role_near(text: str, start: int, end: int) -> str | None:
-    """The role named nearest the amount (a pattern group name).
-
-    In order: a keyword right after it in its noun phrase, unless a total word stands right
-    before it; for a share ("di cui ...", "Dell'importo complessivo, X ..."), its own keyword
-    after it, else the role of the whole it belongs to; the nearest keyword before it in its
-    sentence or label; a keyword after it; the role that heads a list it is an item of.
-    """
-    own = _after_phrase(text, end)
-    before = context_before(text, start, limit=120, bare=_CURRENCY_ONLY)
-    if own is not None and own != "total":
-        # "vale complessivamente 1,2 milioni di euro, finanziati dal ...": the whole, unless
-        # more money is added to it ("..., ai quali il Comune aggiunge 60mila euro").
-        if own == "allocated" and _total_governs(before) and not _addition_follows(text, end):
-            return "total"
-        return _own_funds(text, start, end, own)
-    if not DI_CUI_IN.search(before):
-        # "di cui €\n1.215.000 dal Fondo e € 480.000 dal PNRR": the share list may wrap.
-        wide = sentence_before(text, start)
-        if DI_CUI_IN.search(wide):
-            before = wide
-    shares = list(DI_CUI_IN.finditer(before))
-    if shares and not _keywords(before[shares[-1].end() :]):
-        # A share ("di cui € 301.400 rendicontati", "di cui X dal Fondo e Y dal PNRR") has its
-        # own role after it, else the role of what it is a share of (never "total"), named
-        # anywhere in the sentence before the "di cui".
-        found = nearest_keyword(ROLE_RE, context_after(text, end, limit=40), last=False)
-        if found is None or found == "total":
-            cut = start - len(before) + shares[-1].start()
-            head = sentence_before(text, cut, limit=300)
-            whole = [h for h in _keywords(head) if h.lastgroup != "total"]
-            found = whole[-1].lastgroup if whole else None
-        return _own_funds(text, start, end, found)
-    if not shares:
-        is_share, share = _share_of_whole(text, start, end)
-        if is_share:
-            return _own_funds(text, start, end, share)
-    ls = line_start(text, start)
-    head = None
-    if LIST_ITEM_RE.match(text, ls) and not _keywords(text[ls:start]):
-        # An item of a bulleted list under a head line ending with a colon: the head names its
-        # role, not the item line before it.
-        head = _list_head_role(text, start)
-    found = head or _role_before(before)
-    if own == "total" and (found is None or not _strong(_keywords(before))):
-        # "Le risorse disponibili ammontano a € 260.000, così ripartite:": a whole divided into
-        # parts is a total unless a stronger word names it.
-        return "total"
-    if found is None:
-        found = nearest_keyword(ROLE_RE, context_after(text, end, limit=40), last=False)
-    if found is None:
-        head = LIST_HEAD.search(text, max(0, start - 200), start)
-        if head is not None and head.start() > line_start(text, start) - 1:
-            found = _role_before(context_before(text, head.start(), limit=120))
-    if found is None and "|" in text[line_start(text, start) : start]:
-        row = _row_label_role(text, start)
-        found = row if row != "total" else None
-        # "Risorse ripartite come segue:" above the table names even its "Totale" row; with no
-        # such caption a "Totale" row is a total, as in the table extractor.
-        found = found or _table_caption_role(text, start) or row
-    if found is None and "|" not in text[line_start(text, start) : start]:
-        # A sentence wrapped over lines (PDF text): its words before the line break count too.
-        found = _role_before(sentence_before(text, start, limit=200))
-    return _own_funds(text, start, end, found)
-
-
 def _table_caption_role(text: str, pos: int) -> str | None:
     """Role named by the line above a pipe table ("Risorse assegnate (importi in euro)")."""
     ls = line_start(text, pos)
@@ -396,6 +314,201 @@ def _table_caption_role(text: str, pos: int) -> str | None:
         ls = line_start(text, ls - 1)
     caption = text[ls : line_end(text, ls)].strip() or previous_line(text, ls)
     return None if "|" in caption else _role_before(caption)
+
+
+# --------------------------------------------------------------------------- the role rules
+# The role of an amount in prose is chosen by the first rule of a cascade that fires, then may be
+# corrected by an override. Names, reasons and examples live in patterns/amounts.toml
+# ([[role_rules]]); every claim records the rule that decided its role in attrs["rule"]["role"].
+
+NO_ROLE = ""  # a rule that fires and says the amount has no role
+
+
+@dataclass(slots=True)
+class Site:
+    """An amount in its text, with the words around it that most rules read."""
+
+    text: str
+    start: int
+    end: int
+    own: str | None = None  # the role word in the amount's own noun phrase, if any
+    before: str = ""  # its sentence or label before it (widened to a "di cui" that opens it)
+    line_head: str = ""  # its line up to the amount
+
+    @classmethod
+    def at(cls, text: str, start: int, end: int) -> Site:
+        before = context_before(text, start, limit=120, bare=_CURRENCY_ONLY)
+        if not DI_CUI_IN.search(before):
+            # "di cui €\n1.215.000 dal Fondo e € 480.000 dal PNRR": the share list may wrap.
+            wide = sentence_before(text, start)
+            if DI_CUI_IN.search(wide):
+                before = wide
+        return cls(text, start, end, _after_phrase(text, end), before,
+                   text[line_start(text, start) : start])
+
+
+def _rule_total_before_own_phrase(s: Site) -> str | None:
+    if s.own != "allocated" or not _total_governs(s.before):
+        return None
+    return None if _addition_follows(s.text, s.end) else "total"
+
+
+def _rule_own_phrase(s: Site) -> str | None:
+    return s.own if s.own not in (None, "total") else None
+
+
+def _rule_share_di_cui(s: Site) -> str | None:
+    shares = list(DI_CUI_IN.finditer(s.before))
+    if not shares or _keywords(s.before[shares[-1].end() :]):
+        return None
+    found = nearest_keyword(ROLE_RE, context_after(s.text, s.end, limit=40), last=False)
+    if found is None or found == "total":
+        cut = s.start - len(s.before) + shares[-1].start()
+        head = sentence_before(s.text, cut, limit=300)
+        whole = [h for h in _keywords(head) if h.lastgroup != "total"]
+        found = whole[-1].lastgroup if whole else None
+    return found or NO_ROLE
+
+
+def _rule_share_of_whole(s: Site) -> str | None:
+    if DI_CUI_IN.search(s.before):
+        return None
+    is_share, share = _share_of_whole(s.text, s.start, s.end)
+    return (share or NO_ROLE) if is_share else None
+
+
+def _list_head(s: Site) -> str | None:
+    if LIST_ITEM_RE.match(s.line_head) and not _keywords(s.line_head):
+        return _list_head_role(s.text, s.start)
+    return None
+
+
+def _rule_whole_divided(s: Site) -> str | None:
+    if s.own != "total":
+        return None
+    found = _list_head(s) or _role_before(s.before)
+    return "total" if found is None or not _strong(_keywords(s.before)) else None
+
+
+def _rule_list_head(s: Site) -> str | None:
+    return _list_head(s)
+
+
+def _rule_keyword_before(s: Site) -> str | None:
+    return _role_before(s.before)
+
+
+def _rule_keyword_after(s: Site) -> str | None:
+    return nearest_keyword(ROLE_RE, context_after(s.text, s.end, limit=40), last=False)
+
+
+def _rule_colon_list_head(s: Site) -> str | None:
+    head = LIST_HEAD.search(s.text, max(0, s.start - 200), s.start)
+    if head is None or head.start() <= line_start(s.text, s.start) - 1:
+        return None
+    return _role_before(context_before(s.text, head.start(), limit=120))
+
+
+def _rule_table_row_label(s: Site) -> str | None:
+    if "|" not in s.line_head:
+        return None
+    row = _row_label_role(s.text, s.start)
+    if row is not None and row != "total":
+        return row
+    return None if _table_caption_role(s.text, s.start) else row
+
+
+def _rule_table_caption(s: Site) -> str | None:
+    return _table_caption_role(s.text, s.start) if "|" in s.line_head else None
+
+
+def _rule_wrapped_sentence(s: Site) -> str | None:
+    if "|" in s.line_head:
+        return None
+    return _role_before(sentence_before(s.text, s.start, limit=200))
+
+
+def _fix_own_funds(s: Site, found: str | None) -> str | None:
+    if found not in (None, "allocated"):
+        return None
+    fixed = _own_funds(s.text, s.start, s.end, found)
+    return fixed if fixed != found else None
+
+
+def _fix_state_after(s: Site, found: str | None) -> str | None:
+    if found not in (None, "allocated", "total", "admitted"):
+        return None
+    after = _own_clause_after(s.text, s.end, limit=150)
+    return nearest_keyword(STATE_AFTER_RE, after, last=False)
+
+
+def _fix_addition_follows(s: Site, found: str | None) -> str | None:
+    if found in (None, "total") and _addition_follows(s.text, s.end):
+        return "allocated"
+    return None
+
+
+RuleFn = Callable[[Site], "str | None"]
+FixFn = Callable[[Site, "str | None"], "str | None"]
+_CHOOSERS: dict[str, RuleFn] = {
+    "total_before_own_phrase": _rule_total_before_own_phrase,
+    "own_phrase": _rule_own_phrase,
+    "share_di_cui": _rule_share_di_cui,
+    "share_of_whole": _rule_share_of_whole,
+    "whole_divided": _rule_whole_divided,
+    "list_head": _rule_list_head,
+    "keyword_before": _rule_keyword_before,
+    "keyword_after": _rule_keyword_after,
+    "colon_list_head": _rule_colon_list_head,
+    "table_row_label": _rule_table_row_label,
+    "table_caption": _rule_table_caption,
+    "wrapped_sentence": _rule_wrapped_sentence,
+}
+_FIXES: dict[str, FixFn] = {
+    "own_funds": _fix_own_funds,
+    "state_after": _fix_state_after,
+    "addition_follows": _fix_addition_follows,
+}
+# Rules that read table cells and captions, applied by the cell readers themselves.
+_CELL_RULES = ("column_header", "row_label", "cell_table_caption", "list_caption")
+
+
+def _rule_order() -> tuple[list[str], list[str]]:
+    """The cascade and the overrides in the order amounts.toml lists them (checked complete)."""
+    names = [r["name"] for r in _P["role_rules"]]
+    known = set(_CHOOSERS) | set(_FIXES) | set(_CELL_RULES)
+    if set(names) != known:
+        raise ValueError(f"role_rules in amounts.toml differ from the code: {set(names) ^ known}")
+    return [n for n in names if n in _CHOOSERS], [n for n in names if n in _FIXES]
+
+
+_ORDER, _FIX_ORDER = _rule_order()
+
+
+def role_with_rule(text: str, start: int, end: int) -> tuple[str | None, str]:
+    """The role of the amount at ``start:end`` and the name of the rule that decided it.
+
+    The first rule of the cascade that fires chooses (possibly "no role"); the overrides then
+    correct it in order, and the last one that changes the role is named instead.
+    """
+    site = Site.at(text, start, end)
+    found: str | None = None
+    rule = "none"
+    for name in _ORDER:
+        got = _CHOOSERS[name](site)
+        if got is not None:
+            found, rule = got or None, name
+            break
+    for name in _FIX_ORDER:
+        fixed = _FIXES[name](site, found)
+        if fixed is not None and fixed != found:
+            found, rule = fixed, name
+    return group_to_role(found), rule
+
+
+def role_for(text: str, start: int, end: int) -> str | None:
+    """The role of the amount at ``start:end`` ("allocated", "paid", ... or None)."""
+    return role_with_rule(text, start, end)[0]
 
 
 def _header_scale(label: str) -> int:
@@ -637,7 +750,7 @@ def _table_cells(ctx: Context, taken: Spans) -> Iterator[Claim]:
                 if group is None:
                     group, role_rule = nearest_keyword(ROLE_RE, row[0].text), "row_label"
                 if group is None:
-                    group, role_rule = caption_role, "table_caption"
+                    group, role_rule = caption_role, "cell_table_caption"
                 yield make_claim(
                     NAME, VERSION, "amount", round(value * scale, 2), text, cell.start, cell.end,
                     currency="EUR", role=group_to_role(group),
@@ -645,6 +758,3 @@ def _table_cells(ctx: Context, taken: Spans) -> Iterator[Claim]:
                            "rule": {"value": rule, "role": role_rule if group else "none"}},
                 )
 
-
-def role_with_rule(text: str, start: int, end: int) -> tuple[str | None, str]:
-    return role_for(text, start, end), "cascade"

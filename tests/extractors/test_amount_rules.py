@@ -1,0 +1,59 @@
+"""Every named amount rule in extractors/patterns/amounts.toml proves its examples.
+
+`must`: the amount of that value gets that role, and the claim names this rule as the one that
+decided it. `must_not`: this rule does not decide that amount (a neighbouring case it must leave
+to another rule, or to none).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from extractors import amounts
+from extractors.base import load_patterns
+from tests.extractors.conftest import run
+
+RULES: list[dict[str, Any]] = load_patterns("amounts")["role_rules"]
+
+
+def _claim(text: str, value: float):
+    found = [c for c in run(amounts, text) if c.value == value]
+    assert found, f"no amount {value} in {text!r}: {[c.value for c in run(amounts, text)]}"
+    return found[0]
+
+
+def test_every_rule_has_a_reason_and_both_kinds_of_example():
+    for rule in RULES:
+        assert rule["why"].strip(), rule["name"]
+        assert rule["must"] and rule["must_not"], rule["name"]
+
+
+@pytest.mark.parametrize(
+    ("name", "example"),
+    [(r["name"], ex) for r in RULES for ex in r["must"]],
+    ids=lambda x: x if isinstance(x, str) else "",
+)
+def test_rule_decides_its_examples(name: str, example: dict[str, Any]):
+    claim = _claim(example["text"], example["value"])
+    assert (claim.role, claim.attrs["rule"]["role"]) == (example["role"], name)
+
+
+@pytest.mark.parametrize(
+    ("name", "example"),
+    [(r["name"], ex) for r in RULES for ex in r["must_not"]],
+    ids=lambda x: x if isinstance(x, str) else "",
+)
+def test_rule_leaves_its_counter_examples(name: str, example: dict[str, Any]):
+    claim = _claim(example["text"], example["value"])
+    assert claim.attrs["rule"]["role"] != name, claim.role
+
+
+def test_every_amount_records_how_its_value_and_role_were_read():
+    text = "Sono stati assegnati 6 milioni e 900mila euro e 71,4 milioni per la casa."
+    got = [(c.value, c.attrs["rule"]) for c in run(amounts, text)]
+    assert got == [
+        (6_900_000.0, {"value": "currency_after+compound_scale", "role": "keyword_before"}),
+        (71_400_000.0, {"value": "carried_currency", "role": "keyword_before"}),
+    ]
