@@ -46,8 +46,8 @@ _HALF = r"(?P<half{n}>\s+e\s+mezzo)?"
 NUMBER_RE = re.compile(
     rf"(?:(?<=€\.)|(?<=[Ee][Uu][Rr][Oo]\.)|(?<![\w.,/-]))(?P<n>{_NUM})"
     rf"(?:\s*(?P<s>(?i:{_SCALE_RE}))(?![\w])(?P<half>\s+e\s+mezzo)?"
-    rf"(?:\s+e\s+(?P<n2>{_NUM})\s*(?P<s2>(?i:{_SCALE_RE}))(?![\w]))?)?"
-    r"(?P<cur>\s*(?:(?i:di)\s+)?(?:€|(?i:euro)(?![\w])))?"
+    rf"(?:\s+(?:e\s+)?(?P<n2>{_NUM})\s*(?P<s2>(?i:{_SCALE_RE}))(?![\w]))?)?"
+    r"(?P<cur>\s*(?:\([a-zà-ù ]+(?:/\d\d)?\)\s*)?(?:(?i:di)\s+)?(?:€|(?i:euro)(?![\w])))?"
 )
 # "un miliardo e 238 milioni di euro": a larger scaled head, in digits or words, before "e".
 COMPOUND_HEAD = re.compile(
@@ -56,6 +56,10 @@ COMPOUND_HEAD = re.compile(
     re.IGNORECASE,
 )
 CARRY_FOLLOW = re.compile(_P["carry_follow"], re.IGNORECASE)
+# The unit a figure carries on to the next: only a scaled amount passes its scale's currency on.
+SCALED = re.compile(rf"(?<![\w])(?:{_SCALE_RE})|\dmila", re.IGNORECASE)
+CARRY_NOT_AFTER = re.compile(_P["carry_not_after"], re.IGNORECASE)
+ABBREVIATED_SCALE = re.compile(r"mln\.?|mld\.?", re.IGNORECASE)
 PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
 WORD_EURO_RE = re.compile(r"(?<![\w/])(?P<w>[a-zà-ù]+)\s+(?i:euro)(?![\w])", re.IGNORECASE)
 WORDS_IN_BRACKETS = re.compile(_P["words_in_brackets_after"], re.IGNORECASE)
@@ -525,6 +529,13 @@ def _number(raw: str) -> float | None:
     return parse_it_number(re.sub(r",\s+", ",", raw))
 
 
+def _clause_on_line(text: str, start: int) -> str:
+    """The words of the figure's sentence on its own line, before it."""
+    head = text[line_start(text, start) : start]
+    ends = [m.end() for m in re.finditer(r"[.;:!?](?=\s)", head)]
+    return head[ends[-1] :] if ends else head
+
+
 def _compound_head(text: str, start: int, value: float) -> tuple[int, float] | None:
     """Start and value of "un miliardo e 238 milioni": a larger scaled head before "e"."""
     m = COMPOUND_HEAD.search(text, max(0, start - 40), start)
@@ -544,8 +555,10 @@ def _digits(
 ) -> tuple[int, int, float, str] | None:
     """Span, value and value rule of a number that is money; None when nothing marks it so.
 
-    ``carry_from`` is where the last amount before it ended, if any: a scaled figure with no
-    currency of its own may take that amount's currency (rule "carried_currency").
+    ``carry_from`` is where the last scaled amount before it ended ("830 milioni di euro"), if
+    any: a scaled figure with no currency of its own may take that amount's currency and unit
+    (rule "carried_currency"). An abbreviation "mln"/"mld" under a money label ("Dotazione: 4
+    mln") is money too (rule "money_label_scale").
     """
     base = _number(m.group("n"))
     if base is None:
@@ -585,8 +598,15 @@ def _digits(
             carry_from is not None
             and not PARAGRAPH_BREAK.search(text, carry_from, n_start)
             and CARRY_FOLLOW.match(text, number_end)
+            and not CARRY_NOT_AFTER.search(_clause_on_line(text, n_start))
         ):
             return n_start, number_end, value, "carried_currency" + compound
+        if (
+            ABBREVIATED_SCALE.fullmatch(m.group("s"))
+            and CARRY_FOLLOW.match(text, number_end)
+            and MONEY_LABEL_RE.search(context_before(text, n_start, limit=120))
+        ):
+            return n_start, number_end, value, "money_label_scale" + compound
         return None
     if not BARE_CENTS.fullmatch(m.group("n")) or NOT_AFTER_BARE.match(text, m.end("n")):
         return None
@@ -633,7 +653,7 @@ def extract(ctx: Context) -> Iterator[Claim]:
     text = ctx.text
     taken = Spans()
     words = sorted(_words(text)) if "mil" in text or "euro" in text.lower() else []
-    word_ends = [w[1] for w in words]
+    word_ends = [w[1] for w in words if SCALED.search(text, w[0], w[1])]
     last_end: int | None = None
     found_list: list[tuple[int, int, float, str]] = []
     for m in NUMBER_RE.finditer(text):
@@ -642,7 +662,8 @@ def extract(ctx: Context) -> Iterator[Claim]:
         found = _digits(m, text, carry_from)
         if found is None:
             continue
-        last_end = found[1]
+        if SCALED.search(text, found[0], found[1]):
+            last_end = found[1]
         found_list.append(found)
     for start, end, value, rule in [*found_list, *words]:
         if taken.overlaps(start, end):
