@@ -57,3 +57,43 @@ def test_every_amount_records_how_its_value_and_role_were_read():
         (6_900_000.0, {"value": "currency_after+compound_scale", "role": "keyword_before"}),
         (71_400_000.0, {"value": "carried_currency", "role": "keyword_before"}),
     ]
+
+
+VALUE_RULES: list[dict[str, Any]] = load_patterns("amounts")["value_rules"]
+
+
+def _value_rules(text: str, value: float) -> list[str]:
+    return [
+        c.attrs["rule"]["value"] for c in run(amounts, text) if c.value == value
+    ]
+
+
+@pytest.mark.parametrize(
+    ("name", "example"),
+    [(r["name"], ex) for r in VALUE_RULES for ex in r["must"]],
+    ids=lambda x: x if isinstance(x, str) else "",
+)
+def test_value_rule_reads_its_examples(name: str, example: dict[str, Any]):
+    rules = _value_rules(example["text"], example["value"])
+    assert any(name in r.split("+") for r in rules), rules
+
+
+@pytest.mark.parametrize(
+    ("name", "example"),
+    [(r["name"], ex) for r in VALUE_RULES for ex in r["must_not"]],
+    ids=lambda x: x if isinstance(x, str) else "",
+)
+def test_value_rule_leaves_its_counter_examples(name: str, example: dict[str, Any]):
+    rules = _value_rules(example["text"], example["value"])
+    assert not any(name in r.split("+") for r in rules), rules
+
+
+def test_every_value_rule_the_code_records_is_documented():
+    names = {r["name"] for r in VALUE_RULES}
+    recorded = set()
+    for rule in VALUE_RULES:
+        for ex in rule["must"]:
+            recorded |= {
+                part for r in _value_rules(ex["text"], ex["value"]) for part in r.split("+")
+            }
+    assert recorded <= names
