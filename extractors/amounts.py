@@ -42,11 +42,16 @@ _HALF = r"(?P<half{n}>\s+e\s+mezzo)?"
 
 # Every amount written with digits starts with a number: one digit-led scan finds them all, and
 # the currency is then looked for just before ("€ 609.734") or just after ("150mila euro").
-# "6 milioni e 900mila euro": a smaller scaled figure joined by "e" is part of the same amount.
+# "6 milioni e 900mila euro": a smaller scaled figure joined by "e" is part of the same amount
+# ("5 milioni e 3 milioni" is two figures: only a smaller scale may follow).
+_AFTER_MILLIONS = r"(?:(?<=(?i:milioni))|(?<=(?i:milione))|(?<=(?i:mln))|(?<=(?i:mln\.)))"
+_AFTER_BILLIONS = r"(?:(?<=(?i:miliardi))|(?<=(?i:miliardo))|(?<=(?i:mld))|(?<=(?i:mld\.)))"
 NUMBER_RE = re.compile(
     rf"(?:(?<=€\.)|(?<=[Ee][Uu][Rr][Oo]\.)|(?<![\w.,/-]))(?P<n>{_NUM})"
-    rf"(?:\s*(?P<s>(?i:{_SCALE_RE}))(?![\w])(?P<half>\s+e\s+mezzo)?"
-    rf"(?:\s+(?:e\s+)?(?P<n2>{_NUM})\s*(?P<s2>(?i:{_SCALE_RE}))(?![\w]))?)?"
+    rf"(?:\s*(?P<s>(?i:{_SCALE_RE}))(?![\w])"
+    rf"(?:{_AFTER_MILLIONS}\s+(?:e\s+)?(?P<n2>{_NUM})\s*(?P<s2>(?i:mila))(?![\w])"
+    rf"|{_AFTER_BILLIONS}\s+(?:e\s+)?(?P<n3>{_NUM})\s*(?P<s3>(?i:milioni|milione|mln|mila))"
+    r"(?![\w]))?(?P<half>\s+e\s+mezzo)?)?"
     r"(?P<cur>\s*(?:\([a-zà-ù ]+(?:/\d\d)?\)\s*)?(?:(?i:di)\s+)?(?:€|(?i:euro)(?![\w])))?"
 )
 # "un miliardo e 238 milioni di euro": a larger scaled head, in digits or words, before "e".
@@ -569,13 +574,12 @@ def _digits(
     value = round(base * scale, 2)
     number_end = max(m.end("n"), m.end("s"), m.end("half"))
     compound = ""
-    if m.group("s2"):
-        tail = _number(m.group("n2"))
-        tail_value = (tail or 0) * _scale(m.group("s2"))
-        if tail is not None and tail_value < scale:
-            value = round(value + tail_value, 2)
-            number_end = m.end("s2")
-            compound = "+compound_scale"
+    tail_group = "2" if m.group("s2") else "3" if m.group("s3") else ""
+    if tail_group:
+        tail = _number(m.group("n" + tail_group)) or 0
+        value = round(value + tail * _scale(m.group("s" + tail_group)), 2)
+        number_end = max(number_end, m.end("s" + tail_group))
+        compound = "+compound_scale"
     n_start = m.start("n")
     before = CURRENCY_BEFORE.search(text, max(0, n_start - 8), n_start)
     if before is not None:
