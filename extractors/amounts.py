@@ -584,6 +584,8 @@ def _digits(
     before = CURRENCY_BEFORE.search(text, max(0, n_start - 8), n_start)
     if before is not None:
         return before.start(), number_end, value, "currency_before" + compound
+    if m.group("s") and "€" in m.group("s") and not m.group("cur"):
+        return n_start, number_end, value, "currency_after" + compound
     if m.group("cur"):
         after = m.end("cur")
         if (
