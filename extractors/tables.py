@@ -187,7 +187,11 @@ def _financial(text: str, table: PipeTable) -> Iterator[Claim]:
             if value is None:
                 continue
             value = round(value * (scales[i] or 1), 2)
-            attrs = {"column": table.header[i].text, "item": item}
+            # The rule that read it, as amount claims name theirs (see amounts.toml).
+            scaled = "" if (scales[i] or 1) == 1 else "+scale"
+            attrs = {"column": table.header[i].text, "item": item,
+                     "rule": {"value": "financial_column" + scaled,
+                              "role": "total_row" if is_total else "financial_column"}}
             if is_total:
                 attrs["of"] = role.replace("_", "-")
             yield make_claim(
