@@ -40,18 +40,27 @@ _SCALES: dict[str, int] = _P["scales"]
 _SCALE_RE = "|".join(sorted(_SCALES, key=len, reverse=True))
 _HALF = r"(?P<half{n}>\s+e\s+mezzo)?"
 
+
+
+def _after_any(words: list[str]) -> str:
+    """A zero-width check that one of ``words`` ends right here (a set of fixed lookbehinds)."""
+    return "(?:" + "|".join(f"(?<=(?i:{re.escape(w)}))" for w in words) + ")"
+
+
+_TAILS = "|".join(
+    rf"{_after_any(heads)}\s+(?:e\s+)?(?P<n{i}>{_NUM})\s*"
+    rf"(?P<s{i}>(?i:{'|'.join(re.escape(t) for t in tails)}))(?![\w])"
+    for i, (heads, tails) in enumerate(_P["compound_tails"], start=2)
+)
+_TAIL_GROUPS = [str(i) for i in range(2, 2 + len(_P["compound_tails"]))]
 # Every amount written with digits starts with a number: one digit-led scan finds them all, and
 # the currency is then looked for just before ("€ 609.734") or just after ("150mila euro").
 # "6 milioni e 900mila euro": a smaller scaled figure joined by "e" is part of the same amount
 # ("5 milioni e 3 milioni" is two figures: only a smaller scale may follow).
-_AFTER_MILLIONS = r"(?:(?<=(?i:milioni))|(?<=(?i:milione))|(?<=(?i:mln))|(?<=(?i:mln\.)))"
-_AFTER_BILLIONS = r"(?:(?<=(?i:miliardi))|(?<=(?i:miliardo))|(?<=(?i:mld))|(?<=(?i:mld\.)))"
 NUMBER_RE = re.compile(
     rf"(?:(?<=€\.)|(?<=[Ee][Uu][Rr][Oo]\.)|(?<![\w.,/-]))(?P<n>{_NUM})"
     rf"(?:\s*(?P<s>(?i:{_SCALE_RE}))(?![\w])"
-    rf"(?:{_AFTER_MILLIONS}\s+(?:e\s+)?(?P<n2>{_NUM})\s*(?P<s2>(?i:mila))(?![\w])"
-    rf"|{_AFTER_BILLIONS}\s+(?:e\s+)?(?P<n3>{_NUM})\s*(?P<s3>(?i:milioni|milione|mln|mila))"
-    r"(?![\w]))?(?P<half>\s+e\s+mezzo)?)?"
+    rf"(?:{_TAILS})?(?P<half>\s+e\s+mezzo)?)?"
     r"(?P<cur>\s*(?:\([a-zà-ù ]+(?:/\d\d)?\)\s*)?(?:(?i:di)\s+)?(?:€|(?i:euro)(?![\w])))?"
 )
 # "un miliardo e 238 milioni di euro": a larger scaled head, in digits or words, before "e".
@@ -64,7 +73,7 @@ CARRY_FOLLOW = re.compile(_P["carry_follow"], re.IGNORECASE)
 # The unit a figure carries on to the next: only a scaled amount passes its scale's currency on.
 SCALED = re.compile(rf"(?<![\w])(?:{_SCALE_RE})|\dmila", re.IGNORECASE)
 CARRY_NOT_AFTER = re.compile(_P["carry_not_after"], re.IGNORECASE)
-ABBREVIATED_SCALE = re.compile(r"mln\.?|mld\.?", re.IGNORECASE)
+ABBREVIATED_SCALE = re.compile("|".join(_P["abbreviated_scales"]), re.IGNORECASE)
 PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
 WORD_EURO_RE = re.compile(r"(?<![\w/])(?P<w>[a-zà-ù]+)\s+(?i:euro)(?![\w])", re.IGNORECASE)
 WORDS_IN_BRACKETS = re.compile(_P["words_in_brackets_after"], re.IGNORECASE)
@@ -574,7 +583,7 @@ def _digits(
     value = round(base * scale, 2)
     number_end = max(m.end("n"), m.end("s"), m.end("half"))
     compound = ""
-    tail_group = "2" if m.group("s2") else "3" if m.group("s3") else ""
+    tail_group = next((g for g in _TAIL_GROUPS if m.group("s" + g)), "")
     if tail_group:
         tail = _number(m.group("n" + tail_group)) or 0
         value = round(value + tail * _scale(m.group("s" + tail_group)), 2)
