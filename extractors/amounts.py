@@ -73,6 +73,7 @@ CARRY_FOLLOW = re.compile(_P["carry_follow"], re.IGNORECASE)
 # The unit a figure carries on to the next: only a scaled amount passes its scale's currency on.
 SCALED = re.compile(rf"(?<![\w])(?:{_SCALE_RE})|\dmila", re.IGNORECASE)
 CARRY_NOT_AFTER = re.compile(_P["carry_not_after"], re.IGNORECASE)
+MONEY_NOUNS_AFTER = re.compile(_P["money_nouns_after"], re.IGNORECASE)
 ABBREVIATED_SCALE = re.compile("|".join(_P["abbreviated_scales"]), re.IGNORECASE)
 PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
 WORD_EURO_RE = re.compile(r"(?<![\w/])(?P<w>[a-zà-ù]+)\s+(?i:euro)(?![\w])", re.IGNORECASE)
@@ -543,6 +544,15 @@ def _number(raw: str) -> float | None:
     return parse_it_number(re.sub(r",\s+", ",", raw))
 
 
+def _money_words_before(text: str, start: int, abbreviated: bool) -> bool:
+    """A money label or role word names the scaled figure: anywhere in its label or sentence for
+    "mln"/"mld" ("Dotazione: 4 mln"), right before it for "milioni" ("stanziati 2 milioni")."""
+    if abbreviated:
+        return MONEY_LABEL_RE.search(context_before(text, start, limit=120)) is not None
+    near = _clause_on_line(text, start)[-40:]
+    return bool(MONEY_LABEL_RE.search(near) or ROLE_RE.search(near))
+
+
 def _clause_on_line(text: str, start: int) -> str:
     """The words of the figure's sentence on its own line, before it."""
     head = text[line_start(text, start) : start]
@@ -572,7 +582,9 @@ def _digits(
     ``carry_from`` is where the last scaled amount before it ended ("830 milioni di euro"), if
     any: a scaled figure with no currency of its own may take that amount's currency and unit
     (rule "carried_currency"). An abbreviation "mln"/"mld" under a money label ("Dotazione: 4
-    mln") is money too (rule "money_label_scale").
+    mln") or a scaled figure right after a money word ("stanziati 2 milioni per") is money too
+    (rule "money_label_scale"), and so is one followed by a money noun ("5 milioni di
+    investimenti", rule "money_noun_after").
     """
     base = _number(m.group("n"))
     if base is None:
@@ -617,11 +629,13 @@ def _digits(
         ):
             return n_start, number_end, value, "carried_currency" + compound
         if (
-            ABBREVIATED_SCALE.fullmatch(m.group("s"))
-            and CARRY_FOLLOW.match(text, number_end)
-            and MONEY_LABEL_RE.search(context_before(text, n_start, limit=120))
+            CARRY_FOLLOW.match(text, number_end)
+            and not CARRY_NOT_AFTER.search(_clause_on_line(text, n_start))
+            and _money_words_before(text, n_start, bool(ABBREVIATED_SCALE.fullmatch(m.group("s"))))
         ):
             return n_start, number_end, value, "money_label_scale" + compound
+        if MONEY_NOUNS_AFTER.match(text, number_end):
+            return n_start, number_end, value, "money_noun_after" + compound
         return None
     if not BARE_CENTS.fullmatch(m.group("n")) or NOT_AFTER_BARE.match(text, m.end("n")):
         return None
