@@ -74,6 +74,8 @@ CARRY_FOLLOW = re.compile(_P["carry_follow"], re.IGNORECASE)
 SCALED = re.compile(rf"(?<![\w])(?:{_SCALE_RE})|\dmila", re.IGNORECASE)
 CARRY_NOT_AFTER = re.compile(_P["carry_not_after"], re.IGNORECASE)
 MONEY_NOUNS_AFTER = re.compile(_P["money_nouns_after"], re.IGNORECASE)
+MONEY_HEAD_RE = re.compile(r"(?<![\w])(?:" + "|".join(_P["money_heads"]) + r")", re.IGNORECASE)
+GROUPED_WHOLE = re.compile(r"\d{1,3}(?:\.\d{3})+")
 ABBREVIATED_SCALE = re.compile("|".join(_P["abbreviated_scales"]), re.IGNORECASE)
 PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
 WORD_EURO_RE = re.compile(r"(?<![\w/])(?P<w>[a-zà-ù]+)\s+(?i:euro)(?![\w])", re.IGNORECASE)
@@ -637,7 +639,19 @@ def _digits(
         if MONEY_NOUNS_AFTER.match(text, number_end):
             return n_start, number_end, value, "money_noun_after" + compound
         return None
-    if not BARE_CENTS.fullmatch(m.group("n")) or NOT_AFTER_BARE.match(text, m.end("n")):
+    if NOT_AFTER_BARE.match(text, m.end("n")):
+        return None
+    if not BARE_CENTS.fullmatch(m.group("n")):
+        # "Importo finanziato: 1.200.000": a whole figure with grouped thousands on a money label.
+        label = context_before(text, n_start, limit=60)
+        if (
+            GROUPED_WHOLE.fullmatch(m.group("n"))
+            and CARRY_FOLLOW.match(text, m.end("n"))
+            and MONEY_HEAD_RE.search(label)
+            and not CARRY_NOT_AFTER.search(label)
+            and not NOT_MONEY_RE.search(text[max(0, n_start - 30) : n_start])
+        ):
+            return n_start, m.end("n"), value, "money_label_grouped"
         return None
     if NOT_MONEY_RE.search(text[max(0, n_start - 30) : n_start]):
         return None
@@ -780,6 +794,8 @@ def _table_cells(ctx: Context, taken: Spans) -> Iterator[Claim]:
                 money_cols[i] = (scale, cell.text, "table_header")
             elif caption is not None and i > 0 and _money_column(cell.text):
                 money_cols[i] = (caption[1], cell.text, "table_caption")
+            elif i > 0 and MONEY_HEAD_RE.match(cell.text.strip()):
+                money_cols[i] = (1, cell.text, "money_column")
         if not money_cols:
             continue
         # "Risorse assegnate (importi in euro)" above the table names the role of all its cells.
@@ -793,7 +809,7 @@ def _table_cells(ctx: Context, taken: Spans) -> Iterator[Claim]:
                     continue
                 num = re.sub(rf"^(?:{_CUR})\s*|\s*(?:{_CUR})$", "", cell.text, flags=re.IGNORECASE)
                 value = _number(num)
-                if value is None or (value == 0 and rule == "table_caption"):
+                if value is None or (value == 0 and rule != "table_header"):
                     continue  # a nil balance under a caption is no sum of money
                 role_rule = "column_header"
                 group = nearest_keyword(ROLE_RE, header)
