@@ -73,6 +73,7 @@ CARRY_FOLLOW = re.compile(_P["carry_follow"], re.IGNORECASE)
 # The unit a figure carries on to the next: only a scaled amount passes its scale's currency on.
 SCALED = re.compile(rf"(?<![\w])(?:{_SCALE_RE})|\dmila", re.IGNORECASE)
 CARRY_NOT_AFTER = re.compile(_P["carry_not_after"], re.IGNORECASE)
+COUNT_COLUMN_RE = re.compile(_P["count_columns"], re.IGNORECASE)
 MONEY_NOUNS_AFTER = re.compile(_P["money_nouns_after"], re.IGNORECASE)
 MONEY_HEAD_RE = re.compile(r"(?<![\w])(?:" + "|".join(_P["money_heads"]) + r")", re.IGNORECASE)
 GROUPED_WHOLE = re.compile(r"\d{1,3}(?:\.\d{3})+")
@@ -776,8 +777,9 @@ def _caption_scale(text: str, pos: int) -> tuple[str, int] | None:
 
 
 def _money_column(header: str) -> bool:
-    """A column whose header names money or a role ("Assegnato", "Importo"), not a count."""
-    return bool(MONEY_LABEL_RE.search(header) or ROLE_RE.search(header))
+    """Under a caption that gives the unit, a column of figures that is not a count or a share:
+    "Assegnato", "Importo", "2024", "Totale" (not "Progetti", "Quota %", "N. beneficiari")."""
+    return not (COUNT_COLUMN_RE.search(header) or CARRY_NOT_AFTER.search(header))
 
 
 def _table_cells(ctx: Context, taken: Spans) -> Iterator[Claim]:
