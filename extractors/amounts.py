@@ -789,6 +789,10 @@ def _table_cells(ctx: Context, taken: Spans) -> Iterator[Claim]:
     text = ctx.text
     for table in pipe_tables(text):
         caption = _caption_scale(text, table.header[0].start)
+        first = table.header[0].text
+        if caption is None and CURRENCY_HEADER_RE.search(first):
+            # "| Milioni di euro | 2024 | 2025 |": the corner cell gives the unit of the others.
+            caption = first, _header_scale(first)
         money_cols: dict[int, tuple[int, str, str]] = {}
         for i, cell in enumerate(table.header):
             scale = _header_scale(cell.text)
