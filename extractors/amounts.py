@@ -694,8 +694,15 @@ def _words(text: str) -> Iterator[tuple[int, int, float, str]]:
 
 
 def extract(ctx: Context) -> Iterator[Claim]:
+    """Amounts in digits and words, then table and list cells.
+
+    Cells whose header or caption gives a scale ("milioni di euro") are read first: "1.239,40"
+    under such a header is 1 239 400 000, not the 1 239,40 a prose reading would take.
+    """
     text = ctx.text
     taken = Spans()
+    yield from _list_cells(text, taken)
+    yield from _table_cells(ctx, taken, scaled=True)
     words = sorted(_words(text)) if "mil" in text or "euro" in text.lower() else []
     word_ends = [w[1] for w in words if SCALED.search(text, w[0], w[1])]
     last_end: int | None = None
@@ -722,8 +729,7 @@ def extract(ctx: Context) -> Iterator[Claim]:
             NAME, VERSION, "amount", value, text, start, end,
             currency="EUR", role=role, attrs={"rule": {"value": rule, "role": role_rule}},
         )
-    yield from _table_cells(ctx, taken)
-    yield from _list_cells(text, taken)
+    yield from _table_cells(ctx, taken, scaled=False)
 
 
 def _list_cells(text: str, taken: Spans) -> Iterator[Claim]:
@@ -747,6 +753,8 @@ def _list_cells(text: str, taken: Spans) -> Iterator[Claim]:
                     continue
                 if NOT_MONEY_RE.search(text[max(0, start - 30) : start]):
                     continue
+                if not _money_column(text[pos:start]):
+                    continue  # "Progetti finanziati: 12" under the caption is a count
                 value = _number(n)
                 if value is None or value == 0:
                     continue
@@ -782,10 +790,11 @@ def _money_column(header: str) -> bool:
     return not (COUNT_COLUMN_RE.search(header) or CARRY_NOT_AFTER.search(header))
 
 
-def _table_cells(ctx: Context, taken: Spans) -> Iterator[Claim]:
+def _table_cells(ctx: Context, taken: Spans, scaled: bool) -> Iterator[Claim]:
     """Number cells under a header that names the currency or a money scale ("Importo (€)",
     "milioni di euro", "mln"), or under a money header of a table whose caption names the unit
-    ("Importi in migliaia di euro"): the cells are amounts at that scale."""
+    ("Importi in migliaia di euro"): the cells are amounts at that scale. ``scaled`` picks the
+    columns with a scale (read before prose) or those without one (read after it)."""
     text = ctx.text
     for table in pipe_tables(text):
         caption = _caption_scale(text, table.header[0].start)
@@ -808,7 +817,7 @@ def _table_cells(ctx: Context, taken: Spans) -> Iterator[Claim]:
         caption_role = _table_caption_role(text, table.header[0].start)
         for row in table.rows:
             for i, (scale, header, rule) in money_cols.items():
-                if i >= len(row):
+                if i >= len(row) or (scale > 1) != scaled:
                     continue
                 cell = row[i]
                 if taken.overlaps(cell.start, cell.end):
@@ -817,6 +826,7 @@ def _table_cells(ctx: Context, taken: Spans) -> Iterator[Claim]:
                 value = _number(num)
                 if value is None or (value == 0 and rule != "table_header"):
                     continue  # a nil balance under a caption is no sum of money
+                taken.add(cell.start, cell.end)
                 role_rule = "column_header"
                 group = nearest_keyword(ROLE_RE, header)
                 if group is None:
