@@ -341,7 +341,8 @@ def _table_caption_role(text: str, pos: int) -> str | None:
 # --------------------------------------------------------------------------- the role rules
 # The role of an amount in prose is chosen by the first rule of a cascade that fires, then may be
 # corrected by an override. Names, reasons and examples live in patterns/amounts.toml
-# ([[role_rules]]); every claim records the rule that decided its role in attrs["rule"]["role"].
+# ([[role_rules]]); every claim records the rule that decided its role in attrs["role_rule"], and
+# the rule that read its value in attrs["rule"] (the [[named_rule]] list, as other extractors).
 
 NO_ROLE = ""  # a rule that fires and says the amount has no role
 
@@ -603,13 +604,13 @@ def _digits(
         tail = _number(m.group("n" + tail_group)) or 0
         value = round(value + tail * _scale(m.group("s" + tail_group)), 2)
         number_end = max(number_end, m.end("s" + tail_group))
-        compound = "+compound_scale"
+        compound = "compound_scale"
     n_start = m.start("n")
     before = CURRENCY_BEFORE.search(text, max(0, n_start - 8), n_start)
     if before is not None:
-        return before.start(), number_end, value, "currency_before" + compound
+        return before.start(), number_end, value, compound or "currency_before"
     if m.group("s") and "€" in m.group("s") and not m.group("cur"):
-        return n_start, number_end, value, "currency_after" + compound
+        return n_start, number_end, value, compound or "currency_after"
     if m.group("cur"):
         after = m.end("cur")
         if (
@@ -618,27 +619,27 @@ def _digits(
             and not OWN_CURRENCY_AFTER.match(text, after)
         ):
             return None
-        return n_start, m.end("cur"), value, "currency_after" + compound
+        return n_start, m.end("cur"), value, compound or "currency_after"
     if m.group("s"):
         lead = SHARE_BEFORE.search(text, max(0, n_start - 12), n_start)
         if lead is not None and m.group("s").lower() in _SHARE_SCALES:
             # "126,9 milioni di euro, di cui 86 milioni": the share inherits the currency.
-            return n_start, number_end, value, "share_scale" + compound
+            return n_start, number_end, value, compound or "share_scale"
         if (
             carry_from is not None
             and not PARAGRAPH_BREAK.search(text, carry_from, n_start)
             and CARRY_FOLLOW.match(text, number_end)
             and not CARRY_NOT_AFTER.search(_clause_on_line(text, n_start))
         ):
-            return n_start, number_end, value, "carried_currency" + compound
+            return n_start, number_end, value, compound or "carried_currency"
         if (
             CARRY_FOLLOW.match(text, number_end)
             and not CARRY_NOT_AFTER.search(_clause_on_line(text, n_start))
             and _money_words_before(text, n_start, bool(ABBREVIATED_SCALE.fullmatch(m.group("s"))))
         ):
-            return n_start, number_end, value, "money_label_scale" + compound
+            return n_start, number_end, value, compound or "money_label_scale"
         if MONEY_NOUNS_AFTER.match(text, number_end):
-            return n_start, number_end, value, "money_noun_after" + compound
+            return n_start, number_end, value, compound or "money_noun_after"
         return None
     if NOT_AFTER_BARE.match(text, m.end("n")):
         return None
@@ -722,12 +723,12 @@ def extract(ctx: Context) -> Iterator[Claim]:
         head = _compound_head(text, start, value)
         if head is not None:
             start, value = head
-            rule += "+compound_scale"
+            rule = "compound_scale"
         taken.add(start, end)
         role, role_rule = role_with_rule(text, start, end)
         yield make_claim(
             NAME, VERSION, "amount", value, text, start, end,
-            currency="EUR", role=role, attrs={"rule": {"value": rule, "role": role_rule}},
+            currency="EUR", role=role, attrs={"rule": rule, "role_rule": role_rule},
         )
     yield from _table_cells(ctx, taken, scaled=False)
 
@@ -763,8 +764,8 @@ def _list_cells(text: str, taken: Spans) -> Iterator[Claim]:
                     NAME, VERSION, "amount", round(value * scale, 2), text, start, stop,
                     currency="EUR", role=group_to_role(group),
                     attrs={"table_header": text[line_start(text, cap.start()) : cap.end()].strip(),
-                           "rule": {"value": "list_caption",
-                                    "role": "list_caption" if group else "none"}},
+                           "rule": "list_caption",
+                           "role_rule": "list_caption" if group else "none"},
                 )
             if end >= len(text) or PARAGRAPH_BREAK.match(text, end):
                 break
@@ -837,6 +838,6 @@ def _table_cells(ctx: Context, taken: Spans, scaled: bool) -> Iterator[Claim]:
                     NAME, VERSION, "amount", round(value * scale, 2), text, cell.start, cell.end,
                     currency="EUR", role=group_to_role(group),
                     attrs={"table_header": header,
-                           "rule": {"value": rule, "role": role_rule if group else "none"}},
+                           "rule": rule, "role_rule": role_rule if group else "none"},
                 )
 

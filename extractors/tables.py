@@ -187,11 +187,11 @@ def _financial(text: str, table: PipeTable) -> Iterator[Claim]:
             if value is None:
                 continue
             value = round(value * (scales[i] or 1), 2)
-            # The rule that read it, as amount claims name theirs (see amounts.toml).
-            scaled = "" if (scales[i] or 1) == 1 else "+scale"
+            # The rules that read its value and its role, named as amount claims name theirs.
+            scaled = "" if (scales[i] or 1) == 1 else "_scaled"
             attrs = {"column": table.header[i].text, "item": item,
-                     "rule": {"value": "financial_column" + scaled,
-                              "role": "total_row" if is_total else "financial_column"}}
+                     "rule": "financial_column" + scaled,
+                     "role_rule": "total_row" if is_total else "financial_column"}
             if is_total:
                 attrs["of"] = role.replace("_", "-")
             yield make_claim(
