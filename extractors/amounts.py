@@ -558,8 +558,8 @@ def _money_words_before(text: str, start: int, abbreviated: bool) -> bool:
 
 
 def _clause_on_line(text: str, start: int) -> str:
-    """The words of the figure's sentence on its own line, before it."""
-    head = text[line_start(text, start) : start]
+    """The words of the figure's sentence on its own line, before it (at most 200 characters)."""
+    head = text[max(line_start(text, start), start - 200) : start]
     ends = [m.end() for m in re.finditer(r"[.;:!?](?=\s)", head)]
     return head[ends[-1] :] if ends else head
 
