@@ -9,6 +9,7 @@ a currency word, a scale with "di euro", or cents under a money label.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -705,11 +706,12 @@ def extract(ctx: Context) -> Iterator[Claim]:
     yield from _list_cells(text, taken)
     yield from _table_cells(ctx, taken, scaled=True)
     words = sorted(_words(text)) if "mil" in text or "euro" in text.lower() else []
-    word_ends = [w[1] for w in words if SCALED.search(text, w[0], w[1])]
+    word_ends = sorted(w[1] for w in words if SCALED.search(text, w[0], w[1]))
     last_end: int | None = None
     found_list: list[tuple[int, int, float, str]] = []
     for m in NUMBER_RE.finditer(text):
-        prior = [e for e in word_ends if e <= m.start()]
+        i = bisect_right(word_ends, m.start())
+        prior = [word_ends[i - 1]] if i else []
         carry_from = max([*prior, *([last_end] if last_end is not None else [])], default=None)
         found = _digits(m, text, carry_from)
         if found is None:
