@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
+from extractors import orgmodel
 from extractors.base import Context, load_patterns, make_claim
 from extractors.common import (
     Dispatcher,
@@ -549,9 +550,14 @@ def extract(ctx: Context) -> Iterator[Claim]:
         kept.append(f)
     kept = _fuller_names(_drop_units_and_acronyms(text, kept))
     roles = _roles(text, kept)
-    for f, role in zip(kept, roles, strict=True):
-        yield make_claim(NAME, VERSION, "organisation", f.value, text, f.start, f.end,
-                         type=f.type, role=role)
+    claims = [
+        make_claim(NAME, VERSION, "organisation", f.value, text, f.start, f.end,
+                   type=f.type, role=role)
+        for f, role in zip(kept, roles, strict=True)
+    ]
+    # --- statistical model (extractors/orgmodel.py): adds names no rule knows, when enabled.
+    # Keep this one call as the last step of extract() whatever the rules become.
+    yield from orgmodel.add_model_claims(claims, ctx)
 
 
 PAREN_OPEN = re.compile(
