@@ -54,8 +54,17 @@ _LEGAL = re.compile(
 )
 _COOP_FORM = re.compile(r"cooperativ|coop\.?|s\.?c\.?s", re.I)
 _ASSOC_FORM = re.compile(r"o\.?d\.?v|a\.?p\.?s", re.I)
-_LEAD = re.compile(r"^(?:(?:il|la|lo|le|gli|i|l['’]|la\s+sua|dal|dalla|della|del|di)\s+|l['’])",
-                   re.I)
+# A lower-case article or preposition the model took in ("la Caritas"); "Il Faro" keeps its "Il".
+_LEAD = re.compile(r"^(?:(?:il|la|lo|le|gli|i|dal|dalla|della|del|di)\s+|l['’])")
+# A legal form written just after the span ("Il Faro scs") tells the kind of body.
+_FORM_AFTER = re.compile(
+    r"[ \t,]+(?:società\s+cooperativa(?:\s+sociale)?|cooperativa\s+sociale|soc\.\s*coop\.?"
+    r"|s\.c\.s\.|scs|onlus|odv|o\.d\.v\.|aps|a\.p\.s\.|ets|srl|s\.r\.l\.)(?!\w)",
+    re.I,
+)
+# A person's title before or inside a span: the name is a person's, not a body's.
+_PERSON = re.compile(r"(?<!\w)(?:dott|dott\.ssa|dr|sig|sig\.ra|avv|ing|prof|arch|geom|rag)\.?"
+                     r"(?:\s|$)", re.I)
 _CONNECTORS = {"di", "del", "della", "dei", "delle", "degli", "dello", "per", "e", "ed", "la",
                "il", "lo", "le", "i", "gli", "in", "con", "da", "a"}
 
@@ -185,6 +194,11 @@ def canonical(name: str) -> str | None:
     words = name.split(" ")
     if not name or organisations.comune_name(name) or words[-1].lower() in _CONNECTORS:
         return None
+    # A body's own name is capitalised word by word ("Tessitori di Comunità"); a lower-case word
+    # that is no connector means the model took in running text ("servizio di mensa sociale").
+    if any(w[:1].islower() and w not in _CONNECTORS and not w.startswith(("d'", "dell'", "l'"))
+           for w in words) or any(ch.isdigit() for ch in name) or "/" in name:
+        return None
     if len(words) == 1 and (len(name) < 4 or not prefix and name.isupper() and len(name) < 5):
         return None
     return prefix + name
@@ -209,7 +223,10 @@ def combine(
             end -= 1
         if end <= start or any(s < end and start < e for s, e in taken):
             continue
-        value = canonical(text[start:end])
+        if _PERSON.search(text[max(0, start - 12) : end]):
+            continue
+        form = _FORM_AFTER.match(text, end)
+        value = canonical(text[start:end] + (form.group(0) if form else ""))
         if value is None or value.casefold() in names:
             continue
         tag = tag or model_tag()
