@@ -23,7 +23,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from extractors.base import Context, make_claim
+from extractors.base import Context, load_patterns, make_claim
 from models.records import Claim
 
 NAME = "orgmodel"
@@ -67,6 +67,25 @@ _PERSON = re.compile(r"(?<!\w)(?:dott|dott\.ssa|dr|sig|sig\.ra|avv|ing|prof|arch
                      r"(?:\s|$)", re.I)
 _CONNECTORS = {"di", "del", "della", "dei", "delle", "degli", "dello", "per", "e", "ed", "la",
                "il", "lo", "le", "i", "gli", "in", "con", "da", "a"}
+
+
+# Words that say what kind of body something is, not which one: the rules' body words and generic
+# names, plus the kind words of public offices. A name made of these alone ("Azienda USL",
+# "Società della Salute", "Libero Consorzio") is a kind; the rules name it when a place follows.
+_KIND_EXTRA = (
+    "servizi servizio sanitaria sanitario salute locale provinciale libero usl asp ats asst ast "
+    "ufficio settore area amministrazione civica giunta consiglio ente enti regioni province "
+    "metropolitana metropolitane città pubblica pubblico europea europeo"
+)
+
+
+@cache
+def kind_words() -> frozenset[str]:
+    """Lower-case words that only name a kind of body (see ``_KIND_EXTRA``)."""
+    p = load_patterns("organisations")
+    words = {w.casefold() for w in p["body_words"]}
+    words |= {w.casefold() for g in p["generic_names"] for w in g.split()}
+    return frozenset(words | set(_KIND_EXTRA.split()))
 
 
 def enabled() -> bool:
@@ -172,8 +191,8 @@ def canonical(name: str) -> str | None:
 
     The rules are asked first (a span they can read gets their name); otherwise the legal form
     goes ("X società cooperativa sociale" is "Cooperativa X", "X ODV" is "Associazione X"), a
-    leading article goes, and a bare comune (a place), a lower-case phrase or a single short
-    word is rejected."""
+    leading article goes; a bare comune (a place), a lower-case phrase, a single word or kind
+    words alone are rejected."""
     from extractors import organisations
 
     name = re.sub(r"\s+", " ", name.replace("’", "'")).strip(" ,.;:()[]-–“”\"«»")
@@ -182,7 +201,8 @@ def canonical(name: str) -> str | None:
         return None
     ruled = list(organisations.extract(Context(text=name)))
     if len(ruled) == 1 and ruled[0].start <= 1 and ruled[0].end >= len(name) - 1:
-        return str(ruled[0].value)
+        value = str(ruled[0].value)
+        return None if _kind_only(value.split(" ")) else value
     prefix = ""
     if (form := _LEGAL.search(name)) is not None and form.start() > 0:
         if _COOP_FORM.search(form.group(0)):
@@ -199,9 +219,16 @@ def canonical(name: str) -> str | None:
     if any(w[:1].islower() and w not in _CONNECTORS and not w.startswith(("d'", "dell'", "l'"))
            for w in words) or any(ch.isdigit() for ch in name) or "/" in name:
         return None
-    if len(words) == 1 and (len(name) < 4 or not prefix and name.isupper() and len(name) < 5):
+    if not prefix and _kind_only(words) or len(name) < 3:
         return None
     return prefix + name
+
+
+def _kind_only(words: list[str]) -> bool:
+    """One word alone ("Europa", "Rionero") is as often a place, a person or a topic as a body,
+    and kind words alone ("Azienda USL") name no body in particular."""
+    named = [w for w in words if w.casefold() not in _CONNECTORS]
+    return len(named) < 2 or all(w.casefold() in kind_words() for w in named)
 
 
 def combine(
