@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import re
 import threading
+from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from functools import cache
 from importlib import resources
@@ -133,10 +134,17 @@ def model_tag() -> str:
     return tag + (f"+{LG_MODEL}-{lg.meta.get('version')}" if lg is not None else "")
 
 
-def windows(text: str) -> list[tuple[int, int]]:
-    """Merged ``(start, end)`` stretches of ``text`` around every candidate name."""
+def windows(text: str, skip: Sequence[tuple[int, int]] = ()) -> list[tuple[int, int]]:
+    """Merged ``(start, end)`` stretches of ``text`` around every candidate name, leaving out
+    candidates wholly inside a ``skip`` span (a name the rules already read: whatever the model
+    says there is dropped by :func:`combine`, so it need not run)."""
     out: list[tuple[int, int]] = []
+    inside = sorted(skip)
+    starts = [s for s, _ in inside]
     for m in _CANDIDATE.finditer(text):
+        i = bisect_right(starts, m.start()) - 1
+        if i >= 0 and inside[i][1] >= m.end():
+            continue
         lo = max(0, m.start() - WINDOW_CHARS)
         hi = min(len(text), m.end() + WINDOW_CHARS)
         # Widen to whole words so no token is cut.
@@ -158,15 +166,18 @@ def _ents(nlp: Any, text: str, wins: Sequence[tuple[int, int]]) -> list[tuple[in
     return spans
 
 
-def model_spans(doc_or_text: Any) -> list[tuple[int, int]]:
+def model_spans(
+    doc_or_text: Any, skip: Sequence[tuple[int, int]] = ()
+) -> list[tuple[int, int]]:
     """Character spans of the organisations the model (and ``it_core_news_lg``, if installed)
     sees in a text or a spaCy ``Doc``; a Doc whose entities were already set by
-    ``it_core_news_lg`` gives those instead of running that model again."""
+    ``it_core_news_lg`` gives those instead of running that model again. ``skip``: spans already
+    read (see :func:`windows`)."""
     if isinstance(doc_or_text, str):
         text, doc = doc_or_text, None
     else:
         text, doc = doc_or_text.text, doc_or_text
-    wins = windows(text)
+    wins = windows(text, skip)
     spans: set[tuple[int, int]] = set()
     model = load_model()
     if model is not None and wins:
@@ -275,7 +286,8 @@ def add_model_claims(rule_claims: list[Claim], ctx: Context) -> list[Claim]:
         return rule_claims
     _busy.on = True
     try:
-        return combine(rule_claims, model_spans(ctx.doc if ctx.doc is not None else ctx.text),
-                       ctx.text)
+        source = ctx.doc if ctx.doc is not None else ctx.text
+        spans = model_spans(source, skip=[(c.start, c.end) for c in rule_claims])
+        return combine(rule_claims, spans, ctx.text)
     finally:
         _busy.on = False

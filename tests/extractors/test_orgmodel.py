@@ -116,3 +116,12 @@ def test_the_switch(monkeypatch: pytest.MonkeyPatch) -> None:
     ]
     monkeypatch.delenv(orgmodel.ENV_VAR)
     assert orgmodel.enabled() is orgmodel.DEFAULT_ON
+
+
+def test_the_model_is_part_of_the_versions_only_when_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    from extractors.registry import versions
+
+    monkeypatch.setenv(orgmodel.ENV_VAR, "0")
+    assert orgmodel.NAME not in versions()
+    monkeypatch.setenv(orgmodel.ENV_VAR, "1")
+    assert "+orgs-" + orgmodel.load_model().meta["version"] in versions()[orgmodel.NAME]
