@@ -21,7 +21,6 @@ from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from functools import cache
 from importlib import resources
-from pathlib import Path
 from typing import Any
 
 from extractors.base import Context, load_patterns, make_claim
@@ -99,9 +98,9 @@ def enabled() -> bool:
     return DEFAULT_ON
 
 
-def model_path() -> Path:
-    """The trained pipeline, shipped as package data of ``models``."""
-    return Path(str(resources.files("models") / "nlp" / "orgs"))
+def model_path() -> str:
+    """The trained pipeline, shipped as package data of ``models`` (``models/nlp/orgs``)."""
+    return str(resources.files("models") / "nlp" / "orgs")
 
 
 @cache
@@ -109,8 +108,8 @@ def load_model() -> Any:
     """The organisation model, loaded once per process (None when the folder is missing)."""
     import spacy
 
-    path = model_path()
-    return spacy.load(path) if (path / "meta.json").is_file() else None
+    folder = resources.files("models") / "nlp" / "orgs"
+    return spacy.load(model_path()) if (folder / "meta.json").is_file() else None
 
 
 @cache

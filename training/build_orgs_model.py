@@ -1,6 +1,8 @@
 """Build the organisation-span training data from the synthetic corpus and train the model.
 
-Run ``make model`` (or ``.venv/bin/python -m models.nlp.build_orgs``). The gold files list
+Run ``make model`` (or ``.venv/bin/python training/build_orgs_model.py``); it writes the
+trained pipeline to ``models/nlp/orgs/`` (package data of ``models``, read by
+``extractors/orgmodel.py``) with the config ``training/orgs.cfg``. The gold files list
 canonical names without spans, so spans are derived, never typed:
 
 1. every claim of the rule extractor (run with the model off) whose canonical value is in the
@@ -25,8 +27,9 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 HERE = Path(__file__).resolve().parent
+TARGET = ROOT / "models" / "nlp" / "orgs"
 TRAIN_SETS = ("dev", "heldout", "blind", "blind2", "blind3", "blind4", "blind5")
 DEV_SETS = ("blind6",)
 HELD_OUT = ("blind7", "blind8")
@@ -135,7 +138,7 @@ def main() -> None:
         env={**os.environ, "PYTHONHASHSEED": "0", "OMP_NUM_THREADS": "1"},
     )
     print(f"trained in {time.perf_counter() - t0:.0f}s")
-    target = HERE / "orgs"
+    target = TARGET
     shutil.rmtree(target, ignore_errors=True)
     shutil.copytree(out / "model-best", target)
     meta_path = target / "meta.json"
