@@ -33,18 +33,22 @@ ENV_VAR = "INCLUSIO_ORG_MODEL"
 DEFAULT_ON = False
 CONFIDENCE = 0.6
 LG_MODEL = "it_core_news_lg"
-# Characters of context kept around a candidate name: the model looks two tokens either side.
-WINDOW_CHARS = 40
+# Characters of context kept around a candidate name: the model looks about two tokens either
+# side, and a window widens to whole words.
+WINDOW_CHARS = 20
 
-# Where the model may see a name: two capitalised words (connectors allowed between them), a
-# capitalised word before a legal form, an all-capitals word of three letters or more, or a
-# quoted phrase. Text without any of these is never given to the model, which keeps it cheap.
+# Where the model may see a name: two capitalised words (connectors allowed between them), or
+# one before a legal form ("Lumen scs"). A single capitalised word is never a model claim (see
+# :func:`canonical`), so text without such runs is never given to the model: that keeps it cheap.
 _CAP = r"[A-ZÀ-Ý][\w'’.\-]*"
 _CONN = r"(?:di|del|della|dei|delle|degli|dello|per|e|ed|la|il|lo|le|i|gli|l['’]|d['’]|dell['’])"
+_FORM_WORDS = (
+    r"società\s+cooperativa(?:\s+sociale)?|cooperativa\s+sociale|soc\.\s*coop\.?"
+    r"|s\.c\.s\.|scs|onlus|odv|o\.d\.v\.|aps|a\.p\.s\.|ets|srl|s\.r\.l\."
+)
 _CANDIDATE = re.compile(
     rf"{_CAP}(?:[ \t]+(?:{_CONN}[ \t]*)?{_CAP})+"
-    r"|\b[A-ZÀ-Ý]{3,}\b"
-    r"|[“\"«][^”\"»\n]{2,60}[”\"»]"
+    rf"|{_CAP}(?=[ \t,]+(?i:{_FORM_WORDS})(?!\w))"
 )
 _LEGAL = re.compile(
     r"[\s,\-–]*(?:(?:società|soc\.)\s+cooperativa(?:\s+sociale)?(?:\s+(?:a\s+r\.?\s*l\.?|onlus))?"
@@ -57,11 +61,7 @@ _ASSOC_FORM = re.compile(r"o\.?d\.?v|a\.?p\.?s", re.I)
 # A lower-case article or preposition the model took in ("la Caritas"); "Il Faro" keeps its "Il".
 _LEAD = re.compile(r"^(?:(?:il|la|lo|le|gli|i|dal|dalla|della|del|di)\s+|l['’])")
 # A legal form written just after the span ("Il Faro scs") tells the kind of body.
-_FORM_AFTER = re.compile(
-    r"[ \t,]+(?:società\s+cooperativa(?:\s+sociale)?|cooperativa\s+sociale|soc\.\s*coop\.?"
-    r"|s\.c\.s\.|scs|onlus|odv|o\.d\.v\.|aps|a\.p\.s\.|ets|srl|s\.r\.l\.)(?!\w)",
-    re.I,
-)
+_FORM_AFTER = re.compile(rf"[ \t,]+(?:{_FORM_WORDS})(?!\w)", re.I)
 # A person's title before or inside a span: the name is a person's, not a body's.
 _PERSON = re.compile(r"(?<!\w)(?:dott|dott\.ssa|dr|sig|sig\.ra|avv|ing|prof|arch|geom|rag)\.?"
                      r"(?:\s|$)", re.I)
@@ -86,6 +86,13 @@ def kind_words() -> frozenset[str]:
     words = {w.casefold() for w in p["body_words"]}
     words |= {w.casefold() for g in p["generic_names"] for w in g.split()}
     return frozenset(words | set(_KIND_EXTRA.split()))
+
+
+@cache
+def _plain_words() -> frozenset[str]:
+    """Kind words and the rules' stop words ("Il", "Per", "CUP"), lower-cased."""
+    stop = {w.casefold() for w in load_patterns("organisations")["stop_words"]}
+    return kind_words() | stop
 
 
 def enabled() -> bool:
@@ -140,9 +147,14 @@ def windows(text: str, skip: Sequence[tuple[int, int]] = ()) -> list[tuple[int, 
     out: list[tuple[int, int]] = []
     inside = sorted(skip)
     starts = [s for s, _ in inside]
+    plain = _plain_words()
     for m in _CANDIDATE.finditer(text):
         i = bisect_right(starts, m.start()) - 1
         if i >= 0 and inside[i][1] >= m.end():
+            continue
+        # Kind words and sentence openers alone ("Il Comune", "Per La Regione") name nobody.
+        words = [w.casefold() for w in re.findall(r"[A-ZÀ-Ý][\w'’.\-]*", m.group(0))]
+        if len(words) > 1 and all(w in plain for w in words):
             continue
         lo = max(0, m.start() - WINDOW_CHARS)
         hi = min(len(text), m.end() + WINDOW_CHARS)
