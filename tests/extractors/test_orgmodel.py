@@ -125,3 +125,12 @@ def test_the_model_is_part_of_the_versions_only_when_on(monkeypatch: pytest.Monk
     assert orgmodel.NAME not in versions()
     monkeypatch.setenv(orgmodel.ENV_VAR, "1")
     assert "+orgs-" + orgmodel.load_model().meta["version"] in versions()[orgmodel.NAME]
+
+
+def test_evaluate_flags_set_the_switch(monkeypatch: pytest.MonkeyPatch) -> None:
+    from inclusio.cli import build_parser
+
+    monkeypatch.delenv(orgmodel.ENV_VAR, raising=False)
+    assert build_parser().parse_args(["evaluate"]).org_model is None
+    assert build_parser().parse_args(["evaluate", "--model"]).org_model == "1"
+    assert build_parser().parse_args(["evaluate", "--no-model"]).org_model == "0"
