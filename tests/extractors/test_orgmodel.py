@@ -134,3 +134,30 @@ def test_evaluate_flags_set_the_switch(monkeypatch: pytest.MonkeyPatch) -> None:
     assert build_parser().parse_args(["evaluate"]).org_model is None
     assert build_parser().parse_args(["evaluate", "--model"]).org_model == "1"
     assert build_parser().parse_args(["evaluate", "--no-model"]).org_model == "0"
+
+
+def _fake_lg() -> object:
+    """A stand-in for it_core_news_lg (not installable here): a rule that tags one invented name
+    ORG, so the code path that reads another model's entities runs in the tests."""
+    import spacy
+
+    nlp = spacy.blank("it")
+    ruler = nlp.add_pipe("entity_ruler")
+    ruler.add_patterns([{"label": "ORG", "pattern": "Lanterna Verde Servizi"},
+                        {"label": "LOC", "pattern": "Val Lunga"}])
+    return nlp
+
+
+LG_TEXT = "Lo sportello della Val Lunga è affidato a Lanterna Verde Servizi dal mese di marzo."
+
+
+def test_it_core_news_lg_entities_are_one_more_source(monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = _fake_lg()
+    monkeypatch.setattr(orgmodel, "load_lg", lambda: fake)
+    found = [LG_TEXT[s:e] for s, e in orgmodel.model_spans(LG_TEXT)]
+    assert "Lanterna Verde Servizi" in found
+    assert "Val Lunga" not in found  # only ORG entities count
+    # A Doc the pipeline already annotated gives its entities without running the model again.
+    monkeypatch.setattr(orgmodel, "load_lg", lambda: None)
+    doc = fake(LG_TEXT)
+    assert "Lanterna Verde Servizi" in [LG_TEXT[s:e] for s, e in orgmodel.model_spans(doc)]
