@@ -18,7 +18,8 @@ import os
 import re
 import threading
 from bisect import bisect_right
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -208,6 +209,20 @@ def _unshout(name: str) -> str:
     return " ".join(words)
 
 
+_busy = threading.local()
+
+
+@contextmanager
+def _rules_only() -> Iterator[None]:
+    """While asking the rules about a span, ``organisations.extract`` gives rule claims only."""
+    before = getattr(_busy, "on", False)
+    _busy.on = True
+    try:
+        yield
+    finally:
+        _busy.on = before
+
+
 def canonical(name: str) -> str | None:
     """The canonical name of a model span by the rules' conventions, or None if it is no body.
 
@@ -221,7 +236,8 @@ def canonical(name: str) -> str | None:
     name = _LEAD.sub("", name).strip()
     if len(name) < 3 or not name[:1].isupper() and not name[:1].isdigit():
         return None
-    ruled = list(organisations.extract(Context(text=name)))
+    with _rules_only():
+        ruled = list(organisations.extract(Context(text=name)))
     if len(ruled) == 1 and ruled[0].start <= 1 and ruled[0].end >= len(name) - 1:
         value = str(ruled[0].value)
         return None if _kind_only(value.split(" ")) else value
@@ -285,20 +301,11 @@ def combine(
     return out
 
 
-_busy = threading.local()
-
-
 def add_model_claims(rule_claims: list[Claim], ctx: Context) -> list[Claim]:
-    """What ``organisations.extract`` returns: its rule claims, plus model claims when on.
-
-    :func:`canonical` asks the rules about a span, which ends here again: that inner call gets
-    the rule claims only."""
+    """What ``organisations.extract`` returns: its rule claims, plus model claims when on (but
+    not while :func:`canonical` asks the rules about a span)."""
     if not enabled() or getattr(_busy, "on", False):
         return rule_claims
-    _busy.on = True
-    try:
-        source = ctx.doc if ctx.doc is not None else ctx.text
-        spans = model_spans(source, skip=[(c.start, c.end) for c in rule_claims])
-        return combine(rule_claims, spans, ctx.text)
-    finally:
-        _busy.on = False
+    source = ctx.doc if ctx.doc is not None else ctx.text
+    spans = model_spans(source, skip=[(c.start, c.end) for c in rule_claims])
+    return combine(rule_claims, spans, ctx.text)
