@@ -161,3 +161,18 @@ def test_it_core_news_lg_entities_are_one_more_source(monkeypatch: pytest.Monkey
     monkeypatch.setattr(orgmodel, "load_lg", lambda: None)
     doc = fake(LG_TEXT)
     assert "Lanterna Verde Servizi" in [LG_TEXT[s:e] for s, e in orgmodel.model_spans(doc)]
+
+
+def test_model_claims_point_into_the_whole_document(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past the first chunk, a model claim is shifted like every other claim."""
+    from extractors.nlp import CHUNK_CHARS
+    from extractors.registry import extract_document
+    from models.records import Document
+
+    monkeypatch.setenv(orgmodel.ENV_VAR, "1")
+    filler = "una riga di testo senza nomi propri.\n" * (CHUNK_CHARS // 37 + 10)
+    text = UNKNOWN + "\n\n" + filler + "\n\n" + UNKNOWN
+    claims = [c for c in extract_document(Document(text=text)) if c.attrs.get("rule") == "model"]
+    assert [c.value for c in claims] == ["Orizzonte Mirtillo Servizi"] * 2
+    assert claims[1].start > CHUNK_CHARS
+    assert all(c.text == text[c.start : c.end] for c in claims)
