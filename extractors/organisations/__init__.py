@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from extractors import orgmodel
 from extractors.base import Context, make_claim
 from extractors.organisations.canon import (
     district_letter,
@@ -58,6 +59,11 @@ def extract(ctx: Context) -> Iterator[Claim]:
     kept = drop_premises(text, kept)
     kept = one_name_per_area(district_letter(kept))
     roles = roles_of(text, kept)
-    for f, role in zip(kept, roles, strict=True):
-        yield make_claim(NAME, VERSION, "organisation", f.value, text, f.start, f.end,
-                         type=f.type, role=role, attrs={"rule": f.rule})
+    claims = [
+        make_claim(NAME, VERSION, "organisation", f.value, text, f.start, f.end,
+                   type=f.type, role=role, attrs={"rule": f.rule})
+        for f, role in zip(kept, roles, strict=True)
+    ]
+    # The statistical model (extractors/orgmodel.py) adds names no rule knows, when enabled;
+    # it stays the last step, after the rules have chosen their names.
+    yield from orgmodel.add_model_claims(claims, ctx)
