@@ -9,7 +9,7 @@ export PREFECT_HOME := $(CURDIR)/.prefect
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export DO_NOT_TRACK := 1
 
-.PHONY: setup system-deps demo test faults lint bench clean
+.PHONY: setup system-deps demo test faults lint bench clean model
 
 $(UV):
 	$(PYTHON) -m pip install --user --quiet uv || $(PYTHON) -m pip install --quiet uv
@@ -47,6 +47,12 @@ lint: $(BIN)/inclusio
 
 bench: setup
 	@for b in bench/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+# Rebuild the organisation model models/nlp/orgs/ (committed, ~2.5 MB) from the synthetic corpus:
+# training data from the gold files, then `spacy train` on CPU with a fixed seed (~1-2 minutes;
+# the same weights bit for bit on one machine). See models/nlp/README.md.
+model: $(BIN)/inclusio
+	$(BIN)/python training/build_orgs_model.py
 
 clean:
 	rm -rf data/raw/* data/parsed data/extracted data/curated/*.duckdb* data/curated/demo-sources.toml .prefect

@@ -5,7 +5,8 @@ the annotated corpus (tests/corpus) and the seeds when ../shared/seeds exists, j
 repeated to the requested size, so both sides read exactly the same characters. It prints:
 
 - the bare ``spacy.blank("it")`` tokenizer over the same chunks extract_document uses;
-- extract_document over the whole text (chunked by extractors.nlp.chunks);
+- extract_document over the whole text (chunked by extractors.nlp.chunks), then the same with
+  the organisation model on ($INCLUSIO_ORG_MODEL=1, extractors/orgmodel.py);
 - the time of each extractor module alone;
 - the per-word cost of a long text (~300 pages) against a single page.
 Target: extraction at least half as fast as the tokenizer, and no dearer per word when long.
@@ -14,6 +15,7 @@ Target: extraction at least half as fast as the tokenizer, and no dearer per wor
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -22,6 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from evaluation.corpus import default_root, load_set, read  # noqa: E402
+from extractors import orgmodel  # noqa: E402
 from extractors.base import Context  # noqa: E402
 from extractors.nlp import chunks, load_nlp, pipeline_name  # noqa: E402
 from extractors.registry import extract_document, extractors  # noqa: E402
@@ -78,6 +81,18 @@ def main() -> None:
           f"   ({n_claims:,} claims)")
     ratio = t_tok / t_ext
     print(f"{'extraction speed / tokenizer speed':<34}{ratio:>12.2f}   (target >= 0.50)")
+    # The same with the organisation model on (extractors/orgmodel.py; off by default).
+    saved = os.environ.get(orgmodel.ENV_VAR)
+    os.environ[orgmodel.ENV_VAR] = "1"
+    orgmodel.load_model()
+    t_model = best_of(lambda: extract_document(document, nlp))
+    n_model = len(extract_document(document, nlp))
+    if saved is None:
+        del os.environ[orgmodel.ENV_VAR]
+    else:
+        os.environ[orgmodel.ENV_VAR] = saved
+    print(f"{'... with the organisation model':<34}{words / t_model:>12,.0f} words/s"
+          f"   ({n_model:,} claims; speed / tokenizer {t_tok / t_model:.2f})")
 
     print("\nper extractor (same chunks, no spaCy):")
     for mod in extractors():

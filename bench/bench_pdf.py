@@ -64,6 +64,34 @@ def _doc(seed: int, pages: int) -> tuple[bytes, int]:
     return bytes(pdf.output()), tables
 
 
+def _plan_drawing(min_bytes: int = 2 * 1024 * 1024) -> bytes:
+    """One page of random strokes in a Flate stream of at least ``min_bytes`` (a planimetria),
+    with a line break before ``endstream`` as real writers put it."""
+    import random
+    import zlib
+
+    rng = random.Random(3)
+    z = zlib.compressobj(6)
+    parts = [z.compress(b"BT /F1 12 Tf 72 760 Td (Planimetria) Tj ET\n")]
+    size = 0
+    while size < min_bytes:
+        part = z.compress(b"".join(
+            b"%.2f %.2f m %.2f %.2f l S\n" % tuple(rng.uniform(0, 600) for _ in range(4))
+            for _ in range(2000)))
+        parts.append(part)
+        size += len(part)
+    parts.append(z.flush())
+    body = b"".join(parts)
+    return (b"%PDF-1.4\n1 0 obj <</Type/Catalog/Pages 2 0 R>> endobj\n"
+            b"2 0 obj <</Type/Pages/Kids[3 0 R]/Count 1>> endobj\n"
+            b"3 0 obj <</Type/Page/Parent 2 0 R/MediaBox[0 0 612 792]/Contents 4 0 R"
+            b"/Resources<</Font<</F1 5 0 R>>>>>> endobj\n"
+            b"4 0 obj <</Length " + str(len(body)).encode() + b"/Filter/FlateDecode>>\nstream\n"
+            + body + b"\nendstream\nendobj\n"
+            b"5 0 obj <</Type/Font/Subtype/Type1/BaseFont/Helvetica>> endobj\n"
+            b"trailer <</Root 1 0 R>>\n%%EOF\n")
+
+
 def bare_pdfium(data: bytes) -> int:
     pdf = pdfium.PdfDocument(data)
     n = 0
@@ -107,6 +135,12 @@ def main() -> None:
     print(f"inclusio PDF stage:    {stage:8.1f} pages/s  (text, tables, running heads, columns)")
     print(f"ratio:                 {stage / bare:8.2f}×  (target ≥ 0.30×)")
     print(f"tables found:          {found} of {expected_tables}")
+
+    plan = _plan_drawing()
+    t0 = time.perf_counter()
+    parse_pdf(plan)
+    print(f"plan drawing, {len(plan) / 2**20:.1f} MiB stream: {time.perf_counter() - t0:6.2f} s "
+          "(one page of strokes; no pdfplumber pass)")
 
     if args.plumber_pages:
         pages_done = 0

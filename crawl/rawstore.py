@@ -13,7 +13,12 @@ import re
 import tempfile
 from pathlib import Path
 
-_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+
+
+def is_sha256(value: object) -> bool:
+    """True for a lowercase sha256 hex digest, the only name a stored body is ever given."""
+    return isinstance(value, str) and _SHA256.fullmatch(value) is not None
 
 
 class RawStore:
@@ -23,7 +28,7 @@ class RawStore:
         self.root = Path(root)
 
     def path(self, sha256: str) -> Path:
-        if not _SHA256.match(sha256 or ""):
+        if not is_sha256(sha256):
             raise ValueError(f"not a sha256 hex digest: {sha256!r}")
         return self.root / sha256[:2] / sha256[2:4] / sha256
 

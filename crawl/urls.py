@@ -161,7 +161,11 @@ def looks_like_attachment(url: str, text: str = "", declared: bool = False) -> b
 
 def disposition_filename(value: str | None) -> str | None:
     """The file name a Content-Disposition header gives (``filename*=`` preferred), without
-    any directory part, or None."""
+    any directory or drive part, control characters or leading dots, or None.
+
+    It is only recorded (``fetches.filename``) and used to tell a file's type, but a remote
+    name must never be able to point outside a folder if it is ever used to name a file.
+    """
     if not value:
         return None
     msg = Message()
@@ -172,7 +176,10 @@ def disposition_filename(value: str | None) -> str | None:
         return None
     if not isinstance(name, str):
         return None
-    name = name.replace("\\", "/").rsplit("/", 1)[-1].strip().strip(".")
+    # The last part after any separator (POSIX, Windows, drive letter), without control
+    # characters (NUL, newlines) or leading dots: a bare name that stays in any folder.
+    name = re.split(r"[/\\:]", name)[-1]
+    name = "".join(ch for ch in name if ch.isprintable()).strip().strip(".")
     return name or None
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 from dataclasses import asdict, fields
 from datetime import date
@@ -11,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from models.records import Claim, Document, Table
+
+_SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
 def _default(obj: Any) -> Any:
@@ -51,6 +54,14 @@ def claim_from_dict(data: dict[str, Any]) -> Claim:
     return Claim(**{k: v for k, v in data.items() if k in known})
 
 
+def _checked(sha256: str) -> str:
+    """The key when it is a sha256 hex digest: file names are never built from anything else,
+    so a damaged fetch log cannot make a stage write outside its folder."""
+    if not isinstance(sha256, str) or not _SHA256.fullmatch(sha256):
+        raise ValueError(f"not a sha256 hex digest: {sha256!r}")
+    return sha256
+
+
 class StoredFileDamaged(ValueError):
     """A parsed or extracted file that cannot be read back (cut, overwritten, hand-edited)."""
 
@@ -75,10 +86,10 @@ class DocStore:
         self.extracted = extracted
 
     def parsed_path(self, sha256: str) -> Path:
-        return self.parsed / f"{sha256}.json"
+        return self.parsed / f"{_checked(sha256)}.json"
 
     def extracted_path(self, sha256: str) -> Path:
-        return self.extracted / f"{sha256}.json"
+        return self.extracted / f"{_checked(sha256)}.json"
 
     def put_document(self, sha256: str, doc: Document, meta: dict[str, Any]) -> None:
         write_json(self.parsed_path(sha256), {"meta": meta, "document": document_to_dict(doc)})

@@ -20,7 +20,7 @@ from extractors.pipetables import find_dates, parse_amount, pipe_tables
 from models.records import Claim
 
 NAME = "cards"
-VERSION = "1.3.0"
+VERSION = "1.4.0"
 
 _CUP = re.compile(r"^[A-Z][0-9]{2}[A-Z][0-9]{11}$")
 # Leading list markers trafilatura puts on <dt>/<dd> and <li> ("- ", "* ", "• ").
@@ -81,7 +81,8 @@ def _reads(label: Label, raw: str) -> list[Read]:
         return _comuni(raw)
     if label.value == "programme":
         found = programmes.find(raw)
-        if found:
+        if found or programmes.names_one(raw):
+            # A known name with no label of its own (a bare "PNRR") gives no raw value either.
             return [(name, s, e) for s, e, name in found]
         read = _read(label, raw)
         return [read] if read else []

@@ -16,7 +16,7 @@ from extractors.common import pipe_tables
 from models.records import Claim
 
 NAME = "cup"
-VERSION = "1.2.0"
+VERSION = "1.3.0"
 
 _P = load_patterns("cup")
 CUP_RE = re.compile(_P["cup"])
@@ -52,7 +52,9 @@ def extract(ctx: Context) -> Iterator[Claim]:
         code = _squash(m.group(1))
         if is_cup(code):
             seen.add(m.span(1))
-            yield make_claim(NAME, VERSION, "cup", code, text, m.start(1), m.end(1))
+            yield make_claim(
+                NAME, VERSION, "cup", code, text, m.start(1), m.end(1), attrs={"rule": "cup_label"}
+            )
     for m in CUP_RE.finditer(text):
         if m.span(1) in seen:
             continue
@@ -60,17 +62,24 @@ def extract(ctx: Context) -> Iterator[Claim]:
         if not is_cup(code) or NOT_CUP_RE.search(text[max(0, m.start() - 30) : m.start()]):
             continue
         seen.add(m.span(1))
-        yield make_claim(NAME, VERSION, "cup", code, text, m.start(1), m.end(1))
+        yield make_claim(
+            NAME, VERSION, "cup", code, text, m.start(1), m.end(1), attrs={"rule": "cup_shape"}
+        )
     cig_seen: set[tuple[int, int]] = set()
     for m in CIG_RE.finditer(text):
         pos = m.start(1)
+        full = m.group(0).lower().startswith("codice identificativo")
+        rule = "cig_label_in_full" if full else "cig_label"
         match: re.Match[str] | None = m
         while match is not None:
             code = match.group(1).upper()
             if not is_cig(code) or match.span(1) in seen:
                 break
             cig_seen.add(match.span(1))
-            yield make_claim(NAME, VERSION, "cig", code, text, match.start(1), match.end(1))
+            yield make_claim(
+                NAME, VERSION, "cig", code, text, match.start(1), match.end(1),
+                attrs={"rule": rule},
+            )
             pos = match.end(1)
             match = CIG_MORE_RE.match(text, pos)
     yield from _table_codes(text, seen, cig_seen)

@@ -28,7 +28,7 @@ from extractors.common import (
 from models.records import Claim
 
 NAME = "dates"
-VERSION = "1.5.0"
+VERSION = "1.6.0"
 
 _P = load_patterns("dates")
 MONTHS: dict[str, int] = _P["months"]
@@ -410,6 +410,67 @@ def _act_dates(text: str) -> Iterator[tuple[int, int, str]]:
         yield (lead.start() if lead is not None else start), m.end(), value
 
 
+# "dal 1° settembre al 31 dicembre 2025": a start without a year, then the full end date.
+RANGE_START_RE = re.compile(
+    rf"(?<![\w])(?i:{_P['range_lead']})\s*(?P<d>[0-3]?\d|(?i:primo))(?:\s?[°º])?"
+    rf"(?:\s+(?P<m>(?i:{_FULL})))?(?P<stop>\s+(?i:{_P['range_link']})\s+)"
+    rf"[0-3]?\d(?:\s?[°º])?\s+(?P<m2>(?i:{_FULL}))\s+(?P<y>(?:19|20)\d{{2}})(?!\d)"
+    # "1 settembre - 31 dicembre 2025": without a lead, a month and a dash
+    rf"|(?<![\w/.,-])(?P<d3>[0-3]?\d)(?:\s?[°º])?\s+(?P<m3>(?i:{_FULL}))(?P<stop3>\s*[-–]\s*)"
+    rf"[0-3]?\d(?:\s?[°º])?\s+(?P<m4>(?i:{_FULL}))\s+(?P<y3>(?:19|20)\d{{2}})(?!\d)"
+    # "dal 10/03 al 30/04/2024": day and month in figures
+    rf"|(?<![\w])(?i:{_P['range_lead']})\s*(?P<d5>[0-3]?\d)(?P<sep>[/.])(?P<m5>[01]?\d)"
+    rf"(?P<stop5>\s+(?i:{_P['range_link']})\s+)[0-3]?\d(?P=sep)(?P<m6>[01]?\d)(?P=sep)"
+    rf"(?P<y5>(?:19|20)\d{{2}})(?!\d)"
+)
+
+
+# "dal 1° settembre 2025 al 31 gennaio": an end without a year, after a full start date.
+RANGE_END_NO_YEAR_RE = re.compile(
+    rf"(?<![\w])(?i:{_P['range_lead']})\s*[0-3]?\d(?:\s?[°º])?\s+(?P<m1>(?i:{_FULL}))\s+"
+    rf"(?P<y1>(?:19|20)\d{{2}})(?P<stop>\s+(?i:{_P['range_link']})\s+)(?P<d>[0-3]?\d)(?:\s?[°º])?"
+    rf"\s+(?P<m>(?i:{_FULL}))(?![\w])(?!,?\s+(?:(?:del|dell['’]anno|di)\s+)?(?:19|20)\d{{2}})"
+)
+
+
+def _range_ends(text: str) -> dict[int, tuple[int, str, str]]:
+    """``{start: (end, iso value)}`` of range ends that borrow their start's year."""
+    out: dict[int, tuple[int, str, str]] = {}
+    for m in RANGE_END_NO_YEAR_RE.finditer(text):
+        month, start_month = MONTHS[m.group("m").lower()], MONTHS[m.group("m1").lower()]
+        year = int(m.group("y1")) + (1 if month < start_month else 0)
+        try:
+            value = date(year, month, int(m.group("d"))).isoformat()
+        except ValueError:
+            continue
+        out[m.start("d")] = (m.end("m"), value, "range_end_takes_start_year")
+    return out
+
+
+def _range_starts(text: str) -> dict[int, tuple[int, str, str]]:
+    """``{start: (end, iso value)}`` of range starts that borrow their end's year (and month)."""
+    out: dict[int, tuple[int, str, str]] = {}
+    for m in RANGE_START_RE.finditer(text):
+        if m.group("d5"):
+            group, day, month = "d5", int(m.group("d5")), int(m.group("m5"))
+            end_month, year, end = int(m.group("m6")), int(m.group("y5")), m.start("stop5")
+        elif m.group("d3"):
+            group, day, month = "d3", int(m.group("d3")), MONTHS[m.group("m3").lower()]
+            end_month, year, end = MONTHS[m.group("m4").lower()], int(m.group("y3")), m.end("m3")
+        else:
+            raw = m.group("d")
+            group, day = "d", 1 if raw.lower() == "primo" else int(raw)
+            end_month, year = MONTHS[m.group("m2").lower()], int(m.group("y"))
+            month = MONTHS[m.group("m").lower()] if m.group("m") else end_month
+            end = m.end("m") if m.group("m") else m.start("stop")
+        try:
+            value = date(year - (1 if month > end_month else 0), month, day).isoformat()
+        except ValueError:
+            continue
+        out[m.start(group)] = (end, value, "range_start_takes_end_year")
+    return out
+
+
 RANGE_END = re.compile(r"^\s*(?:al|all['’]|fino al|sino al|a|-|–|/)\s*$", re.IGNORECASE)
 
 
@@ -420,8 +481,15 @@ def _found(text: str, published: date | None) -> list[tuple[int, int, str, str, 
     for start, end, value in formulas:
         out.append((start, end, value, "day", {"formula": True}))
     spans = [(s, e) for s, e, _ in formulas]
+    range_starts = _range_starts(text)
+    range_starts.update(_range_ends(text))
     for m in DATE_RE.finditer(text):
         if formulas and any(s < m.end() and m.start() < e for s, e, _ in formulas):
+            continue
+        if m.group("r") and m.start() in range_starts:
+            end, value, rule = range_starts.pop(m.start())
+            spans.append((m.start(), end))
+            out.append((m.start(), end, value, "day", {"rule": rule}))
             continue
         read = _read(m, text, published)
         if read is None:
@@ -434,6 +502,9 @@ def _found(text: str, published: date | None) -> list[tuple[int, int, str, str, 
                 start = weekday.start()
         spans.append((start, end))
         out.append((start, end, value, precision, {"relative": True} if m.group("r") else {}))
+    for start, (end, value, rule) in range_starts.items():  # "dal 3 al 17 marzo 2024"
+        spans.append((start, end))
+        out.append((start, end, value, "day", {"rule": rule}))
     spans.sort()
     starts = [s for s, _ in spans]
     if published is not None:

@@ -3,7 +3,12 @@
 A count is a number (digits, "n. 1", or Italian number words such as "sei") followed by one of
 the countable things listed in patterns/outcomes.toml, or by another plural noun in a sentence
 that delivers something; or a listed thing followed by a copula and the number ("gli accessi
-sono stati 1.126"). Indicator tables give expected and achieved values per indicator, the thing
+sono stati 1.126", "un numero di beneficiari pari a 12"). A bare number linked to a count in the
+same sentence counts the same thing ("86 istanze, di cui 79 ammesse"), and so does each item of a
+"label N" list after a count ("33 progetti così suddivisi: Agenda digitale 9; ..."). Numbers that
+split a group ("divisi in due gruppi"), number a heading in capitals, or repeat a count ("i 120
+lavoratori in questione") are no counts. Each claim names the rule that read it (``attrs.rule``).
+Indicator tables give expected and achieved values per indicator, the thing
 counted being the row's description or the value column's own header ("Utenti raggiunti").
 Status comes from the words of the sentence.
 """
@@ -27,7 +32,7 @@ from extractors.common import (
 from models.records import Claim
 
 NAME = "outcomes"
-VERSION = "1.5.0"
+VERSION = "1.6.0"
 
 _P = load_patterns("outcomes")
 _UNITS = "|".join(_P["units"])
@@ -53,7 +58,9 @@ COPULA_NUM_RE = re.compile(
     rf"(?<![\w])(?:{_P['after_verbs']})(?:{_GAP}(?:{_P['after_adverbs']}))*{_GAP}(?P<num>{_NUM})"
     r"(?![\w]|[.,]\d|[ \t]*(?:%|€|(?i:su|euro|per cento|mila|milioni|anni|mesi)\b))"
 )
-THING_RE = re.compile(rf"(?<![\w'’])(?i:i|gli|le){_GAP}(?P<unit>(?i:{_UNITS}))(?![\w])")
+THING_RE = re.compile(
+    rf"(?<![\w'’])(?i:i|gli|le|di|dei|degli|delle|numero){_GAP}(?P<unit>(?i:{_UNITS}))(?![\w])"
+)
 CLAUSE_BREAK = re.compile(r"[,.;:!?()|\[\]\"“”\d]|\n[ \t]*\n")
 GENERIC_VERBS = re.compile(r"(?<![\w])(?:" + "|".join(_P["generic_verbs"]) + ")", re.IGNORECASE)
 GENERIC_NOT = frozenset(_P["generic_not"])
@@ -78,6 +85,7 @@ T_EXPECTED = re.compile(_T["expected"], re.IGNORECASE)
 T_ACHIEVED = re.compile(_T["achieved"], re.IGNORECASE)
 T_DESC = re.compile(_T["description"], re.IGNORECASE)
 T_SKIP = re.compile(_T["skip_rows"], re.IGNORECASE)
+T_MONEY = re.compile(_T["money_column"], re.IGNORECASE)
 HEADING_RE = re.compile(
     r"^[ \t#*]*(risultat\w*(?: raggiunt\w*| ottenut\w*| consegu\w*)?|obiettiv\w*|azioni previste)"
     r"[ \t]*:?[ \t]*$",
@@ -86,6 +94,46 @@ HEADING_RE = re.compile(
 # A value column whose header names the thing counted ("Utenti raggiunti", "Posti previsti").
 T_UNIT = re.compile(rf"(?<![\w])(?:{_UNITS})(?![\w])", re.IGNORECASE)
 _YEARLIKE = range(1950, 2050)
+PARTITION_BEFORE = re.compile(rf"(?<![\w])(?i:{_P['partition_before']})[ \t]+in[ \t]+$")
+HEADING_AFTER = re.compile(_P["heading_after"])
+HEADING_SINGULAR = re.compile(_P["heading_singular"])
+RATIO_AFTER = re.compile(_P["ratio_after"], re.IGNORECASE)
+BACK_REF_AFTER = re.compile(rf"[ \t]*(?i:{_P['back_reference_after']})(?![\w])")
+BACK_REF_BEFORE = re.compile(rf"(?<![\w])(?i:{_P['back_reference_before']})[ \t]+$")
+DEFINITE_BEFORE = re.compile(rf"(?<![\w'’])(?i:{_P['definite_before']})[ \t]+$")
+_E = _P["ellipsis"]
+ELLIPTIC_RE = re.compile(
+    rf"(?:(?<![\w])(?i:{_E['link']})|(?<=[,:]))(?:[ \t]+(?i:{_E['adverbs']}))*[ \t]*"
+    rf"(?P<num>{_NUM}|{_NUM_WORDS})"
+    rf"(?=[ \t]*(?:[,;.:)]|$)|[ \t]+(?:(?i:{_E['tail']})|{_E['participle']})(?![\w]))",
+    re.MULTILINE,
+)
+PARTICIPLE_FULL = re.compile(_E["participle"])
+ELLIPTIC_LINK_BEFORE = re.compile(
+    rf"(?:(?<![\w])(?i:{_E['link']})|[,:])(?:[ \t]+(?i:{_E['adverbs']}))*[ \t]*$"
+)
+PARTICIPLE_AFTER = re.compile(
+    rf"(?:[ \t]+(?i:dei|delle|degli)[ \t]+quali)?[ \t]+(?P<p>{_E['participle']})(?![\w])"
+)
+SENTENCE_BREAK = re.compile(_E["sentence_break"])
+# Numbers between a count and the bare number that continues it break the link, years apart
+# ("300 persone nel 2023 e 250 nel 2022").
+ANY_NUMBER = re.compile(r"(?<![\w.,])(?!(?:19[5-9]|20[0-4])\d(?![\d.,]))\d[\d.,]*")
+COLON_HEAD = re.compile(
+    rf"(?<![\w'’])(?P<unit>(?i:{_UNITS}))(?:[ \t]+[\w'’]+){{0,{_E['colon_words']}}}[ \t]*:[ \t]*"
+    rf"(?:(?i:{_E['adverbs']})[ \t]+)*$"
+)
+NOT_A_COUNT_AFTER = re.compile(
+    r"[ \t]*(?:%|€|/|(?i:euro|per[ \t]+cento|mila|milioni|miliardi|mln|anni|mesi|giorni|ore))"
+)
+_IB = _P["indicator_block"]
+IND_NAME = re.compile(_IB["name"])
+IND_VALUE = re.compile(_IB["value"])
+IND_STOP = re.compile(r"\n[ \t]*\n|(?i:indicator[ei])")
+_L = _P["label_list"]
+LIST_OPENER = re.compile(_L["opener"])
+LIST_ITEM = re.compile(_L["item"])
+LIST_NEXT_LINE = re.compile(r"[ \t]*[.;:]?[ \t]*\n(?=[ \t]*\S)")
 _UNIT_PREFIX = re.compile(r"^(?:n\.|nr\.|numero(?:\s+(?:di|dei|delle|degli))?|num\.)\s*", re.I)
 
 
@@ -143,10 +191,15 @@ def extract(ctx: Context) -> Iterator[Claim]:
             continue
         start = m.start("num")
         if m.group("unit"):
-            end, unit, attrs = m.end("unit"), m.group("unit"), {}
+            end, unit, attrs = m.end("unit"), m.group("unit"), {"rule": "count_unit"}
+        elif _continues_a_count(text, start, m.group("noun")):
+            continue  # "di cui 79 ammesse e 7 escluse": read by _ellipses, with the thing counted
         elif _generic_ok(text, start, m.end("noun"), m.group("noun")):
-            end, unit, attrs = m.end("noun"), m.group("noun"), {"generic": True}
+            end, unit = m.end("noun"), m.group("noun")
+            attrs = {"generic": True, "rule": "count_generic_noun"}
         else:
+            continue
+        if _dropped(text, start, end) is not None:
             continue
         counted.add(start)
         found.append(make_claim(
@@ -164,8 +217,11 @@ def extract(ctx: Context) -> Iterator[Claim]:
         found.append(make_claim(
             NAME, VERSION, "outcome", value, text, start, end,
             unit=_unit(thing.group("unit")), status=status_for(text, start, end),
-            attrs={"order": "after"},
+            attrs={"order": "after", "rule": "pari_a_count" if "pari" in m.group(0) else "copula"},
         ))
+        counted.add(m.start("num"))
+    found.extend(_label_lists(text, found, counted))
+    found.extend(_ellipses(text, found, counted))
     yield from sorted(found, key=lambda c: c.start)
     for m in ONE_RE.finditer(text):
         start, end = m.span()
@@ -176,8 +232,14 @@ def extract(ctx: Context) -> Iterator[Claim]:
         if status is None:
             continue
         unit = m.group("unit").lower()
-        yield make_claim(NAME, VERSION, "outcome", 1, text, start, end, unit=unit, status=status)
+        yield make_claim(
+            NAME, VERSION, "outcome", 1, text, start, end, unit=unit, status=status,
+            attrs={"rule": "one_staff"},
+        )
     seen: set[tuple[int, int]] = set()
+    for claim in _indicator_blocks(text, counted):
+        seen.add((claim.start, claim.end))
+        yield claim
     for claim in _indicator_tables(text):
         seen.add((claim.start, claim.end))
         yield claim
@@ -185,6 +247,115 @@ def extract(ctx: Context) -> Iterator[Claim]:
         if (claim.start, claim.end) not in seen:
             seen.add((claim.start, claim.end))
             yield claim
+
+
+def _dropped(text: str, start: int, end: int) -> str | None:
+    """The rule that makes the number at ``start`` (its thing ending at ``end``) no count."""
+    if PARTITION_BEFORE.search(text, max(0, start - 20), start):
+        return "partition_not_count"
+    if RATIO_AFTER.match(text, end):
+        return "ratio_not_count"
+    ls = text.rfind("\n", 0, start) + 1
+    words = text[start:end].split(None, 1)
+    noun = re.split(r"[\s'’]", words[-1])[0] if len(words) == 2 else ""
+    if not text[ls:start].strip() and noun.isupper() and HEADING_SINGULAR.match(noun):
+        line_end = text.find("\n", end)
+        if HEADING_AFTER.match(text, end, len(text) if line_end < 0 else line_end):
+            return "heading_number_not_count"
+    before = text[max(0, start - 30) : start]
+    if BACK_REF_BEFORE.search(before) or (
+        DEFINITE_BEFORE.search(before) and BACK_REF_AFTER.match(text, end)
+    ):
+        return "back_reference_not_count"
+    return None
+
+
+def _continues_a_count(text: str, start: int, noun: str) -> bool:
+    """A participle after a linked number ("e 7 escluse") says what happened to part of a count."""
+    if not PARTICIPLE_FULL.fullmatch(noun):
+        return False
+    lo = max(0, start - 30)
+    return ELLIPTIC_LINK_BEFORE.search(text, lo, start) is not None
+
+
+def _sentence_start(text: str, pos: int) -> int:
+    breaks = [m.end() for m in SENTENCE_BREAK.finditer(text, max(0, pos - 300), pos)]
+    return breaks[-1] if breaks else max(0, pos - 300)
+
+
+def _label_lists(text: str, found: list[Claim], counted: set[int]) -> Iterator[Claim]:
+    """Items of a "label N" list right after a count: each is a count of that thing."""
+    for head in list(found):
+        if not isinstance(head.value, int):
+            continue
+        opener = LIST_OPENER.match(text, head.end)
+        # Without an opener, a list on the next lines must add up to the count exactly.
+        exact = opener is None
+        opener = opener or LIST_NEXT_LINE.match(text, head.end)
+        if opener is None:
+            continue
+        items, pos = [], opener.end()
+        while (m := LIST_ITEM.match(text, pos)) is not None:
+            value = _count(m.group("num"))
+            if value is None:
+                break
+            items.append((m, value))
+            pos = m.end()
+            if m.group("sep").strip() == "." or (not exact and "\n" in m.group("sep")):
+                break
+        values = [v for _, v in items]
+        if len(items) < 2 or max(values) > head.value or sum(values) > head.value:
+            continue
+        if exact and sum(values) != head.value:
+            continue
+        for m, value in items:
+            counted.add(m.start("num"))
+            label = re.sub(r"\s+", " ", m.group("label")).strip().lower().replace("’", "'")
+            yield make_claim(
+                NAME, VERSION, "outcome", value, text, m.start("label"), m.end("num"),
+                unit=f"{head.unit} {label}"[:80], status=head.status,
+                attrs={"rule": "label_then_number_list", "of": head.start},
+            )
+
+
+def _ellipses(text: str, found: list[Claim], counted: set[int]) -> list[Claim]:
+    """Bare numbers that continue a count of the same sentence ("di cui 79 ammesse")."""
+    heads = sorted((c for c in found if c.unit), key=lambda c: c.start)
+    out: list[Claim] = []
+    for m in ELLIPTIC_RE.finditer(text):
+        start = m.start("num")
+        if start in counted or NOT_A_COUNT_AFTER.match(text, m.end("num")):
+            continue
+        if MONEY_BEFORE.search(text, max(0, start - 8), start):
+            continue
+        value = _number(text, m)
+        if value is None:
+            continue
+        lo = _sentence_start(text, start)
+        before = [c for c in heads + out if lo <= c.start and c.end <= start]
+        if before:
+            head = max(before, key=lambda c: c.end)
+            of, unit = head.start, str(head.attrs.get("thing") or head.unit or "")
+            # The nearest number before this one must be the count it continues.
+            if ANY_NUMBER.search(text, head.end, start):
+                continue
+        else:
+            thing = COLON_HEAD.search(text, lo, start)
+            if thing is None:
+                continue
+            of, unit = thing.start(), _unit(thing.group("unit"))
+        thing, end = unit, m.end("num")
+        part = PARTICIPLE_AFTER.match(text, end)
+        if part is not None:
+            end, unit = part.end(), f"{unit} {part.group('p')}"
+        counted.add(start)
+        claim = make_claim(
+            NAME, VERSION, "outcome", value, text, start, end,
+            unit=unit, status=status_for(text, start, end),
+            attrs={"rule": "elliptical_count", "of": of, "thing": thing},
+        )
+        out.append(claim)
+    return out
 
 
 def _thing_before(text: str, pos: int) -> re.Match[str] | None:
@@ -211,6 +382,30 @@ def _generic_ok(text: str, start: int, end: int, noun: str) -> bool:
         return False
     window = context_before(text, start, limit=150) + " " + context_after(text, end, limit=80)
     return GENERIC_VERBS.search(window) is not None
+
+
+def _indicator_blocks(text: str, counted: set[int]) -> Iterator[Claim]:
+    """Target and achieved values of an indicator written outside a table, in what it names."""
+    for m in IND_NAME.finditer(text):
+        name = m.group("name")
+        if T_SKIP.search(name):
+            continue  # a rate, a share, money or a time
+        unit = _UNIT_PREFIX.sub("", name)
+        unit = re.sub(r"\s*\([^)]*\)", "", unit).strip(" .:;").lower()
+        if not unit or unit[0].isdigit():
+            continue
+        hi = min(len(text), m.end() + int(_IB["reach"]))
+        stop = IND_STOP.search(text, m.end(), hi)
+        hi = stop.start() if stop else hi
+        for v in IND_VALUE.finditer(text, m.end(), hi):
+            value = _count(v.group("num"))
+            if value is None or v.start("num") in counted or NOT_A_COUNT_AFTER.match(text, v.end()):
+                continue
+            status = "expected" if v.group("exp") else "achieved"
+            yield make_claim(
+                NAME, VERSION, "outcome", value, text, v.start("num"), v.end("num"),
+                unit=unit[:80], status=status, attrs={"rule": "indicator_block"},
+            )
 
 
 def _table_number(cell: str) -> int | float | None:
@@ -249,7 +444,7 @@ def _indicator_tables(text: str) -> Iterator[Claim]:
                 value = _table_number(row[i].text)
                 if value is None:
                     continue
-                attrs = {"table": True}
+                attrs: dict[str, object] = {"table": True, "rule": "indicator_table"}
                 if i in col_units:
                     attrs["row"] = unit[:80]
                 yield make_claim(
@@ -269,6 +464,7 @@ def _indicator_columns(
         for i, h in enumerate(head)
         for status, rx in (("expected", T_EXPECTED), ("achieved", T_ACHIEVED))
         if len(h) < 40 and rx.search(h) and not (status == "expected" and T_ACHIEVED.search(h))
+        and not T_MONEY.search(h)
     }
     if not cols:
         return None
@@ -314,7 +510,7 @@ def _document_tables(ctx: Context) -> Iterator[Claim]:
                 if cm is None:
                     continue
                 pos = cm.end()
-                attrs = {"table": True}
+                attrs: dict[str, object] = {"table": True, "rule": "indicator_table"}
                 if i in col_units:
                     attrs["row"] = unit[:80]
                 yield make_claim(

@@ -92,6 +92,20 @@ def _table(block: list[tuple[int, str]]) -> PipeTable:
     return PipeTable(header, rows, start, end, ([header] if header else []) + rows)
 
 
+def caption_above(text: str, start: int, max_back: int = 3) -> str:
+    """The nearest non-empty line above a table starting at ``start`` (its caption or title)."""
+    pos = text.rfind("\n", 0, start) + 1
+    for _ in range(max_back):
+        if pos <= 0:
+            return ""
+        prev = text.rfind("\n", 0, pos - 1) + 1
+        line = text[prev : pos - 1].strip()
+        if line:
+            return "" if line.startswith("|") else line
+        pos = prev
+    return ""
+
+
 # --------------------------------------------------------------------------- values
 
 _AMOUNT = re.compile(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
+from extractors import orgmodel
 from extractors.base import Context, ExtractorModule, full_version
 from extractors.merge import merge_claims
 from extractors.nlp import chunks, load_nlp
@@ -38,7 +39,12 @@ def extractors() -> list[ExtractorModule]:
 def versions() -> dict[str, str]:
     """``{name: VERSION+fingerprint}`` of every extractor, for run records and the evaluation
     report; a stored document is extracted again when any of these changed."""
-    return {m.NAME: full_version(m.NAME, m.VERSION) for m in extractors()}
+    out = {m.NAME: full_version(m.NAME, m.VERSION) for m in extractors()}
+    if orgmodel.enabled():
+        # Turning the organisation model on (or retraining it) changes organisation claims.
+        tag = orgmodel.model_tag()
+        out[orgmodel.NAME] = f"{full_version(orgmodel.NAME, orgmodel.VERSION)}+{tag}"
+    return out
 
 
 def extract_document(document: Document, nlp: Any = None) -> list[Claim]:

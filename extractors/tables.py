@@ -16,6 +16,7 @@ from extractors.base import Context, load_patterns, make_claim
 from extractors.pipetables import (
     Cell,
     PipeTable,
+    caption_above,
     find_dates,
     match_column,
     parse_amount,
@@ -25,7 +26,7 @@ from extractors.pipetables import (
 from models.records import Claim
 
 NAME = "tables"
-VERSION = "1.4.0"
+VERSION = "1.5.0"
 
 _P = load_patterns("tables")
 TOTAL_ROW = re.compile(_P["financial"]["total_rows"], re.IGNORECASE)
@@ -172,6 +173,9 @@ def _financial(text: str, table: PipeTable) -> Iterator[Claim]:
         return
     if _indicator_like(table):
         return
+    caption = caption_above(text, table.start)
+    caption_scale = _scale(caption) if re.search(spec["currency"], caption, re.I) else 1
+    scales = {i: _scale(table.header[i].text) or caption_scale for i in roles}
     for row in table.rows:
         item = row[0].text if row and 0 not in roles else None
         is_total = item is not None and TOTAL_ROW.match(item) is not None
@@ -182,7 +186,12 @@ def _financial(text: str, table: PipeTable) -> Iterator[Claim]:
             value = parse_amount(cell.text)
             if value is None:
                 continue
-            attrs = {"column": table.header[i].text, "item": item}
+            value = round(value * (scales[i] or 1), 2)
+            # The rules that read its value and its role, named as amount claims name theirs.
+            scaled = "" if (scales[i] or 1) == 1 else "_scaled"
+            attrs = {"column": table.header[i].text, "item": item,
+                     "rule": "financial_column" + scaled,
+                     "role_rule": "total_row" if is_total else "financial_column"}
             if is_total:
                 attrs["of"] = role.replace("_", "-")
             yield make_claim(
@@ -190,6 +199,15 @@ def _financial(text: str, table: PipeTable) -> Iterator[Claim]:
                 role="total" if is_total else role.replace("_", "-"), currency="EUR",
                 attrs=attrs,
             )
+
+
+def _scale(label: str) -> int:
+    """The multiplier a header or caption names ("milioni di euro", "mln"); 0 when none."""
+    low = label.lower()
+    for word, factor in _P["financial"]["scales"].items():
+        if re.search(rf"(?<![\w]){word}", low):
+            return int(factor)
+    return 0
 
 
 def _indicator_like(table: PipeTable) -> bool:

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from crawl.crawler import NOTICE_OUTCOMES, CrawlState, crawl_source
-from crawl.rawstore import RawStore
+from crawl.rawstore import RawStore, is_sha256
 from docstore.files import DocStore, StoredFileDamaged, claim_from_dict, write_json
 from extractors.nlp import load_nlp, pipeline_name
 from extractors.registry import extract_document, versions
@@ -129,7 +129,9 @@ def bodies(records: Iterable[FetchRecord]) -> list[dict[str, Any]]:
     """One item per distinct body: its sha256 with the first URL, content type and source."""
     seen: dict[str, dict[str, Any]] = {}
     for r in records:
-        if r.sha256 and r.outcome in ("stored", "unchanged") and r.sha256 not in seen:
+        # A fetch log line whose hash was damaged names no stored body: skipped.
+        if (r.outcome in ("stored", "unchanged") and is_sha256(r.sha256)
+                and r.sha256 not in seen):
             seen[r.sha256] = {
                 "sha256": r.sha256,
                 "url": r.final_url or r.url,

@@ -13,6 +13,7 @@ import sys
 from collections.abc import Sequence
 
 from inclusio import __version__, commands
+from inclusio.commands._common import CommandError
 
 # The order subcommands are listed in --help; discovered modules not named here follow.
 ORDER = (
@@ -45,6 +46,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         return int(args.func(args) or 0)
+    except CommandError as exc:
+        name = " ".join(filter(None, (args.command, getattr(args, "reference_command", None))))
+        print(f"inclusio {name}: {exc}", file=sys.stderr)
+        return exc.code
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
@@ -55,7 +60,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from warehouse.db import WarehouseBusy, WarehouseDamaged
 
         if isinstance(exc, WarehouseBusy | WarehouseDamaged):
-            print(f"error: {exc}", file=sys.stderr)
+            print(f"inclusio {args.command}: {exc}", file=sys.stderr)
             return 3 if isinstance(exc, WarehouseBusy) else 5
         raise
 

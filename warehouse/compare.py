@@ -19,6 +19,9 @@ from typing import Any
 
 import duckdb
 
+from warehouse import csvsafe
+from warehouse.termsafe import printable
+
 # Dates that one project has only one of; "updated"/"published" differ per page by nature.
 SINGLE_DATE_ROLES = {"start", "end", "signed", "deadline"}
 # Organisation roles that name one body per project.
@@ -419,19 +422,20 @@ CSV_COLUMNS = ["project_id", "cup", "kind", "role", "unit", "value", "conflict",
 
 
 def to_csv(views: list[ProjectView]) -> str:
+    """One line per claim; text cells a spreadsheet would run as formulas are neutralised."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for v in views:
         for g in v.groups:
             for c in g.claims:
-                writer.writerow([
+                writer.writerow(csvsafe.row([
                     v.project_id, v.cup or "", c.kind, c.role or "", c.unit or "",
                     display_value(c.kind, c.value, c.value_num, c.unit),
                     "yes" if g.conflict else "",
                     c.quote, c.url or "", c.fetched_at.isoformat() if c.fetched_at else "",
                     c.sha256, c.start, c.end, c.method, c.confidence,
-                ])
+                ]))
     return buf.getvalue()
 
 
@@ -459,7 +463,8 @@ def official_lines(view: ProjectView) -> list[dict[str, Any]]:
 
 
 def to_table(views: list[ProjectView]) -> str:
-    """Plain text for a terminal: one block per project, one line per claim."""
+    """Plain text for a terminal: one block per project, one line per claim (control
+    characters from the pages shown as ``�``, see ``warehouse.termsafe``)."""
     if not views:
         return "no matching project\n"
     lines: list[str] = []
@@ -494,4 +499,4 @@ def to_table(views: list[ProjectView]) -> str:
             for d in ch.differences:
                 lines.append(f"    {d['kind']}/{d['role'] or '-'}: {', '.join(d['before']) or '—'}"
                              f" -> {', '.join(d['after']) or '—'}")
-    return "\n".join(lines) + "\n"
+    return printable("\n".join(lines)) + "\n"

@@ -9,6 +9,8 @@ from typing import Any
 
 import duckdb
 
+from warehouse import csvsafe
+
 # Views worth a file of their own: official figures set beside the claims.
 EXPORTED_VIEWS = ("official_figures", "reconciliation")
 SKIPPED_TABLES = {"schema_migrations", "search_index_state", "search_stopwords"}
@@ -71,7 +73,8 @@ def export(con: duckdb.DuckDBPyConnection, out_dir: Path, fmt: str = "parquet") 
     files = []
     for table in curated_tables(con):
         target = out_dir / f"{table}.{fmt}"
-        con.execute(f'COPY (SELECT * FROM "{table}") TO \'{_sql_str(target)}\' ({options})')
+        select = _csv_select(con, table) if fmt == "csv" else "*"
+        con.execute(f'COPY (SELECT {select} FROM "{table}") TO \'{_sql_str(target)}\' ({options})')
         rows = con.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]
         files.append({"table": table, "file": target.name, "rows": rows,
                       "comment": docs.get(table, {}).get("comment"),
@@ -81,6 +84,24 @@ def export(con: duckdb.DuckDBPyConnection, out_dir: Path, fmt: str = "parquet") 
         json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8"
     )
     return manifest
+
+
+def _csv_select(con: duckdb.DuckDBPyConnection, table: str) -> str:
+    """The select list of a CSV export: text columns neutralised against formula injection
+    (see ``warehouse.csvsafe``), every other column as it is, so numbers stay numbers."""
+    cols = con.execute(
+        "SELECT column_name, data_type FROM duckdb_columns() WHERE schema_name = 'main'"
+        " AND table_name = ? AND database_name = current_database() ORDER BY column_index",
+        [table],
+    ).fetchall()
+    parts = []
+    for name, data_type in cols:
+        quoted = '"' + name.replace('"', '""') + '"'
+        if data_type in ("VARCHAR", "JSON"):
+            parts.append(f"{csvsafe.sql_cell(quoted + '::VARCHAR')} AS {quoted}")
+        else:
+            parts.append(quoted)
+    return ", ".join(parts) or "*"
 
 
 def _sql_str(path: Path) -> str:

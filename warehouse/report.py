@@ -13,6 +13,7 @@ from datetime import date, datetime
 from html import escape
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import duckdb
 
@@ -93,6 +94,34 @@ def _e(value: Any) -> str:
     return escape(str(value))
 
 
+def safe_href(url: str | None) -> str | None:
+    """The URL when it is an http(s) address a reader can follow, else None.
+
+    Document URLs come from remote pages and imported files; a ``javascript:`` or ``data:``
+    URL turned into a link would run code in the reader's browser when clicked.
+    """
+    url = (url or "").strip()
+    if any(ch <= " " or ch == "\x7f" for ch in url):
+        return None  # browsers drop tabs and newlines: "java\tscript:" is still javascript:
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        return None
+    return url
+
+
+def link(url: str | None, text: str | None) -> str:
+    """``<a>`` to an http(s) URL; any other URL is shown as plain text, never as a link."""
+    label = text or url or ""
+    href = safe_href(url)
+    if href is None:
+        shown = escape(label) if not url or label == url else f"{escape(label)} · {escape(url)}"
+        return f'<span class="code">{shown}</span>'
+    return f'<a href="{escape(href, quote=True)}">{escape(label)}</a>'
+
+
 def difference_text(diff: float | None, unit: str | None) -> str:
     """Claimed minus official as a reader expects it: "€ -1.258,87", "+3 giorni", "uguale"."""
     if diff is None:
@@ -137,14 +166,14 @@ def _group_label(g: ClaimGroup) -> str:
 
 def _claim_card(c: Any) -> str:
     value = display_value(c.kind, c.value, c.value_num, c.unit)
-    link = (f'<a href="{escape(c.url)}">{escape(c.title or c.url)}</a>' if c.url
-            else f'<span class="code">{escape(c.sha256[:12])}</span>')
+    where = (link(c.url, c.title or c.url) if c.url
+             else f'<span class="code">{escape(c.sha256[:12])}</span>')
     fetched = f" · letto il {_e(c.fetched_at)}" if c.fetched_at else ""
     return (
         f'<li><div class="value">{escape(value)}</div>'
         f"<blockquote>{escape(c.before)}<mark>{escape(c.quote)}</mark>{escape(c.after)}"
         "</blockquote>"
-        f'<p class="meta">{link}{fetched} · caratteri {c.start}–{c.end} · '
+        f'<p class="meta">{where}{fetched} · caratteri {c.start}–{c.end} · '
         f'collegamento {escape(METHOD_LABELS.get(c.method, c.method))}'
         f" ({c.confidence:.1f})</p></li>"
     )
@@ -199,13 +228,13 @@ def project_body(v: ProjectView) -> str:
             role = ROLE_LABELS.get(r["role"], r["role"] or "")
             voce = f"{KIND_LABELS.get(r['kind'], r['kind'])} {role}"
             src = f"{r['official_dataset']} · {r['official_field']}"
-            link = " ".join(
-                f'<a href="{escape(u)}">pagina{"" if n == 1 else f" {n}"}</a>'
+            pages = " ".join(
+                link(u, f'pagina{"" if n == 1 else f" {n}"}')
                 for n, u in enumerate(r["urls"], start=1)
             )
             parts.append(
                 f'<tr><td data-label="Voce">{escape(voce)}</td>'
-                f'<td data-label="Dichiarato" class="num">{escape(claimed)} {link}</td>'
+                f'<td data-label="Dichiarato" class="num">{escape(claimed)} {pages}</td>'
                 f'<td data-label="Ufficiale" class="num">{escape(official or "dato mancante")}</td>'
                 f'<td data-label="Differenza" class="num">{escape(diff_txt)}</td>'
                 f'<td data-label="Fonte">{escape(src)}</td></tr>'
@@ -244,7 +273,7 @@ def project_body(v: ProjectView) -> str:
                 for d in ch.differences
             ) or "<li>testo cambiato, nessuna cifra diversa</li>"
             parts.append(
-                f'<li><a href="{escape(ch.url)}">{escape(ch.url)}</a>'
+                f"<li>{link(ch.url, ch.url)}"
                 f'<p class="meta">tra {_e(ch.before_fetched_at)} e {_e(ch.after_fetched_at)}</p>'
                 f"<ul>{items}</ul></li>"
             )
@@ -254,7 +283,7 @@ def project_body(v: ProjectView) -> str:
     for d in v.documents:
         state = "versione attuale" if d["current"] else "versione precedente"
         parts.append(
-            f'<li><a href="{escape(d["url"] or "")}">{escape(d["title"] or d["url"] or "")}</a>'
+            f'<li>{link(d["url"], d["title"] or d["url"] or "")}'
             f'<p class="meta">{escape(state)} · letto dal {_e(d["first_fetched"])} al '
             f'{_e(d["last_fetched"])} · collegamento '
             f'{escape(METHOD_LABELS.get(d["method"], d["method"]))} ({d["confidence"]:.1f}) · '

@@ -12,15 +12,44 @@ from typing import Any, TypeVar
 
 T = TypeVar("T")
 
+# Exit codes every command shares (README, "Exit codes").
+EXIT_FAILED = 1  # the command ran and failed: SQL refused, no warehouse, nothing found
+EXIT_USAGE = 2  # the command line asks for something impossible: missing file, bad path
+EXIT_BUSY = 3  # another process holds the warehouse for writing
+EXIT_DISK_FULL = 4  # run/load: nothing more can be written (README, "When something breaks")
+EXIT_DAMAGED = 5  # the warehouse file is damaged or truncated: `inclusio load --rebuild`
+
+
+class CommandError(Exception):
+    """A failure the user can fix, shown as one line ``inclusio COMMAND: message`` (no
+    traceback) and turned into the exit code ``code`` by ``inclusio.cli.main``."""
+
+    def __init__(self, message: str, code: int = EXIT_FAILED) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def one_line(exc: BaseException) -> str:
+    """An exception's message on one line (DuckDB's parser errors span several)."""
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    return lines[0] if lines else type(exc).__name__
+
 
 def print_table(columns: Sequence[str], rows: Sequence[Sequence[Any]], fmt: str = "table") -> None:
-    """Print rows as an aligned text table or as CSV on stdout."""
+    """Print rows as an aligned text table or as CSV on stdout: in a table, control characters
+    a terminal would obey are shown as ``�``; in CSV, text cells that a spreadsheet would run as
+    formulas get a leading quote (``warehouse.termsafe``, ``warehouse.csvsafe``)."""
     if fmt == "csv":
+        from warehouse import csvsafe
+
         writer = csv.writer(sys.stdout)
-        writer.writerow(columns)
-        writer.writerows(rows)
+        writer.writerow(csvsafe.row(columns))
+        writer.writerows(csvsafe.row(r) for r in rows)
         return
-    cells = [[("" if v is None else str(v)).replace("\n", " ") for v in r] for r in rows]
+    from warehouse.termsafe import printable
+
+    cells = [[printable("" if v is None else str(v)).replace("\n", " ") for v in r]
+             for r in rows]
     cells = [[c if len(c) <= 80 else c[:77] + "..." for c in r] for r in cells]
     widths = [len(c) for c in columns]
     for r in cells:
@@ -67,20 +96,53 @@ def add_warehouse_option(parser: argparse.ArgumentParser, *aliases: str) -> None
     )
 
 
-def read_warehouse(args: argparse.Namespace, command: str, use: Callable[[Any], T]) -> T | None:
-    """Run ``use`` on the warehouse opened read-only, so a reader never blocks a running load.
+def add_wait_option(parser: argparse.ArgumentParser) -> None:
+    """``--wait SECONDS``: how long to wait when another process holds the warehouse."""
+    parser.add_argument(
+        "--wait", type=float, default=0.0, metavar="SECONDS",
+        help="wait this long if another process holds the warehouse for writing "
+        f"(default 0: exit {EXIT_BUSY} at once)",
+    )
 
-    Returns None after telling the user, when the warehouse file does not exist yet.
+
+def read_warehouse(args: argparse.Namespace, command: str, use: Callable[[Any], T]) -> T:
+    """Run ``use`` on the warehouse opened read-only, so a reader never changes it.
+
+    A missing warehouse, or one another process is writing (after ``--wait`` seconds), is a
+    ``CommandError`` with a one-line message.
     """
     from inclusio.settings import paths
-    from warehouse.db import WarehouseDamaged, connect
+    from warehouse.db import WarehouseBusy, WarehouseDamaged, connect
 
+    target = args.warehouse or paths().warehouse
+    if not target.exists():
+        raise CommandError(f"no warehouse at {target}: run `inclusio run` or `make demo` first",
+                           EXIT_FAILED)
     try:
-        with connect(args.warehouse or paths().warehouse, read_only=True) as con:
+        with connect(target, read_only=True, wait=getattr(args, "wait", 0.0) or 0.0) as con:
             return use(con)
-    except (FileNotFoundError, WarehouseDamaged) as exc:
-        print(f"inclusio {command}: {exc}", file=sys.stderr)
-        return None
+    except WarehouseBusy as exc:
+        raise CommandError(str(exc), EXIT_BUSY) from None
+    except WarehouseDamaged as exc:
+        raise CommandError(str(exc), EXIT_DAMAGED) from None
+
+
+def output_dir(path: Path) -> Path:
+    """A folder to write into: refused when something other than a folder is there already."""
+    if path.exists() and not path.is_dir():
+        raise CommandError(f"{path} exists and is not a folder: give a folder to write into",
+                           EXIT_USAGE)
+    return path
+
+
+def output_file(path: Path) -> Path:
+    """A file to write: its folder must exist, and it must not be a folder itself."""
+    if path.is_dir():
+        raise CommandError(f"{path} is a folder: give a file name to write", EXIT_USAGE)
+    if not path.parent.is_dir():
+        raise CommandError(f"the folder {path.parent} does not exist: create it first",
+                           EXIT_USAGE)
+    return path
 
 
 def positive_seconds(text: str) -> float:

@@ -6,7 +6,14 @@ import argparse
 import sys
 from pathlib import Path
 
-from inclusio.commands._common import add_warehouse_option, read_warehouse
+from inclusio.commands._common import (
+    EXIT_FAILED,
+    CommandError,
+    add_wait_option,
+    add_warehouse_option,
+    output_file,
+    read_warehouse,
+)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -23,6 +30,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--format", choices=["table", "csv", "json", "html"], default="table")
     parser.add_argument("--output", "-o", type=Path, help="write to this file instead of stdout")
     add_warehouse_option(parser)
+    add_wait_option(parser)
     parser.set_defaults(func=run)
 
 
@@ -30,15 +38,19 @@ def run(args: argparse.Namespace) -> int:
     from warehouse.compare import compare, to_csv, to_json, to_table
     from warehouse.report import pages_html
 
+    if args.output:
+        output_file(args.output)
     views = read_warehouse(
         args, "compare", lambda con: compare(con, cup=args.cup, entity=args.entity)
     )
-    if views is None:
-        return 1
     render = {"table": to_table, "csv": to_csv, "json": to_json, "html": pages_html}
     text = render[args.format](views)
     if args.output:
-        args.output.write_text(text, encoding="utf-8")
+        try:
+            args.output.write_text(text, encoding="utf-8")
+        except OSError as exc:  # permissions, a full disk: the command failed while writing
+            raise CommandError(f"cannot write {args.output}: {exc.strerror or exc}",
+                               EXIT_FAILED) from None
     else:
         sys.stdout.write(text)
     if not views:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,8 @@ from typing import Any
 def register(subparsers: Any) -> None:
     p = subparsers.add_parser(
         "evaluate",
-        help="score the extractors on the annotated corpus (P/R/F1 per field, with baselines)",
+        help="score the extractors on the annotated corpus or the real-text set (P/R/F1 per field, "
+        "with baselines)",
         description="Run the extractors over the annotated corpus (tests/corpus/<set>/ with "
         "<name>.gold.toml files) and print precision, recall and F1 per field; dates are also "
         "scored for dateparser.search.search_dates(languages=['it']) and amounts for a plain "
@@ -36,6 +38,15 @@ def register(subparsers: Any) -> None:
         "--details", action="store_true", help="list every miss, extra claim and wrong role"
     )
     p.add_argument("--no-baselines", action="store_true", help="skip dateparser and the regex")
+    model = p.add_mutually_exclusive_group()
+    model.add_argument(
+        "--model", dest="org_model", action="store_const", const="1",
+        help="add the organisation model's claims (extractors/orgmodel.py) to the rules'",
+    )
+    model.add_argument(
+        "--no-model", dest="org_model", action="store_const", const="0",
+        help="rules alone for organisations (default: $INCLUSIO_ORG_MODEL, else off)",
+    )
     p.add_argument("--json", action="store_true", help="print the scores as JSON")
     p.set_defaults(func=handler)
 
@@ -45,6 +56,9 @@ def handler(args: argparse.Namespace) -> int:
     from evaluation.corpus import available_sets, default_root
     from evaluation.run import evaluate_real, evaluate_set, format_result
 
+    if getattr(args, "org_model", None) is not None:
+        # Read by extractors.orgmodel.enabled() at each extraction.
+        os.environ["INCLUSIO_ORG_MODEL"] = args.org_model
     root = args.corpus or default_root()
     known = [s for s in available_sets(root) if s != realtext.SET_NAME]
     real_folder = realtext.find_folder(args.realtext)

@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
-from inclusio.commands._common import add_warehouse_option
+from inclusio.commands._common import (
+    EXIT_BUSY,
+    EXIT_FAILED,
+    EXIT_USAGE,
+    CommandError,
+    add_warehouse_option,
+    one_line,
+)
 from inclusio.settings import paths
 
 
@@ -38,13 +44,22 @@ def run_import(args: argparse.Namespace) -> int:
     from warehouse.db import WarehouseBusy, connect
     from warehouse.reference import IMPORTERS, ReferenceFormatError
 
+    if not args.file.is_file():
+        # Checked before the warehouse is opened, which would create an empty one.
+        what = "is a folder" if args.file.is_dir() else "does not exist"
+        raise CommandError(f"{args.file} {what}: give the {args.dataset} file to import",
+                           EXIT_USAGE)
     target = args.warehouse or paths().warehouse
     try:
         with connect(target, wait=args.wait) as con:
             result = IMPORTERS[args.dataset](con, args.file)
-    except (ReferenceFormatError, FileNotFoundError, WarehouseBusy) as exc:
-        print(f"inclusio reference import: {exc}", file=sys.stderr)
-        return 1
+    except WarehouseBusy as exc:
+        raise CommandError(str(exc), EXIT_BUSY) from None
+    except ReferenceFormatError as exc:
+        raise CommandError(one_line(exc), EXIT_FAILED) from None
+    except OSError as exc:  # unreadable file, full disk
+        raise CommandError(f"{exc.strerror or exc}: {exc.filename or args.file}",
+                           EXIT_FAILED) from None
     print(
         f"{result['dataset']}: {result['rows']} rows imported from {args.file}"
         + (f", {result['indicators']} indicators" if "indicators" in result else "")

@@ -5,7 +5,14 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from inclusio.commands._common import add_warehouse_option, read_warehouse
+from inclusio.commands._common import (
+    EXIT_FAILED,
+    CommandError,
+    add_wait_option,
+    add_warehouse_option,
+    output_dir,
+    read_warehouse,
+)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -17,15 +24,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("dir", type=Path, help="folder to write (created if missing)")
     add_warehouse_option(parser)
+    add_wait_option(parser)
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from warehouse.report import build_report
 
-    stats = read_warehouse(args, "report", lambda con: build_report(con, args.dir))
-    if stats is None:
-        return 1
+    output_dir(args.dir)
+    try:
+        stats = read_warehouse(args, "report", lambda con: build_report(con, args.dir))
+    except OSError as exc:  # permissions, a full disk: the command failed while writing
+        raise CommandError(f"cannot write into {args.dir}: {exc.strerror or exc}",
+                           EXIT_FAILED) from None
     print(f"report: {stats['projects']} projects, {stats['conflicts']} conflicts -> "
           f"{args.dir / 'index.html'}")
     return 0

@@ -7,6 +7,8 @@ import json
 import sys
 from pathlib import Path
 
+from inclusio.commands._common import add_wait_option, read_warehouse
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
@@ -19,6 +21,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--format", choices=["text", "markdown", "json"], default="text")
     parser.add_argument("--warehouse", type=Path, default=None,
                         help="describe this warehouse file instead of the schema files")
+    add_wait_option(parser)
     parser.set_defaults(func=run)
 
 
@@ -45,16 +48,11 @@ def render(items: list[dict], fmt: str) -> str:
 def run(args: argparse.Namespace) -> int:
     import duckdb
 
-    from warehouse.db import apply_schema, connect
+    from warehouse.db import apply_schema
     from warehouse.export import describe
 
     if args.warehouse:
-        try:
-            with connect(args.warehouse, read_only=True) as con:
-                items = describe(con)
-        except FileNotFoundError as exc:
-            print(f"inclusio schema: {exc}", file=sys.stderr)
-            return 1
+        items = read_warehouse(args, "schema", describe)
     else:
         con = duckdb.connect()
         apply_schema(con)

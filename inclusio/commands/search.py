@@ -57,10 +57,13 @@ def run(args: argparse.Namespace) -> int:
     if not hits:
         print("no document matches")
         return 0
+    from warehouse.termsafe import printable  # page text may hold terminal escapes
+
     for n, h in enumerate(hits, 1):
         when = h["fetched_at"].strftime("%Y-%m-%d") if h["fetched_at"] else "?"
-        print(f"{n:>2}. [{h['score']:.3f}] {h['title'] or '(untitled)'} — {h['entity'] or ''}")
-        print(f"    {h['url']} (fetched {when})"
-              + (f" · projects: {', '.join(h['projects'])}" if h["projects"] else ""))
-        print(f"    {h['snippet']}")
+        print(printable(f"{n:>2}. [{h['score']:.3f}] {h['title'] or '(untitled)'} — "
+                        f"{h['entity'] or ''}"))
+        print(printable(f"    {h['url']} (fetched {when})"
+                        + (f" · projects: {', '.join(h['projects'])}" if h["projects"] else "")))
+        print(printable(f"    {h['snippet']}"))
     return 0

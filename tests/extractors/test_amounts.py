@@ -455,3 +455,21 @@ def test_an_act_done_on_the_money_governs_the_words_that_name_it():
     # A comma closes the verb's clause: the allocation named after it stands.
     text = "Dopo aver liquidato gli acconti, la Regione ha assegnato € 70.000,00 al Comune."
     assert values(text) == [(70000.0, "allocated")]
+
+
+def test_codes_years_ranges_percentages_and_counts_are_not_amounts():
+    text = (
+        "Nel triennio 2021-2023 l'Azione 2.3.1.4 (decisione C(2021) 4512, Priorità 3) ha "
+        "coperto il 40% dei 12 comuni, per 7 mila abitanti e 2 milioni di visite; "
+        "ISEE fino a 7.500 euro e buono di trecento euro."
+    )
+    assert [c.value for c in run(amounts, text)] == [7500.0, 300.0]
+
+
+def test_table_and_amount_readers_agree_on_a_scaled_cell():
+    from extractors.registry import extract_document
+    from models.records import Document
+
+    text = "| Regione | Dotazione (milioni di euro) |\n|---|---|\n| Molise | 17,6 |\n"
+    got = [(c.value, c.role) for c in extract_document(Document(text=text)) if c.kind == "amount"]
+    assert got == [(17_600_000.0, "allocated")]

@@ -105,3 +105,9 @@ def test_a_programme_value_takes_the_canonical_programme_it_names() -> None:
     assert [c.value for c in claims] == ["PNRR Missione 5", "Un programma locale senza nome noto"]
     assert claims[0].text.startswith("PNRR - M5C2")
     assert all(c.role == "programme" for c in claims)
+
+
+def test_a_card_programme_value_is_claimed_as_the_programmes_extractor_claims_it():
+    text = "Scheda\nProgramma: PNRR\nProgramma: PNRR - M5C2 - Investimento 1.3\n"
+    got = [c.value for c in cards.extract(Context(text=text)) if c.kind == "programme"]
+    assert got == ["PNRR Missione 5"]

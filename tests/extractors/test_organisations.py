@@ -1,4 +1,10 @@
+import re
+
+import pytest
+
 from extractors import organisations
+from extractors.base import load_patterns
+from extractors.organisations.names import PATTERNS
 from tests.extractors.conftest import run
 
 
@@ -59,7 +65,7 @@ def test_many_kinds_of_body():
     values = [v for v, _ in orgs(text)]
     assert values == [
         "INPS",
-        "ANPAL",
+        "Agenzia Nazionale per le Politiche Attive del Lavoro",  # GUIDELINES.md
         "Ministero del Lavoro e delle Politiche Sociali",
         "Regione Toscana",
         "Provincia di Cremona",
@@ -68,8 +74,8 @@ def test_many_kinds_of_body():
         "Unione dei Comuni Garfagnana",
         "Società della Salute Valdinievole",
         "ULSS 3 Serenissima",
-        "Azienda USL",
-        "Università di Pisa",
+        # "l'A.usl" alone names no authority (GUIDELINES: no unnamed bodies)
+        "Università degli Studi di Pisa",  # GUIDELINES.md
         "Consorzio Zenit",
         "Associazione Arcobaleno",
         "Agenzia per la Coesione Territoriale",
@@ -135,8 +141,8 @@ def test_capitalised_letterhead_name_is_title_cased():
 
 
 def test_a_single_capitalised_word_stays_as_written():
-    assert organisations._unshout("CISS") == "CISS"
-    assert organisations._unshout("ALTA VALLE DELL'ADIGE") == "Alta Valle dell'Adige"
+    assert organisations.unshout("CISS") == "CISS"
+    assert organisations.unshout("ALTA VALLE DELL'ADIGE") == "Alta Valle dell'Adige"
 
 
 def test_a_short_second_mention_takes_the_full_name_given_before():
@@ -462,3 +468,178 @@ def test_province_named_after_two_comuni_and_comuni_written_apart():
 
 def test_casa_della_comunita_is_a_building():
     assert names("Il punto d'accesso è nella Casa della Comunità di Bra.") == []
+
+
+# --- organisations 1.8.0: every rule's own examples, then member lists and canonical names ---
+
+_RULES = PATTERNS["rules"]  # organisations.toml, organisations_public.toml, ..._third_sector.toml
+_CASES = [
+    pytest.param(rule["name"], text, expected, id=f"{rule['name']}-{key}{i}")
+    for rule in _RULES
+    for expected, key in ((True, "match"), (False, "no_match"))
+    for i, text in enumerate(rule[key])
+]
+
+
+def test_every_rule_has_a_name_a_reason_and_examples():
+    seen = set()
+    for rule in _RULES:
+        assert rule["name"] not in seen, rule["name"]
+        seen.add(rule["name"])
+        assert rule["why"].strip() and rule["match"] and rule["no_match"], rule["name"]
+
+
+@pytest.mark.parametrize(("rule_name", "text", "expected"), _CASES)
+def test_rule_examples(rule_name: str, text: str, expected: bool):
+    """A rule gives a claim on each of its ``match`` texts and none on its ``no_match`` texts."""
+    fired = {c.attrs.get("rule") for c in run(organisations, text)}
+    assert (rule_name in fired) is expected
+
+
+_CUES = load_patterns("organisations_members")
+
+
+@pytest.mark.parametrize("cue", _CUES["cues"], ids=lambda c: c["name"])
+def test_member_cue_examples(cue: dict):
+    rx = re.compile(rf"\b(?:{cue['pattern']})", re.I)
+    assert all(rx.search(t) for t in cue["match"])
+    assert not any(rx.search(t) for t in cue["no_match"])
+
+
+@pytest.mark.parametrize("key", ["place_before", "amount_after"])
+def test_member_list_guards(key: str):
+    rx = re.compile(_CUES[key]["pattern"], re.I)
+    assert all(rx.search(t) for t in _CUES[key]["match"])
+    assert not any(rx.search(t) for t in _CUES[key]["no_match"])
+
+
+def claims(text: str) -> list[tuple[str, str, str]]:
+    return [(c.value, c.text, c.attrs["rule"]) for c in run(organisations, text)]
+
+
+def test_members_after_si_tratta_di_with_a_short_form_read_by_province():
+    text = (
+        "Sono cinque i comuni che hanno chiuso le prese in carico. Si tratta di: Potenza, "
+        "Rionero, Bella e Tursi. Per l'altra provincia: Policoro, Scanzano Ionico."
+    )
+    got = claims(text)
+    assert [v for v, _, _ in got] == [
+        "Comune di Potenza", "Comune di Rionero in Vulture", "Comune di Bella", "Comune di Tursi",
+        "Comune di Policoro", "Comune di Scanzano Jonico",
+    ]
+    assert got[1][1] == "Rionero"  # the text is the place as written
+    assert {r for _, _, r in got} == {"members_si_tratta_di"}
+
+
+def test_members_in_brackets_after_capofila_and_after_a_district():
+    text = (
+        "Le imprese del Distretto D4 (capofila Sciacca, Menfi, Caltabellotta) hanno accolto i "
+        "tirocinanti. Possono candidarsi i residenti in uno dei Comuni del Distretto D4 ( Sciacca, "
+        "Sambuca di Sicilia)."
+    )
+    values = [v for v, _, _ in claims(text)]
+    assert values.count("Distretto socio-sanitario D4") == 2
+    for place in ("Sciacca", "Menfi", "Caltabellotta", "Sambuca di Sicilia"):
+        assert f"Comune di {place}" in values
+
+
+def test_places_of_residence_and_single_names_are_no_members():
+    text = (
+        "Il bando è rivolto ai residenti nei comuni di Menfi, Sciacca e Ribera. Il capofila "
+        "Ribera ha sede in piazza."
+    )
+    assert claims(text) == []
+
+
+def test_a_list_of_comuni_each_with_a_sum_names_the_recipients():
+    text = "Le quote: Bari (120.000 euro), Lecce (95.000 euro) e Brindisi (€ 60.000)."
+    assert [v for v, _, _ in claims(text)] == [
+        "Comune di Bari", "Comune di Lecce", "Comune di Brindisi",
+    ]
+
+
+def test_abbreviated_comuni():
+    text = "Aderiscono i Comuni di San Valentino in A.C., Loreto A. e Pianella."
+    assert [v for v, _, _ in claims(text)] == [
+        "Comune di San Valentino in Abruzzo Citeriore", "Comune di Loreto Aprutino",
+        "Comune di Pianella",
+    ]
+    assert claims("Il rimborso al comune di S.Giovanni Teatino.")[0][0] == (
+        "Comune di San Giovanni Teatino"
+    )
+
+
+def test_one_name_per_ambito_in_a_document():
+    text = (
+        "Nola, Piano di Zona N23: approvato il piano. L'Ambito N23 Nola-Pomigliano ha ottenuto "
+        "i fondi. Accordo tra Comuni dell'Ambito sociale D/3 e le Scuole del Distretto socio "
+        "sanitario D/3."
+    )
+    assert [v for v, _, _ in claims(text)] == [
+        "Ambito territoriale N23 Nola-Pomigliano", "Ambito territoriale N23 Nola-Pomigliano",
+        "Ambito territoriale D/3", "Ambito territoriale D/3",
+    ]
+
+
+def test_sicilian_district_numbers_take_their_letter():
+    text = "Lavorano nel distretto 7 che comprende anche il comune di Sciacca."
+    assert [v for v, _, _ in claims(text)] == [
+        "Distretto socio-sanitario D7", "Comune di Sciacca",
+    ]
+    assert [v for v, _, _ in claims("Il distretto 7 e il comune di Prato.")] == [
+        "Distretto 7", "Comune di Prato",
+    ]
+
+
+def test_names_stop_at_a_comune_a_code_or_a_new_sentence():
+    text = (
+        "Parla il presidente del Distretto Socio Sanitario di Cesena Mario Bianchi. "
+        "ASL BA Componente delegato. Con l'Azienda Sanitaria Provinciale di Enna Premesso che"
+    )
+    assert [v for v, _, _ in claims(text)] == [
+        "Distretto socio sanitario di Cesena", "ASL BA", "ASP di Enna",
+    ]
+
+
+def test_eu_bodies_and_lower_case_public_bodies():
+    text = (
+        "Il programma, approvato dalla commissione europea, è finanziato dall’Unione Europea. "
+        "Possono partecipare i cittadini dell'Unione europea. Il ministero del lavoro ha "
+        "assegnato alla città di Verona un fondo."
+    )
+    assert [v for v, _, _ in claims(text)] == [
+        "Commissione europea", "Unione europea", "Ministero del Lavoro e delle Politiche Sociali",
+        "Comune di Verona",
+    ]
+    assert claims(text)[1][1] == "Unione Europea"  # "finanziato dall'" is not quoted
+
+
+def test_firms_by_legal_form_and_headings_in_capitals():
+    text = (
+        "ADESIONE CONVENZIONE GAMMA SPA PER LA FORNITURA. L'incarico va alla ditta Delta Servizi "
+        "s.r.l. di Como; la ASP CITTA’ DI FERRARA gestisce."
+    )
+    assert [v for v, _, _ in claims(text)] == ["GAMMA", "Delta Servizi", "ASP Città di Ferrara"]
+
+
+def test_generic_and_context_words_are_no_bodies():
+    text = "PROGETTO DI COMUNITÀ LOCALE NELL’AMBITO DEL PROGETTO ALFA; la comunità locale."
+    assert claims(text) == []
+
+
+def test_member_lists_in_bullets_or_with_dashes_and_names_that_go_on():
+    text = "I Comuni dell'Ambito sono:\n- Sciacca\n- Menfi\nAderiscono: Bivona - Cianciana."
+    assert [v for v, _, _ in claims(text)] == [
+        "Comune di Sciacca", "Comune di Menfi", "Comune di Bivona", "Comune di Cianciana",
+    ]
+    # "Alto" is a comune, "Alto Isonzo" is not: the run is no list of comuni
+    assert claims("i Comuni dell'area Collio - Alto Isonzo, insieme") == []
+
+
+def test_a_body_named_only_as_the_owner_of_premises_is_a_place():
+    text = "Lo sportello aprirà nei locali della sede della Misericordia di Empoli."
+    assert claims(text) == []
+    text = "La Misericordia di Empoli gestisce lo sportello nella sede della Misericordia di Vinci."
+    assert [v for v, _, _ in claims(text)] == ["Misericordia di Empoli"]
+    text = "La Misericordia di Empoli apre nella sede della Misericordia di Empoli."
+    assert [v for v, _, _ in claims(text)] == ["Misericordia di Empoli"] * 2

@@ -122,7 +122,7 @@ def test_plural_noun_needs_a_delivery_verb_and_is_never_time_money_or_a_share():
         "In città ci sono 40 parchi pubblici. "
         "Il servizio, attivato in primavera, è aperto 5 pomeriggi e 3 sere, dalle 9 alle 13. "
         "Sono previsti 2 lotti e 3 requisiti; i contributi erogati sono di 300 euro mensili. "
-        "Sono state consegnate il 15 dicembre tre tessere, di cui due rinnovate. "
+        "Sono state consegnate il 15 dicembre tre tessere. "
         "Le famiglie accolte hanno in media 3 figli; "
         "sono stati coinvolti 12 comuni e 8.000 residenti."
     )
@@ -168,3 +168,78 @@ def test_plural_noun_after_a_preposition_of_place_or_measure_or_an_act_rule_is_n
         "L'ex scuola è stata riconvertita in 9 monolocali."
     )
     assert [(v, u) for v, u, _ in got(text)] == [(4, "empori"), (9, "monolocali")]
+
+
+def test_a_share_after_di_cui_counts_the_same_thing():
+    text = "Sono state consegnate il 15 dicembre tre tessere, di cui due rinnovate."
+    assert [(v, u) for v, u, _ in got(text)] == [(3, "tessere"), (2, "tessere rinnovate")]
+
+
+def test_elliptical_counts_take_the_thing_of_the_count_they_continue():
+    text = (
+        "Le domande presentate sono state 1.450: 870 nella zona di Alfa e 580 in quella di Beta. "
+        "Sono stati consegnati 14 pulmini, cui se ne aggiungeranno altri 4 entro l'estate."
+    )
+    assert [(v, u) for v, u, _ in got(text)] == [
+        (1450, "domande"), (870, "domande"), (580, "domande"), (14, "pulmini"), (4, "pulmini"),
+    ]
+
+
+def test_label_then_number_list_after_a_count():
+    text = (
+        "Il programma conta 25 progetti così ripartiti: [Asse A] Casa e abitare 10; "
+        "[Asse B] Lavoro 9; [Asse C] Scuola e cultura 6."
+    )
+    assert [(v, u) for v, u, _ in got(text)] == [
+        (25, "progetti"), (10, "progetti casa e abitare"), (9, "progetti lavoro"),
+        (6, "progetti scuola e cultura"),
+    ]
+
+
+def test_partitions_headings_and_back_references_are_no_counts():
+    text = (
+        "3 CONVENZIONE QUADRO tra le parti\n"
+        "Sono stati selezionati 36 tirocinanti, divisi in tre gruppi da 12 partecipanti. "
+        "I 36 giovani in questione inizieranno a marzo."
+    )
+    assert [(v, u) for v, u, _ in got(text)] == [(36, "tirocinanti"), (12, "partecipanti")]
+
+
+def test_elliptical_counts_after_a_thing_and_a_colon_and_across_years():
+    text = (
+        "Sono arrivate 58 richieste, di cui 41 accolte e 17 respinte. "
+        "I voucher consegnati: 210 nel centro e 95 in periferia. "
+        "Il centro ha accolto 400 persone nel 2023 e 350 nel 2022."
+    )
+    assert [(v, u) for v, u, _ in got(text)] == [
+        (58, "richieste"), (41, "richieste accolte"), (17, "richieste respinte"),
+        (210, "voucher"), (95, "voucher"), (400, "persone"), (350, "persone"),
+    ]
+
+
+def test_a_money_column_of_an_indicator_table_holds_no_counts():
+    text = (
+        "| Azione | Spesa prevista (€) | Utenti previsti | Utenti raggiunti |\n|---|---|---|---|\n"
+        "| Doposcuola | 9.000 | 25 | 22 |\n"
+    )
+    assert [(v, u) for v, u, _ in got(text)] == [(25, "utenti"), (22, "utenti")]
+
+
+def test_an_indicator_block_outside_a_table_gives_target_and_achieved():
+    text = (
+        "Indicatore: Numero di famiglie sostenute\nValore atteso: 80\nValore raggiunto: 91\n\n"
+        "Indicatore: Tempo medio di attesa\nTarget: 10\n"
+    )
+    assert got(text) == [
+        (80, "famiglie sostenute", "expected"), (91, "famiglie sostenute", "achieved"),
+    ]
+
+
+def test_a_list_on_the_next_lines_counts_only_when_it_adds_up():
+    text = "Sono nati 12 laboratori.\nMusica 5;\nTeatro 4;\nSport 3.\n"
+    assert [(v, u) for v, u, _ in got(text)] == [
+        (12, "laboratori"), (5, "laboratori musica"), (4, "laboratori teatro"),
+        (3, "laboratori sport"),
+    ]
+    text = "Sono nati 12 laboratori.\nMusica 5;\nTeatro 4.\n"
+    assert [(v, u) for v, u, _ in got(text)] == [(12, "laboratori")]

@@ -15,12 +15,13 @@ def test_canonical_labels():
     assert labels(text) == [
         "PON Inclusione", "Avviso 3/2016", "Avviso 1/2019 PaIS", "SIA", "REI",
         "Reddito di cittadinanza", "Assegno di inclusione", "PON Metro", "PN Metro Plus",
-        "FSE", "FSE+", "FESR", "POR/PR FSE", "PNRR Missione 5", "Fondo Povertà",
+        "FSE", "FSE+", "FESR", "POR FSE", "FSE", "PNRR Missione 5", "Fondo Povertà",
     ]
 
 
 def test_longer_mention_wins():
-    assert labels("a valere sul PON FSE Inclusione 2014-2020") == ["PON Inclusione"]
+    # ... and a longer name holding a fund acronym also names the fund.
+    assert labels("a valere sul PON FSE Inclusione 2014-2020") == ["PON Inclusione", "FSE"]
     assert labels("il Sostegno per l'inclusione attiva (SIA)") == ["SIA", "SIA"]
 
 
@@ -55,7 +56,8 @@ def test_programmes_of_the_2021_2027_cycle_and_national_measures():
     )
     assert [c.value for c in run(programmes, text)] == [
         "PN Inclusione",
-        "POR/PR FSE",
+        "PR FSE+",
+        "FSE+",
         "Assegno di inclusione",
         "Supporto per la formazione e il lavoro",
         "Fondo nazionale per le politiche sociali",
@@ -79,4 +81,38 @@ def test_the_plan_named_in_general_is_its_one_named_mission():
         "| Missione | M5 - Inclusione e coesione |"
     )
     assert [c.value for c in run(programmes, text)] == ["PNRR Missione 5", "PNRR Missione 5"]
-    assert [c.value for c in run(programmes, "Fondi PNRR per la scuola.")] == ["PNRR"]
+    # A bare PNRR names no part: no label (the guidelines list only "PNRR Missione 5").
+    assert [c.value for c in run(programmes, "Fondi PNRR per la scuola.")] == []
+
+
+def test_case_quote_and_long_name_variants():
+    text = (
+        "Pon Metro 2014-2020; PN-METRO PLUS; Pon “Inclusione”; PO Fse Molise; il Programma "
+        "Operativo Nazionale (PON) Città metropolitane; PROGRAMMA NAZIONALE “METRO PLUS E CITTÀ "
+        "MEDIE SUD 2021-2027”; il Programma Nazionale Inclusione e Lotta alla povertà; il PON Sia."
+    )
+    assert labels(text) == [
+        "PON Metro", "PN Metro Plus", "PON Inclusione", "POR FSE", "FSE", "PON Metro",
+        "PN Metro Plus", "PN Inclusione", "PON Inclusione",
+    ]
+
+
+def test_funds_and_measures_of_the_guidelines():
+    text = (
+        "Progetto FAMI, Fondo Asilo Migrazione e Integrazione; risorse REACT-EU e FEAD; il Fondo "
+        "complementare al PNRR; il Piano straordinario di potenziamento dei Centri per l'Impiego."
+    )
+    assert labels(text) == [
+        "FAMI", "FAMI", "REACT-EU", "FEAD", "Fondo complementare",
+        "Piano straordinario di potenziamento dei Centri per l'Impiego",
+    ]
+
+
+def test_numbered_calls():
+    text = (
+        "L'Avviso 3 del 2016 e l'Avviso pubblico n. 4/2017; l'Avviso 1/2019 (PaIS) e "
+        "l'Avviso 2/22. Con decreto del 5 maggio 2020 è adottato l'Avviso n. 7. L'avviso 9 resta."
+    )
+    assert labels(text) == [
+        "Avviso 3/2016", "Avviso 4/2017", "Avviso 1/2019 PaIS", "Avviso 2/2022", "Avviso 7/2020",
+    ]

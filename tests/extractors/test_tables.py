@@ -162,3 +162,21 @@ def test_indicator_rows_of_money_or_hours_are_not_outcome_counts() -> None:
     assert [(c.value, c.attrs["indicator"]) for c in claims] == [
         (64.0, "Famiglie seguite dal centro per le famiglie")
     ]
+
+
+def test_money_columns_take_the_scale_of_their_header_or_caption() -> None:
+    text = (
+        "| Regione | Dotazione (milioni di euro) | Quota (%) |\n|---|---|---|\n"
+        "| Molise | 17,6 | 2,1 |\n\n"
+        "Importi in migliaia di euro\n\n| Ambito | Assegnato | Erogato |\n|---|---|---|\n"
+        "| Ovest | 1.320 | 410,5 |\n\n"
+        "| Ambito | Assegnato (€) |\n|---|---|\n| Est | 1.320 |\n"
+    )
+    claims = tables.extract(Context(text=text))
+    got = [(c.value, c.role) for c in claims if c.kind == "amount"]
+    assert got == [
+        (17_600_000.0, "allocated"),
+        (1_320_000.0, "allocated"),
+        (410_500.0, "paid"),
+        (1320.0, "allocated"),
+    ]

@@ -215,7 +215,7 @@ def test_a_crawl_cut_short_or_a_capped_delay_is_a_fetch_problem() -> None:
 
     when = datetime(2026, 1, 1)
     records = [
-        FetchRecord("1", "r", "s", "http://h/", when, "stored", sha256="ab"),
+        FetchRecord("1", "r", "s", "http://h/", when, "stored", sha256="ab" * 32),
         FetchRecord("2", "r", "s", "http://h/robots.txt", when, "capped",
                     error="Crawl-delay 3600s asked by http://h/robots.txt capped at 30s"),
         FetchRecord("3", "r", "s", "http://h/", when, "stopped",
@@ -225,4 +225,4 @@ def test_a_crawl_cut_short_or_a_capped_delay_is_a_fetch_problem() -> None:
     assert [(p["url"], p["reason"].split(" ")[0]) for p in problems] == [
         ("http://h/robots.txt", "Crawl-delay"), ("http://h/", "crawl")]
     assert stages.bodies(records) == [
-        {"sha256": "ab", "url": "http://h/", "content_type": None, "source_id": "s"}]
+        {"sha256": "ab" * 32, "url": "http://h/", "content_type": None, "source_id": "s"}]

@@ -131,7 +131,7 @@ def test_cli_import(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 0 and "2 rows imported" in capsys.readouterr().out
     code = main(["reference", "import", "opencup", str(tmp_path / "missing.csv"),
                  "--warehouse", str(wh)])
-    assert code == 1 and "no such file" in capsys.readouterr().err
+    assert code == 2 and "does not exist" in capsys.readouterr().err  # exit 2: bad input
 
 
 @pytest.mark.skipif(
