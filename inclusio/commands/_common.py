@@ -176,8 +176,10 @@ def storage_failure(exc: BaseException) -> str | None:
         text = str(cur)
         if errno in _FULL_ERRNOS or any(t in text for t in _FULL_TEXT):
             detail = text.strip().splitlines()[0] if text.strip() else type(cur).__name__
+            what = ("a file size limit was reached" if errno == 27 or "File too large" in text
+                    else "the disk is full")
             return (
-                f"the disk is full, nothing more can be written ({detail}); nothing was "
+                f"{what}, nothing more can be written ({detail}); nothing was "
                 "half-written: free some space and run the same command again"
             )
         cur = cur.__cause__ or cur.__context__

@@ -261,6 +261,36 @@ def test_full_disk_stops_with_a_clear_message_and_no_half_written_rows(
         subprocess.run(["umount", "-l", str(disk)], capture_output=True)
 
 
+def _limit_file_size(limit: int) -> None:
+    """In the child: no file may grow past ``limit`` bytes (writes fail with EFBIG)."""
+    import resource
+
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # else the kernel kills the writer
+    resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+
+def test_file_size_limit_stops_the_run_like_a_full_disk(
+        tmp_path: Path, sources: Path, prefect_api: str, reference: dict[str, Any]) -> None:
+    """The same fault where no tmpfs can be mounted: RLIMIT_FSIZE lets every fetched body and
+    stage file (a few KB each) be written but not the warehouse (MBs), so its writes fail
+    with EFBIG ("File too large") as they would on a full disk. Exit 4, nothing
+    half-written, and without the limit the same command ends as an uninterrupted run."""
+    root = tmp_path / "project"
+    root.mkdir()
+    proc = subprocess.run(
+        [sys.executable, "-m", "inclusio.cli", "run", str(sources)], cwd=root,
+        env=_env(root, prefect_api), capture_output=True, text=True, timeout=400,
+        preexec_fn=lambda: _limit_file_size(1024 * 1024))
+    assert proc.returncode == 4, proc.stdout + proc.stderr[-3000:]
+    assert "a file size limit was reached" in proc.stdout, proc.stdout
+    assert "File too large" in proc.stdout and "run the same command again" in proc.stdout
+    db = root / "data" / "curated" / "inclusio.duckdb"
+    assert not db.exists() or table_checksums(db)  # absent, or it opens
+    code, out, err = _run(root, sources, prefect_api)
+    assert code == 0, out + err[-3000:]
+    assert table_checksums(db) == reference["checksums"]
+
+
 def test_disk_filling_up_under_an_existing_warehouse(
         tmp_path: Path, sources: Path, prefect_api: str, reference: dict[str, Any]) -> None:
     """The nightly case: the warehouse is there, then the disk fills up (another program's
