@@ -9,7 +9,7 @@ export PREFECT_HOME := $(CURDIR)/.prefect
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export DO_NOT_TRACK := 1
 
-.PHONY: setup system-deps demo test lint bench clean model
+.PHONY: setup system-deps demo test faults lint bench clean model
 
 $(UV):
 	$(PYTHON) -m pip install --user --quiet uv || $(PYTHON) -m pip install --quiet uv
@@ -36,6 +36,11 @@ demo: setup
 test: setup
 	$(BIN)/ruff check .
 	$(BIN)/pytest -q
+
+# Every fault case (tests/faults), the slow ones too: a line per case, then
+# "faults: N tried, P passed, F failed". `make test` runs only the fast ones.
+faults: setup
+	FAULTS_ALL=1 FAULTS_REPORT=1 $(BIN)/pytest tests/faults -q -p no:cacheprovider
 
 lint: $(BIN)/inclusio
 	$(BIN)/ruff check .

@@ -84,7 +84,9 @@ class RobotsBook:
             result = self.fetcher.get(url, max_bytes=MAX_ROBOTS_BYTES * 4)
         host = HostRules(origin)
         if result.kind == "ok":
-            text = (result.body or b"")[:MAX_ROBOTS_BYTES].decode("utf-8", errors="replace")
+            # utf-8-sig: a byte-order mark (Windows editors write one) would otherwise glue
+            # itself to the first "User-agent" line and void the rules under it.
+            text = (result.body or b"")[:MAX_ROBOTS_BYTES].decode("utf-8-sig", errors="replace")
             host.rules = Protego.parse(text)
             host.sitemaps = list(host.rules.sitemaps)
             delay = host.rules.crawl_delay(self.token)

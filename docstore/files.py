@@ -62,6 +62,22 @@ def _checked(sha256: str) -> str:
     return sha256
 
 
+class StoredFileDamaged(ValueError):
+    """A parsed or extracted file that cannot be read back (cut, overwritten, hand-edited)."""
+
+
+def _read(path: Path) -> dict[str, Any] | None:
+    if not path.exists():
+        return None
+    try:
+        data = json.loads(path.read_text("utf-8"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise StoredFileDamaged(f"{path.parent.name}/{path.name} cannot be read ({exc})") from exc
+    if not isinstance(data, dict):
+        raise StoredFileDamaged(f"{path.parent.name}/{path.name} holds no JSON object")
+    return data
+
+
 class DocStore:
     """Parsed documents and claims of one project folder, keyed by the sha256 of the raw bytes."""
 
@@ -82,16 +98,19 @@ class DocStore:
         write_json(self.parsed_path(sha256), {"meta": meta, "error": reason})
 
     def get_parsed(self, sha256: str) -> dict[str, Any] | None:
-        path = self.parsed_path(sha256)
-        if not path.exists():
-            return None
-        return json.loads(path.read_text("utf-8"))
+        """The parsed file's content; StoredFileDamaged when it cannot be read back."""
+        return _read(self.parsed_path(sha256))
 
     def get_document(self, sha256: str) -> Document | None:
         data = self.get_parsed(sha256)
         if not data or "document" not in data:
             return None
-        return document_from_dict(data["document"])
+        try:
+            return document_from_dict(data["document"])
+        except (TypeError, ValueError, AttributeError) as exc:
+            raise StoredFileDamaged(
+                f"parsed/{sha256}.json holds no readable document ({type(exc).__name__}: {exc})"
+            ) from exc
 
     def put_claims(self, sha256: str, claims: list[Claim], meta: dict[str, Any]) -> None:
         write_json(
@@ -99,10 +118,8 @@ class DocStore:
         )
 
     def get_extracted(self, sha256: str) -> dict[str, Any] | None:
-        path = self.extracted_path(sha256)
-        if not path.exists():
-            return None
-        return json.loads(path.read_text("utf-8"))
+        """The extracted file's content; StoredFileDamaged when it cannot be read back."""
+        return _read(self.extracted_path(sha256))
 
     def parsed_shas(self) -> list[str]:
         return sorted(p.stem for p in self.parsed.glob("*.json") if not p.name.startswith("."))

@@ -8,6 +8,8 @@ can run again alone and a killed run resumes where it stopped.
 from __future__ import annotations
 
 import json
+import os
+import sys
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
@@ -17,7 +19,7 @@ from typing import Any
 
 from crawl.crawler import NOTICE_OUTCOMES, CrawlState, crawl_source
 from crawl.rawstore import RawStore, is_sha256
-from docstore.files import DocStore, claim_from_dict
+from docstore.files import DocStore, StoredFileDamaged, claim_from_dict, write_json
 from extractors.nlp import load_nlp, pipeline_name
 from extractors.registry import extract_document, versions
 from inclusio.settings import Paths, paths
@@ -60,6 +62,12 @@ class Workspace:
     @property
     def warehouse(self) -> Path:
         return self.paths.warehouse
+
+
+def _say(message: str) -> None:
+    """A progress line on stderr (stdout stays for results)."""
+    sys.stderr.write(message + "\n")
+    sys.stderr.flush()
 
 
 def new_run_id() -> str:
@@ -147,6 +155,14 @@ def fetch_problems(records: Iterable[FetchRecord]) -> list[dict[str, Any]]:
     ]
 
 
+def _stored(get: Callable[[str], dict[str, Any] | None], sha: str) -> dict[str, Any] | None:
+    """A stored stage file, or None when it is missing or damaged (so it is made again)."""
+    try:
+        return get(sha)
+    except StoredFileDamaged:
+        return None
+
+
 # --- parse ---------------------------------------------------------------------------------
 
 
@@ -156,7 +172,7 @@ def parse_batch(ws: Workspace, items: Sequence[dict[str, Any]], force: bool = Fa
     results = []
     for it in items:
         sha = it["sha256"]
-        if not force and (done := docs.get_parsed(sha)) is not None:
+        if not force and (done := _stored(docs.get_parsed, sha)) is not None:
             results.append({"sha256": sha, "error": done.get("error"), "skipped": True})
             continue
         meta = {**it, "parsed_at": datetime.now().isoformat()}
@@ -191,10 +207,14 @@ def extract_batch(ws: Workspace, shas: Sequence[str], force: bool = False) -> li
     current = versions()
     results = []
     for sha in shas:
-        doc = docs.get_document(sha)
+        try:
+            doc = docs.get_document(sha)
+        except StoredFileDamaged as exc:
+            results.append({"sha256": sha, "error": f"{exc}; run `inclusio parse` again"})
+            continue
         if doc is None:
             continue
-        prev = docs.get_extracted(sha)
+        prev = _stored(docs.get_extracted, sha)  # a damaged file is extracted again
         if (
             not force
             and prev
@@ -233,8 +253,15 @@ def load_into_warehouse(
     shas: Sequence[str] | None = None,
     problems: Sequence[dict[str, Any]] = (),
     wait: float = 0.0,
+    target: Path | None = None,
+    manual_links: Path | None = None,
 ) -> dict[str, int]:
-    """Load what the earlier stages persisted; documents already loaded unchanged are skipped."""
+    """Load what the earlier stages persisted; documents already loaded unchanged are skipped.
+
+    Fetch-log rows of earlier runs that never reached the warehouse (a run killed before its
+    load) go in first, so a killed run's fetches are not lost when the next run finds those
+    pages unchanged.
+    """
     from warehouse.linking import link_all
     from warehouse.search import SearchUnavailable, ensure_index
 
@@ -242,13 +269,36 @@ def load_into_warehouse(
     shas = list(shas) if shas is not None else docs.parsed_shas()
     problems = list(problems)
     stats = {"documents_loaded": 0, "fetches": 0}
-    with connect(ws.warehouse, wait=wait) as con:
+    if sources:
+        remember_sources(ws, sources)
+    with connect(target or ws.warehouse, wait=wait) as con:
         wload.load_sources(con, sources)
-        stats["fetches"] = wload.load_fetches(con, records)
+        run_ids = {r.run_id for r in records}
+        if run_ids:
+            rank = {s.source_id: i for i, s in enumerate(sources)}
+            orphans = sorted(_unloaded_records(con, ws, run_ids),
+                             key=lambda r: rank.get(r.source_id, len(rank)))
+            stats["fetches"] += wload.load_fetches(con, orphans)
+            problems = fetch_problems(orphans) + problems
+            if orphans:
+                _say(f"load: {len(orphans)} fetches of an interrupted earlier run")
+        stats["fetches"] += wload.load_fetches(con, records)
         loaded = _loaded_versions(con)
         items, ok_parse = [], []
         for sha in shas:
-            parsed = docs.get_parsed(sha)
+            try:
+                parsed = docs.get_parsed(sha)
+                if parsed is not None and not parsed.get("error"):
+                    document = docs.get_document(sha)
+                    extracted = docs.get_extracted(sha)
+                    claims = ([claim_from_dict(c) for c in extracted["claims"]]
+                              if extracted else None)
+            except (StoredFileDamaged, KeyError, TypeError) as exc:
+                # One damaged file is that document's problem; the others load.
+                problems.append({"run_id": run_id, "stage": "load", "url": None, "sha256": sha,
+                                 "reason": f"{exc}; run `inclusio parse` and `inclusio "
+                                 "extract` again to rewrite it"})
+                continue
             if parsed is None:
                 continue
             meta = parsed.get("meta", {})
@@ -264,7 +314,6 @@ def load_into_warehouse(
                 )
                 continue
             ok_parse.append(sha)
-            extracted = docs.get_extracted(sha)
             ext_at = extracted["meta"]["extracted_at"] if extracted else None
             if sha in loaded and ext_at and loaded[sha] and loaded[sha][:19] == ext_at[:19]:
                 continue
@@ -273,11 +322,9 @@ def load_into_warehouse(
                     "sha256": sha,
                     "url": meta.get("url"),
                     "source_id": meta.get("source_id"),
-                    "document": docs.get_document(sha),
+                    "document": document,
                     "nlp_model": extracted["meta"].get("model") if extracted else None,
-                    "claims": [claim_from_dict(c) for c in extracted["claims"]]
-                    if extracted
-                    else None,
+                    "claims": claims,
                     "parsed_at": meta.get("parsed_at"),
                     "extracted_at": ext_at,
                 }
@@ -288,12 +335,94 @@ def load_into_warehouse(
         stats["documents_loaded"] += wload.load_documents(con, items, run_id=run_id)
         wload.clear_problems(con, "parse", ok_parse)
         wload.load_problems(con, problems)
-        stats.update(link_all(con))
+        _say("link: documents and claims to projects")
+        stats.update(link_all(con, manual_links))
+        _say("index: full-text search")
         try:  # the full-text index follows the documents (rebuilt only when they changed)
             stats["search_index_rebuilt"] = int(ensure_index(con))
         except SearchUnavailable as exc:
             wload.load_problems(con, [{"run_id": run_id, "stage": "load", "url": None,
                                        "sha256": None, "reason": f"search index: {exc}"}])
+    return stats
+
+
+def _unloaded_records(con: Any, ws: Workspace, current: set[str]) -> list[FetchRecord]:
+    """Fetch-log rows of other runs whose (URL, body or failure) has no ``fetches`` row yet.
+
+    Rows are never deleted from ``fetches``, so an absent key was never loaded: loading it
+    cannot count an attempt twice.
+    """
+    have = {r[0] for r in con.execute("SELECT fetch_id FROM fetches").fetchall()}
+    return [
+        r for r in read_fetch_log(ws)
+        if r.run_id not in current and wload.fetch_key(r) not in have
+    ]
+
+
+def _sources_file(ws: Workspace) -> Path:
+    return ws.paths.raw / "sources.json"
+
+
+def remember_sources(ws: Workspace, sources: Sequence[Source]) -> None:
+    """Keep every source a run loaded in data/raw/sources.json, so a rebuild has them too."""
+    known: dict[str, Any] = {}
+    path = _sources_file(ws)
+    if path.exists():
+        try:
+            known = json.loads(path.read_text("utf-8"))
+        except ValueError:
+            known = {}
+    known.update({s.source_id: asdict(s) for s in sources})
+    write_json(path, known)
+
+
+def stored_sources(ws: Workspace) -> list[Source]:
+    """The sources kept by earlier runs (empty when none or unreadable)."""
+    path = _sources_file(ws)
+    try:
+        known = json.loads(path.read_text("utf-8")) if path.exists() else {}
+        return [Source(**v) for v in known.values()]
+    except (ValueError, TypeError):
+        return []
+
+
+def rebuild_warehouse(
+    ws: Workspace, *, sources: Sequence[Source] = (), manual_links: Path | None = None
+) -> dict[str, Any]:
+    """Build a new warehouse from the fetch log, data/parsed and data/extracted.
+
+    The new file is written beside the old one and renamed into place only when complete, so a
+    failure half-way (a full disk) leaves the old file as it was; the old file (damaged or not)
+    is kept as ``inclusio.duckdb.damaged-<time>``. Sources come from ``sources`` or else from
+    data/raw/sources.json, which every load keeps up to date.
+    """
+    final = ws.warehouse
+    tmp = final.with_name(final.name + ".rebuild")
+    for leftover in (tmp, Path(str(tmp) + ".wal")):
+        leftover.unlink(missing_ok=True)
+    records = read_fetch_log(ws)
+    try:
+        stats: dict[str, Any] = load_into_warehouse(
+            ws,
+            run_id=new_run_id(),
+            sources=list(sources) or stored_sources(ws),
+            records=records,
+            problems=fetch_problems(records),
+            target=tmp,
+            manual_links=manual_links,
+        )
+    except BaseException:
+        for leftover in (tmp, Path(str(tmp) + ".wal")):
+            leftover.unlink(missing_ok=True)
+        raise
+    if final.exists():
+        kept = final.with_name(f"{final.name}.damaged-{datetime.now():%Y%m%dT%H%M%S}")
+        os.replace(final, kept)
+        wal = Path(str(final) + ".wal")
+        if wal.exists():
+            os.replace(wal, Path(str(kept) + ".wal"))
+        stats["previous_kept_as"] = str(kept)
+    os.replace(tmp, final)
     return stats
 
 

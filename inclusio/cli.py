@@ -54,6 +54,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except RuntimeError as exc:
+        # Any command meeting a warehouse held by another process (exit 3, its PID named) or a
+        # damaged warehouse file (exit 5, with the way back) says so in one line.
+        from warehouse.db import WarehouseBusy, WarehouseDamaged
+
+        if isinstance(exc, WarehouseBusy | WarehouseDamaged):
+            print(f"inclusio {args.command}: {exc}", file=sys.stderr)
+            return 3 if isinstance(exc, WarehouseBusy) else 5
+        raise
 
 
 if __name__ == "__main__":

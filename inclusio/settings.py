@@ -52,3 +52,7 @@ def configure_prefect(root: Path | None = None) -> None:
     os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "WARNING")
     os.environ.setdefault("PREFECT_UI_ENABLED", "false")
     os.environ.setdefault("DO_NOT_TRACK", "1")
+    # The temporary server Prefect starts for a run gets 20 s by default; on a busy two-core
+    # machine it needs more, and the run then crashed with "Timed out while attempting to
+    # connect to ephemeral Prefect API server".
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")

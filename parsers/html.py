@@ -17,9 +17,30 @@ from parsers.metadates import labelled_date
 NAME = "html-trafilatura"
 
 
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_.:-]+)""", re.I)
+# Browsers read latin-1 and ascii labels as windows-1252; so do we.
+_BOMS = ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe\x00\x00", "utf-32-le"),
+         (b"\x00\x00\xfe\xff", "utf-32-be"), (b"\xff\xfe", "utf-16-le"),
+         (b"\xfe\xff", "utf-16-be"))
+_AS_1252 = ("iso-8859-1", "latin-1", "latin1", "us-ascii", "ascii")
+
+
 def decode(data: bytes, declared: str | None = None) -> str:
-    """Decode bytes trying the declared charset, UTF-8, then charset detection."""
-    for enc in filter(None, (declared, "utf-8")):
+    """Decode bytes with the declared charset (header, then <meta>), UTF-8 or windows-1252,
+    the first that reads them cleanly; charset detection only after those.
+
+    windows-1252 comes before detection because municipal pages served as UTF-8 are often
+    written in it, and detection reads short Italian text as windows-1250 ("č gią").
+    """
+    for bom, enc in _BOMS:  # a byte-order mark outranks every declaration, as in browsers
+        if data.startswith(bom):
+            return data[len(bom):].decode(enc, errors="replace")
+    meta = _META_CHARSET.search(data[:4096])
+    declared_meta = meta.group(1).decode("ascii").lower() if meta else None
+    for enc in (declared, declared_meta, "utf-8", "windows-1252"):
+        if not enc:
+            continue
+        enc = "windows-1252" if enc.lower() in _AS_1252 else enc
         try:
             return data.decode(enc)
         except (LookupError, UnicodeDecodeError):
@@ -41,6 +62,22 @@ def visible_text(html: str) -> str:
     for bad in root.xpath("//script|//style|//noscript|//template"):
         bad.drop_tree()
     return "\n".join(t.strip() for t in root.itertext() if t.strip())
+
+
+_TAGS = re.compile(r"(?is)<(script|style|noscript|template)\b.*?</\1\s*>|<!--.*?-->|<[^>]*>")
+
+
+def _beyond_nesting_limit(html: str) -> str:
+    """The text of a page nested deeper than libxml2 goes (256 levels; a page of 100,000
+    nested divs): the parser drops what lies below, so the text is read without markup.
+    Empty when the parser already saw all the words (a page that really has no text)."""
+    import html as htmlmod
+
+    plain = " ".join(htmlmod.unescape(_TAGS.sub(" ", html)).split())
+    seen = set(visible_text(html).split())
+    if len([w for w in plain.split() if w not in seen]) < 3:
+        return ""
+    return plain
 
 
 _PIPE_LINE = re.compile(r"^\|.*\|[ \t]*$", re.M)
@@ -101,6 +138,9 @@ def parse_html(data: bytes | str, url: str | None = None, charset: str | None = 
         date_extraction_params={"extensive_search": False, "original_date": True},
     )
     text = (result.text if result is not None else "") or ""
+    notes: dict[str, str] = {}
+    if not text.strip() and (text := _beyond_nesting_limit(html)):
+        notes["text_from"] = "markup stripped: nested deeper than the HTML parser reads"
     if not text.strip():
         raise ParseError("no readable text in HTML page")
     title = result.title if result is not None else None
@@ -122,5 +162,5 @@ def parse_html(data: bytes | str, url: str | None = None, charset: str | None = 
         media_type="text/html",
         tables=pipe_tables(text),
         parser=f"{NAME}-{trafilatura.__version__}",
-        metadata={"url": url, "sitename": getattr(result, "sitename", None)},
+        metadata={"url": url, "sitename": getattr(result, "sitename", None), **notes},
     )

@@ -87,11 +87,23 @@ def load_fetches(con: duckdb.DuckDBPyConnection, records: Iterable[FetchRecord])
         rows.append(d)
     if not rows:
         return 0
-    df = pd.DataFrame(rows).sort_values("fetched_at")
-    agg = df.groupby("fetch_id", sort=False).agg(
-        first=("fetched_at", "min"), last=("fetched_at", "max"), attempts=("url", "size")
+    # Rows come in the run's order: its sources as listed in the sources file, each in the
+    # order it fetched. Sources crawl at the same time, so which one reached a shared URL
+    # first is chance: a row keeps the source listed first (as documents do) and is
+    # ``stored`` when any attempt stored its body, so a run killed half-way and run again
+    # ends like one uninterrupted run.
+    df = pd.DataFrame(rows)
+    df["_order"] = range(len(df))
+    df = df.sort_values("fetched_at", kind="stable")
+    by_id = df.groupby("fetch_id", sort=False)
+    agg = by_id.agg(
+        first=("fetched_at", "min"), last=("fetched_at", "max"), attempts=("url", "size"),
     )
+    agg["first_source"] = df.sort_values("_order").groupby("fetch_id")["source_id"].first()
+    agg["any_stored"] = by_id["outcome"].agg(lambda s: bool((s == "stored").any()))
     df = df.drop_duplicates("fetch_id", keep="last").set_index("fetch_id").join(agg).reset_index()
+    df["source_id"] = df["first_source"]
+    df.loc[df["any_stored"], "outcome"] = "stored"
     cols = [
         "fetch_id",
         "run_id",

@@ -16,6 +16,8 @@ T = TypeVar("T")
 EXIT_FAILED = 1  # the command ran and failed: SQL refused, no warehouse, nothing found
 EXIT_USAGE = 2  # the command line asks for something impossible: missing file, bad path
 EXIT_BUSY = 3  # another process holds the warehouse for writing
+EXIT_DISK_FULL = 4  # run/load: nothing more can be written (README, "When something breaks")
+EXIT_DAMAGED = 5  # the warehouse file is damaged or truncated: `inclusio load --rebuild`
 
 
 class CommandError(Exception):
@@ -110,7 +112,7 @@ def read_warehouse(args: argparse.Namespace, command: str, use: Callable[[Any], 
     ``CommandError`` with a one-line message.
     """
     from inclusio.settings import paths
-    from warehouse.db import WarehouseBusy, connect
+    from warehouse.db import WarehouseBusy, WarehouseDamaged, connect
 
     target = args.warehouse or paths().warehouse
     if not target.exists():
@@ -121,6 +123,8 @@ def read_warehouse(args: argparse.Namespace, command: str, use: Callable[[Any], 
             return use(con)
     except WarehouseBusy as exc:
         raise CommandError(str(exc), EXIT_BUSY) from None
+    except WarehouseDamaged as exc:
+        raise CommandError(str(exc), EXIT_DAMAGED) from None
 
 
 def output_dir(path: Path) -> Path:
@@ -150,3 +154,33 @@ def positive_seconds(text: str) -> float:
     if not value > 0:
         raise argparse.ArgumentTypeError(f"{text!r}: give a number of seconds > 0")
     return value
+
+
+# errno values that mean "nothing more can be written here": no space, file too large, quota.
+_FULL_ERRNOS = {28, 27, 122}
+_FULL_TEXT = ("No space left on device", "File too large", "Disk quota exceeded")
+
+
+def storage_failure(exc: BaseException) -> str | None:
+    """A readable reason when ``exc`` (or what caused it) is a full disk, else None.
+
+    The raw store and the parsed/extracted files are written to a temporary name and renamed,
+    and the warehouse writes each batch in one transaction, so such a stop leaves no
+    half-written file or row: freeing space and running again goes on from there.
+    """
+    seen: set[int] = set()
+    cur: BaseException | None = exc
+    while cur is not None and id(cur) not in seen:
+        seen.add(id(cur))
+        errno = getattr(cur, "errno", None)
+        text = str(cur)
+        if errno in _FULL_ERRNOS or any(t in text for t in _FULL_TEXT):
+            detail = text.strip().splitlines()[0] if text.strip() else type(cur).__name__
+            what = ("a file size limit was reached" if errno == 27 or "File too large" in text
+                    else "the disk is full")
+            return (
+                f"{what}, nothing more can be written ({detail}); nothing was "
+                "half-written: free some space and run the same command again"
+            )
+        cur = cur.__cause__ or cur.__context__
+    return None

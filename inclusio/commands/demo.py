@@ -27,7 +27,7 @@ def handle(args: argparse.Namespace) -> int:
     configure_prefect()
     from flows.pipeline import pipeline_flow
     from inclusio.sample_site import SAMPLE_DIR, localised_sources, serve
-    from warehouse.db import connect
+    from warehouse.db import WarehouseBusy, connect, writer_lock
 
     root = paths().root
     sample = root / SAMPLE_DIR
@@ -41,7 +41,12 @@ def handle(args: argparse.Namespace) -> int:
         sources = localised_sources(
             sample / "sources.toml", base, root / "data" / "curated" / "demo-sources.toml"
         )
-        summary = pipeline_flow(str(sources), root=str(root))
+        try:
+            with writer_lock(paths().warehouse):
+                summary = pipeline_flow(str(sources), root=str(root))
+        except WarehouseBusy as exc:
+            print(f"error: {exc}")
+            return 3
     print_summary(summary)
     print("\nexample query (inclusio query):")
     print(EXAMPLE_QUERY)

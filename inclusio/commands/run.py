@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from inclusio.commands._common import positive_seconds, print_summary
+from inclusio.commands._common import positive_seconds, print_summary, storage_failure
 from inclusio.settings import configure_prefect
 
 
@@ -45,15 +45,29 @@ def handle(args: argparse.Namespace) -> int:
         print(f"error: {exc}")
         return 2
     configure_prefect()
-    from flows.pipeline import pipeline_flow
-    from warehouse.db import WarehouseBusy
+    from inclusio.settings import paths
+    from warehouse.db import WarehouseBusy, WarehouseDamaged, writer_lock
 
     try:
-        summary = pipeline_flow(
-            str(args.sources), wait=args.wait, force=args.force, max_duration=args.max_duration
-        )
+        # The lock comes before Prefect: a second run must not start a second temporary
+        # Prefect server on the same state database (it crashed there instead of exiting 3).
+        with writer_lock(paths().warehouse, wait=args.wait):
+            from flows.pipeline import pipeline_flow
+
+            summary = pipeline_flow(
+                str(args.sources), wait=args.wait, force=args.force,
+                max_duration=args.max_duration,
+            )
     except WarehouseBusy as exc:
         print(f"error: {exc}")
         return 3
+    except WarehouseDamaged as exc:
+        print(f"error: {exc}")
+        return 5
+    except Exception as exc:
+        if (reason := storage_failure(exc)) is None:
+            raise
+        print(f"error: {reason}")
+        return 4
     print_summary(summary)
     return 0
