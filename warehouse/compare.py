@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
@@ -51,6 +52,10 @@ class ClaimItem:
     # The text around the quote, so a reader sees the sentence it came from.
     before: str = ""
     after: str = ""
+    attrs: dict[str, Any] = field(default_factory=dict)
+    published: date | None = None
+    # Why a start/end date stays out of the project's dates (a stamp, a relative word, ...).
+    note: str | None = None
 
 
 @dataclass(slots=True)
@@ -61,6 +66,23 @@ class ClaimGroup:
     claims: list[ClaimItem]
     values: list[str]
     conflict: bool
+    # What else tells facts of one kind and role apart: a date's schedule (planned/actual) or
+    # why it is not the project's date; an outcome's status (target/achieved).
+    qualifier: str | None = None
+
+    def sides(self) -> list[dict[str, Any]]:
+        """Each value of the group with the quotes and pages that state it (both sides of a
+        conflict), the most stated first."""
+        out: dict[str, dict[str, Any]] = {}
+        for c in self.claims:
+            shown = display_value(c.kind, c.value, c.value_num, c.unit)
+            side = out.setdefault(shown, {"value": shown, "pages": [], "quotes": []})
+            page = c.url or c.sha256
+            if page not in side["pages"]:
+                side["pages"].append(page)
+            if c.quote not in side["quotes"]:
+                side["quotes"].append(c.quote)
+        return sorted(out.values(), key=lambda s: -len(s["pages"]))
 
 
 @dataclass(slots=True)
@@ -120,7 +142,55 @@ def _cut_after(text: str | None) -> str:
     return text
 
 
-def _conflict_key(kind: str, role: str | None) -> bool:
+# Words right before a date that make it the stamp of a state ("al 31 dicembre 2023 sono stati
+# spesi", "dati aggiornati al", "situazione al"), not the start or end of anything.
+STAMP_BEFORE = re.compile(
+    r"(?:\b(?:al|alla data del|alla data dell'|in data|a tutto il|ad oggi,?)\s*|"
+    r"\b(?:aggiornat[oaie]|dati|situazione|rilevat[oaie]|stato di attuazione)\s+al\s*)$",
+    re.I,
+)
+# A range or a limit before "al" makes it an end after all: "dal 1° marzo al 30 giugno".
+RANGE_BEFORE = re.compile(r"\b(?:dal|dall'|dalla|da|fino|sino|entro|tra|fra)\b", re.I)
+PROJECT_DATE_ROLES = {"start", "end"}
+
+
+def date_note(item: ClaimItem) -> str | None:
+    """Why a start or end date does not date the project, or None when it may.
+
+    A date that stamps a state ("al 31 dicembre 2023"), a relative word resolved against the
+    publication date ("ieri", "il 19 dicembre scorso"), the page's own publication date and the
+    dates of one activity in a table are true dates, but two pages quoting them are not two
+    sources disagreeing on when the project starts or ends.
+    """
+    if item.kind != "date" or item.role not in PROJECT_DATE_ROLES:
+        return None
+    if item.attrs.get("activity"):
+        return "date di un'attività"
+    if item.attrs.get("relative"):
+        return "data relativa alla pubblicazione"
+    if item.published is not None and item.value == item.published.isoformat():
+        return "data di pubblicazione"
+    sentence = re.split(r"[.;:\n]", item.before)[-1]
+    if STAMP_BEFORE.search(sentence):
+        head = STAMP_BEFORE.sub("", sentence)
+        if not RANGE_BEFORE.search(head[-60:]):
+            return "data di una situazione"
+    return None
+
+
+def _qualifier(item: ClaimItem) -> str | None:
+    if item.kind == "date":
+        return item.note or {"planned": "prevista", "actual": "effettiva"}.get(
+            str(item.attrs.get("schedule")))
+    if item.kind == "outcome":
+        return {"target": "obiettivo", "planned": "obiettivo", "expected": "obiettivo",
+                "achieved": "raggiunto"}.get(item.status or "", item.status)
+    return None
+
+
+def _conflict_key(kind: str, role: str | None, qualifier: str | None = None) -> bool:
+    if kind == "date" and qualifier not in (None, "prevista", "effettiva"):
+        return False
     if kind == "amount":
         return role is not None
     if kind == "date":
@@ -130,6 +200,17 @@ def _conflict_key(kind: str, role: str | None) -> bool:
     if kind == "organisation":
         return role in SINGLE_ORG_ROLES
     return False
+
+
+def _attrs(raw: Any) -> dict[str, Any]:
+    """A claim's extra attributes as a dict, whatever shape the JSON column came back in."""
+    if isinstance(raw, dict):
+        return raw
+    try:
+        value = json.loads(raw) if raw else {}
+    except (TypeError, ValueError):
+        return {}
+    return value if isinstance(value, dict) else {}
 
 
 def _norm_value(item: ClaimItem) -> str:
@@ -243,18 +324,23 @@ def _diff(before: list[tuple], after: list[tuple]) -> list[dict[str, Any]]:
 
 def _group_order(key: tuple) -> tuple:
     rank = KIND_ORDER.index(key[0]) if key[0] in KIND_ORDER else len(KIND_ORDER)
-    return (rank, key[1] or "", key[2] or "")
+    return (rank, key[1] or "", key[2] or "", key[3] or "")
 
 
 def _groups(items: list[ClaimItem], current: dict[str, str]) -> list[ClaimGroup]:
-    """Claims of the current version of each page, grouped by kind, role (and unit)."""
+    """Claims of the current version of each page, grouped by kind, role, unit and qualifier:
+    a conflict can only be two pages giving different values for the same field and role."""
     groups: dict[tuple, list[ClaimItem]] = defaultdict(list)
     for item in items:
         # Only the latest body of each URL speaks for that page now; older ones are changes.
         if item.url and current.get(item.url, item.sha256) != item.sha256:
             continue
-        unit = item.unit if item.kind == "outcome" else None
-        groups[(item.kind, item.role, unit)].append(item)
+        item.note = date_note(item)
+        unit = None
+        if item.kind == "outcome":
+            # An indicator of a table is its own field: its description tells it apart.
+            unit = item.unit or item.attrs.get("indicator")
+        groups[(item.kind, item.role, unit, _qualifier(item))].append(item)
     out = []
     for key in sorted(groups, key=_group_order):
         # Two extractors reading the same characters as the same value make one claim here.
@@ -265,13 +351,13 @@ def _groups(items: list[ClaimItem], current: dict[str, str]) -> list[ClaimGroup]
             if ident not in seen:
                 seen.add(ident)
                 claims.append(c)
-        conflict = _conflict_key(key[0], key[1]) and _pages_disagree(claims)
+        conflict = _conflict_key(key[0], key[1], key[3]) and _pages_disagree(claims)
         shown: list[str] = []
         for c in claims:
             text = display_value(c.kind, c.value, c.value_num, c.unit)
             if text not in shown:
                 shown.append(text)
-        out.append(ClaimGroup(key[0], key[1], key[2], claims, shown, conflict))
+        out.append(ClaimGroup(key[0], key[1], key[2], claims, shown, conflict, key[3]))
     return out
 
 
@@ -307,7 +393,7 @@ def project_views(con: duckdb.DuckDBPyConnection, project_ids: list[str]) -> lis
                seen.last_seen, cp.method, cp.confidence,
                substr(d.text, greatest(c.start_char - $ctx + 1, 1),
                       c.start_char - greatest(c.start_char - $ctx, 0)),
-               substr(d.text, c.end_char + 1, $ctx)
+               substr(d.text, c.end_char + 1, $ctx), c.attrs, d.published
           FROM claim_projects cp
           JOIN (SELECT unnest($ids) AS project_id) i USING (project_id)
           JOIN claims c ON c.claim_id = cp.claim_id
@@ -320,7 +406,8 @@ def project_views(con: duckdb.DuckDBPyConnection, project_ids: list[str]) -> lis
     items: dict[str, list[ClaimItem]] = defaultdict(list)
     for r in rows:
         items[r[0]].append(
-            ClaimItem(*r[1:-2], before=_cut_before(r[-2]), after=_cut_after(r[-1]))
+            ClaimItem(*r[1:-4], before=_cut_before(r[-4]), after=_cut_after(r[-3]),
+                      attrs=_attrs(r[-2]), published=r[-1])
         )
 
     docs = con.execute(
