@@ -28,7 +28,24 @@ SINGLE_DATE_ROLES = {"start", "end", "signed", "deadline"}
 # Organisation roles that name one body per project.
 SINGLE_ORG_ROLES = {"lead", "capofila", "lead_body"}
 CONTEXT = 120  # characters of text shown either side of a quote
-KIND_ORDER = ("cup", "cig", "programme", "amount", "date", "outcome", "organisation")
+KIND_ORDER = ("amount", "date", "outcome", "organisation", "programme", "cup", "cig")
+
+# Italian labels for every kind and role the extractors write.
+KIND_LABELS = {
+    "cup": "CUP", "cig": "CIG", "programme": "Programma", "amount": "Importo", "date": "Data",
+    "outcome": "Risultato", "organisation": "Ente", "code": "Codice", "fund": "Fondo",
+}
+ROLE_LABELS = {
+    "allocated": "assegnato", "admitted": "ammesso", "committed": "impegnato", "paid": "pagato",
+    "co-financing": "cofinanziamento", "total": "totale", "start": "inizio", "end": "fine",
+    "signed": "firma", "published": "pubblicazione", "updated": "aggiornamento",
+    "deadline": "scadenza", "lead": "capofila", "capofila": "capofila", "lead_body": "capofila",
+    "partner": "partner", "project": "del progetto", "indicator": "indicatore",
+    "funder": "finanziatore", "beneficiary": "beneficiario",
+    "intermediate_body": "organismo intermedio", "implementer": "attuatore",
+    "action": "azione", "local_project_code": "codice locale", "priority": "priorità",
+    "fund": "fondo", "objective": "obiettivo", "measure": "misura",
+}
 
 
 @dataclass(slots=True)
@@ -110,6 +127,11 @@ class ProjectView:
     official: list[dict[str, Any]] = field(default_factory=list)
     reconciliation: list[dict[str, Any]] = field(default_factory=list)
     documents: list[dict[str, Any]] = field(default_factory=list)
+    # OpenCUP localizzazioni (region, province, province_code, comune) and CIGs of the CUP,
+    # and the places OpenCoesione lists, when those files were imported.
+    places: list[dict[str, Any]] = field(default_factory=list)
+    official_cigs: list[str] = field(default_factory=list)
+    oc_places: list[str] = field(default_factory=list)
 
     @property
     def conflicts(self) -> list[ClaimGroup]:
@@ -468,6 +490,29 @@ def project_views(con: duckdb.DuckDBPyConnection, project_ids: list[str]) -> lis
             [ids],
         ).fetchall():
             views[r[0]].reconciliation.append(dict(zip(rcols, r[1:], strict=True)))
+        for cup, region, province, code, comune in con.execute(
+            "SELECT DISTINCT l.cup, l.region, l.province, l.province_code, l.comune"
+            " FROM ref_opencup_locations l JOIN (SELECT unnest(?) AS cup) k USING (cup)"
+            " ORDER BY ALL",
+            [cups],
+        ).fetchall():
+            by_cup[cup].places.append({"region": region, "province": province,
+                                       "province_code": code, "comune": comune})
+        for cup, cig in con.execute(
+            "SELECT DISTINCT g.cup, g.cig FROM ref_opencup_cig g"
+            " JOIN (SELECT unnest(?) AS cup) k USING (cup) ORDER BY ALL",
+            [cups],
+        ).fetchall():
+            by_cup[cup].official_cigs.append(cig)
+        for cup, comuni, province, regioni in con.execute(
+            "SELECT o.cup, o.comuni, o.province, o.regioni FROM ref_opencoesione_projects o"
+            " JOIN (SELECT unnest(?) AS cup) k USING (cup) ORDER BY ALL",
+            [cups],
+        ).fetchall():
+            where = ", ".join(x for x in (" · ".join(comuni or []), " · ".join(province or []),
+                                          " · ".join(regioni or [])) if x)
+            if where and where not in by_cup[cup].oc_places:
+                by_cup[cup].oc_places.append(where)
     return [views[pid] for pid in ids]
 
 
@@ -493,11 +538,16 @@ def _jsonable(obj: Any) -> Any:
 
 
 def to_json(views: list[ProjectView]) -> str:
+    """Nested JSON: per project its ``card`` first, then everything the view holds, and the
+    conflicts with the values, pages and quotes of each side."""
+    from warehouse.card import project_card
+
     out = []
     for v in views:
-        d = asdict(v)
+        d = {"card": project_card(v).as_dict()} | asdict(v)
         d["conflicts"] = [
-            {"kind": g.kind, "role": g.role, "unit": g.unit, "values": g.values}
+            {"kind": g.kind, "role": g.role, "unit": g.unit, "qualifier": g.qualifier,
+             "values": g.values, "sides": g.sides()}
             for g in v.conflicts
         ]
         out.append(d)
@@ -549,40 +599,66 @@ def official_lines(view: ProjectView) -> list[dict[str, Any]]:
     return list(lines.values())
 
 
-def to_table(views: list[ProjectView]) -> str:
-    """Plain text for a terminal: one block per project, one line per claim (control
-    characters from the pages shown as ``�``, see ``warehouse.termsafe``)."""
+def group_label(g: ClaimGroup) -> str:
+    """A group's heading in Italian: "Importo — pagato", "Data — inizio (prevista)"."""
+    label = KIND_LABELS.get(g.kind, g.kind)
+    if g.role:
+        label += f" — {ROLE_LABELS.get(g.role, g.role)}"
+    if g.unit:
+        label += f" ({g.unit})"
+    if g.qualifier:
+        label += f" [{g.qualifier}]"
+    return label
+
+
+def _n(count: int, one: str, many: str) -> str:
+    return f"{count} {one if count == 1 else many}"
+
+
+def to_table(views: list[ProjectView], generated: datetime | None = None) -> str:
+    """Plain text for a terminal: per project the card first, then the evidence by field with
+    identical values collapsed into one line (control characters from the pages shown as
+    ``�``, see ``warehouse.termsafe``)."""
+    from warehouse.card import card_lines, project_card
+
     if not views:
-        return "no matching project\n"
-    lines: list[str] = []
+        return "nessun progetto trovato\n"
+    when = (generated or datetime.now()).strftime("%Y-%m-%d %H:%M")
+    lines: list[str] = [f"inclusio · generato il {when}"]
     for v in views:
         lines.append("=" * 78)
-        lines.append(f"{v.title or v.project_id}")
-        lines.append(f"  project {v.project_id}" + (f" · CUP {v.cup}" if v.cup else "")
-                     + (f" · {v.entity}" if v.entity else "")
-                     + (f" · {v.programme}" if v.programme else "")
-                     + (f" · {v.call}" if v.call else ""))
+        lines.extend(card_lines(project_card(v)))
+        lines.append("  --- Che cosa dicono le fonti ---")
         for g in v.groups:
-            label = g.kind + (f" / {g.role}" if g.role else "") + (f" / {g.unit}" if g.unit else "")
-            flag = "  !! CONFLICT: " + " vs ".join(g.values) if g.conflict else ""
-            lines.append(f"  [{label}]{flag}")
-            for c in g.claims:
-                when = c.fetched_at.strftime("%Y-%m-%d") if c.fetched_at else "?"
-                value = display_value(c.kind, c.value, c.value_num, c.unit)
-                quote = " ".join(c.quote.split())
-                lines.append(f"    {value:<24} «{quote}»  {c.url or c.sha256[:12]} ({when})")
-        for r in official_lines(v):
+            flag = "  !! CONFLITTO: " + " vs ".join(g.values) if g.conflict else ""
+            lines.append(f"  [{group_label(g)}]{flag}")
+            for side in g.sides():
+                first = next(c for c in g.claims
+                             if display_value(c.kind, c.value, c.value_num, c.unit)
+                             == side["value"])
+                when_read = first.fetched_at.strftime("%Y-%m-%d") if first.fetched_at else "?"
+                quote = " ".join(first.quote.split())
+                lines.append(f"    {side['value']:<24} {_n(len(side['pages']), 'fonte', 'fonti')}"
+                             f"  «{quote}»  {side['pages'][0]} ({when_read})")
+                for other in side["pages"][1:]:
+                    lines.append(f"    {'':<24} anche in {other}")
+        official = official_lines(v)
+        if official:
+            lines.append("  --- Cifre ufficiali ---")
+        for r in official:
             diff = r["difference"]
             diff = "" if diff is None else f" {diff:+,.2f} {r['difference_unit']}"
-            pages = f"{len(r['urls'])} page" + ("s" if len(r["urls"]) != 1 else "")
-            claims = f"{r['claims']} claim" + ("s" if r["claims"] != 1 else "")
-            lines.append(f"  official {r['official_dataset']}.{r['official_field']}: "
-                         f"{r['official_value'] or 'missing'} vs claimed {r['claimed_value']}"
-                         f"{diff}  ({claims}, {pages})")
+            lines.append(f"  ufficiale {r['official_dataset']}.{r['official_field']}: "
+                         f"{r['official_value'] or 'dato mancante'} contro dichiarato "
+                         f"{r['claimed_value']}{diff}  "
+                         f"({_n(r['claims'], 'affermazione', 'affermazioni')}, "
+                         f"{_n(len(r['urls']), 'pagina', 'pagine')})")
+        if v.changes:
+            lines.append("  --- Pagine cambiate ---")
         for ch in v.changes:
             a = ch.before_fetched_at.strftime("%Y-%m-%d") if ch.before_fetched_at else "?"
             b = ch.after_fetched_at.strftime("%Y-%m-%d") if ch.after_fetched_at else "?"
-            lines.append(f"  changed: {ch.url} between {a} and {b}")
+            lines.append(f"  cambiata: {ch.url} tra il {a} e il {b}")
             for d in ch.differences:
                 lines.append(f"    {d['kind']}/{d['role'] or '-'}: {', '.join(d['before']) or '—'}"
                              f" -> {', '.join(d['after']) or '—'}")

@@ -92,7 +92,7 @@ def test_formats(linked: Path, capsys: pytest.CaptureFixture[str]) -> None:
 
     assert main(["compare", "--cup", VENEZIA_CUP, "--warehouse", wh]) == 0
     out = capsys.readouterr().out
-    assert "CONFLICT" in out and "«€ 118.741,13»" in out and "IMPEGNI" in out
+    assert "CONFLITTO" in out and "«€ 118.741,13»" in out and "IMPEGNI" in out
 
     assert main(["compare", "--cup", VENEZIA_CUP, "--format", "html", "--warehouse", wh]) == 0
     html = capsys.readouterr().out
@@ -163,4 +163,5 @@ def test_official_figure_is_set_once_beside_a_value_many_claims_repeat() -> None
     ]
     text = to_table([view])
     assert text.count("FINANZ_TOTALE_PUBBLICO") == 2
-    assert "(4 claims, 2 pages)" in text and "+50,534.07 EUR  (1 claim, 1 page)" in text
+    assert "(4 affermazioni, 2 pagine)" in text
+    assert "+50,534.07 EUR  (1 affermazione, 1 pagina)" in text
