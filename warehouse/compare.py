@@ -485,7 +485,7 @@ def project_views(con: duckdb.DuckDBPyConnection, project_ids: list[str]) -> lis
         for r in con.execute(
             f"SELECT r.project_id, {', '.join('r.' + c for c in rcols)} FROM reconciliation r"
             " JOIN (SELECT unnest(?) AS project_id) i USING (project_id)"
-            " WHERE r.official_field IS NOT NULL"
+            " WHERE r.official_field IS NOT NULL AND r.kind <> 'place'"
             " ORDER BY r.project_id, r.kind, r.role, r.official_field, r.url, r.claim_id",
             [ids],
         ).fetchall():

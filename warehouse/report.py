@@ -69,8 +69,11 @@ footer { color: var(--muted); font-size: .85rem; padding: 2rem 1rem; }
 section.card { border: 2px solid var(--accent); border-radius: .6rem; padding: .5rem .75rem;
                margin: .5rem 0 1rem; }
 section.card table { font-size: .9rem; margin: 0 0 .5rem; }
-section.card th { width: 34%; }
+section.card th { width: 34%; overflow-wrap: normal; hyphens: auto; }
 section.card .value { font-size: 1rem; }
+section.card .amount { white-space: nowrap; }
+section.card p.head { margin: .1rem 0 .4rem; overflow-wrap: anywhere; }
+.diff { font-size: .85rem; }
 dl.facts { margin: .25rem 0; }
 dl.facts > div { display: flex; flex-wrap: wrap; gap: 0 .5rem; border-bottom: 1px solid var(--line);
                  padding: .2rem 0; }
@@ -88,6 +91,11 @@ a.src { font-size: .85rem; }
   table.stack td { border: 0; padding: .1rem 0; }
   table.stack td[data-label]::before { content: attr(data-label) ": "; color: var(--muted); }
   td.num { text-align: left; white-space: normal; }
+  section.card { padding: .4rem .5rem; }
+  section.card table { font-size: .82rem; }
+  section.card th, section.card td { padding: .25rem .3rem; }
+  section.card .value { font-size: .9rem; }
+  section.card .meta.field { display: none; }
 }
 """
 
@@ -180,7 +188,7 @@ def _field_values(f: CardField) -> str:
     for v in f.values:
         count = (f' <a class="src" href="#{escape(f.key)}">'
                  f'{_n(v.sources, "fonte", "fonti")}</a>' if v.sources and f.key else "")
-        out.append(f'<span class="value">{escape(v.value)}</span>{count}')
+        out.append(f'<span class="value amount">{escape(v.value)}</span>{count}')
     mark = ('<span class="badge warn">⚠ fonti in disaccordo</span> ' if f.conflict else "")
     note = f' <span class="meta">({escape(f.note)})</span>' if f.note else ""
     return mark + " · ".join(out) + note
@@ -190,13 +198,20 @@ def card_html(card: ProjectCard) -> str:
     """The project card: money by role first (what a reader looks for), then who, what, where,
     when, outcomes and CIGs; official figures beside the claimed ones."""
     parts = ['<section class="card" id="scheda" aria-label="Scheda del progetto">']
+    head = [f'CUP <span class="code">{escape(card.cup)}</span>' if card.cup else "senza CUP"]
+    head += [escape(x) for x in (card.programme, card.call) if x]
+    if card.place:
+        head.append(escape(card.place[0]) + (" …" if len(card.place) > 1 else ""))
+    parts.append(f'<p class="head">{" · ".join(head)}</p>')
     if card.money:
         parts.append('<table class="money"><thead><tr><th>Risorse</th><th>Dichiarato</th>'
                      "<th>Ufficiale</th></tr></thead><tbody>")
         for f in card.money:
-            official = (f'{escape(f.official)}<br><span class="meta">{escape(f.official_source)}'
-                        + (f" · differenza {escape(f.difference)}" if f.difference else "")
-                        + "</span>") if f.official else '<span class="meta">—</span>'
+            official = (f'<span class="amount">{escape(f.official)}</span>'
+                        + (f'<br><span class="diff">differenza {escape(f.difference)}</span>'
+                           if f.difference else "")
+                        + f'<br><span class="meta field">{escape(f.official_source)}</span>'
+                        ) if f.official else '<span class="meta">—</span>'
             parts.append(f"<tr><th>{escape(f.label)}</th><td>{_field_values(f)}</td>"
                          f"<td>{official}</td></tr>")
         if card.paid_share or card.official_paid_share:
@@ -319,6 +334,8 @@ def project_body(v: ProjectView) -> str:
             if r["kind"] in ("amount", "outcome") and official is not None:
                 official = display_value(r["kind"], None, float(official), r["unit"])
             diff_txt = difference_text(r["difference"], r["difference_unit"])
+            if r["kind"] == "cig":
+                diff_txt = "confermato" if official else "non elencato da OpenCUP"
             role = ROLE_LABELS.get(r["role"], r["role"] or "")
             voce = f"{KIND_LABELS.get(r['kind'], r['kind'])} {role}"
             src = f"{r['official_dataset']} · {r['official_field']}"
