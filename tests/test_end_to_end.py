@@ -213,3 +213,39 @@ def test_a_run_cut_short_by_its_time_budget_is_completed_by_the_next(
     after = _counts(db)
     for table in ("documents", "document_tables", "claims", "projects"):
         assert after[table] == demo_runs["counts_first"][table], table
+
+
+def test_demo_card_shows_opencup_place_and_cigs_and_no_false_conflict(
+    demo_runs: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """After the demo and an OpenCUP import, `compare --cup` opens on the project card with the
+    place and CIGs from OpenCUP; no demo project is in conflict with itself or made of a page
+    naming no CUP, programme or call."""
+    from inclusio.cli import main
+    from warehouse.compare import compare
+    from warehouse.db import connect
+    from warehouse.linking import is_programme_proper
+
+    db = tmp_path / "demo.duckdb"
+    db.write_bytes(demo_runs["db"].read_bytes())
+    real = next((p for p in (REPO.parent / "shared" / "reference" / "opencup",
+                             Path("/work/shared/reference/opencup")) if p.is_dir()), None)
+    files = sorted(real.glob("*.csv")) if real else []
+    # The real extracts hold no sample CUP: the fixture's rows for it are imported beside them.
+    files += [REPO / "tests" / "fixtures" / "reference" / name
+              for name in ("opencup_localizzazioni_sample.csv", "opencup_cig_sample.csv")]
+    for f in files:
+        assert main(["reference", "import", "opencup", str(f), "--warehouse", str(db)]) == 0
+    imported = capsys.readouterr().out
+    assert "warehouse CUPs matched: 1 of 1" in imported
+    assert main(["compare", "--cup", "F74H24002780007", "--warehouse", str(db)]) == 0
+    out = capsys.readouterr().out
+    card = out[: out.index("Che cosa dicono le fonti")]
+    assert "Luogo: VENEZIA (VE), VENETO (fonte: OpenCUP)" in card
+    assert "CIG Z1A2B3C4D5" in card and "Pagamenti: € 36.500,93" in card
+    with connect(db, read_only=True) as con:
+        views = compare(con)
+        bare = [v.project_id for v in views
+                if not (v.cup or v.call or is_programme_proper(v.programme))]
+    assert views and bare == []
+    assert [(v.project_id, g.kind, g.role, g.values) for v in views for g in v.conflicts] == []
