@@ -256,17 +256,83 @@ def _pages_disagree(claims: list[ClaimItem]) -> bool:
     )
 
 
+CUP_SHAPE = re.compile(r"[A-Z][0-9]{2}[A-Z][0-9]{11}")
+
+
+def is_cup(text: str) -> bool:
+    """True for a well-formed CUP (15 characters: letter, 2 digits, letter, 11 digits)."""
+    return bool(CUP_SHAPE.fullmatch(re.sub(r"\s+", "", text or "").upper()))
+
+
+def _fold(text: str) -> str:
+    """Lower case without accents or punctuation, so "Citta di Venezia" finds "Città di Venezia"."""
+    import unicodedata
+
+    plain = unicodedata.normalize("NFKD", text or "")
+    plain = "".join(ch for ch in plain if not unicodedata.combining(ch))
+    words = re.sub(r"[^\w]+", " ", plain.lower()).split()
+    # "Città di Venezia" is how a comune often names itself.
+    return " ".join(NAME_SYNONYMS.get(w, w) for w in words)
+
+
+NAME_SYNONYMS = {"citta": "comune", "municipio": "comune"}
+NAME_STOPWORDS = {"di", "del", "della", "dei", "delle", "de", "d", "l", "la", "il", "e"}
+
+
+ENTITY_NAMES_SQL = """
+    SELECT DISTINCT name FROM (
+        SELECT entity AS name FROM projects
+        UNION ALL SELECT lead_body FROM project_keys
+        UNION ALL SELECT s.entity FROM sources s
+        UNION ALL SELECT c.value FROM claim_projects cp JOIN claims c USING (claim_id)
+         WHERE c.kind = 'organisation'
+    ) WHERE name IS NOT NULL ORDER BY name
+"""
+
+
+def entity_names(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Every body a project can be found by: leads, publishers, organisations named."""
+    return [r[0] for r in con.execute(ENTITY_NAMES_SQL).fetchall()]
+
+
+def matching_entities(con: duckdb.DuckDBPyConnection, entity: str) -> list[str]:
+    """Bodies whose name holds every word of ``entity`` (accents and case aside): "massa"
+    finds "Comune di Massa"; an exact name finds only itself."""
+    names = entity_names(con)
+    wanted = _fold(entity)
+    exact = [n for n in names if _fold(n) == wanted]
+    if exact or not wanted:
+        return exact
+    words = [w for w in wanted.split() if w not in NAME_STOPWORDS] or wanted.split()
+    return [n for n in names if all(re.search(rf"\b{re.escape(w)}", _fold(n)) for w in words)]
+
+
+def suggest_entities(con: duckdb.DuckDBPyConnection, entity: str, n: int = 3) -> list[str]:
+    """The closest body names, for a search that found nothing."""
+    import difflib
+
+    names = entity_names(con)
+    folded = {_fold(x): x for x in names}
+    close = difflib.get_close_matches(_fold(entity), list(folded), n=n, cutoff=0.5)
+    return [folded[c] for c in close]
+
+
 def find_projects(
     con: duckdb.DuckDBPyConnection, cup: str | None = None, entity: str | None = None
 ) -> list[str]:
-    """Project ids for a CUP, or for a body: lead, publisher, or organisation named in a page."""
+    """Project ids for a CUP, or for a body: lead, publisher, or organisation named in a page
+    (a partial or differently written name finds the bodies holding its words)."""
     if cup:
+        code = re.sub(r"\s+", "", cup).upper()
         rows = con.execute(
-            "SELECT project_id FROM projects WHERE upper(cup) = upper(?) OR project_id = ?",
-            [cup.strip(), cup.strip()],
+            "SELECT project_id FROM projects WHERE upper(cup) = ? OR project_id = ?",
+            [code, cup.strip()],
         ).fetchall()
         return [r[0] for r in rows]
     if entity:
+        names = matching_entities(con, entity)
+        if not names:
+            return []
         rows = con.execute(
             """
             SELECT DISTINCT p.project_id FROM projects p
@@ -275,11 +341,11 @@ def find_projects(
               LEFT JOIN documents d ON d.sha256 = dp.sha256
               LEFT JOIN sources s ON s.source_id = d.source_id
               LEFT JOIN claims c ON c.sha256 = dp.sha256 AND c.kind = 'organisation'
-             WHERE lower(p.entity) = lower($1) OR lower(k.lead_body) = lower($1)
-                OR lower(s.entity) = lower($1) OR lower(c.value) = lower($1)
+             WHERE list_contains($1, p.entity) OR list_contains($1, k.lead_body)
+                OR list_contains($1, s.entity) OR list_contains($1, c.value)
              ORDER BY p.project_id
             """,
-            [entity.strip()],
+            [names],
         ).fetchall()
         return [r[0] for r in rows]
     return [r[0] for r in con.execute("SELECT project_id FROM projects ORDER BY ALL").fetchall()]
