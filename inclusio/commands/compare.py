@@ -21,10 +21,13 @@ from inclusio.commands._common import (
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "compare",
-        help="show what each source claims about a project, with conflicts and changes",
-        description="Per project: claims grouped by kind and role, each with value, quote, "
-        "source URL and fetch date; conflicts where sources disagree; pages that changed "
-        "between crawls; official figures beside the claims when reference data is loaded.",
+        help="show a project's card and what each source claims, with conflicts and changes",
+        description="Per project, first its card: money by role (with %% paid), lead body and "
+        "partners, programme and call, place, start and end, outcomes (target and achieved) "
+        "and CIGs, each value with how many pages state it and official figures beside it; then "
+        "the evidence by field, identical claims on one line with their count of sources; "
+        "conflicts with the quotes of both sides; pages that changed between crawls. "
+        "--entity takes a partial name and suggests the closest bodies.",
     )
     who = parser.add_mutually_exclusive_group(required=True)
     who.add_argument("--cup", help="a project's CUP (or a project id from `inclusio query`)")
