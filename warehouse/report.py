@@ -405,12 +405,17 @@ def project_body(v: ProjectView) -> str:
     return "\n".join(parts)
 
 
-def project_page(v: ProjectView, *, standalone: bool = False) -> str:
-    """A whole HTML page for one project; standalone pages carry their CSS inline."""
+def project_page(v: ProjectView, *, standalone: bool = False, feed: str | None = None) -> str:
+    """A whole HTML page for one project; standalone pages carry their CSS inline. ``feed``
+    is the relative path of the project's Atom feed of changes, when it has one."""
     title = f"{_title(v)} — inclusio"
     if standalone:
         return _page(title, project_body(v), None, None)
-    return _page(title, project_body(v), "../style.css", "../index.html")
+    body = project_body(v)
+    if feed:
+        body += (f'\n<p class="meta"><a href="{escape(feed, quote=True)}">Feed Atom dei '
+                 "cambiamenti di questo progetto</a></p>")
+    return _page(title, body, "../style.css", "../index.html")
 
 
 def pages_html(views: list[ProjectView]) -> str:
@@ -425,7 +430,8 @@ def _index(views: list[ProjectView], entities: dict[str, list[str]]) -> str:
     by_id = {v.project_id: v for v in views}
     parts = ["<h1>Progetti di inclusione sociale</h1>",
              f'<p class="meta">{_n(len(views), "progetto", "progetti")} · '
-             f'{_n(len(entities), "ente", "enti")}</p>',
+             f'{_n(len(entities), "ente", "enti")} · '
+             '<a href="changes.xml">feed Atom dei cambiamenti</a></p>',
              '<h2 id="progetti">Progetti</h2>']
     if not views:
         parts.append("<p>Il magazzino non contiene ancora progetti.</p>")
@@ -476,12 +482,18 @@ def build_report(con: duckdb.DuckDBPyConnection, out_dir: Path) -> dict[str, int
     """Write index.html, style.css and projects/<id>.html under ``out_dir``."""
     out_dir = Path(out_dir)
     (out_dir / "projects").mkdir(parents=True, exist_ok=True)
+    from warehouse.changes import write_feeds
+
     views = compare(con)
+    feeds = write_feeds(con, out_dir)
+    with_feed = {p.stem for p in (out_dir / "feeds").glob("*.xml")}
     (out_dir / "style.css").write_text(CSS.lstrip(), encoding="utf-8")
     (out_dir / "index.html").write_text(_index(views, _entities(con)), encoding="utf-8")
     for v in views:
+        feed = page_name(v.project_id).removesuffix(".html")
         (out_dir / "projects" / page_name(v.project_id)).write_text(
-            project_page(v), encoding="utf-8"
+            project_page(v, feed=f"../feeds/{feed}.xml" if feed in with_feed else None),
+            encoding="utf-8",
         )
     return {"projects": len(views), "conflicts": sum(len(v.conflicts) for v in views),
-            "pages": len(views) + 1}
+            "pages": len(views) + 1, "feed_entries": feeds["entries"]}
