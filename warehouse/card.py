@@ -77,6 +77,10 @@ class OutcomeLine:
     achieved: str | None
     sources: int
     key: str
+    # OpenCoesione's indicator of the same unit: programmed and achieved.
+    official_target: str | None = None
+    official_achieved: str | None = None
+    official_label: str | None = None
 
 
 @dataclass(slots=True)
@@ -257,7 +261,31 @@ def _official_date(view: ProjectView, role: str, line: CardField, claimed: str |
             f"{'+' if days > 0 else '-'}{abs(days)} {'giorno' if abs(days) == 1 else 'giorni'}")
 
 
-def _outcomes(view_groups: list[ClaimGroup]) -> list[OutcomeLine]:
+def _num(value: float | None) -> str | None:
+    if value is None:
+        return None
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
+
+
+def _official_outcomes(view: ProjectView, rows: dict[str, OutcomeLine]) -> None:
+    """Set OpenCoesione's indicators beside the claimed outcome of the same unit (the label
+    names the unit, as in the reconciliation view); an indicator no page speaks of gets a line
+    of its own."""
+    for o in view.official:
+        if o["kind"] != "outcome" or not o["label"]:
+            continue
+        label = o["label"]
+        line = next((r for u, r in rows.items() if u and u.lower() in label.lower()), None)
+        if line is None:
+            line = rows.setdefault(label, OutcomeLine(label, None, None, 0, ""))
+        line.official_label = label
+        if o["field"].startswith("PROGRAMMATO_"):
+            line.official_target = _num(o["value_num"])
+        else:
+            line.official_achieved = _num(o["value_num"])
+
+
+def _outcomes(view_groups: list[ClaimGroup]) -> dict[str, OutcomeLine]:
     rows: dict[str, OutcomeLine] = {}
     for g in view_groups:
         if g.kind != "outcome":
@@ -277,7 +305,7 @@ def _outcomes(view_groups: list[ClaimGroup]) -> list[OutcomeLine]:
                 line.target = " / ".join(
                     str(int(t)) if isinstance(t, float) and t.is_integer() else str(t)
                     for t in targets)
-    return list(rows.values())
+    return rows
 
 
 def _place(view: ProjectView) -> tuple[list[str], str | None]:
@@ -341,6 +369,8 @@ def project_card(view: ProjectView) -> ProjectCard:
     cigs = [CigLine(cig, len(cig_pages.get(cig, ())), cig in view.official_cigs)
             for cig in sorted(set(cig_pages) | set(view.official_cigs))]
     place, place_source = _place(view)
+    outcomes = _outcomes(view.groups)
+    _official_outcomes(view, outcomes)
     title = readable_title(view.title, next((d["url"] for d in view.documents if d["url"]),
                                             None)) or view.project_id
     return ProjectCard(
@@ -349,7 +379,7 @@ def project_card(view: ProjectView) -> ProjectCard:
         dates=_dates(view, view.groups), money=money, paid_share=_pct(paid, base),
         official_paid_share=_pct(o_paid["value_num"] if o_paid else None,
                                  o_base["value_num"] if o_base else None),
-        outcomes=_outcomes(view.groups), cigs=cigs, conflicts=len(view.conflicts),
+        outcomes=list(outcomes.values()), cigs=cigs, conflicts=len(view.conflicts),
     )
 
 
@@ -383,8 +413,11 @@ def card_lines(card: ProjectCard) -> list[str]:
                      + (f", {card.official_paid_share} ufficiale" if card.official_paid_share
                         else ""))
     for o in card.outcomes:
+        official = (f" · ufficiale: obiettivo {o.official_target or '—'}, raggiunto "
+                    f"{o.official_achieved or '—'} ({o.official_label})"
+                    if o.official_label else "")
         lines.append(f"  Risultato {o.label}: obiettivo {o.target or '—'}, "
-                     f"raggiunto {o.achieved or '—'}")
+                     f"raggiunto {o.achieved or '—'}{official}")
     for c in card.cigs:
         state = "confermato da OpenCUP" if c.confirmed else (
             "solo OpenCUP" if c.in_opencup else "solo nei documenti")

@@ -245,7 +245,14 @@ def card_html(card: ProjectCard) -> str:
         parts.append('<table class="outcomes"><thead><tr><th>Risultato</th><th>Obiettivo</th>'
                      "<th>Raggiunto</th></tr></thead><tbody>")
         for o in card.outcomes:
-            parts.append(f'<tr><td><a href="#{escape(o.key)}">{escape(o.label)}</a></td>'
+            name = (f'<a href="#{escape(o.key)}">{escape(o.label)}</a>' if o.key
+                    else escape(o.label))
+            official = ""
+            if o.official_label:
+                official = (f'<br><span class="meta">ufficiale (OpenCoesione): obiettivo '
+                            f"{escape(o.official_target or '—')}, raggiunto "
+                            f"{escape(o.official_achieved or '—')}</span>")
+            parts.append(f"<tr><td>{name}{official}</td>"
                          f"<td>{escape(o.target or '—')}</td>"
                          f"<td>{escape(o.achieved or '—')}</td></tr>")
         parts.append("</tbody></table>")

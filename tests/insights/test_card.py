@@ -79,6 +79,7 @@ def test_card_has_money_by_role_place_cigs_and_official_figures(carded: Path) ->
     assert cigs["9876543210"].in_opencup and not cigs["9876543210"].confirmed
     [people] = [o for o in card.outcomes if o.label == "persone"]
     assert people.achieved == "40 persone"
+    assert (people.official_target, people.official_achieved) == ("300", "42")  # OpenCoesione
     starts = [f for f in card.dates if f.label == "Inizio"]
     assert starts[0].values[0].value == "2024-04-01" and starts[0].difference == "uguale"
 
