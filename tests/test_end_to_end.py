@@ -249,3 +249,57 @@ def test_demo_card_shows_opencup_place_and_cigs_and_no_false_conflict(
                 if not (v.cup or v.call or is_programme_proper(v.programme))]
     assert views and bare == []
     assert [(v.project_id, g.kind, g.role, g.values) for v in views for g in v.conflicts] == []
+
+
+def test_a_page_changed_between_two_demo_runs_shows_in_changes_and_feed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The sample site serves a second version of the Massa page (33 work experiences become
+    35) between two runs: `inclusio changes` lists it with both quotes, by date and by run,
+    and the Atom feed a feed parser reads back carries it."""
+    import os
+    import shutil
+    import time
+
+    import feedparser
+
+    from inclusio.cli import main
+
+    configure_prefect(tmp_path)
+    from flows.pipeline import pipeline_flow
+    from inclusio.sample_site import localised_sources, serve
+
+    site = tmp_path / "site"
+    shutil.copytree(SAMPLE / "site", site)
+    root = tmp_path / "project"
+    page = site / "massa-pon-inclusione.html"
+    with serve(site) as base:
+        sources = localised_sources(SAMPLE / "sources.toml", base, root / "sources.toml")
+        pipeline_flow(str(sources), root=str(root))
+        page.write_text(page.read_text(encoding="utf-8").replace(
+            "Attivate 33 work experience", "Attivate 35 work experience"), encoding="utf-8")
+        later = time.time() + 5  # a Last-Modified the second crawl sees as newer
+        os.utime(page, (later, later))
+        second = pipeline_flow(str(sources), root=str(root))
+    db = str(root / "data" / "curated" / "inclusio.duckdb")
+    assert main(["changes", "--warehouse", db]) == 0
+    out = capsys.readouterr().out
+    assert "33 work experience → 35 work experience" in out
+    assert "prima «33 work experience»" in out and "dopo  «35 work experience»" in out
+    con = duckdb.connect(db, read_only=True)
+    try:
+        run2 = con.execute(
+            "SELECT run_id FROM fetches WHERE url LIKE '%massa-pon-inclusione%'"
+            " ORDER BY fetched_at DESC LIMIT 1").fetchone()[0]
+    finally:
+        con.close()
+    assert main(["changes", "--run", run2, "--format", "json", "--warehouse", db]) == 0
+    moved = json.loads(capsys.readouterr().out)
+    assert any(d["after"] == ["35 work experience"] for d in moved), moved
+    assert second["documents"] >= 1
+    assert main(["feed", str(tmp_path / "feed"), "--warehouse", db]) == 0
+    parsed = feedparser.parse((tmp_path / "feed" / "changes.xml").read_bytes())
+    assert not parsed.bozo
+    [entry] = [e for e in parsed.entries if "massa-pon-inclusione" in e.link]
+    assert "35 work experience" in entry.title
+    assert "prima: «33 work experience»" in entry.content[0].value
