@@ -7,6 +7,7 @@ checks the seeds' facts and that the second run changes no row counts.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -303,3 +304,21 @@ def test_a_page_changed_between_two_demo_runs_shows_in_changes_and_feed(
     [entry] = [e for e in parsed.entries if "massa-pon-inclusione" in e.link]
     assert "35 work experience" in entry.title
     assert "prima: «33 work experience»" in entry.content[0].value
+
+
+def test_schema_comments_list_every_value_the_demo_holds(con: duckdb.DuckDBPyConnection) -> None:
+    """`inclusio schema` tells a reader which values a column holds: none is left out."""
+    columns = [("claims", "kind"), ("claims", "role"), ("claims", "type"), ("claims", "status"),
+               ("claims", "precision"), ("document_projects", "method"),
+               ("claim_projects", "method"), ("project_keys", "method"),
+               ("fetches", "outcome"), ("problems", "stage")]
+    missing = []
+    for table, column in columns:
+        comment = con.execute(
+            "SELECT comment FROM duckdb_columns() WHERE table_name = ? AND column_name = ?",
+            [table, column]).fetchone()[0] or ""
+        for (value,) in con.execute(
+                f"SELECT DISTINCT {column} FROM {table} WHERE {column} IS NOT NULL").fetchall():
+            if not re.search(rf"(?<![\w-]){re.escape(str(value))}(?![\w-])", comment):
+                missing.append(f"{table}.{column}: {value}")
+    assert missing == []
