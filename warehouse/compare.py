@@ -210,9 +210,13 @@ def _qualifier(item: ClaimItem) -> str | None:
     return None
 
 
-def _conflict_key(kind: str, role: str | None, qualifier: str | None = None) -> bool:
+def _conflict_key(kind: str, role: str | None, qualifier: str | None = None,
+                  unit: str | None = "") -> bool:
+    """Whether a group names one field that has one true value per project."""
     if kind == "date" and qualifier not in (None, "prevista", "effettiva"):
         return False
+    if kind == "outcome" and not unit:
+        return False  # two counts of nothing named need not count the same thing
     if kind == "amount":
         return role is not None
     if kind == "date":
@@ -439,7 +443,7 @@ def _groups(items: list[ClaimItem], current: dict[str, str]) -> list[ClaimGroup]
             if ident not in seen:
                 seen.add(ident)
                 claims.append(c)
-        conflict = _conflict_key(key[0], key[1], key[3]) and _pages_disagree(claims)
+        conflict = _conflict_key(key[0], key[1], key[3], key[2]) and _pages_disagree(claims)
         shown: list[str] = []
         for c in claims:
             text = display_value(c.kind, c.value, c.value_num, c.unit)

@@ -112,3 +112,12 @@ def test_measure_only_page_joins_its_lead_bodys_project(warehouse_path: Path) ->
     assert "https://www.comune.livorno.it/" not in links  # a home page is no project
     assert stats["measure_only_pages"] == 1
     assert bare == 0
+
+
+def test_counts_of_nothing_named_are_not_a_conflict() -> None:
+    from warehouse.compare import _conflict_key
+
+    assert not _conflict_key("outcome", None, "raggiunto", None)
+    assert _conflict_key("outcome", None, "raggiunto", "persone")
+    assert not _conflict_key("date", "start", "data relativa alla pubblicazione")
+    assert _conflict_key("date", "end", "prevista")
