@@ -69,7 +69,8 @@ footer { color: var(--muted); font-size: .85rem; padding: 2rem 1rem; }
 section.card { border: 2px solid var(--accent); border-radius: .6rem; padding: .5rem .75rem;
                margin: .5rem 0 1rem; }
 section.card table { font-size: .9rem; margin: 0 0 .5rem; }
-section.card th { width: 34%; overflow-wrap: normal; hyphens: auto; }
+section.card table.money tbody th { width: 34%; overflow-wrap: normal; hyphens: auto; }
+section.card table.outcomes td:first-child { width: 60%; }
 section.card .value { font-size: 1rem; }
 section.card .amount { white-space: nowrap; }
 section.card p.head { margin: .1rem 0 .4rem; overflow-wrap: anywhere; }
@@ -204,8 +205,11 @@ def card_html(card: ProjectCard) -> str:
         head.append(escape(card.place[0]) + (" …" if len(card.place) > 1 else ""))
     parts.append(f'<p class="head">{" · ".join(head)}</p>')
     if card.money:
+        # Without any official figure (no CUP, nothing imported) the column would be empty.
+        with_official = any(f.official for f in card.money)
         parts.append('<table class="money"><thead><tr><th>Risorse</th><th>Dichiarato</th>'
-                     "<th>Ufficiale</th></tr></thead><tbody>")
+                     + ("<th>Ufficiale</th>" if with_official else "")
+                     + "</tr></thead><tbody>")
         for f in card.money:
             official = (f'<span class="amount">{escape(f.official)}</span>'
                         + (f'<br><span class="diff">differenza {escape(f.difference)}</span>'
@@ -213,10 +217,11 @@ def card_html(card: ProjectCard) -> str:
                         + f'<br><span class="meta field">{escape(f.official_source)}</span>'
                         ) if f.official else '<span class="meta">—</span>'
             parts.append(f"<tr><th>{escape(f.label)}</th><td>{_field_values(f)}</td>"
-                         f"<td>{official}</td></tr>")
+                         + (f"<td>{official}</td>" if with_official else "") + "</tr>")
         if card.paid_share or card.official_paid_share:
             parts.append(f"<tr><th>% pagato</th><td>{escape(card.paid_share or '—')}</td>"
-                         f"<td>{escape(card.official_paid_share or '—')}</td></tr>")
+                         + (f"<td>{escape(card.official_paid_share or '—')}</td>"
+                            if with_official else "") + "</tr>")
         parts.append("</tbody></table>")
     else:
         parts.append('<p class="meta">Nessun importo dichiarato né ufficiale.</p>')
