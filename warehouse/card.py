@@ -68,6 +68,7 @@ class CardField:
     official_source: str | None = None
     difference: str | None = None
     note: str | None = None
+    role: str | None = None  # the claim role of a money line (allocated, paid, ...)
 
 
 @dataclass(slots=True)
@@ -197,7 +198,7 @@ def _money(view: ProjectView, groups: dict[tuple, ClaimGroup]) -> list[CardField
         if g is None and o is None:
             continue
         line = CardField(group_key(g) if g else f"amount-{role}", label,
-                         _values(g) if g else [], bool(g and g.conflict))
+                         _values(g) if g else [], bool(g and g.conflict), role=role)
         if o is not None:
             line.official = display_value("amount", None, o["value_num"], None)
             line.official_source = f"{DATASET_LABELS.get(o['dataset'], o['dataset'])} · " \

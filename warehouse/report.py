@@ -452,10 +452,18 @@ def _index(views: list[ProjectView], entities: dict[str, list[str]]) -> str:
         n = len(v.conflicts)
         conf = f' <span class="badge warn">{_n(n, "conflitto", "conflitti")}</span>' if n else ""
         key = f'CUP <span class="code">{escape(v.cup)}</span>' if v.cup else "senza CUP"
+        card = project_card(v)
+        money = " · ".join(
+            f"{escape(f.label.lower())} {escape(f.values[0].value)}"
+            for f in card.money if f.values and f.role in ("allocated", "paid")
+        )
+        if card.paid_share:
+            money += f" ({escape(card.paid_share)} pagato)"
         parts.append(
             f'<li><a href="projects/{escape(page_name(v.project_id))}">'
-            f"{escape(_title(v))}</a>{conf}"
-            f'<p class="meta">{key} · {escape(v.entity or "")} · {escape(v.programme or "")} · '
+            f"{escape(card.title)}</a>{conf}"
+            + (f'<p class="value">{money}</p>' if money else "")
+            + f'<p class="meta">{key} · {escape(v.entity or "")} · {escape(v.programme or "")} · '
             f'{_n(len(v.documents), "documento", "documenti")}</p></li>'
         )
     parts.append("</ul>")
