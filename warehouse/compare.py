@@ -625,7 +625,7 @@ def to_json(views: list[ProjectView]) -> str:
 
 
 CSV_COLUMNS = ["project_id", "cup", "kind", "role", "unit", "value", "conflict", "quote", "url",
-               "fetched_at", "sha256", "start", "end", "method", "confidence"]
+               "fetched_at", "sha256", "start", "end", "method", "confidence", "qualifier"]
 
 
 def to_csv(views: list[ProjectView]) -> str:
@@ -641,7 +641,7 @@ def to_csv(views: list[ProjectView]) -> str:
                     display_value(c.kind, c.value, c.value_num, c.unit),
                     "yes" if g.conflict else "",
                     c.quote, c.url or "", c.fetched_at.isoformat() if c.fetched_at else "",
-                    c.sha256, c.start, c.end, c.method, c.confidence,
+                    c.sha256, c.start, c.end, c.method, c.confidence, g.qualifier or "",
                 ]))
     return buf.getvalue()
 

@@ -7,10 +7,14 @@ page naming no CUP, programme proper or call never makes a project of its own.
 
 from __future__ import annotations
 
+import csv
+import io
 from pathlib import Path
 
+import pytest
 from insights_fixtures import VENEZIA_CUP, Fact, add_document
 
+from inclusio.cli import main
 from warehouse.compare import ClaimItem, compare, date_note
 from warehouse.db import connect
 from warehouse.linking import link_all
@@ -73,6 +77,24 @@ def test_no_false_conflict_on_dates_and_outcomes(warehouse_path: Path) -> None:
     sides = conflict.sides()
     assert {s["value"] for s in sides} == {"€ 1.200.000,00", "€ 1.149.465,93"}
     assert all(s["quotes"] and s["pages"] for s in sides)
+
+
+def test_csv_says_why_a_date_is_not_the_projects(warehouse_path: Path,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    with connect(warehouse_path) as con:
+        add_document(
+            con, url="https://www.comune.venezia.it/notizie/stato", source_id="venezia",
+            title="Stato", text=f"CUP {VENEZIA_CUP}. Al 31 dicembre 2023 spesi i primi fondi.",
+            fetched_at="2026-02-02 10:00:00", facts=[
+                Fact("cup", VENEZIA_CUP, VENEZIA_CUP),
+                Fact("date", "2023-12-31", "31 dicembre 2023", role="start"),
+            ])
+        link_all(con)
+    assert main(["compare", "--cup", VENEZIA_CUP, "--format", "csv",
+                 "--warehouse", str(warehouse_path)]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    [stamp] = [r for r in rows if r["value"] == "2023-12-31"]
+    assert stamp["qualifier"] == "data di una situazione" and stamp["conflict"] == ""
 
 
 def test_measure_only_page_joins_its_lead_bodys_project(warehouse_path: Path) -> None:
