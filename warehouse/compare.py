@@ -172,7 +172,12 @@ STAMP_BEFORE = re.compile(
     re.I,
 )
 # A range or a limit before "al" makes it an end after all: "dal 1° marzo al 30 giugno".
-RANGE_BEFORE = re.compile(r"\b(?:dal|dall'|dalla|da|fino|sino|entro|tra|fra)\b", re.I)
+# So does a verb or noun of an event: "prorogato al 31 dicembre", "conclusione al 30 giugno".
+RANGE_BEFORE = re.compile(
+    r"\b(?:dal|dall'|dalla|da|fino|sino|entro|tra|fra|prorog\w*|rinvi\w*|posticip\w*|"
+    r"spostat\w*|estes\w*|differit\w*|termin\w*|fine|conclu\w*|chiusura|durata|scadenza)\b",
+    re.I,
+)
 PROJECT_DATE_ROLES = {"start", "end"}
 
 

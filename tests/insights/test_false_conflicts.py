@@ -33,6 +33,8 @@ def test_dates_that_do_not_date_the_project() -> None:
     # A range's end or a limit stays an end date.
     assert date_note(_date("2023-12-31", "attivo dal 1° marzo al ", role="end")) is None
     assert date_note(_date("2023-12-31", "prorogato fino al ", role="end")) is None
+    assert date_note(_date("2025-12-31", "il progetto è prorogato al ", role="end")) is None
+    assert date_note(_date("2025-06-30", "con conclusione al ", role="end")) is None
     assert date_note(_date("2018-02-20", "iniziata ieri, ", attrs={"relative": True})) \
         == "data relativa alla pubblicazione"
     from datetime import date
