@@ -7,6 +7,7 @@ checks the seeds' facts and that the second run changes no row counts.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -213,3 +214,111 @@ def test_a_run_cut_short_by_its_time_budget_is_completed_by_the_next(
     after = _counts(db)
     for table in ("documents", "document_tables", "claims", "projects"):
         assert after[table] == demo_runs["counts_first"][table], table
+
+
+def test_demo_card_shows_opencup_place_and_cigs_and_no_false_conflict(
+    demo_runs: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """After the demo and an OpenCUP import, `compare --cup` opens on the project card with the
+    place and CIGs from OpenCUP; no demo project is in conflict with itself or made of a page
+    naming no CUP, programme or call."""
+    from inclusio.cli import main
+    from warehouse.compare import compare
+    from warehouse.db import connect
+    from warehouse.linking import is_programme_proper
+
+    db = tmp_path / "demo.duckdb"
+    db.write_bytes(demo_runs["db"].read_bytes())
+    real = next((p for p in (REPO.parent / "shared" / "reference" / "opencup",
+                             Path("/work/shared/reference/opencup")) if p.is_dir()), None)
+    files = sorted(real.glob("*.csv")) if real else []
+    # The real extracts hold no sample CUP: the fixture's rows for it are imported beside them.
+    files += [REPO / "tests" / "fixtures" / "reference" / name
+              for name in ("opencup_localizzazioni_sample.csv", "opencup_cig_sample.csv")]
+    for f in files:
+        assert main(["reference", "import", "opencup", str(f), "--warehouse", str(db)]) == 0
+    imported = capsys.readouterr().out
+    assert "warehouse CUPs matched: 1 of 1" in imported
+    assert main(["compare", "--cup", "F74H24002780007", "--warehouse", str(db)]) == 0
+    out = capsys.readouterr().out
+    card = out[: out.index("Che cosa dicono le fonti")]
+    assert "Luogo: VENEZIA (VE), VENETO (fonte: OpenCUP)" in card
+    assert "CIG Z1A2B3C4D5" in card and "Pagamenti: € 36.500,93" in card
+    with connect(db, read_only=True) as con:
+        views = compare(con)
+        bare = [v.project_id for v in views
+                if not (v.cup or v.call or is_programme_proper(v.programme))]
+    assert views and bare == []
+    assert [(v.project_id, g.kind, g.role, g.values) for v in views for g in v.conflicts] == []
+
+
+def test_a_page_changed_between_two_demo_runs_shows_in_changes_and_feed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The sample site serves a second version of the Massa page (33 work experiences become
+    35) between two runs: `inclusio changes` lists it with both quotes, by date and by run,
+    and the Atom feed a feed parser reads back carries it."""
+    import os
+    import shutil
+    import time
+
+    import feedparser
+
+    from inclusio.cli import main
+
+    configure_prefect(tmp_path)
+    from flows.pipeline import pipeline_flow
+    from inclusio.sample_site import localised_sources, serve
+
+    site = tmp_path / "site"
+    shutil.copytree(SAMPLE / "site", site)
+    root = tmp_path / "project"
+    page = site / "massa-pon-inclusione.html"
+    with serve(site) as base:
+        sources = localised_sources(SAMPLE / "sources.toml", base, root / "sources.toml")
+        pipeline_flow(str(sources), root=str(root))
+        page.write_text(page.read_text(encoding="utf-8").replace(
+            "Attivate 33 work experience", "Attivate 35 work experience"), encoding="utf-8")
+        later = time.time() + 5  # a Last-Modified the second crawl sees as newer
+        os.utime(page, (later, later))
+        second = pipeline_flow(str(sources), root=str(root))
+    db = str(root / "data" / "curated" / "inclusio.duckdb")
+    assert main(["changes", "--warehouse", db]) == 0
+    out = capsys.readouterr().out
+    assert "33 work experience → 35 work experience" in out
+    assert "prima «33 work experience»" in out and "dopo  «35 work experience»" in out
+    con = duckdb.connect(db, read_only=True)
+    try:
+        run2 = con.execute(
+            "SELECT run_id FROM fetches WHERE url LIKE '%massa-pon-inclusione%'"
+            " ORDER BY fetched_at DESC LIMIT 1").fetchone()[0]
+    finally:
+        con.close()
+    assert main(["changes", "--run", run2, "--format", "json", "--warehouse", db]) == 0
+    moved = json.loads(capsys.readouterr().out)
+    assert any(d["after"] == ["35 work experience"] for d in moved), moved
+    assert second["documents"] >= 1
+    assert main(["feed", str(tmp_path / "feed"), "--warehouse", db]) == 0
+    parsed = feedparser.parse((tmp_path / "feed" / "changes.xml").read_bytes())
+    assert not parsed.bozo
+    [entry] = [e for e in parsed.entries if "massa-pon-inclusione" in e.link]
+    assert "35 work experience" in entry.title
+    assert "prima: «33 work experience»" in entry.content[0].value
+
+
+def test_schema_comments_list_every_value_the_demo_holds(con: duckdb.DuckDBPyConnection) -> None:
+    """`inclusio schema` tells a reader which values a column holds: none is left out."""
+    columns = [("claims", "kind"), ("claims", "role"), ("claims", "type"), ("claims", "status"),
+               ("claims", "precision"), ("document_projects", "method"),
+               ("claim_projects", "method"), ("project_keys", "method"),
+               ("fetches", "outcome"), ("problems", "stage")]
+    missing = []
+    for table, column in columns:
+        comment = con.execute(
+            "SELECT comment FROM duckdb_columns() WHERE table_name = ? AND column_name = ?",
+            [table, column]).fetchone()[0] or ""
+        for (value,) in con.execute(
+                f"SELECT DISTINCT {column} FROM {table} WHERE {column} IS NOT NULL").fetchall():
+            if not re.search(rf"(?<![\w-]){re.escape(str(value))}(?![\w-])", comment):
+                missing.append(f"{table}.{column}: {value}")
+    assert missing == []

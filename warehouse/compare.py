@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
@@ -27,7 +28,24 @@ SINGLE_DATE_ROLES = {"start", "end", "signed", "deadline"}
 # Organisation roles that name one body per project.
 SINGLE_ORG_ROLES = {"lead", "capofila", "lead_body"}
 CONTEXT = 120  # characters of text shown either side of a quote
-KIND_ORDER = ("cup", "cig", "programme", "amount", "date", "outcome", "organisation")
+KIND_ORDER = ("amount", "date", "outcome", "organisation", "programme", "cup", "cig")
+
+# Italian labels for every kind and role the extractors write.
+KIND_LABELS = {
+    "cup": "CUP", "cig": "CIG", "programme": "Programma", "amount": "Importo", "date": "Data",
+    "outcome": "Risultato", "organisation": "Ente", "code": "Codice", "fund": "Fondo",
+}
+ROLE_LABELS = {
+    "allocated": "assegnato", "admitted": "ammesso", "committed": "impegnato", "paid": "pagato",
+    "co-financing": "cofinanziamento", "total": "totale", "start": "inizio", "end": "fine",
+    "signed": "firma", "published": "pubblicazione", "updated": "aggiornamento",
+    "deadline": "scadenza", "lead": "capofila", "capofila": "capofila", "lead_body": "capofila",
+    "partner": "partner", "project": "del progetto", "indicator": "indicatore",
+    "funder": "finanziatore", "beneficiary": "beneficiario",
+    "intermediate_body": "organismo intermedio", "implementer": "attuatore",
+    "action": "azione", "local_project_code": "codice locale", "priority": "priorità",
+    "fund": "fondo", "objective": "obiettivo", "measure": "misura",
+}
 
 
 @dataclass(slots=True)
@@ -51,6 +69,10 @@ class ClaimItem:
     # The text around the quote, so a reader sees the sentence it came from.
     before: str = ""
     after: str = ""
+    attrs: dict[str, Any] = field(default_factory=dict)
+    published: date | None = None
+    # Why a start/end date stays out of the project's dates (a stamp, a relative word, ...).
+    note: str | None = None
 
 
 @dataclass(slots=True)
@@ -61,6 +83,23 @@ class ClaimGroup:
     claims: list[ClaimItem]
     values: list[str]
     conflict: bool
+    # What else tells facts of one kind and role apart: a date's schedule (planned/actual) or
+    # why it is not the project's date; an outcome's status (target/achieved).
+    qualifier: str | None = None
+
+    def sides(self) -> list[dict[str, Any]]:
+        """Each value of the group with the quotes and pages that state it (both sides of a
+        conflict), the most stated first."""
+        out: dict[str, dict[str, Any]] = {}
+        for c in self.claims:
+            shown = display_value(c.kind, c.value, c.value_num, c.unit)
+            side = out.setdefault(shown, {"value": shown, "pages": [], "quotes": []})
+            page = c.url or c.sha256
+            if page not in side["pages"]:
+                side["pages"].append(page)
+            if c.quote not in side["quotes"]:
+                side["quotes"].append(c.quote)
+        return sorted(out.values(), key=lambda s: -len(s["pages"]))
 
 
 @dataclass(slots=True)
@@ -88,6 +127,11 @@ class ProjectView:
     official: list[dict[str, Any]] = field(default_factory=list)
     reconciliation: list[dict[str, Any]] = field(default_factory=list)
     documents: list[dict[str, Any]] = field(default_factory=list)
+    # OpenCUP localizzazioni (region, province, province_code, comune) and CIGs of the CUP,
+    # and the places OpenCoesione lists, when those files were imported.
+    places: list[dict[str, Any]] = field(default_factory=list)
+    official_cigs: list[str] = field(default_factory=list)
+    oc_places: list[str] = field(default_factory=list)
 
     @property
     def conflicts(self) -> list[ClaimGroup]:
@@ -120,7 +164,64 @@ def _cut_after(text: str | None) -> str:
     return text
 
 
-def _conflict_key(kind: str, role: str | None) -> bool:
+# Words right before a date that make it the stamp of a state ("al 31 dicembre 2023 sono stati
+# spesi", "dati aggiornati al", "situazione al"), not the start or end of anything.
+STAMP_BEFORE = re.compile(
+    r"(?:\b(?:al|alla data del|alla data dell'|in data|a tutto il|ad oggi,?)\s*|"
+    r"\b(?:aggiornat[oaie]|dati|situazione|rilevat[oaie]|stato di attuazione)\s+al\s*)$",
+    re.I,
+)
+# A range or a limit before "al" makes it an end after all: "dal 1° marzo al 30 giugno".
+# So does a verb or noun of an event: "prorogato al 31 dicembre", "conclusione al 30 giugno".
+RANGE_BEFORE = re.compile(
+    r"\b(?:dal|dall'|dalla|da|fino|sino|entro|tra|fra|prorog\w*|rinvi\w*|posticip\w*|"
+    r"spostat\w*|estes\w*|differit\w*|termin\w*|fine|conclu\w*|chiusura|durata|scadenza)\b",
+    re.I,
+)
+PROJECT_DATE_ROLES = {"start", "end"}
+
+
+def date_note(item: ClaimItem) -> str | None:
+    """Why a start or end date does not date the project, or None when it may.
+
+    A date that stamps a state ("al 31 dicembre 2023"), a relative word resolved against the
+    publication date ("ieri", "il 19 dicembre scorso"), the page's own publication date and the
+    dates of one activity in a table are true dates, but two pages quoting them are not two
+    sources disagreeing on when the project starts or ends.
+    """
+    if item.kind != "date" or item.role not in PROJECT_DATE_ROLES:
+        return None
+    if item.attrs.get("activity"):
+        return "date di un'attività"
+    if item.attrs.get("relative"):
+        return "data relativa alla pubblicazione"
+    if item.published is not None and item.value == item.published.isoformat():
+        return "data di pubblicazione"
+    sentence = re.split(r"[.;:\n]", item.before)[-1]
+    if STAMP_BEFORE.search(sentence):
+        head = STAMP_BEFORE.sub("", sentence)
+        if not RANGE_BEFORE.search(head[-60:]):
+            return "data di una situazione"
+    return None
+
+
+def _qualifier(item: ClaimItem) -> str | None:
+    if item.kind == "date":
+        return item.note or {"planned": "prevista", "actual": "effettiva"}.get(
+            str(item.attrs.get("schedule")))
+    if item.kind == "outcome":
+        return {"target": "obiettivo", "planned": "obiettivo", "expected": "obiettivo",
+                "achieved": "raggiunto"}.get(item.status or "", item.status)
+    return None
+
+
+def _conflict_key(kind: str, role: str | None, qualifier: str | None = None,
+                  unit: str | None = "") -> bool:
+    """Whether a group names one field that has one true value per project."""
+    if kind == "date" and qualifier not in (None, "prevista", "effettiva"):
+        return False
+    if kind == "outcome" and not unit:
+        return False  # two counts of nothing named need not count the same thing
     if kind == "amount":
         return role is not None
     if kind == "date":
@@ -130,6 +231,17 @@ def _conflict_key(kind: str, role: str | None) -> bool:
     if kind == "organisation":
         return role in SINGLE_ORG_ROLES
     return False
+
+
+def _attrs(raw: Any) -> dict[str, Any]:
+    """A claim's extra attributes as a dict, whatever shape the JSON column came back in."""
+    if isinstance(raw, dict):
+        return raw
+    try:
+        value = json.loads(raw) if raw else {}
+    except (TypeError, ValueError):
+        return {}
+    return value if isinstance(value, dict) else {}
 
 
 def _norm_value(item: ClaimItem) -> str:
@@ -153,17 +265,83 @@ def _pages_disagree(claims: list[ClaimItem]) -> bool:
     )
 
 
+CUP_SHAPE = re.compile(r"[A-Z][0-9]{2}[A-Z][0-9]{11}")
+
+
+def is_cup(text: str) -> bool:
+    """True for a well-formed CUP (15 characters: letter, 2 digits, letter, 11 digits)."""
+    return bool(CUP_SHAPE.fullmatch(re.sub(r"\s+", "", text or "").upper()))
+
+
+def _fold(text: str) -> str:
+    """Lower case without accents or punctuation, so "Citta di Venezia" finds "Città di Venezia"."""
+    import unicodedata
+
+    plain = unicodedata.normalize("NFKD", text or "")
+    plain = "".join(ch for ch in plain if not unicodedata.combining(ch))
+    words = re.sub(r"[^\w]+", " ", plain.lower()).split()
+    # "Città di Venezia" is how a comune often names itself.
+    return " ".join(NAME_SYNONYMS.get(w, w) for w in words)
+
+
+NAME_SYNONYMS = {"citta": "comune", "municipio": "comune"}
+NAME_STOPWORDS = {"di", "del", "della", "dei", "delle", "de", "d", "l", "la", "il", "e"}
+
+
+ENTITY_NAMES_SQL = """
+    SELECT DISTINCT name FROM (
+        SELECT entity AS name FROM projects
+        UNION ALL SELECT lead_body FROM project_keys
+        UNION ALL SELECT s.entity FROM sources s
+        UNION ALL SELECT c.value FROM claim_projects cp JOIN claims c USING (claim_id)
+         WHERE c.kind = 'organisation'
+    ) WHERE name IS NOT NULL ORDER BY name
+"""
+
+
+def entity_names(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Every body a project can be found by: leads, publishers, organisations named."""
+    return [r[0] for r in con.execute(ENTITY_NAMES_SQL).fetchall()]
+
+
+def matching_entities(con: duckdb.DuckDBPyConnection, entity: str) -> list[str]:
+    """Bodies whose name holds every word of ``entity`` (accents and case aside): "massa"
+    finds "Comune di Massa"; an exact name finds only itself."""
+    names = entity_names(con)
+    wanted = _fold(entity)
+    exact = [n for n in names if _fold(n) == wanted]
+    if exact or not wanted:
+        return exact
+    words = [w for w in wanted.split() if w not in NAME_STOPWORDS] or wanted.split()
+    return [n for n in names if all(re.search(rf"\b{re.escape(w)}", _fold(n)) for w in words)]
+
+
+def suggest_entities(con: duckdb.DuckDBPyConnection, entity: str, n: int = 3) -> list[str]:
+    """The closest body names, for a search that found nothing."""
+    import difflib
+
+    names = entity_names(con)
+    folded = {_fold(x): x for x in names}
+    close = difflib.get_close_matches(_fold(entity), list(folded), n=n, cutoff=0.5)
+    return [folded[c] for c in close]
+
+
 def find_projects(
     con: duckdb.DuckDBPyConnection, cup: str | None = None, entity: str | None = None
 ) -> list[str]:
-    """Project ids for a CUP, or for a body: lead, publisher, or organisation named in a page."""
+    """Project ids for a CUP, or for a body: lead, publisher, or organisation named in a page
+    (a partial or differently written name finds the bodies holding its words)."""
     if cup:
+        code = re.sub(r"\s+", "", cup).upper()
         rows = con.execute(
-            "SELECT project_id FROM projects WHERE upper(cup) = upper(?) OR project_id = ?",
-            [cup.strip(), cup.strip()],
+            "SELECT project_id FROM projects WHERE upper(cup) = ? OR project_id = ?",
+            [code, cup.strip()],
         ).fetchall()
         return [r[0] for r in rows]
     if entity:
+        names = matching_entities(con, entity)
+        if not names:
+            return []
         rows = con.execute(
             """
             SELECT DISTINCT p.project_id FROM projects p
@@ -172,11 +350,11 @@ def find_projects(
               LEFT JOIN documents d ON d.sha256 = dp.sha256
               LEFT JOIN sources s ON s.source_id = d.source_id
               LEFT JOIN claims c ON c.sha256 = dp.sha256 AND c.kind = 'organisation'
-             WHERE lower(p.entity) = lower($1) OR lower(k.lead_body) = lower($1)
-                OR lower(s.entity) = lower($1) OR lower(c.value) = lower($1)
+             WHERE list_contains($1, p.entity) OR list_contains($1, k.lead_body)
+                OR list_contains($1, s.entity) OR list_contains($1, c.value)
              ORDER BY p.project_id
             """,
-            [entity.strip()],
+            [names],
         ).fetchall()
         return [r[0] for r in rows]
     return [r[0] for r in con.execute("SELECT project_id FROM projects ORDER BY ALL").fetchall()]
@@ -243,18 +421,23 @@ def _diff(before: list[tuple], after: list[tuple]) -> list[dict[str, Any]]:
 
 def _group_order(key: tuple) -> tuple:
     rank = KIND_ORDER.index(key[0]) if key[0] in KIND_ORDER else len(KIND_ORDER)
-    return (rank, key[1] or "", key[2] or "")
+    return (rank, key[1] or "", key[2] or "", key[3] or "")
 
 
 def _groups(items: list[ClaimItem], current: dict[str, str]) -> list[ClaimGroup]:
-    """Claims of the current version of each page, grouped by kind, role (and unit)."""
+    """Claims of the current version of each page, grouped by kind, role, unit and qualifier:
+    a conflict can only be two pages giving different values for the same field and role."""
     groups: dict[tuple, list[ClaimItem]] = defaultdict(list)
     for item in items:
         # Only the latest body of each URL speaks for that page now; older ones are changes.
         if item.url and current.get(item.url, item.sha256) != item.sha256:
             continue
-        unit = item.unit if item.kind == "outcome" else None
-        groups[(item.kind, item.role, unit)].append(item)
+        item.note = date_note(item)
+        unit = None
+        if item.kind == "outcome":
+            # An indicator of a table is its own field: its description tells it apart.
+            unit = item.unit or item.attrs.get("indicator")
+        groups[(item.kind, item.role, unit, _qualifier(item))].append(item)
     out = []
     for key in sorted(groups, key=_group_order):
         # Two extractors reading the same characters as the same value make one claim here.
@@ -265,13 +448,13 @@ def _groups(items: list[ClaimItem], current: dict[str, str]) -> list[ClaimGroup]
             if ident not in seen:
                 seen.add(ident)
                 claims.append(c)
-        conflict = _conflict_key(key[0], key[1]) and _pages_disagree(claims)
+        conflict = _conflict_key(key[0], key[1], key[3], key[2]) and _pages_disagree(claims)
         shown: list[str] = []
         for c in claims:
             text = display_value(c.kind, c.value, c.value_num, c.unit)
             if text not in shown:
                 shown.append(text)
-        out.append(ClaimGroup(key[0], key[1], key[2], claims, shown, conflict))
+        out.append(ClaimGroup(key[0], key[1], key[2], claims, shown, conflict, key[3]))
     return out
 
 
@@ -307,7 +490,7 @@ def project_views(con: duckdb.DuckDBPyConnection, project_ids: list[str]) -> lis
                seen.last_seen, cp.method, cp.confidence,
                substr(d.text, greatest(c.start_char - $ctx + 1, 1),
                       c.start_char - greatest(c.start_char - $ctx, 0)),
-               substr(d.text, c.end_char + 1, $ctx)
+               substr(d.text, c.end_char + 1, $ctx), c.attrs, d.published
           FROM claim_projects cp
           JOIN (SELECT unnest($ids) AS project_id) i USING (project_id)
           JOIN claims c ON c.claim_id = cp.claim_id
@@ -320,7 +503,8 @@ def project_views(con: duckdb.DuckDBPyConnection, project_ids: list[str]) -> lis
     items: dict[str, list[ClaimItem]] = defaultdict(list)
     for r in rows:
         items[r[0]].append(
-            ClaimItem(*r[1:-2], before=_cut_before(r[-2]), after=_cut_after(r[-1]))
+            ClaimItem(*r[1:-4], before=_cut_before(r[-4]), after=_cut_after(r[-3]),
+                      attrs=_attrs(r[-2]), published=r[-1])
         )
 
     docs = con.execute(
@@ -376,11 +560,34 @@ def project_views(con: duckdb.DuckDBPyConnection, project_ids: list[str]) -> lis
         for r in con.execute(
             f"SELECT r.project_id, {', '.join('r.' + c for c in rcols)} FROM reconciliation r"
             " JOIN (SELECT unnest(?) AS project_id) i USING (project_id)"
-            " WHERE r.official_field IS NOT NULL"
+            " WHERE r.official_field IS NOT NULL AND r.kind <> 'place'"
             " ORDER BY r.project_id, r.kind, r.role, r.official_field, r.url, r.claim_id",
             [ids],
         ).fetchall():
             views[r[0]].reconciliation.append(dict(zip(rcols, r[1:], strict=True)))
+        for cup, region, province, code, comune in con.execute(
+            "SELECT DISTINCT l.cup, l.region, l.province, l.province_code, l.comune"
+            " FROM ref_opencup_locations l JOIN (SELECT unnest(?) AS cup) k USING (cup)"
+            " ORDER BY ALL",
+            [cups],
+        ).fetchall():
+            by_cup[cup].places.append({"region": region, "province": province,
+                                       "province_code": code, "comune": comune})
+        for cup, cig in con.execute(
+            "SELECT DISTINCT g.cup, g.cig FROM ref_opencup_cig g"
+            " JOIN (SELECT unnest(?) AS cup) k USING (cup) ORDER BY ALL",
+            [cups],
+        ).fetchall():
+            by_cup[cup].official_cigs.append(cig)
+        for cup, comuni, province, regioni in con.execute(
+            "SELECT o.cup, o.comuni, o.province, o.regioni FROM ref_opencoesione_projects o"
+            " JOIN (SELECT unnest(?) AS cup) k USING (cup) ORDER BY ALL",
+            [cups],
+        ).fetchall():
+            where = ", ".join(x for x in (" · ".join(comuni or []), " · ".join(province or []),
+                                          " · ".join(regioni or [])) if x)
+            if where and where not in by_cup[cup].oc_places:
+                by_cup[cup].oc_places.append(where)
     return [views[pid] for pid in ids]
 
 
@@ -406,11 +613,16 @@ def _jsonable(obj: Any) -> Any:
 
 
 def to_json(views: list[ProjectView]) -> str:
+    """Nested JSON: per project its ``card`` first, then everything the view holds, and the
+    conflicts with the values, pages and quotes of each side."""
+    from warehouse.card import project_card
+
     out = []
     for v in views:
-        d = asdict(v)
+        d = {"card": project_card(v).as_dict()} | asdict(v)
         d["conflicts"] = [
-            {"kind": g.kind, "role": g.role, "unit": g.unit, "values": g.values}
+            {"kind": g.kind, "role": g.role, "unit": g.unit, "qualifier": g.qualifier,
+             "values": g.values, "sides": g.sides()}
             for g in v.conflicts
         ]
         out.append(d)
@@ -418,7 +630,7 @@ def to_json(views: list[ProjectView]) -> str:
 
 
 CSV_COLUMNS = ["project_id", "cup", "kind", "role", "unit", "value", "conflict", "quote", "url",
-               "fetched_at", "sha256", "start", "end", "method", "confidence"]
+               "fetched_at", "sha256", "start", "end", "method", "confidence", "qualifier"]
 
 
 def to_csv(views: list[ProjectView]) -> str:
@@ -434,7 +646,7 @@ def to_csv(views: list[ProjectView]) -> str:
                     display_value(c.kind, c.value, c.value_num, c.unit),
                     "yes" if g.conflict else "",
                     c.quote, c.url or "", c.fetched_at.isoformat() if c.fetched_at else "",
-                    c.sha256, c.start, c.end, c.method, c.confidence,
+                    c.sha256, c.start, c.end, c.method, c.confidence, g.qualifier or "",
                 ]))
     return buf.getvalue()
 
@@ -462,40 +674,66 @@ def official_lines(view: ProjectView) -> list[dict[str, Any]]:
     return list(lines.values())
 
 
-def to_table(views: list[ProjectView]) -> str:
-    """Plain text for a terminal: one block per project, one line per claim (control
-    characters from the pages shown as ``�``, see ``warehouse.termsafe``)."""
+def group_label(g: ClaimGroup) -> str:
+    """A group's heading in Italian: "Importo — pagato", "Data — inizio (prevista)"."""
+    label = KIND_LABELS.get(g.kind, g.kind)
+    if g.role:
+        label += f" — {ROLE_LABELS.get(g.role, g.role)}"
+    if g.unit:
+        label += f" ({g.unit})"
+    if g.qualifier:
+        label += f" [{g.qualifier}]"
+    return label
+
+
+def _n(count: int, one: str, many: str) -> str:
+    return f"{count} {one if count == 1 else many}"
+
+
+def to_table(views: list[ProjectView], generated: datetime | None = None) -> str:
+    """Plain text for a terminal: per project the card first, then the evidence by field with
+    identical values collapsed into one line (control characters from the pages shown as
+    ``�``, see ``warehouse.termsafe``)."""
+    from warehouse.card import card_lines, project_card
+
     if not views:
-        return "no matching project\n"
-    lines: list[str] = []
+        return "nessun progetto trovato\n"
+    when = (generated or datetime.now()).strftime("%Y-%m-%d %H:%M")
+    lines: list[str] = [f"inclusio · generato il {when}"]
     for v in views:
         lines.append("=" * 78)
-        lines.append(f"{v.title or v.project_id}")
-        lines.append(f"  project {v.project_id}" + (f" · CUP {v.cup}" if v.cup else "")
-                     + (f" · {v.entity}" if v.entity else "")
-                     + (f" · {v.programme}" if v.programme else "")
-                     + (f" · {v.call}" if v.call else ""))
+        lines.extend(card_lines(project_card(v)))
+        lines.append("  --- Che cosa dicono le fonti ---")
         for g in v.groups:
-            label = g.kind + (f" / {g.role}" if g.role else "") + (f" / {g.unit}" if g.unit else "")
-            flag = "  !! CONFLICT: " + " vs ".join(g.values) if g.conflict else ""
-            lines.append(f"  [{label}]{flag}")
-            for c in g.claims:
-                when = c.fetched_at.strftime("%Y-%m-%d") if c.fetched_at else "?"
-                value = display_value(c.kind, c.value, c.value_num, c.unit)
-                quote = " ".join(c.quote.split())
-                lines.append(f"    {value:<24} «{quote}»  {c.url or c.sha256[:12]} ({when})")
-        for r in official_lines(v):
+            flag = "  !! CONFLITTO: " + " vs ".join(g.values) if g.conflict else ""
+            lines.append(f"  [{group_label(g)}]{flag}")
+            for side in g.sides():
+                first = next(c for c in g.claims
+                             if display_value(c.kind, c.value, c.value_num, c.unit)
+                             == side["value"])
+                when_read = first.fetched_at.strftime("%Y-%m-%d") if first.fetched_at else "?"
+                quote = " ".join(first.quote.split())
+                lines.append(f"    {side['value']:<24} {_n(len(side['pages']), 'fonte', 'fonti')}"
+                             f"  «{quote}»  {side['pages'][0]} ({when_read})")
+                for other in side["pages"][1:]:
+                    lines.append(f"    {'':<24} anche in {other}")
+        official = official_lines(v)
+        if official:
+            lines.append("  --- Cifre ufficiali ---")
+        for r in official:
             diff = r["difference"]
             diff = "" if diff is None else f" {diff:+,.2f} {r['difference_unit']}"
-            pages = f"{len(r['urls'])} page" + ("s" if len(r["urls"]) != 1 else "")
-            claims = f"{r['claims']} claim" + ("s" if r["claims"] != 1 else "")
-            lines.append(f"  official {r['official_dataset']}.{r['official_field']}: "
-                         f"{r['official_value'] or 'missing'} vs claimed {r['claimed_value']}"
-                         f"{diff}  ({claims}, {pages})")
+            lines.append(f"  ufficiale {r['official_dataset']}.{r['official_field']}: "
+                         f"{r['official_value'] or 'dato mancante'} contro dichiarato "
+                         f"{r['claimed_value']}{diff}  "
+                         f"({_n(r['claims'], 'affermazione', 'affermazioni')}, "
+                         f"{_n(len(r['urls']), 'pagina', 'pagine')})")
+        if v.changes:
+            lines.append("  --- Pagine cambiate ---")
         for ch in v.changes:
             a = ch.before_fetched_at.strftime("%Y-%m-%d") if ch.before_fetched_at else "?"
             b = ch.after_fetched_at.strftime("%Y-%m-%d") if ch.after_fetched_at else "?"
-            lines.append(f"  changed: {ch.url} between {a} and {b}")
+            lines.append(f"  cambiata: {ch.url} tra il {a} e il {b}")
             for d in ch.differences:
                 lines.append(f"    {d['kind']}/{d['role'] or '-'}: {', '.join(d['before']) or '—'}"
                              f" -> {', '.join(d['after']) or '—'}")

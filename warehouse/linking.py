@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import duckdb
 
@@ -37,6 +38,9 @@ CONF_CUP = 1.0
 CONF_CUP_NEAREST = 0.8  # a claim in a page naming several CUPs, tied to the nearest one
 CONF_RULE_CALL = 0.8  # programme or call + lead body match one project
 CONF_RULE_PROGRAMME = 0.6  # programme + lead body only
+CONF_RULE_LEAD = 0.5  # a page naming only a measure or fund joins its lead body's one project
+# Paths of a site's home page: a listing of everything the body publishes, never one project.
+HOME_PATHS = {"", "/", "/index.html", "/index.htm", "/index.php", "/home", "/home.html"}
 CONF_MANUAL = 1.0
 
 
@@ -76,6 +80,22 @@ def find_call(text: str) -> str | None:
     """The first call (avviso) the text names, normalised to "Avviso N/YYYY"."""
     m = CALL_RE.search(text or "")
     return f"Avviso {int(m.group(1))}/{m.group(2)}" if m else None
+
+
+def is_programme_proper(programme: str | None) -> bool:
+    """True for a programme ("PON Inclusione"), False for a measure (SIA) or a fund (FSE+)."""
+    return bool(programme) and programme.lower() not in MEASURES | FUNDS
+
+
+def is_home_page(url: str | None) -> bool:
+    """A site's home page lists every project its body publishes: it is about none of them."""
+    if not url:
+        return False
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return False
+    return parts.path.lower() in HOME_PATHS and not parts.query
 
 
 def programme_and_call(values: list[str], text: str) -> tuple[str | None, str | None, int]:
@@ -241,16 +261,22 @@ def link_all(con: duckdb.DuckDBPyConnection, manual_file: Path | None = None) ->
     # 2. Rules: programme or call, and the lead body (or the publishing entity).
     stats_ambiguous = 0
     stats_overview = 0
+    weak: list[tuple[str, str | None]] = []
     for sha in rest:
         doc = docs[sha]
         items = claims.get(sha, [])
         programme, call, n_programmes = programme_and_call(
             [c[2] for c in items if c[1] == "programme" and c[2]], doc.text
         )
-        if not (programme or call):
+        if not (programme or call) or is_home_page(doc.url):
             continue
         leads = [c[2] for c in items if c[1] == "organisation" and c[3] in LEAD_ROLES and c[2]]
         lead = _most_common(leads)
+        if not (is_programme_proper(programme) or call):
+            # Only a measure (SIA) or a fund (FSE+): not enough to make a project of its own;
+            # the page may still join the one project its lead body has (checked below).
+            weak.append((sha, lead or doc.entity))
+            continue
         if not lead:
             if n_programmes > 1:
                 # No lead body stated and several programmes named: an overview or listing
@@ -276,6 +302,23 @@ def link_all(con: duckdb.DuckDBPyConnection, manual_file: Path | None = None) ->
         doc_links[(sha, target)] = ("rule", confidence)
         for claim_id, *_ in items:
             claim_links[(claim_id, target)] = ("rule", confidence)
+
+    # A page naming only a measure or fund joins the one project its lead body has, if one.
+    stats_weak = 0
+    by_lead: dict[str, set[str]] = defaultdict(set)
+    for pid, p in projects.items():
+        for name in (p.get("entity"), p.get("lead_body")):
+            if name:
+                by_lead[name.lower()].add(pid)
+    for sha, lead in weak:
+        same = by_lead.get((lead or "").lower(), set())
+        if len(same) != 1:
+            stats_weak += 1
+            continue
+        [target] = same
+        doc_links[(sha, target)] = ("rule", CONF_RULE_LEAD)
+        for claim_id, *_ in claims.get(sha, []):
+            claim_links[(claim_id, target)] = ("rule", CONF_RULE_LEAD)
 
     # 3. Manual links override whatever the rules said about the documents they name.
     by_url: dict[str, list[str]] = defaultdict(list)
@@ -332,6 +375,7 @@ def link_all(con: duckdb.DuckDBPyConnection, manual_file: Path | None = None) ->
         "claims_linked": len({cid for cid, _ in claim_links}),
         "ambiguous": stats_ambiguous,
         "overview_pages": stats_overview,
+        "measure_only_pages": stats_weak,
         "manual_unmatched": manual_missing,
     }
 

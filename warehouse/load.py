@@ -130,12 +130,13 @@ def load_fetches(con: duckdb.DuckDBPyConnection, records: Iterable[FetchRecord])
             """
             INSERT INTO fetches (fetch_id, run_id, source_id, url, final_url, fetched_at,
                                  last_seen_at, attempts, status, content_type, sha256, n_bytes,
-                                 etag, last_modified, outcome, error, filename)
+                                 etag, last_modified, outcome, error, filename, last_run_id)
             SELECT fetch_id, run_id, source_id, url, final_url, first, last, attempts, status,
-                   content_type, sha256, n_bytes, etag, last_modified, outcome, error, filename
+                   content_type, sha256, n_bytes, etag, last_modified, outcome, error, filename,
+                   run_id
             FROM fetch_df
             ON CONFLICT (fetch_id) DO UPDATE SET
-                run_id = excluded.run_id,
+                last_run_id = excluded.run_id,
                 last_seen_at = greatest(fetches.last_seen_at, excluded.last_seen_at),
                 attempts = fetches.attempts + excluded.attempts,
                 status = excluded.status,

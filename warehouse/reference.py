@@ -110,6 +110,41 @@ def _cup(expr: str) -> str:
     return f"nullif(upper(trim({expr})), '')"
 
 
+AMOUNT_FIELDS = ("FINANZ_TOTALE_PUBBLICO", "IMPEGNI", "TOT_PAGAMENTI", "COSTO_PROGETTO",
+                 "FINANZIAMENTO_PROGETTO")
+
+
+def _carries(cols: list[str], dataset: str) -> list[str]:
+    """What a file holds, in words a reader checks against what they expected to import."""
+    have = set(cols)
+    out = []
+    amounts = [c for c in AMOUNT_FIELDS if c in have]
+    if dataset == "opencup_cig":
+        out.append("CUP-CIG pairs")
+    if dataset == "opencup_locations" or {"DEN_COMUNE", "COMUNE"} & have:
+        out.append("places (region, province, comune)")
+    if dataset == "opencup_projects":
+        out.append("project status and holder")
+    if any(c.startswith("OC_DATA_") for c in have):
+        out.append("dates")
+    if any(c.startswith("DESCR_INDICATORE_") for c in have):
+        out.append("indicators")
+    out.append("amounts (" + ", ".join(amounts) + ")" if amounts else "no amounts in this file")
+    return out
+
+
+def _matched(con: duckdb.DuckDBPyConnection, table: str) -> tuple[int, int, int]:
+    """Distinct CUPs in the imported rows, warehouse projects with a CUP, and how many of those
+    the file names (a file that matches none reconciles nothing)."""
+    in_file = con.execute(f"SELECT count(DISTINCT cup) FROM {table}").fetchone()[0]
+    ours = con.execute("SELECT count(DISTINCT cup) FROM projects WHERE cup IS NOT NULL"
+                       ).fetchone()[0]
+    matched = con.execute(
+        f"SELECT count(DISTINCT p.cup) FROM projects p JOIN {table} t ON t.cup = p.cup"
+    ).fetchone()[0]
+    return in_file, ours, matched
+
+
 def _record_import(
     con: duckdb.DuckDBPyConnection, dataset: str, path: Path, sha: str, n_rows: int
 ) -> None:
@@ -193,6 +228,7 @@ def import_opencoesione(con: duckdb.DuckDBPyConnection, path: Path) -> dict[str,
             ).fetchone()[0]
         n = con.execute("SELECT count(*) FROM _oc").fetchone()[0]
         total = con.execute("SELECT count(*) FROM _oc_raw").fetchone()[0]
+        cups, ours, matched = _matched(con, "_oc")
         _record_import(con, "opencoesione", path, sha, n)
         con.execute("COMMIT")
     except Exception:
@@ -202,7 +238,9 @@ def import_opencoesione(con: duckdb.DuckDBPyConnection, path: Path) -> dict[str,
         con.execute("DROP TABLE IF EXISTS _oc")
         con.execute("DROP TABLE IF EXISTS _oc_raw")
     return {"dataset": "opencoesione", "file": str(path), "sha256": sha, "rows": n,
-            "indicators": n_ind, "rejected": total - n}
+            "indicators": n_ind, "rejected": total - n, "read": total, "cups": cups,
+            "warehouse_cups": ours, "matched": matched,
+            "fields": _carries(cols, "opencoesione")}
 
 
 def opencup_kind(cols: list[str]) -> str:
@@ -267,6 +305,7 @@ def import_opencup(con: duckdb.DuckDBPyConnection, path: Path) -> dict[str, Any]
         total = con.execute("SELECT count(*) FROM _cup_raw").fetchone()[0]
         rejected = con.execute(f"SELECT count(*) FROM _cup_raw WHERE NOT coalesce({valid}, false)"
                                ).fetchone()[0]
+        cups, ours, matched = _matched(con, "_cup_new")
         _record_import(con, dataset, path, sha, n)
         con.execute("COMMIT")
     except Exception:
@@ -276,7 +315,8 @@ def import_opencup(con: duckdb.DuckDBPyConnection, path: Path) -> dict[str, Any]
         con.execute("DROP TABLE IF EXISTS _cup_new")
         con.execute("DROP TABLE IF EXISTS _cup_raw")
     return {"dataset": dataset, "file": str(path), "sha256": sha, "rows": n,
-            "rejected": rejected, "read": total}
+            "rejected": rejected, "read": total, "cups": cups, "warehouse_cups": ours,
+            "matched": matched, "fields": _carries(cols, dataset)}
 
 
 IMPORTERS = {"opencoesione": import_opencoesione, "opencup": import_opencup}

@@ -5,9 +5,11 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Any
 
 from inclusio.commands._common import (
     EXIT_FAILED,
+    EXIT_USAGE,
     CommandError,
     add_wait_option,
     add_warehouse_option,
@@ -19,10 +21,13 @@ from inclusio.commands._common import (
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "compare",
-        help="show what each source claims about a project, with conflicts and changes",
-        description="Per project: claims grouped by kind and role, each with value, quote, "
-        "source URL and fetch date; conflicts where sources disagree; pages that changed "
-        "between crawls; official figures beside the claims when reference data is loaded.",
+        help="show a project's card and what each source claims, with conflicts and changes",
+        description="Per project, first its card: money by role (with %% paid), lead body and "
+        "partners, programme and call, place, start and end, outcomes (target and achieved) "
+        "and CIGs, each value with how many pages state it and official figures beside it; then "
+        "the evidence by field, identical claims on one line with their count of sources; "
+        "conflicts with the quotes of both sides; pages that changed between crawls. "
+        "--entity takes a partial name and suggests the closest bodies.",
     )
     who = parser.add_mutually_exclusive_group(required=True)
     who.add_argument("--cup", help="a project's CUP (or a project id from `inclusio query`)")
@@ -35,14 +40,37 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from warehouse.compare import compare, to_csv, to_json, to_table
+    from warehouse.compare import (
+        compare,
+        find_projects,
+        is_cup,
+        matching_entities,
+        suggest_entities,
+        to_csv,
+        to_json,
+        to_table,
+    )
     from warehouse.report import pages_html
 
     if args.output:
         output_file(args.output)
-    views = read_warehouse(
-        args, "compare", lambda con: compare(con, cup=args.cup, entity=args.entity)
-    )
+    found: dict[str, list[str]] = {"names": [], "suggestions": []}
+
+    def look(con: Any) -> list:
+        if args.entity:
+            found["names"] = matching_entities(con, args.entity)
+            if not found["names"]:
+                found["suggestions"] = suggest_entities(con, args.entity)
+        elif not is_cup(args.cup) and not find_projects(con, cup=args.cup):
+            raise CommandError(
+                f"{args.cup!r} is not a valid CUP (15 characters: a letter, two digits, a "
+                "letter, eleven digits, e.g. F74H24002780007)", EXIT_USAGE)
+        return compare(con, cup=args.cup, entity=args.entity)
+
+    views = read_warehouse(args, "compare", look)
+    if args.entity and found["names"] and [args.entity] != found["names"]:
+        print(f"inclusio compare: bodies matching {args.entity!r}: "
+              + ", ".join(found["names"]), file=sys.stderr)
     render = {"table": to_table, "csv": to_csv, "json": to_json, "html": pages_html}
     text = render[args.format](views)
     if args.output:
@@ -54,6 +82,9 @@ def run(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(text)
     if not views:
-        print(f"inclusio compare: no project for {args.cup or args.entity}", file=sys.stderr)
+        hint = (f"; did you mean {', '.join(repr(x) for x in found['suggestions'])}?"
+                if found["suggestions"] else "")
+        print(f"inclusio compare: no project for {args.cup or args.entity}{hint}",
+              file=sys.stderr)
         return 1
     return 0

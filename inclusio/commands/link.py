@@ -54,4 +54,7 @@ def run(args: argparse.Namespace) -> int:
     if stats["ambiguous"] or stats["overview_pages"]:
         print(f"  left unlinked: {stats['ambiguous']} pages matching several CUP projects, "
               f"{stats['overview_pages']} overview pages naming several programmes")
+    if stats.get("measure_only_pages"):
+        print(f"  left unlinked: {stats['measure_only_pages']} pages naming only a measure or "
+              "fund whose lead body has no single project")
     return 0

@@ -61,8 +61,12 @@ def run_import(args: argparse.Namespace) -> int:
         raise CommandError(f"{exc.strerror or exc}: {exc.filename or args.file}",
                            EXIT_FAILED) from None
     print(
-        f"{result['dataset']}: {result['rows']} rows imported from {args.file}"
+        f"{result['dataset']}: {result['read']} rows read, {result['rows']} rows imported from "
+        f"{args.file}"
         + (f", {result['indicators']} indicators" if "indicators" in result else "")
         + (f", {result['rejected']} rows rejected (no valid key)" if result["rejected"] else "")
     )
+    print(f"  CUPs in the file: {result['cups']}; warehouse CUPs matched: {result['matched']} "
+          f"of {result['warehouse_cups']}")
+    print(f"  this file carries: {'; '.join(result['fields'])}")
     return 0

@@ -192,7 +192,7 @@ def test_javascript_and_data_urls_are_never_links(output: str,
                                                   html_outputs: dict[str, Path]) -> None:
     page = html_outputs[output].read_text(encoding="utf-8")
     hrefs = re.findall(r'href="([^"]*)"', page)
-    assert hrefs and all(h.startswith(("https://", "../")) for h in hrefs), hrefs
+    assert hrefs and all(h.startswith(("https://", "../", "#")) for h in hrefs), hrefs
     assert 'href="https://www.comune.test.it/progetto"' in page
     assert "<script" not in page and "onerror=" not in page.replace("onerror=&quot;", "")
 

@@ -92,7 +92,7 @@ def test_formats(linked: Path, capsys: pytest.CaptureFixture[str]) -> None:
 
     assert main(["compare", "--cup", VENEZIA_CUP, "--warehouse", wh]) == 0
     out = capsys.readouterr().out
-    assert "CONFLICT" in out and "«€ 118.741,13»" in out and "IMPEGNI" in out
+    assert "CONFLITTO" in out and "«€ 118.741,13»" in out and "IMPEGNI" in out
 
     assert main(["compare", "--cup", VENEZIA_CUP, "--format", "html", "--warehouse", wh]) == 0
     html = capsys.readouterr().out
@@ -163,4 +163,31 @@ def test_official_figure_is_set_once_beside_a_value_many_claims_repeat() -> None
     ]
     text = to_table([view])
     assert text.count("FINANZ_TOTALE_PUBBLICO") == 2
-    assert "(4 claims, 2 pages)" in text and "+50,534.07 EUR  (1 claim, 1 page)" in text
+    assert "(4 affermazioni, 2 pagine)" in text
+    assert "+50,534.07 EUR  (1 affermazione, 1 pagina)" in text
+
+
+def test_entity_accepts_partial_and_differently_written_names(
+    linked: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    wh = str(linked)
+    with connect(linked, read_only=True) as con:
+        massa = compare(con, entity="massa")
+        venezia = compare(con, entity="Città di Venezia")
+    assert [v.call for v in massa] == ["Avviso 3/2016"]
+    assert [v.cup for v in venezia] == [VENEZIA_CUP]
+    assert main(["compare", "--entity", "comune di venezzia", "--warehouse", wh]) == 1
+    err = capsys.readouterr().err
+    assert "did you mean 'Comune di Venezia'" in err and len(err.strip().splitlines()) == 1
+
+
+def test_malformed_cup_is_not_a_valid_cup(linked: Path,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    wh = str(linked)
+    assert main(["compare", "--cup", "F74H2400278", "--warehouse", wh]) == 2
+    err = capsys.readouterr().err
+    assert "is not a valid CUP" in err and "Traceback" not in err
+    assert main(["compare", "--cup", "f74h 24002780007", "--warehouse", wh]) == 0  # spaces, case
+    capsys.readouterr()
+    assert main(["compare", "--cup", "X00X00000000000", "--warehouse", wh]) == 1  # well formed
+    assert "no project for X00X00000000000" in capsys.readouterr().err

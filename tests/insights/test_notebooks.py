@@ -12,7 +12,7 @@ from nbclient import NotebookClient
 
 from warehouse.db import connect
 from warehouse.linking import link_all
-from warehouse.reference import import_opencoesione
+from warehouse.reference import import_opencoesione, import_opencup
 
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 FIX = Path(__file__).parent.parent / "fixtures" / "reference"
@@ -43,6 +43,8 @@ def full(warehouse_path: Path) -> Path:
     with connect(warehouse_path) as con:
         link_all(con)
         import_opencoesione(con, FIX / "progetti_esteso_sample.csv")
+        import_opencup(con, FIX / "opencup_localizzazioni_sample.csv")
+        import_opencup(con, FIX / "opencup_cig_sample.csv")
     return warehouse_path
 
 
@@ -60,6 +62,8 @@ def test_journalists_notebook(full: Path, monkeypatch: pytest.MonkeyPatch) -> No
     assert "1200000.00" in out and "1149465.93" in out  # the conflicting admitted amounts
     assert "IMPEGNI" in out and VENEZIA_CUP in out
     assert "progetto-pon-sia" in out  # the page that changed between crawls
+    assert "VENEZIA (VE), VENETO" in out and "OpenCUP" in out  # place from localizzazioni
+    assert "Z1A2B3C4D5" in out  # a CIG OpenCUP lists for the CUP
     assert out.count("<image/png>") >= 2
 
 

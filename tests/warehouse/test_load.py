@@ -69,6 +69,9 @@ def test_unchanged_refetch_bumps_attempts_and_a_change_adds_a_row(tmp_path: Path
         assert rows == [(2, datetime(2026, 1, 2), "stored")]
         load.load_fetches(con, [_fetch("http://h/p", "b" * 64, when=3)])
         assert con.execute("SELECT count(*) FROM fetches").fetchone()[0] == 2
+        # Each body keeps the run that first saw it and the run that saw it last.
+        runs = con.execute("SELECT sha256, run_id, last_run_id FROM fetches ORDER BY 1").fetchall()
+        assert runs == [("a" * 64, "r1", "r2"), ("b" * 64, "r3", "r3")]
 
 
 def test_claims_keep_spans_quotes_and_extractor(tmp_path: Path) -> None:

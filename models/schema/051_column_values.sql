@@ -1,0 +1,8 @@
+-- Comments that list every value these columns hold, as the extractors write them (a test
+-- checks them against the demo warehouse).
+
+COMMENT ON COLUMN claims.kind IS 'What the claim states: amount, cup, cig, date, organisation, outcome, programme; from labelled project cards also code (e.g. the local project code) and fund (e.g. FSE+).';
+COMMENT ON COLUMN claims.role IS 'Amounts: allocated, admitted, committed, paid, co-financing, total (financed is not paid). Dates: start, end, signed, published, updated, deadline. Organisations: lead, partner, member, funder, delivery, beneficiary, implementer, intermediate_body. CUP: project. Outcomes from indicator tables: indicator. Codes and funds from project cards: action, priority, local_project_code, programme, fund. NULL when the text gives none.';
+COMMENT ON COLUMN claims.type IS 'Organisations: the kind of body, e.g. comune, ambito, zona, distretto, sds, unione_comuni, unione_montana, associazione_comuni, provincia, citta_metropolitana, regione, ministero, prefettura, agenzia, anpal, inps, inail, asl, cpi, scuola, universita, camera_commercio, consorzio, cooperativa, associazione, fondazione, impresa_sociale, caritas, comunita, casa, ente, parti_sociali, anci, ue. Outcomes from indicator tables: the table''s own type column, lower-cased (e.g. risultato).';
+COMMENT ON COLUMN claims.status IS 'Outcomes: achieved, or planned/expected/target for a value still to reach.';
+COMMENT ON COLUMN fetches.outcome IS 'stored (new or changed body), unchanged, failed, refused (robots.txt, a host or address not allowed), stopped (the crawl''s time budget ran out: a notice, no page) or capped (a robots.txt Crawl-delay longer than the source''s max_delay: a notice).';
