@@ -38,10 +38,11 @@ def run_stages(root: Path, sources_file: Path) -> dict[str, Any]:
 
 
 # Columns that say when or in which run something happened, not what was found: they differ
-# between any two runs and are left out of the comparison. ``fetches.attempts`` and
-# ``fetches.status`` count and describe the requests made (a rerun asks again, and gets 304).
+# between any two runs (``run_id``, ``fetches.last_run_id``) and are left out of the comparison.
+# ``fetches.attempts`` and ``fetches.status`` count and describe the requests made (a rerun
+# asks again, and gets 304).
 # ``search_index_state.fingerprint`` hashes the documents' parse times.
-VOLATILE = {"run_id", "attempts", "status", "fingerprint"}
+VOLATILE = {"run_id", "last_run_id", "attempts", "status", "fingerprint"}
 
 
 def table_checksums(db: Path) -> dict[str, tuple[int, str]]:
