@@ -184,3 +184,20 @@ def storage_failure(exc: BaseException) -> str | None:
             )
         cur = cur.__cause__ or cur.__context__
     return None
+
+
+def writer_exit(exc: BaseException) -> int | None:
+    """Print the one-line reason and return the exit code when ``exc`` stopped the warehouse
+    writer (3 in use, 5 damaged, 4 disk full); None for any other failure, which is a bug."""
+    from warehouse.db import WarehouseBusy, WarehouseDamaged
+
+    if isinstance(exc, WarehouseBusy):
+        code, reason = 3, str(exc)
+    elif isinstance(exc, WarehouseDamaged):
+        code, reason = 5, str(exc)
+    elif (full := storage_failure(exc)) is not None:
+        code, reason = 4, full
+    else:
+        return None
+    print(f"error: {reason}")
+    return code

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from inclusio.commands._common import storage_failure
+from inclusio.commands._common import writer_exit
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -40,7 +40,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def handle(args: argparse.Namespace) -> int:
     from crawl.sources import load_sources
     from flows import stages
-    from warehouse.db import WarehouseBusy, WarehouseDamaged, writer_lock
+    from warehouse.db import writer_lock
 
     ws = stages.Workspace.at()
     try:
@@ -65,16 +65,9 @@ def handle(args: argparse.Namespace) -> int:
                     problems=stages.fetch_problems(records),
                     wait=args.wait,
                 )
-    except WarehouseBusy as exc:
-        print(f"error: {exc}")
-        return 3
-    except WarehouseDamaged as exc:
-        print(f"error: {exc}")
-        return 5
     except Exception as exc:
-        if (reason := storage_failure(exc)) is None:
+        if (code := writer_exit(exc)) is None:
             raise
-        print(f"error: {reason}")
-        return 4
+        return code
     print(", ".join(f"{k}: {v}" for k, v in stats.items()))
     return 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from inclusio.commands._common import positive_seconds, print_summary, storage_failure
+from inclusio.commands._common import positive_seconds, print_summary, writer_exit
 from inclusio.settings import configure_prefect
 
 
@@ -46,7 +46,7 @@ def handle(args: argparse.Namespace) -> int:
         return 2
     configure_prefect()
     from inclusio.settings import paths
-    from warehouse.db import WarehouseBusy, WarehouseDamaged, writer_lock
+    from warehouse.db import writer_lock
 
     try:
         # The lock comes before Prefect: a second run must not start a second temporary
@@ -58,16 +58,9 @@ def handle(args: argparse.Namespace) -> int:
                 str(args.sources), wait=args.wait, force=args.force,
                 max_duration=args.max_duration,
             )
-    except WarehouseBusy as exc:
-        print(f"error: {exc}")
-        return 3
-    except WarehouseDamaged as exc:
-        print(f"error: {exc}")
-        return 5
     except Exception as exc:
-        if (reason := storage_failure(exc)) is None:
+        if (code := writer_exit(exc)) is None:
             raise
-        print(f"error: {reason}")
-        return 4
+        return code
     print_summary(summary)
     return 0
