@@ -92,6 +92,59 @@ def _table(block: list[tuple[int, str]]) -> PipeTable:
     return PipeTable(header, rows, start, end, ([header] if header else []) + rows)
 
 
+# --------------------------------------------------------------------------- aligned text tables
+
+# A cell of a whitespace-aligned table: words joined by single spaces; two or more spaces (or a
+# tab) end it. Linear: each character is looked at once.
+_ALIGNED_CELL = re.compile(r"[^\s|](?:[^\s]| (?=[^\s]))*")
+_WIDE_GAP = re.compile(r"\S(?: {2,}|\t)\S")
+_NUMERIC = re.compile(r"^[€\d][\d.,\s%€]*$")
+_last_aligned: tuple[str, tuple[PipeTable, ...]] | None = None
+
+
+def aligned_tables(text: str) -> Iterator[PipeTable]:
+    """Tables typed in plain text with columns lined up by spaces or tabs.
+
+    A table is a header line of at least two cells, none of them a bare number, and the lines
+    right after it with as many cells (cells are separated by runs of two or more spaces, or a
+    tab). A line with another number of cells, a blank line or a pipe row ends it. Every cell
+    keeps its span in ``text``. Signature blocks ("Il Sindaco      Il Segretario") read as
+    tables too: callers take only tables whose header names the columns they want.
+    """
+    global _last_aligned
+    if "  " not in text and "\t" not in text:
+        return iter(())
+    cached = _last_aligned
+    if cached is None or cached[0] is not text:
+        cached = (text, tuple(_scan_aligned(text)))
+        _last_aligned = cached
+    return iter(cached[1])
+
+
+def _aligned_cells(line: str, offset: int) -> list[Cell]:
+    if not _WIDE_GAP.search(line) or line.lstrip().startswith("|"):
+        return []
+    return [Cell(m.group(), offset + m.start(), offset + m.end())
+            for m in _ALIGNED_CELL.finditer(line)]
+
+
+def _scan_aligned(text: str) -> Iterator[PipeTable]:
+    block: list[list[Cell]] = []
+    pos = 0
+    for line in text.splitlines(keepends=True):
+        cells = _aligned_cells(line.rstrip("\r\n"), pos)
+        pos += len(line)
+        if block and len(cells) == len(block[0]):
+            block.append(cells)
+            continue
+        if len(block) >= 2:
+            yield PipeTable(block[0], block[1:], block[0][0].start, block[-1][-1].end, block)
+        header = len(cells) >= 2 and not any(_NUMERIC.match(c.text) for c in cells)
+        block = [cells] if header else []
+    if len(block) >= 2:
+        yield PipeTable(block[0], block[1:], block[0][0].start, block[-1][-1].end, block)
+
+
 def caption_above(text: str, start: int, max_back: int = 3) -> str:
     """The nearest non-empty line above a table starting at ``start`` (its caption or title)."""
     pos = text.rfind("\n", 0, start) + 1
