@@ -107,7 +107,8 @@ def aligned_tables(text: str) -> Iterator[PipeTable]:
 
     A table is a header line of at least two cells, none of them a bare number, and the lines
     right after it with as many cells (cells are separated by runs of two or more spaces, or a
-    tab). A line with another number of cells, a blank line or a pipe row ends it. Every cell
+    tab), or with fewer cells that each lie under a header cell of their own (an empty cell is
+    then ``Cell("")``). Any other line, a blank line or a pipe row ends it. Every cell
     keeps its span in ``text``. Signature blocks ("Il Sindaco      Il Segretario") read as
     tables too: callers take only tables whose header names the columns they want.
     """
@@ -128,19 +129,51 @@ def _aligned_cells(line: str, offset: int) -> list[Cell]:
             for m in _ALIGNED_CELL.finditer(line)]
 
 
+def _under_header(header: list[Cell], head_line: int, cells: list[Cell], line: int) -> list[Cell]:
+    """A row with empty cells, its cells put under the header cells they overlap (columns are
+    measured from the start of each line); [] when they do not line up one to one."""
+    out = [Cell("", c.start, c.start) for c in header]
+    spans = [(c.start - head_line, c.end - head_line) for c in header]
+    if cells[0].start - line >= spans[1][0]:
+        return []  # the first cell (the row's label) must start before the second column
+    out[0] = cells[0]
+    last = 0
+    for cell in cells[1:]:
+        a, b = cell.start - line, cell.end - line
+        # A column's room runs from the end of the header cell before it to the start of the
+        # one after it; of the columns whose room holds the cell, the nearest header wins.
+        fits = [k for k in range(1, len(spans)) if a >= spans[k - 1][1]
+                and (k + 1 == len(spans) or b <= spans[k + 1][0])]
+        if not fits:
+            return []
+        k = min(fits, key=lambda i: abs((a + b) - (spans[i][0] + spans[i][1])))
+        if k <= last:
+            return []
+        out[k], last = cell, k
+    return out
+
+
 def _scan_aligned(text: str) -> Iterator[PipeTable]:
     block: list[list[Cell]] = []
+    head_line = 0
     pos = 0
     for line in text.splitlines(keepends=True):
         cells = _aligned_cells(line.rstrip("\r\n"), pos)
+        line_at = pos
         pos += len(line)
         if block and len(cells) == len(block[0]):
             block.append(cells)
             continue
+        if block and 2 <= len(cells) < len(block[0]):
+            row = _under_header(block[0], head_line, cells, line_at)
+            if row:
+                block.append(row)
+                continue
         if len(block) >= 2:
             yield PipeTable(block[0], block[1:], block[0][0].start, block[-1][-1].end, block)
         header = len(cells) >= 2 and not any(_NUMERIC.match(c.text) for c in cells)
         block = [cells] if header else []
+        head_line = line_at
     if len(block) >= 2:
         yield PipeTable(block[0], block[1:], block[0][0].start, block[-1][-1].end, block)
 

@@ -681,6 +681,8 @@ def test_a_body_named_only_as_the_owner_of_premises_is_a_place():
     # names wrapped at a line end, and "Inps" as newspapers write it
     ("le azioni condotte con il Centro\nper l'Impiego di Prato", ["Centro per l'Impiego di Prato"]),
     ("i controlli dell'Inps sulle domande", ["INPS"]),
+    ("con l'Istituto Nazionale della\nPrevidenza Sociale e", ["INPS"]),
+    ("l'Agenzia per la\nCoesione Territoriale ha", ["Agenzia per la Coesione Territoriale"]),
     ("la quota trasferita dal Ministero del\nLavoro e delle Politiche Sociali agli Ambiti",
      ["Ministero del Lavoro e delle Politiche Sociali"]),
 ])

@@ -223,3 +223,24 @@ def test_a_row_typed_risultato_is_not_an_achieved_header() -> None:
     )
     claims = list(tables.extract(Context(text=text)))
     assert [(c.attrs["target"], c.attrs["achieved"]) for c in claims] == [(40.0, 45.0)]
+
+
+def test_an_aligned_row_with_an_empty_cell_keeps_its_columns() -> None:
+    text = (
+        "Indicatore                          Valore atteso    Valore raggiunto\n"
+        "Famiglie seguite                               120                 131\n"
+        "Voucher erogati                                                     48\n"
+        "Sportelli aperti                                 4\n"
+    )
+    claims = list(tables.extract(Context(text=text)))
+    got = [(c.attrs["indicator"], c.attrs["target"], c.attrs["achieved"]) for c in claims]
+    assert got == [("Famiglie seguite", 120.0, 131.0), ("Voucher erogati", None, 48.0),
+                   ("Sportelli aperti", 4.0, None)]
+    for c in claims:
+        assert text[c.start : c.end] == c.text
+
+
+def test_a_bare_risultato_header_is_the_achieved_column() -> None:
+    text = "| Indicatore | Target | Risultato |\n|---|---|---|\n| Utenti accolti | 30 | 34 |\n"
+    claims = list(tables.extract(Context(text=text)))
+    assert [(c.attrs["target"], c.attrs["achieved"]) for c in claims] == [(30.0, 34.0)]
