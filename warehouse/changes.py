@@ -60,7 +60,8 @@ def _versions(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple]]:
     """Per URL its bodies in the order first seen: (sha256, first seen, runs that saw it,
     whether the page was new to a later crawl of its source)."""
     first_runs = dict(con.execute(
-        "SELECT source_id, min(run_id) FROM fetches WHERE run_id IS NOT NULL GROUP BY 1"
+        "SELECT source_id, arg_min(run_id, fetched_at) FROM fetches"
+        " WHERE run_id IS NOT NULL GROUP BY 1"
     ).fetchall())
     rows = con.execute(
         "SELECT url, sha256, min(fetched_at), list(DISTINCT run_id ORDER BY run_id)"
@@ -71,7 +72,7 @@ def _versions(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple]]:
     out: dict[str, list[tuple]] = defaultdict(list)
     for url, sha, first_seen, runs, source_id in rows:
         baseline = first_runs.get(source_id)
-        later = bool(runs) and baseline is not None and min(runs) > baseline
+        later = bool(runs) and baseline is not None and baseline not in runs
         out[url].append((sha, first_seen, runs or [], later))
     return out
 

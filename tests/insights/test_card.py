@@ -14,6 +14,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from browser import outer_probe
 from insights_fixtures import VENEZIA_CUP, Fact, add_document
 
 from inclusio.cli import main
@@ -178,12 +179,12 @@ parent.document.getElementById('probe').textContent = JSON.stringify({
 
 
 def _first_screen(page: Path, tmp_path: Path, width: int, height: int) -> dict:
-    inner = page.read_text(encoding="utf-8").replace("</body>", PROBE + "</body>")
+    inner = page.read_text(encoding="utf-8")
     outer = tmp_path / f"outer-{width}.html"
     outer.write_text(
         '<!DOCTYPE html><html><body style="margin:0"><pre id="probe"></pre>'
         f'<iframe style="border:0;width:{width}px;height:{height}px" '
-        f'srcdoc="{html.escape(inner, quote=True)}"></iframe></body></html>',
+        f'srcdoc="{html.escape(inner, quote=True)}"></iframe>{outer_probe(PROBE)}</body></html>',
         encoding="utf-8",
     )
     result = subprocess.run(
