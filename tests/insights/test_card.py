@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -26,10 +27,12 @@ from warehouse.reference import import_opencoesione, import_opencup
 
 FIX = Path(__file__).parent.parent / "fixtures" / "reference"
 REPO = Path(__file__).resolve().parents[2]
-# The real OpenCUP extracts: ../shared beside the checkout, else the shared folder of the machine.
-REAL = next((p for p in (REPO.parent / "shared" / "reference" / "opencup",
-                         Path("/work/shared/reference/opencup")) if p.is_dir()),
-            REPO.parent / "shared" / "reference" / "opencup")
+# The real OpenCUP extracts: $INCLUSIO_OPENCUP, else ../shared beside the checkout, else the
+# shared folder of the machine (as tests/test_end_to_end.py finds them).
+_REAL_CANDIDATES = ([Path(os.environ["INCLUSIO_OPENCUP"])] if os.environ.get("INCLUSIO_OPENCUP")
+                    else [REPO.parent / "shared" / "reference" / "opencup",
+                          Path("/work/shared/reference/opencup")])
+REAL = next((p for p in _REAL_CANDIDATES if p.is_dir()), _REAL_CANDIDATES[0])
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CIG_CONFIRMED = "Z1A2B3C4D5"  # listed by the OpenCUP fixture for the Venezia CUP
 CIG_ONLY_HERE = "Z9Z8Y7X6W5"
