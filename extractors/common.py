@@ -239,11 +239,13 @@ def keyword_pattern(groups: dict[str, list[str]]) -> re.Pattern[str]:
     keywords, but Python's re then rejects most positions without trying every alternative.
     """
     parts = [f"(?P<{name.replace('-', '_')}>{'|'.join(words)})" for name, words in groups.items()]
-    body = r"(?<![\w])(?:" + "|".join(parts) + r")"
-    chars = leading_chars("|".join(w for words in groups.values() for w in words))
-    if chars:
-        body = "(?=[" + "".join(re.escape(c) for c in sorted(chars)) + "])" + body
-    return re.compile(body, re.IGNORECASE)
+    starts = leading_pairs("|".join(w for words in groups.values() for w in words))
+    alts = [
+        re.escape(first) + ("" if "" in nxt else "[" + "".join(map(re.escape, sorted(nxt))) + "]")
+        for first, nxt in sorted((starts or {}).items())
+    ]
+    guard = "(?=" + "|".join(alts) + ")" if alts else ""
+    return re.compile(r"(?<![\w])" + guard + "(?:" + "|".join(parts) + r")", re.IGNORECASE)
 
 
 def _closing(regex: str, i: int, open_: str, close: str) -> int:
@@ -291,6 +293,30 @@ def _top_level_split(regex: str) -> list[str]:
 
 
 _ESCAPE = re.compile(r"\\(?:x([0-9a-fA-F]{2})|u([0-9a-fA-F]{4})|([^A-Za-z0-9]))")
+
+
+# Leading lookbehinds without nested brackets ("(?<!a )", "(?<!al )").
+_LOOKBEHINDS = re.compile(r"^(?:\(\?<[!=][^()\[\]\\]*\))+")
+
+
+def leading_pairs(regex: str) -> dict[str, set[str]] | None:
+    """What any match of ``regex`` begins with: first character → the second characters that
+    may follow it ("" among them when any may), or None when that is not plain. Reads what
+    :func:`leading_chars` reads; a second character is known only after a plain first one."""
+    out: dict[str, set[str]] = {}
+    for alt in _top_level_split(regex):
+        first = _leading_of_alternative(alt)
+        if first is None:
+            return None
+        second: set[str] | None = None
+        bare = _LOOKBEHINDS.sub("", alt)
+        if bare and bare[0] not in "([\\":
+            rest = bare[1:]
+            if rest and rest[0] not in "+?*{(":
+                second = _leading_of_alternative(rest)
+        for c in first:
+            out.setdefault(c, set()).update(second or {""})
+    return out
 
 
 def leading_chars(regex: str) -> set[str] | None:
