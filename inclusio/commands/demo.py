@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
-from inclusio.commands._common import print_summary, print_table
+from inclusio.commands._common import announce_home, print_summary, print_table, writer_exit
 from inclusio.settings import configure_prefect, paths
 
 EXAMPLE_QUERY = """SELECT d.title, c.value_num AS amount, c.role, c.quote
@@ -24,13 +25,16 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
+    announce_home("demo")
     configure_prefect()
     from flows.pipeline import pipeline_flow
     from inclusio.sample_site import SAMPLE_DIR, localised_sources, serve
-    from warehouse.db import WarehouseBusy, connect, writer_lock
+    from warehouse.db import connect, writer_lock
 
     root = paths().root
     sample = root / SAMPLE_DIR
+    if not sample.is_dir():  # --home elsewhere: the sample shipped with this checkout
+        sample = Path(__file__).resolve().parents[2] / SAMPLE_DIR
     with serve(sample / "site", args.port) as base:
         print(f"sample site on {base}")
         if args.port and not base.endswith(f":{args.port}/"):
@@ -44,9 +48,10 @@ def handle(args: argparse.Namespace) -> int:
         try:
             with writer_lock(paths().warehouse):
                 summary = pipeline_flow(str(sources), root=str(root))
-        except WarehouseBusy as exc:
-            print(f"error: {exc}")
-            return 3
+        except Exception as exc:
+            if (code := writer_exit(exc, "demo")) is None:
+                raise
+            return code
     print_summary(summary)
     print("\nexample query (inclusio query):")
     print(EXAMPLE_QUERY)
