@@ -204,7 +204,7 @@ def writer_lock(
                     raise WarehouseBusy(busy_message(Path(warehouse), _holder(fd))) from None
                 if not told and notice is not None and wait >= NOTICE_AFTER:
                     notice(f"the warehouse {warehouse} is held by {holder_of(_holder(fd))}; "
-                           f"waiting up to {wait:g} s for it")
+                           f"waiting up to {round(wait, 1):g} s for it")
                     told = True
                 time.sleep(0.2)
         # One fixed-width write: a reader never sees the file empty or half-written.
@@ -309,7 +309,7 @@ def _write_session(path: Path, wait: float) -> Iterator[duckdb.DuckDBPyConnectio
                 raise WarehouseBusy(busy_message(path, os.getpid())) from exc
             if not told and wait >= NOTICE_AFTER and isinstance(exc, WarehouseBusy):
                 _say(f"the warehouse {path} is held for writing by {holder_of(_pid_in(exc))}; "
-                     f"waiting up to {wait:g} s for it")
+                     f"waiting up to {round(wait, 1):g} s for it")
                 told = True
             time.sleep(0.5)
     if hold is not None:
@@ -360,7 +360,7 @@ def connect(
                     raise
                 if not told and wait >= NOTICE_AFTER:
                     _say(f"the warehouse {path} is being written by {holder_of(_pid_in(exc))}; "
-                         f"waiting up to {wait:g} s for it")
+                         f"waiting up to {round(wait, 1):g} s for it")
                     told = True
                 time.sleep(0.5)
         try:
