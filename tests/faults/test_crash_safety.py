@@ -237,8 +237,8 @@ def test_full_disk_stops_with_a_clear_message_and_no_half_written_rows(
         root = disk / "project"
         code, out, err = _run(root, sources, prefect_api)
         assert code == 4, out + err[-3000:]
-        assert "the disk is full" in out and "run the same command again" in out, out
-        assert "Traceback" not in out
+        assert "inclusio run: the disk is full" in err and "run the same command again" in err, err
+        assert "Traceback" not in out + err
         # Nothing half-written: every stage file reads back, no temporary file is left.
         import json
 
@@ -350,7 +350,7 @@ def test_two_runs_at_once_the_second_exits_3_naming_the_first(
             winner = next(p for p in runs.values() if p is not loser)
             code, out, err = _finish(loser, timeout=30)
             assert code == 3, f"attempt {attempt}: exit {code}: {out}{err[-3000:]}"
-            assert f"in use by another process (pid {winner.pid}: " in out, out
+            assert f"in use by another process (pid {winner.pid}: " in err, err
             assert "Traceback" not in out + err
             if attempt == 0:  # the first time, the other run must go through
                 code, out, err = _finish(winner)
