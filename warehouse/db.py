@@ -331,6 +331,18 @@ def _write_session(path: Path, wait: float) -> Iterator[duckdb.DuckDBPyConnectio
         con.close()
 
 
+_SESSIONS: dict[str, threading.RLock] = {}
+
+
+def _session_guard(path: Path) -> threading.RLock:
+    """One write session per warehouse at a time among this process's threads (the one-writer
+    lock is the process's, shared by its threads): two copies renamed in turn would lose the
+    first one's rows."""
+    key = str(path.resolve())
+    with _HELD_GUARD:
+        return _SESSIONS.setdefault(key, threading.RLock())
+
+
 @contextmanager
 def connect(
     path: Path | str, *, read_only: bool = False, wait: float = 0.0,
@@ -371,7 +383,7 @@ def connect(
     path.parent.mkdir(parents=True, exist_ok=True)
     created = not path.exists()
     started = time.monotonic()
-    with writer_lock(path, wait=wait):
+    with writer_lock(path, wait=wait), _session_guard(path):
         left = max(0.0, wait - (time.monotonic() - started))
         try:
             with _write_session(path, left) as con:

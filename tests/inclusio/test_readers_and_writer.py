@@ -87,10 +87,6 @@ class Kernel:
         self.kc.start_channels()
         self.kc.wait_for_ready(timeout=120)
 
-    @property
-    def pid(self) -> int:
-        return int(self.km.provisioner.pid)  # type: ignore[union-attr]
-
     def run(self, code: str) -> str:
         """Execute ``code``; return what it printed and its value, fail on an error."""
         msg_id = self.kc.execute(code)
