@@ -231,3 +231,12 @@ def test_sigterm_stops_schedule_cleanly_and_pauses_the_schedule(
     assert out.startswith("serving deployment 'stop-me'")
     found = httpx.post(f"{prefect_server}/deployments/filter", json={}, timeout=10).json()
     assert next(d for d in found if d["name"] == "stop-me")["paused"] is True
+
+
+def test_server_serves_the_ui_so_run_links_open(prefect_server: str) -> None:
+    """`inclusio server` serves Prefect's UI by default: the page a run link names (what a
+    browser asks for) answers, where the API alone answered 404."""
+    base = prefect_server.removesuffix("/api")
+    page = httpx.get(f"{base}/runs/flow-run/00000000-0000-4000-8000-000000000000",
+                     headers={"Accept": "text/html"}, timeout=30)
+    assert page.status_code == 200 and "<html" in page.text.lower()
