@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from inclusio.commands._common import print_summary, print_table
+from inclusio.commands._common import announce_home, print_summary, print_table, writer_exit
 from inclusio.sample_site import EDITIONS
 from inclusio.settings import configure_prefect, paths
 
@@ -29,10 +29,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
+    announce_home("demo")
     configure_prefect()
     from flows.pipeline import pipeline_flow
     from inclusio.sample_site import edition_dirs, localised_sources, sample_dir, serve
-    from warehouse.db import WarehouseBusy, connect, writer_lock
+    from warehouse.db import connect, writer_lock
 
     root = paths().root
     sample = sample_dir(root)
@@ -49,9 +50,10 @@ def handle(args: argparse.Namespace) -> int:
         try:
             with writer_lock(paths().warehouse):
                 summary = pipeline_flow(str(sources), root=str(root))
-        except WarehouseBusy as exc:
-            print(f"error: {exc}")
-            return 3
+        except Exception as exc:
+            if (code := writer_exit(exc, "demo")) is None:
+                raise
+            return code
     print_summary(summary)
     print("\nexample query (inclusio query):")
     print(EXAMPLE_QUERY)
