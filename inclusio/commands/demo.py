@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from inclusio.commands._common import print_summary, print_table
+from inclusio.commands._common import announce_home, print_summary, print_table, writer_exit
+from inclusio.sample_site import EDITIONS
 from inclusio.settings import configure_prefect, paths
 
 EXAMPLE_QUERY = """SELECT d.title, c.value_num AS amount, c.role, c.quote
@@ -17,22 +18,27 @@ def register(sub: argparse._SubParsersAction) -> None:
         "demo",
         help="run the pipeline over the bundled sample site served on 127.0.0.1",
         description="Serve data/sample/site on 127.0.0.1, crawl it over HTTP with the Prefect "
-        "pipeline, load data/curated/inclusio.duckdb and print a summary and an example query.",
+        "pipeline, load data/curated/inclusio.duckdb and print a summary and an example query. "
+        "Run it again with --edition 2 to crawl a second version of the site (a changed amount, "
+        "a new CIG, a new page), then see them with `inclusio changes`.",
     )
     p.add_argument("--port", type=int, default=8765, help="port for the sample site (0: any free)")
+    p.add_argument("--edition", type=int, choices=EDITIONS, default=1,
+                   help="which version of the sample site to serve (default 1; 2 adds changes)")
     p.set_defaults(func=handle)
 
 
 def handle(args: argparse.Namespace) -> int:
+    announce_home("demo")
     configure_prefect()
     from flows.pipeline import pipeline_flow
-    from inclusio.sample_site import SAMPLE_DIR, localised_sources, serve
-    from warehouse.db import WarehouseBusy, connect, writer_lock
+    from inclusio.sample_site import edition_dirs, localised_sources, sample_dir, serve
+    from warehouse.db import connect, writer_lock
 
     root = paths().root
-    sample = root / SAMPLE_DIR
-    with serve(sample / "site", args.port) as base:
-        print(f"sample site on {base}")
+    sample = sample_dir(root)
+    with serve(edition_dirs(sample, args.edition), args.port) as base:
+        print(f"sample site, edition {args.edition}, on {base}")
         if args.port and not base.endswith(f":{args.port}/"):
             print(
                 f"note: port {args.port} is in use, so the sample's URLs differ from earlier "
@@ -44,9 +50,10 @@ def handle(args: argparse.Namespace) -> int:
         try:
             with writer_lock(paths().warehouse):
                 summary = pipeline_flow(str(sources), root=str(root))
-        except WarehouseBusy as exc:
-            print(f"error: {exc}")
-            return 3
+        except Exception as exc:
+            if (code := writer_exit(exc, "demo")) is None:
+                raise
+            return code
     print_summary(summary)
     print("\nexample query (inclusio query):")
     print(EXAMPLE_QUERY)

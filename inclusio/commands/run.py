@@ -5,7 +5,14 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from inclusio.commands._common import positive_seconds, print_summary, writer_exit
+from inclusio.commands._common import (
+    EXIT_USAGE,
+    announce_home,
+    fail,
+    positive_seconds,
+    print_summary,
+    writer_exit,
+)
 from inclusio.settings import configure_prefect
 
 
@@ -36,14 +43,14 @@ def register(sub: argparse._SubParsersAction) -> None:
 def handle(args: argparse.Namespace) -> int:
     from crawl.sources import load_sources
 
-    if not args.sources.exists():
-        print(f"error: no sources file at {args.sources}")
-        return 2
+    if not args.sources.is_file():
+        return fail("run", f"no sources file at {args.sources}: give the TOML file listing "
+                    "the sites (see README, Sources file)", EXIT_USAGE)
     try:
         load_sources(args.sources)  # a mistake is reported here, before Prefect starts
     except ValueError as exc:
-        print(f"error: {exc}")
-        return 2
+        return fail("run", str(exc), EXIT_USAGE)
+    announce_home("run")
     configure_prefect()
     from inclusio.settings import paths
     from warehouse.db import writer_lock
