@@ -148,8 +148,10 @@ LABEL_VALUE_RE = re.compile(
     r"[ \t]*\|?[ \t]*$",
     re.MULTILINE,
 )
-# Cheap test first: most lines do not end in a number after a colon or a bar.
-LABEL_VALUE_END = re.compile(r"[:|][ \t]*[\w. \t]*\d[ \t]*\|?[ \t]*$", re.MULTILINE)
+# Cheap scan first: only a line ending in a number after a colon or a bar is tried.
+LABEL_VALUE_END = re.compile(
+    r"[:|][ \t]*(?:[a-zà-ù]+[ \t]+){0,3}\d[\d.]*[ \t]*\|?[ \t]*$", re.MULTILINE
+)
 _UNIT_PREFIX = re.compile(r"^(?:n\.|nr\.|numero(?:\s+(?:di|dei|delle|degli))?|num\.)\s*", re.I)
 
 
@@ -314,9 +316,17 @@ def _sentence_start(text: str, pos: int) -> int:
 
 def _label_values(text: str, counted: set[int]) -> Iterator[Claim]:
     """Card lines and two-cell rows "<thing ...>: N": the label says what the number counts."""
-    if LABEL_VALUE_END.search(text) is None:
-        return
-    for m in LABEL_VALUE_RE.finditer(text):
+    last = -1
+    for end in LABEL_VALUE_END.finditer(text):
+        ls = text.rfind("\n", 0, end.start()) + 1
+        if ls == last:
+            continue
+        last = ls
+        if text[ls : end.start()].lstrip().startswith("|") and text.count("|", ls, end.end()) != 3:
+            continue  # a table row of more than two cells
+        m = LABEL_VALUE_RE.match(text, ls)
+        if m is None:
+            continue
         label = m.group("label")
         if m.start("num") in counted or T_SKIP.search(label):
             continue  # rates, money, durations and averages are no counts

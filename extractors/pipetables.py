@@ -97,7 +97,7 @@ def _table(block: list[tuple[int, str]]) -> PipeTable:
 # A cell of a whitespace-aligned table: words joined by single spaces; two or more spaces (or a
 # tab) end it. Linear: each character is looked at once.
 _ALIGNED_CELL = re.compile(r"[^\s|](?:[^\s]| (?=[^\s]))*")
-_WIDE_GAP = re.compile(r"\S(?: {2,}|\t)\S")
+_WIDE_GAP = re.compile(r"\S(?: {2,}|\t)\S")  # on one line only: cheap there
 _NUMERIC = re.compile(r"^[€\d][\d.,\s%€]*$")
 _last_aligned: tuple[str, tuple[PipeTable, ...]] | None = None
 
@@ -153,14 +153,39 @@ def _under_header(header: list[Cell], head_line: int, cells: list[Cell], line: i
     return out
 
 
+def _gap_lines(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each line holding a wide gap, in order: only they can be table rows.
+    Found with ``str.find`` (a regex scan of every position costs a hundred times more)."""
+    lines: set[tuple[int, int]] = set()
+    n = len(text)
+    for sep in ("  ", "\t"):
+        pos = text.find(sep)
+        while pos >= 0:
+            q = pos
+            while q < n and text[q] in " \t":
+                q += 1
+            if pos > 0 and not text[pos - 1].isspace() and q < n and not text[q].isspace():
+                start = text.rfind("\n", 0, pos) + 1
+                end = text.find("\n", q)
+                end = n if end < 0 else end
+                lines.add((start, end))
+                q = end
+            pos = text.find(sep, q)
+    return sorted(lines)
+
+
 def _scan_aligned(text: str) -> Iterator[PipeTable]:
     block: list[list[Cell]] = []
     head_line = 0
-    pos = 0
-    for line in text.splitlines(keepends=True):
-        cells = _aligned_cells(line.rstrip("\r\n"), pos)
-        line_at = pos
-        pos += len(line)
+    prev_end = -2
+    for line_at, line_end in _gap_lines(text):
+        cells = _aligned_cells(text[line_at:line_end].rstrip("\r"), line_at)
+        if line_at != prev_end + 1:
+            # a line without a wide gap came between: the block before it has ended
+            if len(block) >= 2:
+                yield PipeTable(block[0], block[1:], block[0][0].start, block[-1][-1].end, block)
+            block = []
+        prev_end = line_end
         if block and len(cells) == len(block[0]):
             block.append(cells)
             continue
