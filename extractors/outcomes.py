@@ -21,6 +21,7 @@ from itertools import chain
 
 from extractors.base import Context, load_patterns, make_claim
 from extractors.common import (
+    HeadedTable,
     context_after,
     context_before,
     number_words,
@@ -29,10 +30,11 @@ from extractors.common import (
     trie_regex,
     words_to_int,
 )
+from extractors.pipetables import aligned_tables
 from models.records import Claim
 
 NAME = "outcomes"
-VERSION = "1.6.0"
+VERSION = "1.7.0"
 
 _P = load_patterns("outcomes")
 _UNITS = "|".join(_P["units"])
@@ -102,10 +104,12 @@ BACK_REF_AFTER = re.compile(rf"[ \t]*(?i:{_P['back_reference_after']})(?![\w])")
 BACK_REF_BEFORE = re.compile(rf"(?<![\w])(?i:{_P['back_reference_before']})[ \t]+$")
 DEFINITE_BEFORE = re.compile(rf"(?<![\w'’])(?i:{_P['definite_before']})[ \t]+$")
 _E = _P["ellipsis"]
+# A participle in lower case, or in the capitals of a title ("64 DOMANDE PERVENUTE, 58 AMMESSE").
+_PARTICIPLE = f"(?:{_E['participle']}|{_E['participle'].upper()})"
 ELLIPTIC_RE = re.compile(
     rf"(?:(?<![\w])(?i:{_E['link']})|(?<=[,:]))(?:[ \t]+(?i:{_E['adverbs']}))*[ \t]*"
     rf"(?P<num>{_NUM}|{_NUM_WORDS})"
-    rf"(?=[ \t]*(?:[,;.:)]|$)|[ \t]+(?:(?i:{_E['tail']})|{_E['participle']})(?![\w]))",
+    rf"(?=[ \t]*(?:[,;.:)]|$)|[ \t]+(?:(?i:{_E['tail']})|{_PARTICIPLE})(?![\w]))",
     re.MULTILINE,
 )
 PARTICIPLE_FULL = re.compile(_E["participle"])
@@ -113,7 +117,7 @@ ELLIPTIC_LINK_BEFORE = re.compile(
     rf"(?:(?<![\w])(?i:{_E['link']})|[,:])(?:[ \t]+(?i:{_E['adverbs']}))*[ \t]*$"
 )
 PARTICIPLE_AFTER = re.compile(
-    rf"(?:[ \t]+(?i:dei|delle|degli)[ \t]+quali)?[ \t]+(?P<p>{_E['participle']})(?![\w])"
+    rf"(?:[ \t]+(?i:dei|delle|degli)[ \t]+quali)?[ \t]+(?P<p>{_PARTICIPLE})(?![\w])"
 )
 SENTENCE_BREAK = re.compile(_E["sentence_break"])
 # Numbers between a count and the bare number that continues it break the link, years apart
@@ -134,6 +138,20 @@ _L = _P["label_list"]
 LIST_OPENER = re.compile(_L["opener"])
 LIST_ITEM = re.compile(_L["item"])
 LIST_NEXT_LINE = re.compile(r"[ \t]*[.;:]?[ \t]*\n(?=[ \t]*\S)")
+# "Persone senza dimora accolte (target): 40", "| Operatori impiegati | 9 |": a line (or a
+# two-cell table row) whose label opens with a countable thing and whose whole value is a number.
+LABEL_VALUE_RE = re.compile(
+    r"^[ \t]*(?:[-*•][ \t]+)?(?:\|[ \t]*)?"
+    rf"(?P<label>(?:(?i:n\.|nr\.|num\.|numero(?:[ \t]+(?:di|dei|delle|degli))?)[ \t]*)?"
+    rf"(?P<unit>(?i:{_UNITS}))(?![\w'’])[^\n:|.;]{{0,80}}?)"
+    rf"[ \t]*(?::|\|)[ \t]*(?:(?i:{_P['after_adverbs']})[ \t]+)?(?P<num>{_NUM})"
+    r"[ \t]*\|?[ \t]*$",
+    re.MULTILINE,
+)
+# Cheap scan first: only a line ending in a number after a colon or a bar is tried.
+LABEL_VALUE_END = re.compile(
+    r"[:|][ \t]*(?:[a-zà-ù]+[ \t]+){0,3}\d[\d.]*[ \t]*\|?[ \t]*$", re.MULTILINE
+)
 _UNIT_PREFIX = re.compile(r"^(?:n\.|nr\.|numero(?:\s+(?:di|dei|delle|degli))?|num\.)\s*", re.I)
 
 
@@ -199,7 +217,7 @@ def extract(ctx: Context) -> Iterator[Claim]:
             attrs = {"generic": True, "rule": "count_generic_noun"}
         else:
             continue
-        if _dropped(text, start, end) is not None:
+        if _dropped(text, start, end) is not None or _next_line_title(text, m):
             continue
         counted.add(start)
         found.append(make_claim(
@@ -220,6 +238,7 @@ def extract(ctx: Context) -> Iterator[Claim]:
             attrs={"order": "after", "rule": "pari_a_count" if "pari" in m.group(0) else "copula"},
         ))
         counted.add(m.start("num"))
+    found.extend(_label_values(text, counted))
     found.extend(_label_lists(text, found, counted))
     found.extend(_ellipses(text, found, counted))
     yield from sorted(found, key=lambda c: c.start)
@@ -227,6 +246,8 @@ def extract(ctx: Context) -> Iterator[Claim]:
         start, end = m.span()
         if ONE_NOT_AFTER.search(text, max(0, start - 10), start):
             continue
+        if RATIO_AFTER.match(text, end):
+            continue  # "un operatore ogni 6.500 abitanti" is a staffing rate, not a hire
         status = status_for(text, start, end)
         # "un operatore" is a count only where the sentence reports staff hired or planned.
         if status is None:
@@ -270,6 +291,16 @@ def _dropped(text: str, start: int, end: int) -> str | None:
     return None
 
 
+def _next_line_title(text: str, m: re.Match[str]) -> bool:
+    """A number ending a line and a capitalised word opening the next ("... 40\nColloqui
+    previsti: 300"): the word starts a new row or item, it is not the thing counted."""
+    thing = m.start("unit") if m.group("unit") else m.start("noun")
+    if "\n" not in text[m.end("num") : thing]:
+        return False
+    word = text[thing : thing + 2]
+    return len(word) == 2 and word[0].isupper() and word[1].islower()
+
+
 def _continues_a_count(text: str, start: int, noun: str) -> bool:
     """A participle after a linked number ("e 7 escluse") says what happened to part of a count."""
     if not PARTICIPLE_FULL.fullmatch(noun):
@@ -281,6 +312,36 @@ def _continues_a_count(text: str, start: int, noun: str) -> bool:
 def _sentence_start(text: str, pos: int) -> int:
     breaks = [m.end() for m in SENTENCE_BREAK.finditer(text, max(0, pos - 300), pos)]
     return breaks[-1] if breaks else max(0, pos - 300)
+
+
+def _label_values(text: str, counted: set[int]) -> Iterator[Claim]:
+    """Card lines and two-cell rows "<thing ...>: N": the label says what the number counts."""
+    last = -1
+    for end in LABEL_VALUE_END.finditer(text):
+        ls = text.rfind("\n", 0, end.start()) + 1
+        if ls == last:
+            continue
+        last = ls
+        if text[ls : end.start()].lstrip().startswith("|") and text.count("|", ls, end.end()) != 3:
+            continue  # a table row of more than two cells
+        m = LABEL_VALUE_RE.match(text, ls)
+        if m is None:
+            continue
+        label = m.group("label")
+        if m.start("num") in counted or T_SKIP.search(label):
+            continue  # rates, money, durations and averages are no counts
+        value = _number(text, m)
+        if value is None:
+            continue
+        unit = _UNIT_PREFIX.sub("", label)
+        unit = re.sub(r"\s*\([^)]*\)", "", unit).strip(" .:;").lower()
+        counted.add(m.start("num"))
+        start, end = m.start("label"), m.end("num")
+        yield make_claim(
+            NAME, VERSION, "outcome", value, text, start, end,
+            unit=_unit(unit)[:80], status=status_for(label, len(label), len(label)),
+            attrs={"order": "after", "rule": "label_value_count"},
+        )
 
 
 def _label_lists(text: str, found: list[Claim], counted: set[int]) -> Iterator[Claim]:
@@ -332,7 +393,9 @@ def _ellipses(text: str, found: list[Claim], counted: set[int]) -> list[Claim]:
         if value is None:
             continue
         lo = _sentence_start(text, start)
-        before = [c for c in heads + out if lo <= c.start and c.end <= start]
+        # A count whose number is in this sentence heads it, though its thing may be written on
+        # the line before ("i nuclei beneficiari ...\nconsortile erano 1.274, di cui 381 ...").
+        before = [c for c in heads + out if lo < c.end <= start]
         if before:
             head = max(before, key=lambda c: c.end)
             of, unit = head.start, str(head.attrs.get("thing") or head.unit or "")
@@ -347,7 +410,7 @@ def _ellipses(text: str, found: list[Claim], counted: set[int]) -> list[Claim]:
         thing, end = unit, m.end("num")
         part = PARTICIPLE_AFTER.match(text, end)
         if part is not None:
-            end, unit = part.end(), f"{unit} {part.group('p')}"
+            end, unit = part.end(), f"{unit} {part.group('p').lower()}"
         counted.add(start)
         claim = make_claim(
             NAME, VERSION, "outcome", value, text, start, end,
@@ -419,8 +482,10 @@ def _table_number(cell: str) -> int | float | None:
 
 
 def _indicator_tables(text: str) -> Iterator[Claim]:
-    """Rows of a table with expected/achieved columns: one outcome per filled value cell."""
-    for table in pipe_tables(text):
+    """Rows of a table with expected/achieved columns: one outcome per filled value cell (pipe
+    rows, or columns lined up with spaces in plain text)."""
+    aligned = (HeadedTable(t.header, t.rows) for t in aligned_tables(text))
+    for table in chain(pipe_tables(text), aligned):
         cols: dict[int, str] = {}
         col_units: dict[int, str] = {}
         desc_col = 0

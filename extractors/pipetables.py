@@ -92,6 +92,117 @@ def _table(block: list[tuple[int, str]]) -> PipeTable:
     return PipeTable(header, rows, start, end, ([header] if header else []) + rows)
 
 
+# --------------------------------------------------------------------------- aligned text tables
+
+# A cell of a whitespace-aligned table: words joined by single spaces; two or more spaces (or a
+# tab) end it. Linear: each character is looked at once.
+_ALIGNED_CELL = re.compile(r"[^\s|](?:[^\s]| (?=[^\s]))*")
+_WIDE_GAP = re.compile(r"\S(?: {2,}|\t)\S")  # on one line only: cheap there
+_NUMERIC = re.compile(r"^[€\d][\d.,\s%€]*$")
+_last_aligned: tuple[str, tuple[PipeTable, ...]] | None = None
+
+
+def aligned_tables(text: str) -> Iterator[PipeTable]:
+    """Tables typed in plain text with columns lined up by spaces or tabs.
+
+    A table is a header line of at least two cells, none of them a bare number, and the lines
+    right after it with as many cells (cells are separated by runs of two or more spaces, or a
+    tab), or with fewer cells that each lie under a header cell of their own (an empty cell is
+    then ``Cell("")``). Any other line, a blank line or a pipe row ends it. Every cell
+    keeps its span in ``text``. Signature blocks ("Il Sindaco      Il Segretario") read as
+    tables too: callers take only tables whose header names the columns they want.
+    """
+    global _last_aligned
+    if "  " not in text and "\t" not in text:
+        return iter(())
+    cached = _last_aligned
+    if cached is None or cached[0] is not text:
+        cached = (text, tuple(_scan_aligned(text)))
+        _last_aligned = cached
+    return iter(cached[1])
+
+
+def _aligned_cells(line: str, offset: int) -> list[Cell]:
+    if not _WIDE_GAP.search(line) or line.lstrip().startswith("|"):
+        return []
+    return [Cell(m.group(), offset + m.start(), offset + m.end())
+            for m in _ALIGNED_CELL.finditer(line)]
+
+
+def _under_header(header: list[Cell], head_line: int, cells: list[Cell], line: int) -> list[Cell]:
+    """A row with empty cells, its cells put under the header cells they overlap (columns are
+    measured from the start of each line); [] when they do not line up one to one."""
+    out = [Cell("", c.start, c.start) for c in header]
+    spans = [(c.start - head_line, c.end - head_line) for c in header]
+    if cells[0].start - line >= spans[1][0]:
+        return []  # the first cell (the row's label) must start before the second column
+    out[0] = cells[0]
+    last = 0
+    for cell in cells[1:]:
+        a, b = cell.start - line, cell.end - line
+        # A column's room runs from the end of the header cell before it to the start of the
+        # one after it; of the columns whose room holds the cell, the nearest header wins.
+        fits = [k for k in range(1, len(spans)) if a >= spans[k - 1][1]
+                and (k + 1 == len(spans) or b <= spans[k + 1][0])]
+        if not fits:
+            return []
+        k = min(fits, key=lambda i: abs((a + b) - (spans[i][0] + spans[i][1])))
+        if k <= last:
+            return []
+        out[k], last = cell, k
+    return out
+
+
+def _gap_lines(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each line holding a wide gap, in order: only they can be table rows.
+    Found with ``str.find`` (a regex scan of every position costs a hundred times more)."""
+    lines: set[tuple[int, int]] = set()
+    n = len(text)
+    for sep in ("  ", "\t"):
+        pos = text.find(sep)
+        while pos >= 0:
+            q = pos
+            while q < n and text[q] in " \t":
+                q += 1
+            if pos > 0 and not text[pos - 1].isspace() and q < n and not text[q].isspace():
+                start = text.rfind("\n", 0, pos) + 1
+                end = text.find("\n", q)
+                end = n if end < 0 else end
+                lines.add((start, end))
+                q = end
+            pos = text.find(sep, q)
+    return sorted(lines)
+
+
+def _scan_aligned(text: str) -> Iterator[PipeTable]:
+    block: list[list[Cell]] = []
+    head_line = 0
+    prev_end = -2
+    for line_at, line_end in _gap_lines(text):
+        cells = _aligned_cells(text[line_at:line_end].rstrip("\r"), line_at)
+        if line_at != prev_end + 1:
+            # a line without a wide gap came between: the block before it has ended
+            if len(block) >= 2:
+                yield PipeTable(block[0], block[1:], block[0][0].start, block[-1][-1].end, block)
+            block = []
+        prev_end = line_end
+        if block and len(cells) == len(block[0]):
+            block.append(cells)
+            continue
+        if block and 2 <= len(cells) < len(block[0]):
+            row = _under_header(block[0], head_line, cells, line_at)
+            if row:
+                block.append(row)
+                continue
+        if len(block) >= 2:
+            yield PipeTable(block[0], block[1:], block[0][0].start, block[-1][-1].end, block)
+        header = len(cells) >= 2 and not any(_NUMERIC.match(c.text) for c in cells)
+        block = [cells] if header else []
+        head_line = line_at
+    if len(block) >= 2:
+        yield PipeTable(block[0], block[1:], block[0][0].start, block[-1][-1].end, block)
+
+
 def caption_above(text: str, start: int, max_back: int = 3) -> str:
     """The nearest non-empty line above a table starting at ``start`` (its caption or title)."""
     pos = text.rfind("\n", 0, start) + 1

@@ -16,6 +16,7 @@ from extractors.base import Context, load_patterns, make_claim
 from extractors.pipetables import (
     Cell,
     PipeTable,
+    aligned_tables,
     caption_above,
     find_dates,
     match_column,
@@ -26,7 +27,7 @@ from extractors.pipetables import (
 from models.records import Claim
 
 NAME = "tables"
-VERSION = "1.5.0"
+VERSION = "1.6.0"
 
 _P = load_patterns("tables")
 TOTAL_ROW = re.compile(_P["financial"]["total_rows"], re.IGNORECASE)
@@ -55,12 +56,17 @@ def extract(ctx: Context) -> Iterator[Claim]:
         yield from _indicators(ctx.text, table)
         yield from _activities(ctx.text, table)
         yield from _financial(ctx.text, table)
+    # Indicator tables typed with columns lined up by spaces (a report pasted as plain text):
+    # only their indicator reading is taken, since their header must name a target and an
+    # achieved column, which a signature block or a list of amounts never does.
+    for table in aligned_tables(ctx.text):
+        yield from _indicators(ctx.text, table, rule="aligned_indicator_table")
 
 
 # --------------------------------------------------------------------------- indicators
 
 
-def _indicators(text: str, table: PipeTable) -> Iterator[Claim]:
+def _indicators(text: str, table: PipeTable, rule: str | None = None) -> Iterator[Claim]:
     spec = _P["indicator"]
     taken: set[int] = set()
     target = _column(table.header, spec["target"], taken)
@@ -95,13 +101,16 @@ def _indicators(text: str, table: PipeTable) -> Iterator[Claim]:
         if t_val is not None and a_val is not None:
             status = "achieved" if a_val >= t_val else "not_achieved"
         k_cell = _cell(row, kind_col)
+        attrs = {"indicator": description, "target": t_val, "achieved": a_val,
+                 "target_text": t_cell.text if t_cell else None,
+                 "achieved_text": a_cell.text if a_cell else None}
+        if rule:
+            attrs["rule"] = rule
         yield make_claim(
             NAME, VERSION, "outcome", a_val if a_val is not None else t_val, text, start, end,
             role="indicator", unit=unit, status=status,
             type=k_cell.text.lower() if k_cell else None,
-            attrs={"indicator": description, "target": t_val, "achieved": a_val,
-                   "target_text": t_cell.text if t_cell else None,
-                   "achieved_text": a_cell.text if a_cell else None},
+            attrs=attrs,
         )
 
 

@@ -22,6 +22,7 @@ from extractors.base import Context, make_claim
 from extractors.organisations.canon import (
     district_letter,
     drop_bare_kinds,
+    drop_letterhead_address,
     drop_premises,
     drop_units_and_acronyms,
     fuller_names,
@@ -39,7 +40,7 @@ from models.records import Claim
 
 ASL_KIND_NAMES = set(ASL_KINDS.values())
 NAME = "organisations"
-VERSION = "1.8.0"
+VERSION = "1.9.0"
 
 
 def extract(ctx: Context) -> Iterator[Claim]:
@@ -56,7 +57,7 @@ def extract(ctx: Context) -> Iterator[Claim]:
             continue
         kept.append(f)
     kept = drop_bare_kinds(fuller_names(drop_units_and_acronyms(text, kept)), ASL_KIND_NAMES)
-    kept = drop_premises(text, kept)
+    kept = drop_letterhead_address(text, drop_premises(text, kept))
     kept = one_name_per_area(district_letter(kept))
     roles = roles_of(text, kept)
     claims = [

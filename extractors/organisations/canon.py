@@ -234,3 +234,36 @@ def drop_premises(text: str, found: list[Found]) -> list[Found]:
         f for f in found
         if count[f.value] > 1 or not PREMISES_BEFORE.search(text, max(0, f.start - 40), f.start)
     ]
+
+
+# The types of a letterhead's address line, and of the body whose letterhead it is.
+ADDRESS_TYPES = set(PATTERNS["letterhead"]["address_types"])
+LETTERHEAD_TYPES = set(PATTERNS["letterhead"]["body_types"])
+
+
+def drop_letterhead_address(text: str, found: list[Found]) -> list[Found]:
+    """"COMUNE DI VIGEVANO / Provincia di Pavia": a province or metropolitan city on a line of
+    its own right under a comune's or union's letterhead line is where the comune lies, not a body
+    acting in the document (GUIDELINES: letterheads are no content). Only that mention goes."""
+    lines: dict[int, Found] = {}
+    for f in found:
+        lines.setdefault(text.rfind("\n", 0, f.start) + 1, f)
+    out = []
+    for f in found:
+        if f.type in ADDRESS_TYPES and _alone_on_line(text, f):
+            ls = text.rfind("\n", 0, f.start) + 1
+            prev = text.rfind("\n", 0, max(0, ls - 1)) + 1
+            head = lines.get(prev)
+            if ls > 0 and head is not None and head.type in LETTERHEAD_TYPES and (
+                _alone_on_line(text, head) and not text[:prev].strip()
+            ):
+                continue
+        out.append(f)
+    return out
+
+
+def _alone_on_line(text: str, f: Found) -> bool:
+    ls = text.rfind("\n", 0, f.start) + 1
+    le = text.find("\n", f.end)
+    le = len(text) if le < 0 else le
+    return not text[ls : f.start].strip() and not text[f.end : le].strip()

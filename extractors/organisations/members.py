@@ -18,17 +18,21 @@ from dataclasses import dataclass
 
 from extractors.base import load_patterns
 from extractors.organisations.istat import (
+    comune_name,
     match_comune,
     may_start_comune,
     one_of,
     provinces,
     short_form,
 )
+from extractors.pipetables import pipe_tables
 
 _M = load_patterns("organisations_members")
 CUES = [(c["name"], re.compile(rf"\b(?:{c['pattern']})", re.I)) for c in _M["cues"]]
 PLACE_BEFORE = re.compile(_M["place_before"]["pattern"], re.I)
 AMOUNT_AFTER = re.compile(_M["amount_after"]["pattern"], re.I)
+MEMBER_HEADER = re.compile(_M["member_column"]["header"], re.I)
+PLACES_TABLE = re.compile(_M["member_column"]["not_with"], re.I)
 
 _CAPITAL = re.compile(r"(?<![\w'’.])[A-ZÀ-Ý][\w'’À-ÿ.]*")
 # What may stand between two names of a list: a comma, "e", a semicolon, a spaced dash or slash,
@@ -148,3 +152,26 @@ def member_lists(text: str) -> Iterator[tuple[int, int, str, str]]:
                 assert it.name is not None
                 yield it.start, it.end, it.name, rule
             last_end, last_rule = run[-1].end, rule
+
+
+def member_columns(text: str) -> Iterator[tuple[int, int, str, str]]:
+    """(start, end, official name, rule name) of the comuni in a table column headed "Comune" or
+    "Ente" (who attends a meeting, who receives a share): each cell that is just a comune's name
+    names a member. A table that also gives population or residence lists places, not bodies."""
+    if "|" not in text:
+        return
+    for table in pipe_tables(text):
+        rows = [r for r in table.all_rows if r]
+        if len(rows) <= MIN_ITEMS:
+            continue
+        head = rows[0]
+        if any(PLACES_TABLE.search(c.text) for c in head):
+            continue
+        for j, cell in enumerate(head):
+            if not MEMBER_HEADER.fullmatch(" ".join(cell.text.split())):
+                continue
+            hits = [(r[j].start, r[j].end, name) for r in rows[1:]
+                    if j < len(r) and (name := comune_name(r[j].text))]
+            if len(hits) >= MIN_ITEMS:
+                for start, end, name in hits:
+                    yield start, end, name, "members_table_column"

@@ -77,8 +77,17 @@ GENITIVES = {"di", "del", "della", "dei", "delle", "degli", "dello"}
 HOUSING_ACRONYMS: dict[str, str] = PATTERNS["housing_acronyms"]
 LEGAL_SUFFIXES = {
     "Onlus", "ONLUS", "ODV", "OdV", "Odv", "APS", "Aps", "ETS", "S.r.l.", "Srl", "SCS", "S.C.S.",
-    "scs", "s.c.s.", "Ets",
+    "scs", "s.c.s.", "Ets", *PATTERNS["legal_suffixes"],
 }
+# In a name printed in capitals case says nothing: these words, which in lower case join a name
+# only before a capitalised word, end it there ("AMBITO N14 ALLA COOPERATIVA ...").
+CAPITAL_ENDERS = set(PATTERNS["capital_enders"])
+# ... and these only before a word that says what a body does (``not_in_name``).
+CAPITAL_ENDERS_BEFORE_ACTIVITY = set(PATTERNS["capital_enders_before_activity"])
+NOT_IN_NAME_WORDS = set(PATTERNS["not_in_name"])
+# Body words that are also plain nouns or adjectives ("Cantiere Comune", "Fondazione Esina per le
+# Comunità"): closing a name, with no name of their own after them, they are part of it.
+NOUN_BODY_WORDS = set(PATTERNS["noun_body_words"])
 BODY_WORDS = set(PATTERNS["body_words"])
 STRIP_CONNECTOR_TYPES = set(PATTERNS["strip_connector_types"])
 LEADING_CONNECTOR = re.compile(r"^(?:della|delle|dello|degli|dei|dell'|del|di)\s*", re.I)
@@ -94,6 +103,8 @@ _NAME_WORDS = re.compile(r"[\w'’À-ÿ\-.]+|[“\"«][^”\"»\n]+[”\"»]")
 def trim_name(text: str, start: int, end: int) -> int:
     """Cut a capitalised run at the first stop word and drop trailing connectors."""
     words = [(m.group(0), start + m.end()) for m in _NAME_WORDS.finditer(text[start:end])]
+    if words and words[0][0].lower() in ("e", "ed"):
+        return start  # "IL CONSORZIO E IL SUO TERRITORIO": a conjunction opens no name
     keep = 0
     first = next((i for i, (w, _) in enumerate(words) if w.lower() not in CONNECTOR_SET), 0)
     for i, (w, _) in enumerate(words):
@@ -103,7 +114,10 @@ def trim_name(text: str, start: int, end: int) -> int:
         genitive = i > 0 and (words[i - 1][0].lower() in GENITIVES or w.lower()[:5] == "dell'")
         # "COMUNITÀ NELL'AMBITO DEL PIANO": "nell'..." says where, never part of a name
         context = w.lower().startswith(("nell'", "nell’"))
-        if context or (i > first and (core in STOP or (core in BODY_WORDS and not genitive))):
+        shouted = i > first and w.isupper() and _ends_shouted_name(words, i)
+        if context or shouted or (i > first and (
+            core in STOP or (core in BODY_WORDS and not genitive and not _noun_closing(words, i))
+        )):
             break
         keep = i + 1
     while keep > 0 and (
@@ -113,6 +127,37 @@ def trim_name(text: str, start: int, end: int) -> int:
     ):
         keep -= 1
     return words[keep - 1][1] if keep else start
+
+
+def _ends_shouted_name(words: list[tuple[str, int]], i: int) -> bool:
+    """In capitals, a preposition with an article ends a name; "PER"/"CON" end it only before
+    a word that says what a body does ("... SOLIDALE PER IL SERVIZIO DI ...", but "FONDAZIONE
+    MEDITERRANEA PER L'INCLUSIONE")."""
+    low = words[i][0].lower().replace("’", "'")
+    if low in CAPITAL_ENDERS or (low.split("'")[0] + "'" in CAPITAL_ENDERS and "'" in low):
+        return True
+    if low not in CAPITAL_ENDERS_BEFORE_ACTIVITY:
+        return False
+    nxt = [x.lower().replace("’", "'") for x, _ in words[i + 1 : i + 3]]
+    if nxt and nxt[0] in CONNECTOR_SET:
+        nxt = nxt[1:]
+    elif nxt and "'" in nxt[0]:
+        nxt = [nxt[0].split("'", 1)[1]]
+    return bool(nxt) and nxt[0] in NOT_IN_NAME_WORDS
+
+
+def _noun_closing(words: list[tuple[str, int]], i: int) -> bool:
+    """A body word that closes the name right after a name word ("Cantiere Comune") or after
+    "per" and an article ("per le Comunità") is a noun of the name, not another body."""
+    w = words[i][0]
+    if w not in NOUN_BODY_WORDS or i != len(words) - 1:
+        return False
+    before = [x.lower() for x, _ in words[max(0, i - 2) : i]]
+    if before and before[-1] not in CONNECTOR_SET:
+        return True
+    # "per il Comune" says whom a body works for; "per la Comunità" may close its name.
+    return w != "Comune" and before[:1] == ["per"] and len(before) == 2 and (
+        before[1] in CONNECTOR_SET)
 
 
 _ACCENTED = {"A": "À", "E": "È", "I": "Ì", "O": "Ò", "U": "Ù", "a": "à", "e": "è", "i": "ì",
@@ -128,6 +173,9 @@ def tidy(s: str) -> str:
     return s
 
 
+_ARTICLES = {"il", "la", "lo", "le", "gli", "i"}
+
+
 def unshout(s: str) -> str:
     """A name printed all in capitals (a letterhead) in title case: "TERRE DI PIANURA" becomes
     "Terre di Pianura". A single capitalised word stays as it is: it may be an acronym."""
@@ -141,7 +189,8 @@ def unshout(s: str) -> str:
     for i, w in enumerate(words):
         low = w.lower()
         if low in CONNECTOR_SET:
-            out.append(low)
+            # "LA RETE" is "La Rete"; "DI FERMO" after a type word is "di Fermo"
+            out.append(low.capitalize() if i == 0 and low in _ARTICLES else low)
         elif "'" in low:
             head, _, tail = low.partition("'")
             out.append(f"{head.capitalize() if i == 0 else head}'{tail.capitalize()}")

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from extractors.common import Dispatcher, strip_accents
 from extractors.organisations.firms import name_first
 from extractors.organisations.istat import article_of, comune_name, match_comune, match_pair
-from extractors.organisations.members import member_lists
+from extractors.organisations.members import member_columns, member_lists
 from extractors.organisations.names import (
     CONNECTOR_SET,
     CONNECTORS,
@@ -93,7 +93,8 @@ PLACE_NL_RE = re.compile(PLACE_NL)
 def _ministry(text: str, m: re.Match[str]) -> Found | None:
     rest_start = m.start("rest")
     rest = text[rest_start : m.end("rest")]
-    low = strip_accents(rest.lower())
+    # A name wrapped at a line end ("Ministero del\nLavoro e ...") reads as one line.
+    low = re.sub(r"\s", " ", strip_accents(rest.lower()))
     for key, canonical in MINISTRIES.items():
         pos = low.find(strip_accents(key))
         if 0 <= pos <= 25:
@@ -144,7 +145,7 @@ def candidates(text: str) -> Iterator[Found]:
             yield found
     # Last, so that a rule's reading of the same words ("Banco Alimentare ... ODV") wins a tie.
     yield from name_first(text)
-    for start, end, name, rule_name in member_lists(text):
+    for start, end, name, rule_name in (*member_lists(text), *member_columns(text)):
         yield Found(start, end, f"Comune di {name}", "comune", rule_name)
 
 

@@ -513,6 +513,13 @@ def test_member_list_guards(key: str):
     assert not any(rx.search(t) for t in _CUES[key]["no_match"])
 
 
+@pytest.mark.parametrize("key", ["match", "no_match"])
+def test_member_column_examples(key: str):
+    for text in _CUES["member_column"][key]:
+        fired = {c.attrs.get("rule") for c in run(organisations, text)}
+        assert ("members_table_column" in fired) is (key == "match"), text
+
+
 def claims(text: str) -> list[tuple[str, str, str]]:
     return [(c.value, c.text, c.attrs["rule"]) for c in run(organisations, text)]
 
@@ -643,3 +650,48 @@ def test_a_body_named_only_as_the_owner_of_premises_is_a_place():
     assert [v for v, _, _ in claims(text)] == ["Misericordia di Empoli"]
     text = "La Misericordia di Empoli apre nella sede della Misericordia di Empoli."
     assert [v for v, _, _ in claims(text)] == ["Misericordia di Empoli"] * 2
+
+
+# --- organisations 1.9.0: names in capitals, names that close with a noun, wrapped names ---
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # capitals: a preposition with an article ends a name; "PER" only before what a body does
+    ("AFFIDAMENTO DEL SERVIZIO DELL'AMBITO S5 ALLA COOPERATIVA SOCIALE LA RETE SOLIDALE PER IL "
+     "SERVIZIO DI TRASPORTO", ["Ambito territoriale S5", "Cooperativa La Rete Solidale"]),
+    ("FONDAZIONE ALFA PER L'INCLUSIONE ETS", ["Fondazione Alfa per l'Inclusione"]),
+    ("ADESIONE DELL'AMBITO DISTRETTUALE DI VOGHERA ALL'AVVISO REGIONALE",
+     ["Ambito territoriale Voghera"]),
+    ("1. IL CONSORZIO E IL SUO PERSONALE", []),
+    # a body word closing a name is a noun of it
+    ("la cooperativa sociale Terra Comune gestisce il servizio", ["Cooperativa Terra Comune"]),
+    ("con la Fondazione Alta Valle per la Comunità, che finanzia", [
+        "Fondazione Alta Valle per la Comunità"]),
+    ("il servizio svolto dalla Cooperativa Alfa per il Comune.", ["Cooperativa Alfa"]),
+    # legal forms after the name are dropped
+    ("COMUNITÀ SOCIALE BERGAMASCA A.S.C. - DETERMINA", ["Comunità Sociale Bergamasca"]),
+    # health authorities numbered after the place, with a direction, in any case
+    ("E L'ASL SALERNO 3 SUD PER LA GESTIONE", ["ASL Salerno 3 Sud"]),
+    ("con l'ASL Napoli 3 Sud e il Comune di Nola", ["ASL Napoli 3 Sud", "Comune di Nola"]),
+    # sub-district numbers and Sardinian PLUS
+    ("il Distretto socio-sanitario LT 2.1, che", ["Distretto socio-sanitario LT 2.1"]),
+    ("assegnati all'Ambito PLUS Sarcidano-Barbagia di Seulo",
+     ["Ambito territoriale Sarcidano-Barbagia di Seulo"]),
+    ("in qualità di gestore dell'Ambito PLUS 21, il Comune", ["Ambito territoriale PLUS 21"]),
+    # names wrapped at a line end, and "Inps" as newspapers write it
+    ("le azioni condotte con il Centro\nper l'Impiego di Prato", ["Centro per l'Impiego di Prato"]),
+    ("i controlli dell'Inps sulle domande", ["INPS"]),
+    ("con l'Istituto Nazionale della\nPrevidenza Sociale e", ["INPS"]),
+    ("l'Agenzia per la\nCoesione Territoriale ha", ["Agenzia per la Coesione Territoriale"]),
+    ("la quota trasferita dal Ministero del\nLavoro e delle Politiche Sociali agli Ambiti",
+     ["Ministero del Lavoro e delle Politiche Sociali"]),
+])
+def test_names_in_capitals_closing_nouns_and_wrapped(text: str, expected: list[str]):
+    assert [c.value for c in run(organisations, text)] == expected
+
+
+@pytest.mark.parametrize("key", ["match", "no_match"])
+def test_letterhead_address_examples(key: str):
+    for text in PATTERNS["letterhead"][key]:
+        types = {c.type for c in run(organisations, text)}
+        assert bool(types & {"provincia", "citta_metropolitana"}) is (key == "no_match"), text

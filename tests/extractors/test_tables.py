@@ -180,3 +180,67 @@ def test_money_columns_take_the_scale_of_their_header_or_caption() -> None:
         (410_500.0, "paid"),
         (1320.0, "allocated"),
     ]
+
+
+def test_aligned_text_tables_keep_cell_spans_and_end_at_a_changed_row() -> None:
+    from extractors.pipetables import aligned_tables
+
+    text = (
+        "Premessa su una riga sola.\n"
+        "Azione                 Previsto   Raggiunto\n"
+        "Sportelli aperti             4           5\n"
+        "Famiglie seguite           120         131\n"
+        "Nota finale  con due celle soltanto\n"
+    )
+    found = list(aligned_tables(text))
+    assert len(found) == 1
+    table = found[0]
+    assert [c.text for c in table.header] == ["Azione", "Previsto", "Raggiunto"]
+    assert [[c.text for c in r] for r in table.rows] == [
+        ["Sportelli aperti", "4", "5"], ["Famiglie seguite", "120", "131"]]
+    for row in table.all_rows:
+        for c in row:
+            assert text[c.start : c.end] == c.text
+
+
+def test_an_aligned_indicator_table_gives_target_and_achieved() -> None:
+    text = (
+        "Indicatore                                   Target 2025   Risultato 2025\n"
+        "Nuclei presi in carico                               200              214\n"
+        "Tempo medio di risposta (giorni)                      10               12\n"
+        "Pasti distribuiti                                  4.000            3.870\n"
+    )
+    claims = list(tables.extract(Context(text=text)))
+    got = {(c.attrs["indicator"], c.attrs["target"], c.attrs["achieved"]) for c in claims}
+    assert got == {("Nuclei presi in carico", 200.0, 214.0), ("Pasti distribuiti", 4000.0, 3870.0)}
+    assert {c.status for c in claims} == {"achieved", "not_achieved"}
+
+
+def test_a_row_typed_risultato_is_not_an_achieved_header() -> None:
+    text = (
+        "| Indicatore | Tipo | Previsto | Raggiunto |\n|---|---|---|---|\n"
+        "| n. patti sottoscritti | RISULTATO | 40 | 45 |\n"
+    )
+    claims = list(tables.extract(Context(text=text)))
+    assert [(c.attrs["target"], c.attrs["achieved"]) for c in claims] == [(40.0, 45.0)]
+
+
+def test_an_aligned_row_with_an_empty_cell_keeps_its_columns() -> None:
+    text = (
+        "Indicatore                          Valore atteso    Valore raggiunto\n"
+        "Famiglie seguite                               120                 131\n"
+        "Voucher erogati                                                     48\n"
+        "Sportelli aperti                                 4\n"
+    )
+    claims = list(tables.extract(Context(text=text)))
+    got = [(c.attrs["indicator"], c.attrs["target"], c.attrs["achieved"]) for c in claims]
+    assert got == [("Famiglie seguite", 120.0, 131.0), ("Voucher erogati", None, 48.0),
+                   ("Sportelli aperti", 4.0, None)]
+    for c in claims:
+        assert text[c.start : c.end] == c.text
+
+
+def test_a_bare_risultato_header_is_the_achieved_column() -> None:
+    text = "| Indicatore | Target | Risultato |\n|---|---|---|\n| Utenti accolti | 30 | 34 |\n"
+    claims = list(tables.extract(Context(text=text)))
+    assert [(c.attrs["target"], c.attrs["achieved"]) for c in claims] == [(30.0, 34.0)]
