@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from inclusio.commands._common import print_summary, print_table
+from inclusio.commands._common import print_table, report_run
 from inclusio.settings import configure_prefect, paths
 
 EXAMPLE_QUERY = """SELECT d.title, c.value_num AS amount, c.role, c.quote
@@ -24,15 +24,15 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
-    configure_prefect()
-    from flows.pipeline import pipeline_flow
+    from flows.progress import announce_prefect
+    from inclusio.commands.run import quiet_prefect_console
     from inclusio.sample_site import SAMPLE_DIR, localised_sources, serve
-    from warehouse.db import WarehouseBusy, connect, writer_lock
 
     root = paths().root
     sample = root / SAMPLE_DIR
     with serve(sample / "site", args.port) as base:
-        print(f"sample site on {base}")
+        # The first line comes at once; Prefect, spaCy and DuckDB are imported after it.
+        print(f"sample site on {base}", flush=True)
         if args.port and not base.endswith(f":{args.port}/"):
             print(
                 f"note: port {args.port} is in use, so the sample's URLs differ from earlier "
@@ -41,15 +41,30 @@ def handle(args: argparse.Namespace) -> int:
         sources = localised_sources(
             sample / "sources.toml", base, root / "data" / "curated" / "demo-sources.toml"
         )
+        quiet_prefect_console()
+        configure_prefect()
+        from warehouse.db import WarehouseBusy, writer_lock
+
         try:
             with writer_lock(paths().warehouse):
-                summary = pipeline_flow(str(sources), root=str(root))
+                announce_prefect()
+                from flows.pipeline import pipeline_flow
+                from flows.runlog import RunFailed
+
+                try:
+                    summary = pipeline_flow(str(sources), root=str(root))
+                except RunFailed as failed:
+                    summary = failed.summary
         except WarehouseBusy as exc:
             print(f"error: {exc}")
             return 3
-    print_summary(summary)
+    code = report_run(summary, "demo")
+    if code:
+        return code
     print("\nexample query (inclusio query):")
     print(EXAMPLE_QUERY)
+    from warehouse.db import connect
+
     with connect(paths().warehouse, read_only=True) as con:
         cur = con.execute(EXAMPLE_QUERY)
         print_table([d[0] for d in cur.description], cur.fetchall())
