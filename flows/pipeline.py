@@ -121,12 +121,20 @@ def pipeline_flow(
         summary = process_records(ws, run_id, sources, records, started, wait=wait,
                                   force=force)
     except Exception as exc:  # busy, damaged or full warehouse, a bug: Prefect fails the run
+        _publish_stop(run_id, exc)
+        raise
+    return _finish(summary)
+
+
+def _publish_stop(run_id: str, exc: Exception) -> None:
+    """The artifact of a run stopped by an exception (its traceback is in the run's logs)."""
+    try:
         create_markdown_artifact(
             key=runlog.ARTIFACT_KEY, description=f"inclusio run {run_id}: stopped",
             markdown=f"# inclusio run {run_id}: FAILED\n\nStopped by "
-            f"`{type(exc).__name__}`: {runlog._md(exc)}\n")
-        raise
-    return _finish(summary)
+            f"`{type(exc).__name__}`: {runlog.md_cell(exc)}\n")
+    except Exception:  # noqa: BLE001 - the run's own exception is the one to report
+        pass
 
 
 def _finish(summary: dict[str, Any]) -> dict[str, Any] | State:

@@ -126,7 +126,8 @@ class SourceCount:
     def final_line(self) -> str:
         took = time.monotonic() - self.started
         parts = ", ".join(f"{n} {k}" for k, n in sorted(self.outcomes.items())) or "nothing"
-        return f"fetch {self.source_id}: {self.done} pages in {took:.1f} s ({parts})"
+        pages = "page" if self.done == 1 else "pages"
+        return f"fetch {self.source_id}: {self.done} {pages} in {took:.1f} s ({parts})"
 
 
 def _clock(seconds: float) -> str:
@@ -140,8 +141,10 @@ class CrawlDisplay:
     Thread-safe: Prefect runs the sources' fetch tasks in threads of one process.
     """
 
-    def __init__(self, sources: Sequence[Source], fancy: bool | None = None) -> None:
+    def __init__(self, sources: Sequence[Source], fancy: bool | None = None,
+                 every: float = PLAIN_EVERY) -> None:
         self.fancy = fancy_terminal() if fancy is None else fancy
+        self.every = every
         self.counts = {s.source_id: _count_for(s) for s in sources}
         self._lock = threading.Lock()
         self._bars: Any = None
@@ -200,7 +203,7 @@ class CrawlDisplay:
         with self._lock:
             count = self.counts.setdefault(rec.source_id, SourceCount(rec.source_id, 0, None))
             count.add(rec)
-            due = time.monotonic() - count.last_line >= PLAIN_EVERY
+            due = time.monotonic() - count.last_line >= self.every
             if due:
                 count.last_line = time.monotonic()
             if self._bars is not None and rec.source_id in self._ids:

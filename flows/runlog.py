@@ -28,6 +28,9 @@ EXIT_NOTHING_PARSED = 7  # pages were fetched but not one could be read as a doc
 EXIT_NOTHING_EXTRACTED = 8  # documents were read but extraction failed on every one
 EXIT_NOTHING_LOADED = 9  # documents were extracted but none reached the warehouse
 
+EXIT_DISK_FULL = 4  # as for every command: nothing fetched could be stored
+_FULL_TEXT = ("No space left on device", "File too large", "Disk quota exceeded")
+
 RUN_EXIT_CODES = {
     EXIT_NOTHING_FETCHED: "nothing fetched: every source failed (site down, every URL "
     "refused or failing)",
@@ -79,6 +82,11 @@ def judge(run: dict[str, Any]) -> Verdict:
     bad_sources = run.get("sources_failed", [])
     if run["documents"] == 0:
         why = "; ".join(f"{s['source_id']}: {s['reason']}" for s in bad_sources[:3])
+        if bad_sources and all(any(t in s["reason"] for t in _FULL_TEXT) for s in bad_sources):
+            # Not the sites' fault: nothing could be stored. The code every command uses.
+            return Verdict("FAILED", EXIT_DISK_FULL,
+                           f"the disk is full, nothing more can be written ({why}); free some "
+                           "space and run the same command again")
         stopped = run.get("stopped", 0)
         detail = (f"{run['fetch_attempts']} attempts, {run['failed_fetch']} failed"
                   + (f", {stopped} cut short by the time budget" if stopped else ""))
@@ -196,7 +204,7 @@ def insert_run(con: Any, summary: dict[str, Any]) -> None:
                 [row[c] for c in RUN_COLUMNS])
 
 
-def _md(text: Any) -> str:
+def md_cell(text: Any) -> str:
     """A table cell: no pipes or newlines from page text."""
     return str(text).replace("|", "\\|").replace("\n", " ").replace("\r", " ")
 
@@ -207,7 +215,7 @@ def markdown(summary: dict[str, Any]) -> str:
     lines = [
         f"# inclusio run {s['run_id']}: {s['state']}",
         "",
-        f"**{_md(s['message'])}** (exit code {s['exit_code']})",
+        f"**{md_cell(s['message'])}** (exit code {s['exit_code']})",
         "",
         f"Started {s['started_at']}, finished {s['finished_at']}.",
         "",
@@ -230,12 +238,13 @@ def markdown(summary: dict[str, Any]) -> str:
                   + ", ".join(f"{k} {n}" for k, n in s["claims_by_kind"].items())]
     if s.get("sources_failed"):
         lines += ["", "## Sources that failed", ""]
-        lines += [f"- `{_md(f['source_id'])}`: {_md(f['reason'])}" for f in s["sources_failed"]]
+        lines += [f"- `{md_cell(f['source_id'])}`: {md_cell(f['reason'])}"
+                  for f in s["sources_failed"]]
     problems = s.get("problems", [])
     if problems:
         lines += ["", f"## Problems ({len(problems)})", "", "| stage | where | reason |",
                   "| --- | --- | --- |"]
-        lines += [f"| {p['stage']} | {_md(p['where'])} | {_md(p['reason'])} |"
+        lines += [f"| {p['stage']} | {md_cell(p['where'])} | {md_cell(p['reason'])} |"
                   for p in problems[:PROBLEMS_SHOWN]]
         if len(problems) > PROBLEMS_SHOWN:
             lines.append(f"\n... and {len(problems) - PROBLEMS_SHOWN} more "

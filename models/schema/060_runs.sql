@@ -39,7 +39,7 @@ COMMENT ON COLUMN runs.flow_run_name IS 'Name Prefect gave the flow run, as its 
 COMMENT ON COLUMN runs.started_at IS 'When the run started.';
 COMMENT ON COLUMN runs.finished_at IS 'When the run finished loading and was judged.';
 COMMENT ON COLUMN runs.state IS 'COMPLETED (everything, or part with a warning) or FAILED (nothing asked for went through).';
-COMMENT ON COLUMN runs.exit_code IS 'Exit code of inclusio run: 0 done or partly done, 6 nothing fetched (every source failed), 7 nothing parsed, 8 nothing extracted, 9 nothing loaded.';
+COMMENT ON COLUMN runs.exit_code IS 'Exit code of inclusio run: 0 done or partly done, 4 nothing fetched could be stored (disk full), 6 nothing fetched (every source failed), 7 nothing parsed, 8 nothing extracted, 9 nothing loaded.';
 COMMENT ON COLUMN runs.message IS 'The verdict in one line, with the failures counted.';
 COMMENT ON COLUMN runs.sources IS 'Sources in the sources file the run crawled.';
 COMMENT ON COLUMN runs.sources_failed IS 'Ids of the sources that gave not one page.';
