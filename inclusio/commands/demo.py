@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from inclusio.commands._common import print_table, report_run
 from inclusio.settings import configure_prefect, paths
@@ -61,6 +62,9 @@ def handle(args: argparse.Namespace) -> int:
     code = report_run(summary, "demo")
     if code:
         return code
+    if summary.get("warnings"):
+        print("(the sample site holds a missing page, a page robots.txt refuses, an empty file "
+              "and a fake PDF on purpose: docs/sample.md)", file=sys.stderr)
     print("\nexample query (inclusio query):")
     print(EXAMPLE_QUERY)
     from warehouse.db import connect

@@ -32,7 +32,7 @@ CREATE TABLE IF NOT EXISTS runs (
     summary           VARCHAR
 );
 
-COMMENT ON TABLE runs IS 'Pipeline runs (inclusio run, demo, scheduled crawls), one row each: state, exit code and this run''s own figures (never warehouse totals). A run killed before its end has no row; Prefect shows it as crashed.';
+COMMENT ON TABLE runs IS 'Pipeline runs (inclusio run, demo, scheduled crawls), one row each: state, exit code and this run''s own figures (never warehouse totals). A run killed before its end has no row.';
 COMMENT ON COLUMN runs.run_id IS 'Id of the run, as in fetches.run_id and problems.run_id.';
 COMMENT ON COLUMN runs.flow_run_id IS 'Id of the Prefect flow run (prefect flow-run logs ID), NULL when run outside Prefect.';
 COMMENT ON COLUMN runs.flow_run_name IS 'Name Prefect gave the flow run, as its UI shows it.';
