@@ -29,7 +29,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "run",
         help="crawl, parse, extract and load every source in a sources file",
-        description="Run the whole pipeline (discover → fetch → parse → extract → load) as a "
+        description="Run the whole pipeline (discover → fetch → parse → extract → load) as a\n"
         "Prefect flow over the sources in SOURCES, updating data/curated/inclusio.duckdb.",
         epilog=EXIT_CODES_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,

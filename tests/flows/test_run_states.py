@@ -8,7 +8,6 @@ stopped, a real `prefect server start`, and the warehouse file the run wrote.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import re
@@ -74,32 +73,39 @@ def _flow_run_id(stdout: str) -> str:
     return found.group(1)
 
 
+# Run in a child process: importing Prefect here would fix its settings (home, timeouts) for
+# every later test of the session, such as the end-to-end one that starts its own server.
+READ_BACK = """
+import asyncio, json, sys
+from uuid import UUID
+from prefect import get_client
+from prefect.client.schemas.filters import (
+    ArtifactFilter, ArtifactFilterFlowRunId, LogFilter, LogFilterFlowRunId)
+
+async def read(flow_run_id):
+    async with get_client() as client:
+        run = await client.read_flow_run(flow_run_id)
+        logs = await client.read_logs(log_filter=LogFilter(
+            flow_run_id=LogFilterFlowRunId(any_=[flow_run_id])))
+        artifacts = await client.read_artifacts(artifact_filter=ArtifactFilter(
+            flow_run_id=ArtifactFilterFlowRunId(any_=[flow_run_id])))
+    return {"state": run.state.type.value, "message": run.state.message,
+            "logs": [(log.level, log.message) for log in logs],
+            "artifacts": {a.key: (a.type, a.data) for a in artifacts}}
+
+print(json.dumps(asyncio.run(read(UUID(sys.argv[1])))))
+"""
+
+
 def _read_back(api: str, flow_run_id: str) -> dict[str, Any]:
     """The flow run's state, log lines and artifacts, as Prefect's client gives them."""
-    from uuid import UUID
-
-    from prefect import get_client
-    from prefect.client.schemas.filters import (
-        ArtifactFilter,
-        ArtifactFilterFlowRunId,
-        LogFilter,
-        LogFilterFlowRunId,
-    )
-    from prefect.settings import PREFECT_API_URL, temporary_settings
-
-    async def read() -> dict[str, Any]:
-        async with get_client() as client:
-            run = await client.read_flow_run(UUID(flow_run_id))
-            logs = await client.read_logs(log_filter=LogFilter(
-                flow_run_id=LogFilterFlowRunId(any_=[UUID(flow_run_id)])))
-            artifacts = await client.read_artifacts(artifact_filter=ArtifactFilter(
-                flow_run_id=ArtifactFilterFlowRunId(any_=[UUID(flow_run_id)])))
-        return {"state": run.state.type.value, "message": run.state.message,
-                "logs": [(log.level, log.message) for log in logs],
-                "artifacts": {a.key: (a.type, a.data) for a in artifacts}}
-
-    with temporary_settings(updates={PREFECT_API_URL: api}):
-        return asyncio.run(read())
+    env = {**os.environ, "PREFECT_API_URL": api, "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+    done = subprocess.run([sys.executable, "-c", READ_BACK, flow_run_id], env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-3000:]
+    back = json.loads(done.stdout.strip().splitlines()[-1])
+    back["artifacts"] = {k: tuple(v) for k, v in back["artifacts"].items()}
+    return back
 
 
 def _runs(project: Path) -> list[dict[str, Any]]:

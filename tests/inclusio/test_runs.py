@@ -163,3 +163,13 @@ def test_the_verdict_names_the_stage_where_everything_failed(
     assert (verdict.state, verdict.code) == (state, code)
     assert verdict.message.startswith(start), verdict.message
     assert bool(verdict.warnings) == verdict.message.startswith("partly done")
+
+
+def test_run_help_and_readme_list_the_run_exit_codes(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["run", "--help"])
+    text = capsys.readouterr().out
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    for code, meaning in runlog.RUN_EXIT_CODES.items():
+        assert f"  {code}  {meaning.split(':')[0]}:" in text
+        assert f"| {code} | `run`/`demo`: {meaning.split(':')[0]}" in readme
