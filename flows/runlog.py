@@ -88,6 +88,11 @@ def judge(run: dict[str, Any]) -> Verdict:
                            f"the disk is full, nothing more can be written ({why}); free some "
                            "space and run the same command again")
         stopped = run.get("stopped", 0)
+        if stopped and not run["failed_fetch"]:
+            return Verdict("FAILED", EXIT_NOTHING_FETCHED,
+                           "nothing fetched: the time budget (max_duration) ran out before the "
+                           f"first page of every source ({stopped} stopped); give the crawl "
+                           "more time")
         detail = (f"{run['fetch_attempts']} attempts, {run['failed_fetch']} failed"
                   + (f", {stopped} cut short by the time budget" if stopped else ""))
         return Verdict("FAILED", EXIT_NOTHING_FETCHED,

@@ -151,6 +151,8 @@ def _figures(**changes: Any) -> dict[str, Any]:
       "sources_failed": [{"source_id": "a", "reason": "HTTP 503"},
                          {"source_id": "b", "reason": "connection refused"}]},
      "FAILED", 6, "nothing fetched: every source failed (5 attempts, 5 failed): a: HTTP 503"),
+    ({"documents": 0, "parsed": 0, "failed_fetch": 0, "stopped": 2},
+     "FAILED", 6, "nothing fetched: the time budget (max_duration) ran out"),
     ({"parsed": 0, "failed_parse": 4}, "FAILED", 7, "nothing parsed"),
     ({"failed_extract": 4}, "FAILED", 8, "nothing extracted"),
     ({"documents_stored": 0}, "FAILED", 9, "nothing loaded"),
