@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import tomllib
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
 from datetime import date
 from functools import cache
 from importlib import resources
@@ -18,20 +17,48 @@ from typing import Any, Protocol
 from models.records import Claim, Document, Table
 
 
-@dataclass(slots=True)
 class Context:
     """One document as extractors see it.
 
     ``doc`` is the spaCy ``Doc`` of ``text`` (or of a chunk of it: ``offset`` is where the chunk
-    starts in the document text, so spans from ``doc`` must be shifted by it).
+    starts in the document text, so spans from ``doc`` must be shifted by it). Given
+    ``make_doc`` instead, the Doc is built the first time an extractor reads ``doc``: no
+    extractor that only reads ``text`` pays for tokenising.
     """
 
-    text: str
-    doc: Any = None
-    offset: int = 0
-    published: date | None = None
-    tables: list[Table] = field(default_factory=list)
-    document: Document | None = None
+    __slots__ = ("text", "_doc", "_make_doc", "offset", "published", "tables", "document")
+
+    def __init__(
+        self,
+        text: str,
+        doc: Any = None,
+        offset: int = 0,
+        published: date | None = None,
+        tables: list[Table] | None = None,
+        document: Document | None = None,
+        make_doc: Callable[[str], Any] | None = None,
+    ) -> None:
+        self.text = text
+        self._doc = doc
+        self._make_doc = make_doc
+        self.offset = offset
+        self.published = published
+        self.tables = tables if tables is not None else []
+        self.document = document
+
+    @property
+    def doc(self) -> Any:
+        if self._doc is None and self._make_doc is not None:
+            self._doc = self._make_doc(self.text)
+            self._make_doc = None
+        return self._doc
+
+    @doc.setter
+    def doc(self, value: Any) -> None:
+        self._doc, self._make_doc = value, None
+
+    def __repr__(self) -> str:
+        return f"Context(text={self.text[:40]!r}..., offset={self.offset})"
 
     @classmethod
     def of(cls, document: Document, doc: Any = None) -> Context:

@@ -233,9 +233,154 @@ def nearest_keyword(pattern: re.Pattern[str], window: str, last: bool = True) ->
 
 
 def keyword_pattern(groups: dict[str, list[str]]) -> re.Pattern[str]:
-    """One compiled alternation with a named group per role, from TOML lists of regexes."""
+    """One compiled alternation with a named group per role, from TOML lists of regexes.
+
+    A lookahead on the characters a keyword can begin with comes first: it matches the same
+    keywords, but Python's re then rejects most positions without trying every alternative.
+    """
     parts = [f"(?P<{name.replace('-', '_')}>{'|'.join(words)})" for name, words in groups.items()]
-    return re.compile(r"(?<![\w])(?:" + "|".join(parts) + r")", re.IGNORECASE)
+    starts = leading_pairs("|".join(w for words in groups.values() for w in words))
+    alts = [
+        re.escape(first) + ("" if "" in nxt else "[" + "".join(map(re.escape, sorted(nxt))) + "]")
+        for first, nxt in sorted((starts or {}).items())
+    ]
+    guard = "(?=" + "|".join(alts) + ")" if alts else ""
+    return re.compile(r"(?<![\w])" + guard + "(?:" + "|".join(parts) + r")", re.IGNORECASE)
+
+
+def _closing(regex: str, i: int, open_: str, close: str) -> int:
+    """Index of the bracket closing the one at ``regex[i]`` (escapes and classes skipped)."""
+    depth = 0
+    while i < len(regex):
+        c = regex[i]
+        if c == "\\":
+            i += 2
+            continue
+        if c == "[" and open_ == "(":
+            i = _closing(regex, i, "[", "]") + 1
+            continue
+        if c == open_ and (open_ == "(" or depth == 0):
+            depth += 1
+        elif c == close:
+            depth -= 1
+            if depth == 0:
+                return i
+        i += 1
+    raise ValueError(f"unbalanced {open_} in {regex!r}")
+
+
+def _top_level_split(regex: str) -> list[str]:
+    """The alternatives of ``regex`` split at its top-level ``|``."""
+    out, depth, start, i = [], 0, 0, 0
+    while i < len(regex):
+        c = regex[i]
+        if c == "\\":
+            i += 2
+            continue
+        if c == "[":
+            i = _closing(regex, i, "[", "]") + 1
+            continue
+        if c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+        elif c == "|" and depth == 0:
+            out.append(regex[start:i])
+            start = i + 1
+        i += 1
+    out.append(regex[start:])
+    return out
+
+
+_ESCAPE = re.compile(r"\\(?:x([0-9a-fA-F]{2})|u([0-9a-fA-F]{4})|([^A-Za-z0-9]))")
+
+
+# Leading lookbehinds without nested brackets ("(?<!a )", "(?<!al )").
+_LOOKBEHINDS = re.compile(r"^(?:\(\?<[!=][^()\[\]\\]*\))+")
+
+
+def leading_pairs(regex: str) -> dict[str, set[str]] | None:
+    """What any match of ``regex`` begins with: first character → the second characters that
+    may follow it ("" among them when any may), or None when that is not plain. Reads what
+    :func:`leading_chars` reads; a second character is known only after a plain first one."""
+    out: dict[str, set[str]] = {}
+    for alt in _top_level_split(regex):
+        first = _leading_of_alternative(alt)
+        if first is None:
+            return None
+        second: set[str] | None = None
+        bare = _LOOKBEHINDS.sub("", alt)
+        if bare and bare[0] not in "([\\":
+            rest = bare[1:]
+            if rest and rest[0] not in "+?*{(":
+                second = _leading_of_alternative(rest)
+        for c in first:
+            out.setdefault(c, set()).update(second or {""})
+    return out
+
+
+def leading_chars(regex: str) -> set[str] | None:
+    """The characters any match of ``regex`` must begin with, or None when that is not plain.
+
+    Reads literals, escaped punctuation, ``\\xNN``, ``[...]`` classes without ranges, ``(?:...)``
+    groups and leading lookbehinds; anything else (``\\w``, ``.``, a quantifier that makes the
+    first element optional) gives None, so a caller only ever adds a guard it can trust.
+    """
+    chars: set[str] = set()
+    for alt in _top_level_split(regex):
+        first = _leading_of_alternative(alt)
+        if first is None:
+            return None
+        chars |= first
+    return chars
+
+
+def _leading_of_alternative(alt: str) -> set[str] | None:
+    i = 0
+    while alt.startswith(("(?<!", "(?<="), i):
+        i = _closing(alt, i, "(", ")") + 1
+    if i >= len(alt):
+        return None
+    c = alt[i]
+    found: set[str] | None
+    if c == "(":
+        end = _closing(alt, i, "(", ")")
+        if not alt.startswith("(?:", i):
+            return None
+        found, nxt = leading_chars(alt[i + 3 : end]), end + 1
+    elif c == "[":
+        end = _closing(alt, i, "[", "]")
+        body = alt[i + 1 : end]
+        if not body or body[0] == "^":
+            return None
+        found, j = set(), 0
+        while j < len(body):
+            if body[j] == "\\":
+                m = _ESCAPE.match(body, j)
+                if m is None:
+                    return None
+                found.add(chr(int(m.group(1) or m.group(2), 16)) if not m.group(3)
+                          else m.group(3))
+                j = m.end()
+            elif body[j] == "-" and 0 < j < len(body) - 1:
+                return None  # a range
+            else:
+                found.add(body[j])
+                j += 1
+        nxt = end + 1
+    elif c == "\\":
+        m = _ESCAPE.match(alt, i)
+        if m is None:
+            return None
+        found = {chr(int(m.group(1) or m.group(2), 16)) if not m.group(3) else m.group(3)}
+        nxt = m.end()
+    elif c in ".^$)|*+?{":
+        return None
+    else:
+        found, nxt = {c}, i + 1
+    if nxt < len(alt) and alt[nxt] in "?*{":
+        return None  # the first element may be absent
+    return found
 
 
 def group_to_role(group: str | None) -> str | None:
@@ -325,16 +470,27 @@ def trie_regex(words: set[str]) -> str:
     return build(root)
 
 
+# What a ``starts`` regex may hold: literal characters, escaped punctuation, ``[abc]`` classes
+# (no ranges, no negation), an optional ``?`` after any of them, and ``|`` between alternatives.
+_SIMPLE_STARTS = re.compile(
+    r"(?:(?:[^\\\[\](){}*+?|^$.]|\\[^A-Za-z0-9]|\[(?:[^\]\\^-]|\\.)+\])\??)+"
+    r"(?:\|(?:(?:[^\\\[\](){}*+?|^$.]|\\[^A-Za-z0-9]|\[(?:[^\]\\^-]|\\.)+\])\??)+)*"
+)
+
+
 class Dispatcher:
     """Scan the text once for where any rule can begin, then offer only the rules that can.
 
-    ``rules`` pairs a ``starts`` regex (how a match begins) with whatever the caller needs; the
-    scan is one compiled alternation, so the cost is one pass whatever the number of rules.
+    ``rules`` pairs a ``starts`` regex (how a match begins: a simple alternation of literals, see
+    ``_SIMPLE_STARTS``) with whatever the caller needs; the scan is one compiled alternation, so
+    the cost is one pass whatever the number of rules.
     """
 
     def __init__(self, rules: list[tuple[str, object]]) -> None:
         literals: set[str] = set()
         for starts, _ in rules:
+            if not _SIMPLE_STARTS.fullmatch(starts):
+                raise ValueError(f"starts is not a simple alternation of literals: {starts!r}")
             for alt in starts.split("|"):
                 literals.update(expand_literal(alt))
         # A trie-shaped alternation: Python's re then rejects most positions on one character.
@@ -344,14 +500,27 @@ class Dispatcher:
             compiled = re.compile(starts)
             for ch in first_chars(starts):
                 self.by_char.setdefault(ch, []).append((compiled, payload))
+        self._by_literal: dict[str, list[object]] = {}
+
+    def _payloads(self, literal: str) -> list[object]:
+        """The rules whose ``starts`` matches where the trigger read ``literal``.
+
+        The trigger reads the longest literal of any rule at a position; a simple ``starts``
+        matches the text there exactly when it matches a prefix of that literal, so the answer
+        depends on the literal alone and is worked out once per literal, not once per hit.
+        """
+        found = self._by_literal.get(literal)
+        if found is None:
+            found = [p for rx, p in self.by_char.get(literal[0], ()) if rx.match(literal)]
+            self._by_literal[literal] = found
+        return found
 
     def hits(self, text: str) -> Iterator[tuple[int, object]]:
         """``(position, payload)`` for every rule whose ``starts`` matches at a trigger hit."""
         for hit in self.trigger.finditer(text):
             pos = hit.start()
-            for starts, payload in self.by_char.get(text[pos], ()):
-                if starts.match(text, pos):
-                    yield pos, payload
+            for payload in self._payloads(hit.group()):
+                yield pos, payload
 
 
 class Spans:

@@ -51,16 +51,17 @@ def extract_document(document: Document, nlp: Any = None) -> list[Claim]:
     """Run every extractor over ``document`` chunk by chunk; spans index ``document.text``."""
     nlp = nlp if nlp is not None else load_nlp()
     mods = extractors()
-    # Tokenising is always done; the pipeline's components (lemmas, entities) run only when an
-    # extractor declares it reads them, so an installed it_core_news_lg costs nothing unused.
+    # The pipeline's components (lemmas, entities) run only when an extractor declares it reads
+    # them, so an installed it_core_news_lg costs nothing unused; tokens only, the Doc is made
+    # when an extractor first reads ctx.doc (none of the rule extractors does).
     full = any(getattr(m, "USES_PIPELINE", False) for m in mods)
     claims: list[Claim] = []
     first = True
     for offset, piece in chunks(document.text):
-        doc = nlp(piece) if full else nlp.make_doc(piece)
         ctx = Context(
             text=piece,
-            doc=doc,
+            doc=nlp(piece) if full else None,
+            make_doc=None if full else nlp.make_doc,
             offset=offset,
             published=document.published or document.updated,
             tables=document.tables if first else [],

@@ -6,8 +6,13 @@ checks the seeds' facts and that the second run changes no row counts.
 
 from __future__ import annotations
 
+import html
 import json
+import os
 import re
+import shutil
+import socket
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -222,109 +227,266 @@ def test_a_run_cut_short_by_its_time_budget_is_completed_by_the_next(
         assert after[table] == demo_runs["counts_first"][table], table
 
 
-def test_demo_card_shows_opencup_place_and_cigs_and_no_false_conflict(
-    demo_runs: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    """After the demo and an OpenCUP import, `compare --cup` opens on the project card with the
-    place and CIGs from OpenCUP; no demo project is in conflict with itself or made of a page
-    naming no CUP, programme or call."""
+# ---------------------------------------------------------------- the demo as a user runs it
+
+CAPANNORI_CUP = "G54E22000000006"  # a real CUP of the OpenCUP extracts, used by the sample site
+OPENCUP_FILES = ("progetti-opencup-PNRR-localizzazioni.csv", "progetti-opencup-PNRR-CIG.csv")
+
+
+def real_opencup() -> Path | None:
+    """The real OpenCUP extracts, read in place: ``$INCLUSIO_OPENCUP``, else ../shared beside
+    the checkout, else the machine's shared folder (as the real-text set is found)."""
+    env = os.environ.get("INCLUSIO_OPENCUP", "").strip()
+    candidates = [Path(env)] if env else [REPO.parent / "shared" / "reference" / "opencup",
+                                          Path("/work/shared/reference/opencup")]
+    return next((c for c in candidates if all((c / f).is_file() for f in OPENCUP_FILES)), None)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def demo_editions(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """`inclusio demo` into an empty INCLUSIO_HOME, a copy of the warehouse it left, then
+    `inclusio demo --edition 2` on the same port (the same URLs, as `make demo` twice)."""
     from inclusio.cli import main
-    from warehouse.compare import compare
-    from warehouse.db import connect
-    from warehouse.linking import is_programme_proper
+
+    home = tmp_path_factory.mktemp("home")
+    port = _free_port()
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("INCLUSIO_HOME", str(home))
+        mp.chdir(home)
+        assert main(["demo", "--port", str(port)]) == 0
+        db = home / "data" / "curated" / "inclusio.duckdb"
+        first = home / "edition1.duckdb"
+        first.write_bytes(db.read_bytes())
+        assert main(["demo", "--port", str(port), "--edition", "2"]) == 0
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        runs = [r for (r,) in con.execute(
+            "SELECT DISTINCT run_id FROM fetches ORDER BY run_id").fetchall()]
+    finally:
+        con.close()
+    return {"home": home, "first": first, "db": db, "runs": runs,
+            "base": f"http://127.0.0.1:{port}/"}
+
+
+def _import_real_opencup(db: Path, capsys: pytest.CaptureFixture[str]) -> str:
+    from inclusio.cli import main
+
+    folder = real_opencup()
+    if folder is None:
+        pytest.skip("the real OpenCUP extracts are not here: set INCLUSIO_OPENCUP to the folder "
+                    "holding " + " and ".join(OPENCUP_FILES) + " (../shared/reference/opencup)")
+    for name in OPENCUP_FILES:
+        assert main(["reference", "import", "opencup", str(folder / name),
+                     "--warehouse", str(db)]) == 0
+    return capsys.readouterr().out
+
+
+# Run from the outer page once the framed page has loaded (the page's own policy forbids
+# scripts): where the card, its money table and the first single claim are.
+FIRST_SCREEN = """<script>window.addEventListener('load', function () {
+  var f = document.querySelector('iframe'), d = f.contentDocument, w = f.contentWindow;
+  var r = function (sel) { var e = d.querySelector(sel);
+    return e ? e.getBoundingClientRect() : null; };
+  document.getElementById('probe').textContent = JSON.stringify({
+    innerHeight: w.innerHeight, innerWidth: w.innerWidth,
+    scrollWidth: d.documentElement.scrollWidth, scripts: d.scripts.length,
+    card: r('section.card'), money: r('section.card table.money'),
+    claim: r('ul.cards > li'), text: d.querySelector('section.card').innerText});
+});</script>"""
+
+
+def _first_screen(page: Path, tmp_path: Path, width: int, height: int) -> dict:
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        pytest.fail("headless Chromium is not installed (Debian: apt-get install chromium)")
+    outer = tmp_path / f"outer-{width}.html"
+    outer.write_text(
+        '<!DOCTYPE html><html><body style="margin:0"><pre id="probe"></pre>'
+        f'<iframe style="border:0;width:{width}px;height:{height}px" srcdoc="'
+        f'{html.escape(page.read_text(encoding="utf-8"), quote=True)}"></iframe>'
+        f"{FIRST_SCREEN}</body></html>", encoding="utf-8")
+    result = subprocess.run(
+        [chromium, "--headless", "--no-sandbox", "--disable-gpu",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         "--no-first-run", f"--user-data-dir={tmp_path / f'profile-{width}'}",
+         f"--window-size={max(width, 800) + 100},{height + 200}", "--dump-dom", outer.as_uri()],
+        capture_output=True, text=True, timeout=60, check=True,
+    )
+    m = re.search(r'<pre id="probe">(.+?)</pre>', result.stdout, re.S)
+    assert m, f"the probe did not run; chromium said: {result.stderr[-500:]}"
+    return json.loads(html.unescape(m.group(1)))
+
+
+def test_demo_then_real_opencup_card_shows_place_and_cigs_first(
+    demo_editions: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 12's first "done when": after the demo and `reference import opencup` of the real
+    files, `compare --cup` on a CUP in both opens on the card with OpenCUP's place and CIGs,
+    and the html page shows money by role in the first screen, on a desktop and a phone."""
+    from inclusio.cli import main
 
     db = tmp_path / "demo.duckdb"
-    db.write_bytes(demo_runs["db"].read_bytes())
-    real = next((p for p in (REPO.parent / "shared" / "reference" / "opencup",
-                             Path("/work/shared/reference/opencup")) if p.is_dir()), None)
-    files = sorted(real.glob("*.csv")) if real else []
-    # The real extracts hold no sample CUP: the fixture's rows for it are imported beside them.
-    files += [REPO / "tests" / "fixtures" / "reference" / name
-              for name in ("opencup_localizzazioni_sample.csv", "opencup_cig_sample.csv")]
-    for f in files:
-        assert main(["reference", "import", "opencup", str(f), "--warehouse", str(db)]) == 0
-    imported = capsys.readouterr().out
-    assert "warehouse CUPs matched: 1 of 1" in imported
-    assert main(["compare", "--cup", "F74H24002780007", "--warehouse", str(db)]) == 0
+    db.write_bytes(demo_editions["first"].read_bytes())
+    imported = _import_real_opencup(db, capsys)
+    assert "7814 rows read" in imported and "161 rows read" in imported
+    assert imported.count("warehouse CUPs matched: 1 of 2") == 2  # Capannori's; not Venezia's
+    assert main(["compare", "--cup", CAPANNORI_CUP, "--warehouse", str(db)]) == 0
     out = capsys.readouterr().out
     card = out[: out.index("Che cosa dicono le fonti")]
-    assert "Luogo: VENEZIA (VE), VENETO (fonte: OpenCUP)" in card
-    assert "CIG Z1A2B3C4D5" in card and "Pagamenti: € 36.500,93" in card
-    with connect(db, read_only=True) as con:
-        views = compare(con)
-        bare = [v.project_id for v in views
-                if not (v.cup or v.call or is_programme_proper(v.programme))]
-    assert views and bare == []
-    assert [(v.project_id, g.kind, g.role, g.values) for v in views for g in v.conflicts] == []
+    assert "Luogo: CAPANNORI (LU), TOSCANA (fonte: OpenCUP)" in card
+    assert "CIG Z14354B021: confermato da OpenCUP" in card
+    assert "CIG Z903547A4A: confermato da OpenCUP" in card
+    assert "CIG ZC33547859: solo OpenCUP" in card  # listed by OpenCUP, quoted by no page yet
+    assert "Pagamenti: € 38.250,00 (1 fonte)" in card and "Impegni: € 96.000,00" in card
+    assert "Programma: PNRR Missione 5 · Avviso: Avviso 1/2022" in card
+    page = tmp_path / "capannori.html"
+    assert main(["compare", "--cup", CAPANNORI_CUP, "--format", "html", "-o", str(page),
+                 "--warehouse", str(db)]) == 0
+    for width, height in ((1280, 800), (390, 844)):
+        seen = _first_screen(page, tmp_path, width, height)
+        assert seen["innerWidth"] == width and seen["scripts"] == 0
+        assert seen["card"]["top"] < seen["innerHeight"]
+        # Money by role whole in the first screen, before any single claim.
+        assert seen["money"]["bottom"] <= seen["innerHeight"], width
+        assert seen["claim"] is None or seen["money"]["bottom"] <= seen["claim"]["top"]
+        text = seen["text"]
+        assert "Pagamenti" in text and "€ 38.250,00" in text
+        assert "CAPANNORI (LU), TOSCANA" in text and "ZC33547859" in text
+        assert seen["scrollWidth"] <= seen["innerWidth"], width
 
 
-def test_a_page_changed_between_two_demo_runs_shows_in_changes_and_feed(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+def test_second_edition_shows_in_changes_and_in_the_feed(
+    demo_editions: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """The sample site serves a second version of the Massa page (33 work experiences become
-    35) between two runs: `inclusio changes` lists it with both quotes, by date and by run,
-    and the Atom feed a feed parser reads back carries it."""
-    import os
-    import shutil
-    import time
-
+    """Issue 12's second "done when", as the README tells a user: `inclusio demo`, then
+    `inclusio demo --edition 2`, then `inclusio changes` and `inclusio feed`."""
     import feedparser
 
     from inclusio.cli import main
 
-    configure_prefect(tmp_path)
-    from flows.pipeline import pipeline_flow
-    from inclusio.sample_site import localised_sources, serve
-
-    site = tmp_path / "site"
-    shutil.copytree(SAMPLE / "site", site)
-    root = tmp_path / "project"
-    page = site / "massa-pon-inclusione.html"
-    with serve(site) as base:
-        sources = localised_sources(SAMPLE / "sources.toml", base, root / "sources.toml")
-        pipeline_flow(str(sources), root=str(root))
-        page.write_text(page.read_text(encoding="utf-8").replace(
-            "Attivate 33 work experience", "Attivate 35 work experience"), encoding="utf-8")
-        later = time.time() + 5  # a Last-Modified the second crawl sees as newer
-        os.utime(page, (later, later))
-        second = pipeline_flow(str(sources), root=str(root))
-    db = str(root / "data" / "curated" / "inclusio.duckdb")
+    db = str(demo_editions["db"])
+    base = demo_editions["base"]
+    scheda, notizia = base + "capannori-scheda-pnrr.html", base + "capannori-notizia-servizio.html"
     assert main(["changes", "--warehouse", db]) == 0
     out = capsys.readouterr().out
-    assert "33 work experience → 35 work experience" in out
-    assert "prima «33 work experience»" in out and "dopo  «35 work experience»" in out
-    con = duckdb.connect(db, read_only=True)
-    try:
-        run2 = con.execute(
-            "SELECT run_id FROM fetches WHERE url LIKE '%massa-pon-inclusione%'"
-            " ORDER BY fetched_at DESC LIMIT 1").fetchone()[0]
-    finally:
-        con.close()
-    assert main(["changes", "--run", run2, "--format", "json", "--warehouse", db]) == 0
-    moved = json.loads(capsys.readouterr().out)
-    assert any(d["after"] == ["35 work experience"] for d in moved), moved
-    assert second["documents"] >= 1
+    assert f"Servizi domiciliari per le persone fragili · {scheda}" in out
+    assert "cambiato  Importo — pagato: € 38.250,00 → € 74.900,00" in out
+    assert "prima «€ 38.250,00»" in out and "dopo  «€ 74.900,00»" in out
+    assert "cambiato  CIG: Z14354B021, Z903547A4A → Z14354B021, Z903547A4A, ZC33547859" in out
+    assert f"· {notizia} ·" in out and "nuovo     CIG: — → ZC33547859" in out
+    # Nothing else moved: the first crawl is the baseline, and only Capannori's pages changed.
+    assert {line.split(" · ")[1] for line in out.splitlines()
+            if not line.startswith(" ")} == {scheda, notizia}
+    second = demo_editions["runs"][-1]
+    assert main(["changes", "--run", second, "--format", "json", "--warehouse", db]) == 0
+    arrived = json.loads(capsys.readouterr().out)
+    assert {(e["url"], e["change"]) for e in arrived if e["kind"] == "amount"} == {
+        (scheda, "changed"), (notizia, "appeared")}
     assert main(["feed", str(tmp_path / "feed"), "--warehouse", db]) == 0
     parsed = feedparser.parse((tmp_path / "feed" / "changes.xml").read_bytes())
-    assert not parsed.bozo
-    [entry] = [e for e in parsed.entries if "massa-pon-inclusione" in e.link]
-    assert "35 work experience" in entry.title
-    assert "prima: «33 work experience»" in entry.content[0].value
+    assert not parsed.bozo, parsed.get("bozo_exception")
+    by_link = {e.link: e for e in parsed.entries}
+    assert set(by_link) == {scheda, notizia}
+    assert "€ 74.900,00" in by_link[scheda].title
+    assert "prima: «€ 38.250,00»" in by_link[scheda].content[0].value
+    assert "dopo: «ZC33547859»" in by_link[notizia].content[0].value
+    project_feed = tmp_path / "feed" / "feeds" / f"{CAPANNORI_CUP}.xml"
+    assert len(feedparser.parse(project_feed.read_bytes()).entries) == 2
 
 
-def test_schema_comments_list_every_value_the_demo_holds(con: duckdb.DuckDBPyConnection) -> None:
-    """`inclusio schema` tells a reader which values a column holds: none is left out."""
-    columns = [("claims", "kind"), ("claims", "role"), ("claims", "type"), ("claims", "status"),
-               ("claims", "precision"), ("document_projects", "method"),
-               ("claim_projects", "method"), ("project_keys", "method"),
-               ("fetches", "outcome"), ("problems", "stage")]
-    missing = []
-    for table, column in columns:
-        comment = con.execute(
-            "SELECT comment FROM duckdb_columns() WHERE table_name = ? AND column_name = ?",
-            [table, column]).fetchone()[0] or ""
-        for (value,) in con.execute(
-                f"SELECT DISTINCT {column} FROM {table} WHERE {column} IS NOT NULL").fetchall():
-            if not re.search(rf"(?<![\w-]){re.escape(str(value))}(?![\w-])", comment):
-                missing.append(f"{table}.{column}: {value}")
+@pytest.mark.parametrize("edition", ["first", "db"])
+def test_demo_warehouse_has_no_false_conflict_and_no_bare_project(
+    demo_editions: dict[str, Any], edition: str
+) -> None:
+    """Issue 12's third "done when", after each edition: no demo project is in conflict with
+    itself, none is made of a page naming no CUP, programme or call, and no partner is named
+    twice (a generic "Centro per l'Impiego" beside the one of Livorno)."""
+    from warehouse.card import project_card
+    from warehouse.compare import compare
+    from warehouse.db import connect
+    from warehouse.linking import is_programme_proper
+
+    with connect(demo_editions[edition], read_only=True) as con:
+        views = compare(con)
+    bare = [v.project_id for v in views
+            if not (v.cup or v.call or is_programme_proper(v.programme))]
+    assert len(views) == 5 and bare == []
+    assert [(v.project_id, g.kind, g.role, g.values) for v in views for g in v.conflicts] == []
+    partners = {v.project_id: project_card(v).partners for v in views}
+    livorno = next(p for p in partners.values() if "Centro per l'Impiego di Livorno" in p)
+    assert "Centro per l'Impiego" not in livorno
+    assert partners["F74H24002780007"] == ["Centro per l'Impiego", "Veneto Lavoro",
+                                           "Regione Veneto"]  # the Venezia card names all three
+
+
+WORD = r"[a-z][a-z0-9_-]*"
+
+
+def enumerated_values(comment: str | None) -> str | None:
+    """The list of values a column comment enumerates ("cup, rule or manual"; after a label,
+    "Dates: day, month or year"), or None when it gives none or only examples ("e.g.")."""
+    text = re.sub(r"\([^)]*\)", "", comment or "")
+    text = re.sub(r"\s+([,.;])", r"\1", re.sub(r"[ \t]+", " ", text))
+    for i, segment in enumerate(re.split(r"\.\s+|:\s+|;\s*", text)):
+        segment = segment.strip().rstrip(".;,")
+        if segment.startswith(("e.g.", "i.e.")):
+            continue
+        m = re.fullmatch(rf"({WORD})((?:, {WORD})*)(?:,? (?:or|and) ({WORD}))?(, .*)?", segment)
+        if m and (m.group(3) or (m.group(2) and (i > 0 or m.group(2).count(",") >= 2))):
+            return segment
+    return None
+
+
+def test_enumerated_values_reads_lists_not_sentences() -> None:
+    assert enumerated_values("fetch, parse, extract or load.") == "fetch, parse, extract or load"
+    assert enumerated_values("Dates: day, month or year, as precise as the text is.")
+    assert enumerated_values("cup (the page names the CUP), rule (rules), manual (file).")
+    assert enumerated_values("True when some page had no text layer and was read.") is None
+    assert enumerated_values("What the bytes are (sniffed), e.g. text/html, application/pdf.") \
+        is None
+    assert enumerated_values("Where redirects ended, when not at url.") is None
+
+
+def test_schema_comments_list_every_value_the_demo_holds(
+    demo_editions: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`inclusio schema` tells a reader which values a column holds: for every column whose
+    comment lists values, none the demo warehouse (both editions, official files imported)
+    holds is left out."""
+    from inclusio.cli import main
+
+    db = tmp_path / "demo.duckdb"
+    db.write_bytes(demo_editions["db"].read_bytes())
+    assert main(["reference", "import", "opencoesione", str(
+        REPO / "tests" / "fixtures" / "reference" / "progetti_esteso_sample.csv"),
+        "--warehouse", str(db)]) == 0
+    if real_opencup() is not None:
+        _import_real_opencup(db, capsys)
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        columns = con.execute(
+            "SELECT c.table_name, c.column_name, c.comment FROM duckdb_columns() c"
+            " JOIN duckdb_tables() t USING (database_name, schema_name, table_name)"
+            " WHERE c.comment IS NOT NULL ORDER BY 1, 2").fetchall()
+        checked, missing = set(), []
+        for table, column, comment in columns:
+            if enumerated_values(comment) is None:
+                continue
+            checked.add(f"{table}.{column}")
+            for (value,) in con.execute(
+                    f'SELECT DISTINCT "{column}" FROM "{table}" WHERE "{column}" IS NOT NULL'
+            ).fetchall():
+                if not re.search(rf"(?<![\w-]){re.escape(str(value))}(?![\w-])", comment):
+                    missing.append(f"{table}.{column}: {value}")
+    finally:
+        con.close()
+    assert {"claims.kind", "claims.role", "claims.status", "claims.precision",
+            "fetches.outcome", "document_projects.method", "claim_projects.method",
+            "project_keys.method", "problems.stage", "ref_imports.dataset"} <= checked
     assert missing == []

@@ -153,6 +153,15 @@ def readable_title(title: str | None, url: str | None) -> str | None:
     return f"{words} ({ext.upper()})" if ext else words
 
 
+def fold_generic_names(names: list[str]) -> list[str]:
+    """Drop a name that only names the kind of body another name of the list spells out:
+    "Centro per l'Impiego" beside "Centro per l'Impiego di Livorno" is the same partner once,
+    not a second one."""
+    lowered = [n.casefold() for n in names]
+    return [n for n, low in zip(names, lowered, strict=True)
+            if not any(other != low and other.startswith(low + " ") for other in lowered)]
+
+
 def _pct(part: float | None, whole: float | None) -> str | None:
     if part is None or not whole:
         return None
@@ -355,6 +364,7 @@ def project_card(view: ProjectView) -> ProjectCard:
             for v in g.values:
                 if v not in partners:
                     partners.append(v)
+    partners = fold_generic_names(partners)
     money = _money(view, groups)
     paid = _main_num(groups.get(("amount", "paid")))
     base = next((_main_num(groups.get(("amount", r))) for r in ("admitted", "allocated", "total")

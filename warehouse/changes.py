@@ -57,16 +57,23 @@ class ChangeEvent:
 
 
 def _versions(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple]]:
-    """Per URL its bodies in the order first seen: (sha256, first seen, runs that saw it)."""
+    """Per URL its bodies in the order first seen: (sha256, first seen, runs that saw it,
+    whether the page was new to a later crawl of its source)."""
+    first_runs = dict(con.execute(
+        "SELECT source_id, arg_min(run_id, fetched_at) FROM fetches"
+        " WHERE run_id IS NOT NULL GROUP BY 1"
+    ).fetchall())
     rows = con.execute(
         "SELECT url, sha256, min(fetched_at), list(DISTINCT run_id ORDER BY run_id)"
-        " FILTER (WHERE run_id IS NOT NULL) FROM fetches"
+        " FILTER (WHERE run_id IS NOT NULL), min(source_id) FROM fetches"
         " WHERE sha256 IS NOT NULL AND url IS NOT NULL AND outcome IN ('stored', 'unchanged')"
         " GROUP BY url, sha256 ORDER BY url, 3, sha256"
     ).fetchall()
     out: dict[str, list[tuple]] = defaultdict(list)
-    for url, sha, first_seen, runs in rows:
-        out[url].append((sha, first_seen, runs or []))
+    for url, sha, first_seen, runs, source_id in rows:
+        baseline = first_runs.get(source_id)
+        later = bool(runs) and baseline is not None and baseline not in runs
+        out[url].append((sha, first_seen, runs or [], later))
     return out
 
 
@@ -98,9 +105,10 @@ def list_changes(
 ) -> list[ChangeEvent]:
     """Changes of claims per page and project, oldest first.
 
-    Without ``since`` or ``run_id``: every change between two versions of a page. With one of
-    them: the versions that arrived since that moment, or in that run, and the pages first seen
-    then (their claims all "appeared").
+    Without ``since`` or ``run_id``: every change between two versions of a page, and the pages
+    a later crawl of their source found (the source's first crawl is the baseline, not news).
+    With one of them: the versions that arrived since that moment, or in that run, and the pages
+    first seen then (their claims all "appeared").
     """
     if isinstance(since, date) and not isinstance(since, datetime):
         since = datetime(since.year, since.month, since.day)
@@ -119,8 +127,8 @@ def list_changes(
             if not arrived(current[1], current[2]):
                 continue
             previous = vs[i - 1] if i else None
-            if previous is None and since is None and run_id is None:
-                continue  # a page's first version is news only when asked what arrived
+            if previous is None and since is None and run_id is None and not current[3]:
+                continue  # a page of a source's first crawl is news only when asked
             steps.append((url, previous, current))
     shas = sorted({s for _, p, c in steps for s in ((p[0] if p else None), c[0]) if s})
     claims = _claims_of(con, shas)

@@ -7,6 +7,8 @@ figures. Plain HTML and one CSS file, no script, every text HTML-escaped.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import re
 from collections import defaultdict
 from datetime import date, datetime
@@ -102,8 +104,33 @@ a.src { font-size: .85rem; }
 
 
 def page_name(project_id: str) -> str:
-    """A file name safe on every system for a project id (rule ids hold ':')."""
-    return re.sub(r"[^A-Za-z0-9._-]+", "-", project_id).strip("-") + ".html"
+    """A file name safe on every system for a project id, one per id.
+
+    A CUP (capital letters and digits) is its own name. Any other id (rule ids hold ':') is
+    spelled with safe characters and a short hash of the id itself, so that ``a/b`` and ``a:b``,
+    or ``Ab`` and ``aB`` on a case-blind disk, never share a file.
+    """
+    if re.fullmatch(r"[A-Z0-9]{1,64}", project_id):
+        return project_id + ".html"
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "-", project_id).strip("-.")[:80] or "progetto"
+    digest = hashlib.sha256(project_id.encode("utf-8", "surrogatepass")).hexdigest()[:10]
+    return f"{safe}-{digest}.html"
+
+
+def content_policy(inline_css: str | None) -> str:
+    """The page's Content-Security-Policy: no script, no plugin, no form, nothing fetched but
+    the stylesheet (the report's own file, or the page's one inline block by its hash).
+
+    Page text comes from crawled sites and imported files: the escaping keeps it text, and this
+    policy keeps a browser from running anything even if an escape were ever missed.
+    """
+    if inline_css is None:
+        style = "'self'"
+    else:
+        digest = base64.b64encode(hashlib.sha256(inline_css.encode("utf-8")).digest()).decode()
+        style = f"'sha256-{digest}'"
+    return (f"default-src 'none'; style-src {style}; img-src 'self' data:; base-uri 'none'; "
+            "form-action 'none'")
 
 
 def _e(value: Any) -> str:
@@ -168,12 +195,14 @@ def _page(title: str, body: str, css_href: str | None, home: str | None,
     """A whole page; its header and footer say when it was generated (figures move)."""
     style = (f'<link rel="stylesheet" href="{escape(css_href)}">' if css_href
              else f"<style>{CSS}</style>")
+    policy = content_policy(None if css_href else CSS)
     when = _e(generated or datetime.now())
     stamp = f'<span class="meta"> · generato il <time>{when}</time></span>'
     nav = (f'<header class="site"><a href="{escape(home)}">inclusio · indice</a>{stamp}</header>'
            if home else f'<header class="site"><span class="meta">inclusio</span>{stamp}</header>')
     return (
         "<!DOCTYPE html>\n<html lang=\"it\">\n<head>\n<meta charset=\"utf-8\">\n"
+        f'<meta http-equiv="Content-Security-Policy" content="{escape(policy, quote=True)}">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>{escape(title)}</title>\n{style}\n</head>\n<body>\n{nav}\n<main>\n{body}\n</main>\n"
         "<footer>Ogni cifra riporta la frase da cui è stata letta e il collegamento alla fonte. "

@@ -6,6 +6,7 @@ code or comune in several ways takes one name, and a Sicilian district number ta
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 
 from extractors.organisations.istat import comune_name, provinces
 from extractors.organisations.names import PATTERNS, PLACE_TYPES, Found
@@ -56,29 +57,59 @@ def fuller_names(found: list[Found]) -> list[Found]:
     of a body named in full in the same document ("Caritas diocesana di Vercelli") takes the full
     name, when it is one or two words or a bare type name, and exactly one full name of the same
     type extends it."""
-    # Names by type and first word: every name that extends a mention starts with its first word.
-    by_head: dict[tuple[str, str], set[str]] = {}
-    for f in found:
-        by_head.setdefault((f.type, f.value.split(" ", 1)[0]), set()).add(f.value)
+    names = _Names({(f.type, f.value) for f in found})
     fuller: dict[tuple[str, str], str] = {}
     out = []
     for f in found:
         key = (f.value, f.type)
         if key not in fuller:
-            fuller[key] = _fuller(f, by_head)
+            fuller[key] = _fuller(f, names)
         if fuller[key] != f.value:
             f = Found(f.start, f.end, fuller[key], f.type, f.rule)
         out.append(f)
     return out
 
 
-def _fuller(f: Found, by_head: dict[tuple[str, str], set[str]]) -> str:
+class _Names:
+    """The document's names by type, indexed so that the names that may extend a mention are
+    found without reading every name of its type (a long document names hundreds of comuni).
+
+    Every name that extends a mention either starts with the mention and a space (a sorted list
+    gives that range) or starts with its first word and ends with its last (an index by both).
+    """
+
+    def __init__(self, names: set[tuple[str, str]]) -> None:
+        self.sorted: dict[str, list[str]] = {}
+        self.by_ends: dict[tuple[str, str, str], set[str]] = {}
+        for kind, value in names:
+            self.sorted.setdefault(kind, []).append(value)
+            head = value.split(" ", 1)[0]
+            self.by_ends.setdefault((kind, head, value.rsplit(" ", 1)[-1]), set()).add(value)
+        for values in self.sorted.values():
+            values.sort()
+
+    def may_extend(self, kind: str, short: str) -> set[str]:
+        """A superset of the names of ``kind`` that :func:`_extends` ``short``."""
+        values = self.sorted.get(kind, [])
+        lo = short + " "
+        i = bisect_left(values, lo)
+        out = set()
+        while i < len(values) and values[i].startswith(lo):
+            out.add(values[i])
+            i += 1
+        head, _, tail = short.partition(" ")
+        if tail:
+            out |= self.by_ends.get((kind, head, tail.rsplit(" ", 1)[-1]), set())
+        return out
+
+
+def _fuller(f: Found, names: _Names) -> str:
     # "Comune di Massa" is a body of its own beside "Comune di Massa Marittima"; a longer
     # short mention only takes words in the middle ("Distretto di Nuoro" → "Distretto
     # socio-sanitario di Nuoro").
     middle_only = len(f.value.split()) > 2 and f.value not in FALLBACKS and f.type in PLACE_TYPES
     longer = {
-        n for n in by_head.get((f.type, f.value.split(" ", 1)[0]), ())
+        n for n in names.may_extend(f.type, f.value)
         if n != f.value and _extends(f.value, n)
         and not (middle_only and n.startswith(f.value + " "))
     }

@@ -40,7 +40,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="list claims that appeared, changed or disappeared between crawls, with quotes",
         description="Per project and page: each field whose values moved between two "
         "versions of the page, with the values and the quotes before and after. Without "
-        "--since or --run, every change between two versions; with one, what arrived then.",
+        "--since or --run, every change between two versions and every page a later crawl "
+        "of its source found; with one, what arrived then.",
     )
     add_window_options(parser)
     parser.add_argument("--format", choices=["table", "json"], default="table")

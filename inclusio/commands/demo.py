@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from inclusio.commands._common import print_table, report_run
+from inclusio.sample_site import EDITIONS
 from inclusio.settings import configure_prefect, paths
 
 EXAMPLE_QUERY = """SELECT d.title, c.value_num AS amount, c.role, c.quote
@@ -18,22 +19,26 @@ def register(sub: argparse._SubParsersAction) -> None:
         "demo",
         help="run the pipeline over the bundled sample site served on 127.0.0.1",
         description="Serve data/sample/site on 127.0.0.1, crawl it over HTTP with the Prefect "
-        "pipeline, load data/curated/inclusio.duckdb and print a summary and an example query.",
+        "pipeline, load data/curated/inclusio.duckdb and print a summary and an example query. "
+        "Run it again with --edition 2 to crawl a second version of the site (a changed amount, "
+        "a new CIG, a new page), then see them with `inclusio changes`.",
     )
     p.add_argument("--port", type=int, default=8765, help="port for the sample site (0: any free)")
+    p.add_argument("--edition", type=int, choices=EDITIONS, default=1,
+                   help="which version of the sample site to serve (default 1; 2 adds changes)")
     p.set_defaults(func=handle)
 
 
 def handle(args: argparse.Namespace) -> int:
     from flows.progress import announce_prefect
     from inclusio.commands.run import quiet_prefect_console
-    from inclusio.sample_site import SAMPLE_DIR, localised_sources, serve
+    from inclusio.sample_site import edition_dirs, localised_sources, sample_dir, serve
 
     root = paths().root
-    sample = root / SAMPLE_DIR
-    with serve(sample / "site", args.port) as base:
+    sample = sample_dir(root)
+    with serve(edition_dirs(sample, args.edition), args.port) as base:
         # The first line comes at once; Prefect, spaCy and DuckDB are imported after it.
-        print(f"sample site on {base}", flush=True)
+        print(f"sample site, edition {args.edition}, on {base}", flush=True)
         if args.port and not base.endswith(f":{args.port}/"):
             print(
                 f"note: port {args.port} is in use, so the sample's URLs differ from earlier "

@@ -149,10 +149,15 @@ window.addEventListener('load', function () {
 
 
 def browse(page: Path, profile: Path) -> dict:
-    """Load ``page`` (plus the probe) in headless Chromium; return what the probe saw."""
+    """Load ``page`` (plus the probe) in headless Chromium; return what the probe saw.
+
+    The page's Content-Security-Policy is taken out first: it would stop the probe, and the
+    escaping must keep hostile text inert on its own (the policy is tested in test_report).
+    """
     probed = page.with_name("_probe_" + page.name)
-    probed.write_text(page.read_text(encoding="utf-8").replace("</body>", PROBE + "</body>"),
-                      encoding="utf-8")
+    text = re.sub(r'<meta http-equiv="Content-Security-Policy"[^>]*>\n?', "",
+                  page.read_text(encoding="utf-8"))
+    probed.write_text(text.replace("</body>", PROBE + "</body>"), encoding="utf-8")
     try:
         result = subprocess.run(
             [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu",

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import html
 import json
+import os
 import re
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
+from browser import outer_probe
 from insights_fixtures import VENEZIA_CUP, Fact, add_document
 
 from inclusio.cli import main
@@ -25,10 +27,12 @@ from warehouse.reference import import_opencoesione, import_opencup
 
 FIX = Path(__file__).parent.parent / "fixtures" / "reference"
 REPO = Path(__file__).resolve().parents[2]
-# The real OpenCUP extracts: ../shared beside the checkout, else the shared folder of the machine.
-REAL = next((p for p in (REPO.parent / "shared" / "reference" / "opencup",
-                         Path("/work/shared/reference/opencup")) if p.is_dir()),
-            REPO.parent / "shared" / "reference" / "opencup")
+# The real OpenCUP extracts: $INCLUSIO_OPENCUP, else ../shared beside the checkout, else the
+# shared folder of the machine (as tests/test_end_to_end.py finds them).
+_REAL_CANDIDATES = ([Path(os.environ["INCLUSIO_OPENCUP"])] if os.environ.get("INCLUSIO_OPENCUP")
+                    else [REPO.parent / "shared" / "reference" / "opencup",
+                          Path("/work/shared/reference/opencup")])
+REAL = next((p for p in _REAL_CANDIDATES if p.is_dir()), _REAL_CANDIDATES[0])
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CIG_CONFIRMED = "Z1A2B3C4D5"  # listed by the OpenCUP fixture for the Venezia CUP
 CIG_ONLY_HERE = "Z9Z8Y7X6W5"
@@ -178,12 +182,12 @@ parent.document.getElementById('probe').textContent = JSON.stringify({
 
 
 def _first_screen(page: Path, tmp_path: Path, width: int, height: int) -> dict:
-    inner = page.read_text(encoding="utf-8").replace("</body>", PROBE + "</body>")
+    inner = page.read_text(encoding="utf-8")
     outer = tmp_path / f"outer-{width}.html"
     outer.write_text(
         '<!DOCTYPE html><html><body style="margin:0"><pre id="probe"></pre>'
         f'<iframe style="border:0;width:{width}px;height:{height}px" '
-        f'srcdoc="{html.escape(inner, quote=True)}"></iframe></body></html>',
+        f'srcdoc="{html.escape(inner, quote=True)}"></iframe>{outer_probe(PROBE)}</body></html>',
         encoding="utf-8",
     )
     result = subprocess.run(

@@ -10,6 +10,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from browser import outer_probe
 from insights_fixtures import VENEZIA_CUP
 
 from inclusio.cli import main
@@ -41,14 +42,15 @@ def report_dir(warehouse_path: Path, tmp_path: Path) -> Path:
     return out
 
 
-def render(page: Path, tmp_path: Path, width: int = 390, height: int = 844) -> dict:
+def render(page: Path, tmp_path: Path, width: int = 390, height: int = 844,
+           probe: str = PROBE) -> dict:
     """Show ``page`` in a ``width`` px frame in headless Chromium; return what the probe saw."""
-    inner = page.read_text(encoding="utf-8").replace("</body>", PROBE + "</body>")
+    inner = page.read_text(encoding="utf-8")
     outer = page.with_name("_probe_" + page.name)
     outer.write_text(
         '<!DOCTYPE html><html><body style="margin:0"><pre id="probe"></pre>'
         f'<iframe style="border:0;width:{width}px;height:{height}px" '
-        f'srcdoc="{html.escape(inner, quote=True)}"></iframe></body></html>',
+        f'srcdoc="{html.escape(inner, quote=True)}"></iframe>{outer_probe(probe)}</body></html>',
         encoding="utf-8",
     )
     result = subprocess.run(
@@ -108,6 +110,47 @@ def test_index_and_changes_render_on_a_phone(report_dir: Path, tmp_path: Path) -
     assert "30 esperienze di lavoro → 33 esperienze di lavoro" in seen["text"]
     assert "senza CUP" in seen["text"]
     assert seen["scrollWidth"] <= seen["innerWidth"]
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="headless Chromium not installed "
+                    "(Debian: apt-get install chromium)")
+@pytest.mark.parametrize("which", ["report", "compare"])
+def test_content_policy_stops_a_script_and_keeps_the_style(
+    which: str, report_dir: Path, warehouse_path: Path, tmp_path: Path,
+) -> None:
+    """Every page says no script may run: a script slipped into the page stays inert, while the
+    page's own stylesheet (linked in the report, inline in compare) still applies."""
+    if which == "report":
+        page = report_dir / "projects" / page_name(VENEZIA_CUP)
+    else:
+        page = tmp_path / "compare.html"
+        assert main(["compare", "--cup", VENEZIA_CUP, "--format", "html", "-o", str(page),
+                     "--warehouse", str(warehouse_path)]) == 0
+    text = page.read_text(encoding="utf-8")
+    assert '<meta http-equiv="Content-Security-Policy" content="default-src &#x27;none&#x27;;' \
+        in text
+    slipped = page.with_name("slipped-" + page.name)
+    slipped.write_text(text.replace("</main>", "<script>document.title = 'RAN';"
+                                    "document.body.id = 'ran'</script></main>"),
+                       encoding="utf-8")
+    probe = """<script>parent.document.getElementById('probe').textContent = JSON.stringify({
+      title: document.title, ran: document.body.id === 'ran',
+      font: window.getComputedStyle(document.body).fontFamily,
+      scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth,
+      text: document.querySelector('main').innerText});</script>"""
+    seen = render(slipped, tmp_path, probe=probe)
+    assert seen["title"] != "RAN" and not seen["ran"]
+    assert "system-ui" in seen["font"]  # the stylesheet was allowed
+    assert seen["scrollWidth"] <= seen["innerWidth"]
+
+
+def test_page_names_never_collide() -> None:
+    ids = ["a/b", "a:b", "a-b", "Ab", "aB", "rule:0c88de13a57f6bd8", "F74H24002780007", "",
+           "../../etc/passwd", "x" * 300]
+    names = [page_name(i) for i in ids]
+    assert len({n.lower() for n in names}) == len(ids)  # distinct even on a case-blind disk
+    assert page_name("F74H24002780007") == "F74H24002780007.html"
+    assert all(re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,100}\.html", n) for n in names), names
 
 
 def test_difference_text() -> None:
