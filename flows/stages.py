@@ -415,6 +415,9 @@ def rebuild_warehouse(
         for leftover in (tmp, Path(str(tmp) + ".wal")):
             leftover.unlink(missing_ok=True)
         raise
+    finally:
+        # connect() took a one-writer lock for the new file too; the load's own lock guards it.
+        Path(str(tmp) + ".lock").unlink(missing_ok=True)
     if final.exists():
         kept = final.with_name(f"{final.name}.damaged-{datetime.now():%Y%m%dT%H%M%S}")
         os.replace(final, kept)

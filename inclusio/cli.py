@@ -8,18 +8,41 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import pkgutil
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from inclusio import __version__, commands
-from inclusio.commands._common import CommandError
+from inclusio.commands._common import EXIT_USAGE, CommandError
 
 # The order subcommands are listed in --help; discovered modules not named here follow.
 ORDER = (
     "demo", "run", "crawl", "parse", "extract", "evaluate", "load", "query", "link", "compare",
-    "reference", "export", "schema", "search", "report", "schedule", "server",
+    "reference", "export", "schema", "search", "report", "schedule", "server", "doctor",
 )
+
+# Commands that store data under the home folder create it when missing (and say where they
+# write: ``_common.announce_home``); the others refuse a home folder that does not exist.
+WRITERS = ("demo", "run", "crawl", "load", "schedule", "server")
+
+HOME_HELP = ("project folder holding data/ and .prefect/ (default: $INCLUSIO_HOME, else the "
+             "current folder)")
+
+
+def _add_home(parser: argparse.ArgumentParser) -> None:
+    """``--home DIR`` on a subcommand (and its own subcommands), beside the global one.
+
+    SUPPRESS as default: a subcommand that is not given --home must not overwrite the value
+    the global ``inclusio --home DIR COMMAND`` form set.
+    """
+    parser.add_argument("--home", type=Path, default=argparse.SUPPRESS, metavar="DIR",
+                        help=HOME_HELP)
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for child in action.choices.values():
+                _add_home(child)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -30,12 +53,34 @@ def build_parser() -> argparse.ArgumentParser:
         "into a DuckDB warehouse.",
     )
     parser.add_argument("--version", action="version", version=f"inclusio {__version__}")
+    parser.add_argument("--home", type=Path, default=None, metavar="DIR", help=HOME_HELP)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     names = [m.name for m in pkgutil.iter_modules(commands.__path__) if not m.name.startswith("_")]
     names.sort(key=lambda n: (ORDER.index(n) if n in ORDER else len(ORDER), n))
     for name in names:
         importlib.import_module(f"inclusio.commands.{name}").register(sub)
+    for child in sub.choices.values():
+        _add_home(child)
     return parser
+
+
+def use_home(home: Path | None, command: str) -> Path:
+    """Make ``home`` (or $INCLUSIO_HOME, or the current folder) the project folder of this
+    process and of everything it starts (INCLUSIO_HOME), and return it."""
+    from inclusio.settings import project_root
+
+    if home is not None:
+        home = home.expanduser().resolve()
+        if not home.is_dir():
+            if home.exists():
+                raise CommandError(f"--home {home} is a file: give the project folder",
+                                   EXIT_USAGE)
+            if command not in WRITERS:
+                raise CommandError(f"--home {home} does not exist: give the project folder "
+                                   "(the one holding data/)", EXIT_USAGE)
+            home.mkdir(parents=True)
+        os.environ["INCLUSIO_HOME"] = str(home)
+    return project_root()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -44,10 +89,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
+    name = " ".join(filter(None, (args.command, getattr(args, "reference_command", None))))
     try:
+        use_home(getattr(args, "home", None), args.command)
         return int(args.func(args) or 0)
     except CommandError as exc:
-        name = " ".join(filter(None, (args.command, getattr(args, "reference_command", None))))
         print(f"inclusio {name}: {exc}", file=sys.stderr)
         return exc.code
     except KeyboardInterrupt:

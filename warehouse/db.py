@@ -1,7 +1,13 @@
 """Opening the warehouse: one writer at a time, schema applied in order, nothing lost on failure.
 
-DuckDB itself refuses a second writing process; we turn that into a clear message (or a wait)
-so that two runs on the same warehouse never corrupt it.
+DuckDB lets one process hold a file read-write *or* many hold it read-only, never both. Two
+rules keep readers (commands, notebooks, a long query) from ever locking out the writer:
+
+- writers take the project's one-writer lock (an flock on ``inclusio.duckdb.lock``) first, so
+  two writers never meet inside DuckDB, and a waiting one can name the holder;
+- a writer that finds the file held read-only by readers does not wait for them: it writes a
+  copy (``inclusio.duckdb.next``) and renames it into place when done. Readers that had the
+  file open go on reading the version they opened (a snapshot); the next open sees the new one.
 """
 
 from __future__ import annotations
@@ -9,8 +15,11 @@ from __future__ import annotations
 import fcntl
 import os
 import re
+import shutil
+import sys
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -57,10 +66,25 @@ class WarehouseDamaged(RuntimeError):
     """The warehouse file cannot be opened: truncated, overwritten or not a DuckDB file."""
 
 
+def holder_of(pid: int | str | None) -> str:
+    """``pid 1234: python -m inclusio.cli run sources.toml`` (the command line from /proc), so
+    the message names the real holder: a notebook kernel, a query, another run."""
+    if not pid:
+        return "pid unknown"
+    try:
+        raw = Path(f"/proc/{int(pid)}/cmdline").read_bytes()
+    except (OSError, ValueError):
+        return f"pid {pid}"
+    cmd = " ".join(" ".join(part.decode("utf-8", "replace").split())
+                   for part in raw.split(b"\0") if part.strip())
+    if len(cmd) > 160:
+        cmd = cmd[:157] + "..."
+    return f"pid {pid}: {cmd}" if cmd else f"pid {pid}"
+
+
 def busy_message(path: Path, pid: int | str | None) -> str:
-    holder = f" (pid {pid})" if pid else ""
     return (
-        f"the warehouse {path} is in use by another inclusio process{holder}; "
+        f"the warehouse {path} is in use by another process ({holder_of(pid)}); "
         "wait for it to finish (or pass --wait SECONDS)"
     )
 
@@ -116,19 +140,60 @@ def lock_path(warehouse: Path | str) -> Path:
     return Path(str(warehouse) + ".lock")
 
 
+# Waits shorter than this pass without a word; longer ones say whom they wait for, once.
+NOTICE_AFTER = 2.0
+
+
+def _say(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
+# The one-writer locks this process holds (lock file -> depth). An flock belongs to an open
+# file, so a second flock by the same process on a new descriptor would refuse it: the run
+# takes the lock before Prefect starts, and its load task, in the same process, re-enters.
+_HELD: dict[str, int] = {}
+_HELD_GUARD = threading.Lock()
+
+
+def _reenter(key: str) -> bool:
+    with _HELD_GUARD:
+        if _HELD.get(key):
+            _HELD[key] += 1
+            return True
+        return False
+
+
+def _leave(key: str) -> None:
+    with _HELD_GUARD:
+        _HELD[key] -= 1
+        if not _HELD[key]:
+            del _HELD[key]
+
+
 @contextmanager
-def writer_lock(warehouse: Path | str, *, wait: float = 0.0) -> Iterator[None]:
+def writer_lock(
+    warehouse: Path | str, *, wait: float = 0.0, notice: Callable[[str], None] | None = _say
+) -> Iterator[None]:
     """Hold the project's one-writer lock (an flock beside the warehouse) for a whole run.
 
     Taken before Prefect starts: two runs in one folder would otherwise race to start two
     temporary Prefect servers on one state database and crash there. The file holds the
     holder's PID for the message; the kernel drops the lock when the holder dies (kill -9
-    included), so a stale file never blocks a run.
+    included), so a stale file never blocks a run. Re-entrant within one process. While it
+    waits (up to ``wait`` seconds) it says once, through ``notice``, whom it waits for.
     """
     path = lock_path(warehouse)
+    key = str(path.resolve())
+    if _reenter(key):
+        try:
+            yield
+        finally:
+            _leave(key)
+        return
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     deadline = time.monotonic() + wait
+    told = False
     try:
         while True:
             try:
@@ -137,44 +202,194 @@ def writer_lock(warehouse: Path | str, *, wait: float = 0.0) -> Iterator[None]:
             except BlockingIOError:
                 if time.monotonic() >= deadline:
                     raise WarehouseBusy(busy_message(Path(warehouse), _holder(fd))) from None
+                if not told and notice is not None and wait >= NOTICE_AFTER:
+                    notice(f"the warehouse {warehouse} is held by {holder_of(_holder(fd))}; "
+                           f"waiting up to {round(wait, 1):g} s for it")
+                    told = True
                 time.sleep(0.2)
         # One fixed-width write: a reader never sees the file empty or half-written.
         os.pwrite(fd, f"{os.getpid()}\n".ljust(_PID_WIDTH).encode(), 0)
-        yield
+        with _HELD_GUARD:
+            _HELD[key] = 1
+        try:
+            yield
+        finally:
+            _leave(key)
     finally:
         os.close(fd)  # releases the flock
 
 
+def _wal(path: Path) -> Path:
+    return Path(str(path) + ".wal")
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _held_by_readers(path: Path) -> duckdb.DuckDBPyConnection | None:
+    """A read-only connection to ``path`` when only readers hold it (else None: a writer
+    outside inclusio's lock has it, or nobody). Held, it keeps such writers out."""
+    try:
+        return duckdb.connect(str(path), read_only=True)
+    except duckdb.Error:
+        return None
+
+
+def _pid_in(exc: BaseException) -> str | None:
+    cur: BaseException | None = exc
+    while cur is not None:
+        if found := _PID.search(str(cur)):
+            return found.group(1)
+        cur = cur.__cause__
+    return None
+
+
 @contextmanager
-def connect(
-    path: Path | str, *, read_only: bool = False, wait: float = 0.0
+def _copy_session(
+    path: Path, hold: duckdb.DuckDBPyConnection
 ) -> Iterator[duckdb.DuckDBPyConnection]:
-    """Open the warehouse (creating it and its schema when writing); wait ``wait`` s if busy."""
-    path = Path(path)
-    if read_only and not path.exists():
-        raise FileNotFoundError(f"no warehouse at {path}: run `inclusio run` or `make demo` first")
-    if not read_only:
-        path.parent.mkdir(parents=True, exist_ok=True)
+    """Write a copy of ``path`` and rename it into place when the caller is done.
+
+    ``hold`` (read-only, shared with the readers) is kept open until the rename, so no writer
+    outside inclusio's lock can change the file between the copy and the rename. A failure or a
+    kill leaves the warehouse as it was, and the copy is thrown away.
+    """
+    nxt = path.with_name(path.name + ".next")
+    for leftover in (nxt, _wal(nxt)):
+        leftover.unlink(missing_ok=True)
+    try:
+        shutil.copyfile(path, nxt)
+        if _wal(path).exists():  # a writer outside inclusio died: its log goes with the copy
+            shutil.copyfile(_wal(path), _wal(nxt))
+        con = _open(nxt, read_only=False)
+        try:
+            apply_schema(con)
+            yield con
+            con.execute("CHECKPOINT")
+        finally:
+            con.close()
+        if _wal(nxt).exists():
+            raise RuntimeError(f"{nxt}: DuckDB left a write-ahead log after CHECKPOINT")
+        _fsync(nxt)
+        _wal(path).unlink(missing_ok=True)  # checkpointed into the copy
+        os.replace(nxt, path)
+        _fsync(path.parent)
+    except BaseException:
+        for leftover in (nxt, _wal(nxt)):
+            leftover.unlink(missing_ok=True)
+        raise
+    finally:
+        hold.close()
+
+
+@contextmanager
+def _write_session(path: Path, wait: float) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-write connection: in place when nobody holds the file, on a copy when only
+    readers do, after waiting up to ``wait`` s when a writer outside inclusio's lock has it."""
     deadline = time.monotonic() + wait
-    while True:
+    told = False
+    con = hold = None
+    while con is None and hold is None:
         try:
             new = not path.exists()
-            con = _open(path, read_only)
-            break
-        except WarehouseBusy:
+            con = _open(path, read_only=False)
+        except (WarehouseBusy, duckdb.ConnectionException) as exc:
+            # ConnectionException: this very process has the file open read-only.
+            hold = _held_by_readers(path)
+            if hold is not None:
+                break
             if time.monotonic() >= deadline:
-                raise
+                if isinstance(exc, WarehouseBusy):
+                    raise
+                raise WarehouseBusy(busy_message(path, os.getpid())) from exc
+            if not told and wait >= NOTICE_AFTER and isinstance(exc, WarehouseBusy):
+                _say(f"the warehouse {path} is held for writing by {holder_of(_pid_in(exc))}; "
+                     f"waiting up to {round(wait, 1):g} s for it")
+                told = True
             time.sleep(0.5)
+    if hold is not None:
+        with _copy_session(path, hold) as copy:
+            yield copy
+        return
+    assert con is not None
     try:
-        if not read_only:
-            try:
-                apply_schema(con)
-            except BaseException:
-                if new:  # a warehouse this call began (a full disk): leave no half of it
-                    con.close()
-                    for leftover in (path, Path(str(path) + ".wal")):
-                        leftover.unlink(missing_ok=True)
-                raise
+        try:
+            apply_schema(con)
+        except BaseException:
+            if new:  # a warehouse this call began (a full disk): leave no half of it
+                con.close()
+                for leftover in (path, _wal(path)):
+                    leftover.unlink(missing_ok=True)
+            raise
         yield con
     finally:
         con.close()
+
+
+_SESSIONS: dict[str, threading.RLock] = {}
+
+
+def _session_guard(path: Path) -> threading.RLock:
+    """One write session per warehouse at a time among this process's threads (the one-writer
+    lock is the process's, shared by its threads): two copies renamed in turn would lose the
+    first one's rows."""
+    key = str(path.resolve())
+    with _HELD_GUARD:
+        return _SESSIONS.setdefault(key, threading.RLock())
+
+
+@contextmanager
+def connect(
+    path: Path | str, *, read_only: bool = False, wait: float = 0.0,
+    discard_new_on_error: bool = False,
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Open the warehouse (creating it and its schema when writing); wait ``wait`` s if busy.
+
+    Read-only: a shared hold, refused only while a writer has the file in place. Writing: the
+    one-writer lock first, then the file in place, or a copy renamed into place when readers
+    hold it (see the module's docstring), so a reader never makes a writer fail.
+    ``discard_new_on_error``: a warehouse this call creates is removed again if the caller
+    fails (an import of a malformed file leaves no schema-only warehouse behind).
+    """
+    path = Path(path)
+    if read_only:
+        if not path.exists():
+            raise FileNotFoundError(
+                f"no warehouse at {path}: run `inclusio run` or `make demo` first")
+        deadline = time.monotonic() + wait
+        told = False
+        while True:
+            try:
+                con = _open(path, read_only=True)
+                break
+            except WarehouseBusy as exc:
+                if time.monotonic() >= deadline:
+                    raise
+                if not told and wait >= NOTICE_AFTER:
+                    _say(f"the warehouse {path} is being written by {holder_of(_pid_in(exc))}; "
+                         f"waiting up to {round(wait, 1):g} s for it")
+                    told = True
+                time.sleep(0.5)
+        try:
+            yield con
+        finally:
+            con.close()
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    created = not path.exists()
+    started = time.monotonic()
+    with writer_lock(path, wait=wait), _session_guard(path):
+        left = max(0.0, wait - (time.monotonic() - started))
+        try:
+            with _write_session(path, left) as con:
+                yield con
+        except BaseException:
+            if created and discard_new_on_error:
+                for leftover in (path, _wal(path)):
+                    leftover.unlink(missing_ok=True)
+            raise

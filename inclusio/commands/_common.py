@@ -31,6 +31,22 @@ class CommandError(Exception):
         self.code = code
 
 
+def announce_home(command: str) -> None:
+    """Say on stderr, before any work, which project folder a run reads and writes."""
+    from inclusio.settings import paths
+
+    home = paths().root
+    print(f"inclusio {command}: home {home} (data in {home / 'data'}; --home DIR or "
+          "INCLUSIO_HOME to change)", file=sys.stderr, flush=True)
+
+
+def fail(command: str, message: str, code: int) -> int:
+    """Print ``inclusio COMMAND: message`` on stderr (the one form every error takes) and
+    return ``code``, for commands that end with an exit code rather than a CommandError."""
+    print(f"inclusio {command}: {message}", file=sys.stderr, flush=True)
+    return code
+
+
 def one_line(exc: BaseException) -> str:
     """An exception's message on one line (DuckDB's parser errors span several)."""
     lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
@@ -213,9 +229,10 @@ def storage_failure(exc: BaseException) -> str | None:
     return None
 
 
-def writer_exit(exc: BaseException) -> int | None:
-    """Print the one-line reason and return the exit code when ``exc`` stopped the warehouse
-    writer (3 in use, 5 damaged, 4 disk full); None for any other failure, which is a bug."""
+def writer_exit(exc: BaseException, command: str = "run") -> int | None:
+    """Print the one-line reason (``inclusio COMMAND: ...`` on stderr) and return the exit code
+    when ``exc`` stopped the warehouse writer (3 in use, 5 damaged, 4 disk full); None for any
+    other failure, which is a bug."""
     from warehouse.db import WarehouseBusy, WarehouseDamaged
 
     if isinstance(exc, WarehouseBusy):
@@ -226,5 +243,4 @@ def writer_exit(exc: BaseException) -> int | None:
         code, reason = 4, full
     else:
         return None
-    print(f"error: {reason}")
-    return code
+    return fail(command, reason, code)

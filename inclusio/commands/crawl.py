@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
-from inclusio.commands._common import positive_seconds
+from inclusio.commands._common import EXIT_USAGE, announce_home, fail, positive_seconds
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -33,20 +32,23 @@ def handle(args: argparse.Namespace) -> int:
     from crawl.sources import load_sources, with_max_duration
     from flows import stages
 
+    if not args.sources.is_file():
+        return fail("crawl", f"no sources file at {args.sources}: give the TOML file listing "
+                    "the sites (see README, Sources file)", EXIT_USAGE)
     try:
         sources = load_sources(args.sources)
     except ValueError as exc:  # the message names the file, the source and the key
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+        return fail("crawl", str(exc), EXIT_USAGE)
     if args.source:
         unknown = sorted(set(args.source) - {s.source_id for s in sources})
         if unknown:
-            print(f"error: no source with id {', '.join(map(repr, unknown))} in {args.sources} "
-                  f"(ids: {', '.join(s.source_id for s in sources)})", file=sys.stderr)
-            return 2
+            return fail("crawl", f"no source with id {', '.join(map(repr, unknown))} in "
+                        f"{args.sources} (ids: {', '.join(s.source_id for s in sources)})",
+                        EXIT_USAGE)
         sources = [s for s in sources if s.source_id in args.source]
     if args.max_duration is not None:
         sources = with_max_duration(sources, args.max_duration)
+    announce_home("crawl")
     from flows.progress import crawl_display
 
     ws = stages.Workspace.at()

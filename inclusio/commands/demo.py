@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from inclusio.commands._common import print_table, report_run
+from inclusio.commands._common import announce_home, print_table, report_run, writer_exit
 from inclusio.sample_site import EDITIONS
 from inclusio.settings import configure_prefect, paths
 
@@ -30,6 +30,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
+    announce_home("demo")  # the first line, before Prefect, spaCy or DuckDB is imported
     from flows.progress import announce_prefect
     from inclusio.commands.run import quiet_prefect_console
     from inclusio.sample_site import edition_dirs, localised_sources, sample_dir, serve
@@ -37,7 +38,6 @@ def handle(args: argparse.Namespace) -> int:
     root = paths().root
     sample = sample_dir(root)
     with serve(edition_dirs(sample, args.edition), args.port) as base:
-        # The first line comes at once; Prefect, spaCy and DuckDB are imported after it.
         print(f"sample site, edition {args.edition}, on {base}", flush=True)
         if args.port and not base.endswith(f":{args.port}/"):
             print(
@@ -49,7 +49,7 @@ def handle(args: argparse.Namespace) -> int:
         )
         quiet_prefect_console()
         configure_prefect()
-        from warehouse.db import WarehouseBusy, writer_lock
+        from warehouse.db import writer_lock
 
         try:
             with writer_lock(paths().warehouse):
@@ -61,9 +61,10 @@ def handle(args: argparse.Namespace) -> int:
                     summary = pipeline_flow(str(sources), root=str(root))
                 except RunFailed as failed:
                     summary = failed.summary
-        except WarehouseBusy as exc:
-            print(f"error: {exc}")
-            return 3
+        except Exception as exc:
+            if (code := writer_exit(exc, "demo")) is None:
+                raise
+            return code
     code = report_run(summary, "demo")
     if code:
         return code

@@ -57,6 +57,9 @@ def extract_file(path: str, published: Any = None, nlp: Any = None) -> dict[str,
 
 def handler(args: argparse.Namespace) -> int:
     if args.stored or not args.paths:
+        from inclusio.commands._common import announce_home
+
+        announce_home("extract")
         from flows.pipeline import extract_stored
 
         return report_stored(extract_stored())

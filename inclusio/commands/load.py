@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from inclusio.commands._common import writer_exit
+from inclusio.commands._common import EXIT_USAGE, announce_home, fail, writer_exit
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -46,8 +46,8 @@ def handle(args: argparse.Namespace) -> int:
     try:
         sources = load_sources(args.sources) if args.sources else []
     except (OSError, ValueError) as exc:
-        print(f"error: {exc}")
-        return 2
+        return fail("load", str(exc), EXIT_USAGE)
+    announce_home("load")
     try:
         with writer_lock(ws.warehouse, wait=args.wait):
             if args.rebuild:
@@ -66,7 +66,7 @@ def handle(args: argparse.Namespace) -> int:
                     wait=args.wait,
                 )
     except Exception as exc:
-        if (code := writer_exit(exc)) is None:
+        if (code := writer_exit(exc, "load")) is None:
             raise
         return code
     print(", ".join(f"{k}: {v}" for k, v in stats.items()))

@@ -28,6 +28,9 @@ def register(subparsers: Any) -> None:
 
 def handler(args: argparse.Namespace) -> int:
     if args.stored or not args.paths:
+        from inclusio.commands._common import announce_home
+
+        announce_home("parse")
         from flows.pipeline import parse_stored
 
         return report_stored(parse_stored())

@@ -51,7 +51,8 @@ def run_import(args: argparse.Namespace) -> int:
                            EXIT_USAGE)
     target = args.warehouse or paths().warehouse
     try:
-        with connect(target, wait=args.wait) as con:
+        # A file that turns out malformed leaves no schema-only warehouse behind.
+        with connect(target, wait=args.wait, discard_new_on_error=True) as con:
             result = IMPORTERS[args.dataset](con, args.file)
     except WarehouseBusy as exc:
         raise CommandError(str(exc), EXIT_BUSY) from None

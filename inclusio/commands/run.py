@@ -6,7 +6,14 @@ import argparse
 import os
 from pathlib import Path
 
-from inclusio.commands._common import positive_seconds, report_run, writer_exit
+from inclusio.commands._common import (
+    EXIT_USAGE,
+    announce_home,
+    fail,
+    positive_seconds,
+    report_run,
+    writer_exit,
+)
 from inclusio.settings import configure_prefect
 
 EXIT_CODES_EPILOG = """\
@@ -59,19 +66,17 @@ def quiet_prefect_console() -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
-    from flows.progress import announce_prefect, say
-
-    say(f"run: reading sources from {args.sources}")  # the first line, before any import
     from crawl.sources import load_sources
+    from flows.progress import announce_prefect
 
-    if not args.sources.exists():
-        print(f"error: no sources file at {args.sources}")
-        return 2
+    if not args.sources.is_file():
+        return fail("run", f"no sources file at {args.sources}: give the TOML file listing "
+                    "the sites (see README, Sources file)", EXIT_USAGE)
     try:
         load_sources(args.sources)  # a mistake is reported here, before Prefect starts
     except ValueError as exc:
-        print(f"error: {exc}")
-        return 2
+        return fail("run", str(exc), EXIT_USAGE)
+    announce_home("run")  # the first line, before Prefect, spaCy or DuckDB is imported
     quiet_prefect_console()
     configure_prefect()
     from inclusio.settings import paths

@@ -7,7 +7,12 @@ import json
 import sys
 from pathlib import Path
 
-from inclusio.commands._common import add_warehouse_option
+from inclusio.commands._common import (
+    EXIT_BUSY,
+    EXIT_DAMAGED,
+    add_wait_option,
+    add_warehouse_option,
+)
 from inclusio.settings import paths
 
 
@@ -24,11 +29,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="also search earlier versions of pages that changed")
     parser.add_argument("--format", choices=["table", "json"], default="table")
     add_warehouse_option(parser)
+    add_wait_option(parser)
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from warehouse.db import WarehouseBusy, connect
+    from warehouse.db import WarehouseBusy, WarehouseDamaged, connect
     from warehouse.search import SearchUnavailable, ensure_index, index_is_current, search
 
     target = args.warehouse or paths().warehouse
@@ -37,20 +43,30 @@ def run(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return 1
     try:
-        try:
-            with connect(target) as con:
-                ensure_index(con)
-                hits = search(con, args.query, args.limit, args.all_versions)
-        except WarehouseBusy:
-            # Another process is writing: search the index as it is, if there is one.
-            with connect(target, read_only=True) as con:
-                if not index_is_current(con):
-                    print("inclusio search: the warehouse is busy and its search index is out "
-                          "of date; the results may miss new documents", file=sys.stderr)
-                hits = search(con, args.query, args.limit, args.all_versions)
-    except (SearchUnavailable, WarehouseBusy) as exc:
+        # Read first: the load keeps the index current, so a search rarely writes at all.
+        with connect(target, read_only=True, wait=args.wait) as con:
+            current = index_is_current(con)
+            hits = search(con, args.query, args.limit, args.all_versions) if current else None
+        if hits is None:
+            try:
+                with connect(target, wait=0) as con:
+                    ensure_index(con)
+                    hits = search(con, args.query, args.limit, args.all_versions)
+            except WarehouseBusy:
+                # Another process is writing: search the index as it is, if there is one.
+                print("inclusio search: the warehouse is being written and its search index is "
+                      "out of date; the results may miss new documents", file=sys.stderr)
+                with connect(target, read_only=True, wait=args.wait) as con:
+                    hits = search(con, args.query, args.limit, args.all_versions)
+    except SearchUnavailable as exc:
         print(f"inclusio search: {exc}", file=sys.stderr)
         return 1
+    except WarehouseBusy as exc:
+        print(f"inclusio search: {exc}", file=sys.stderr)
+        return EXIT_BUSY
+    except WarehouseDamaged as exc:
+        print(f"inclusio search: {exc}", file=sys.stderr)
+        return EXIT_DAMAGED
     if args.format == "json":
         print(json.dumps(hits, ensure_ascii=False, indent=2, default=str))
         return 0

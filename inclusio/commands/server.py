@@ -6,6 +6,7 @@ import argparse
 import os
 import sys
 
+from inclusio.commands._common import announce_home
 from inclusio.settings import configure_prefect
 
 
@@ -19,17 +20,22 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=4200, help="port (default 4200)")
-    p.add_argument("--ui", action="store_true", help="serve Prefect's web UI as well")
+    p.add_argument("--ui", action=argparse.BooleanOptionalAction, default=True,
+                   help="serve Prefect's web UI on the same address, so the run links Prefect "
+                   "prints open (default: on; --no-ui for the API alone)")
     p.set_defaults(func=handle)
 
 
 def handle(args: argparse.Namespace) -> int:
+    announce_home("server")
     configure_prefect()
     env = dict(os.environ)
     env["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
     env["PREFECT_UI_ENABLED"] = "true" if args.ui else "false"
     url = f"http://{args.host}:{args.port}/api"
     print(f"Prefect server on {url} (state in {env['PREFECT_HOME']})")
+    if args.ui:
+        print(f"Prefect UI on http://{args.host}:{args.port}/ (runs, logs, schedules)")
     print(f"in another terminal: export PREFECT_API_URL={url}", flush=True)
     cmd = [sys.executable, "-m", "prefect", "server", "start", "--host", args.host,
            "--port", str(args.port), "--analytics-off"]

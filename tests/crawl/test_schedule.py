@@ -49,7 +49,10 @@ def test_schedule_without_server_says_how_to_start_one(tmp_path: Path) -> None:
          "--root", str(tmp_path)], env=env, capture_output=True, text=True, timeout=120,
     )
     assert out.returncode == 2
-    assert "no Prefect server answers" in out.stdout and "inclusio server" in out.stdout
+    assert out.stdout == ""
+    last = out.stderr.strip().splitlines()[-1]
+    assert last.startswith("inclusio schedule: no Prefect server answers") and \
+        "inclusio server" in last
 
 
 def _free_port() -> int:
@@ -187,3 +190,53 @@ def _wait_for_scheduled_run(api: str, proc: subprocess.Popen, log: Path) -> dict
                                 f"{log.read_text()}")
         time.sleep(2)
     pytest.fail("no scheduled run completed in time:\n" + log.read_text())
+
+
+@pytest.mark.slow
+def test_sigterm_stops_schedule_cleanly_and_pauses_the_schedule(
+        prefect_server: str, tmp_path: Path) -> None:
+    """What `systemctl stop` or `kill PID` sends: exit 0, a line saying so, no traceback, and
+    the deployment's schedule paused on the server."""
+    root = tmp_path / "project"
+    sources = tmp_path / "sources.toml"
+    sources.write_text('[[sources]]\nid = "a"\nentity = "E"\nstart_urls = ["http://127.0.0.1:9/"]'
+                       '\nallow_private = ["127.0.0.0/8"]\n', encoding="utf-8")
+    env = _base_env(tmp_path / "client-home")
+    env["PREFECT_API_URL"] = prefect_server
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "inclusio.cli", "schedule", str(sources), "--interval", "3600",
+         "--name", "stop-me", "--home", str(root)],
+        env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120
+        deployment = None
+        while deployment is None or deployment["paused"]:
+            assert proc.poll() is None, proc.communicate()
+            assert time.monotonic() < deadline, "the deployment was never served"
+            time.sleep(1)
+            found = httpx.post(f"{prefect_server}/deployments/filter", json={}, timeout=10).json()
+            deployment = next((d for d in found if d["name"] == "stop-me"), None)
+        time.sleep(2)  # the runner is polling for work
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        _stop(proc)
+    assert proc.returncode == 0, out + err
+    assert "Traceback" not in err and "Warning" not in err, err
+    lines = err.strip().splitlines()
+    assert lines[0] == (f"inclusio schedule: home {root} (data in {root / 'data'}; --home DIR "
+                        "or INCLUSIO_HOME to change)")
+    assert lines[-1].startswith("inclusio schedule: stopped; the schedule is paused")
+    assert out.startswith("serving deployment 'stop-me'")
+    found = httpx.post(f"{prefect_server}/deployments/filter", json={}, timeout=10).json()
+    assert next(d for d in found if d["name"] == "stop-me")["paused"] is True
+
+
+def test_server_serves_the_ui_so_run_links_open(prefect_server: str) -> None:
+    """`inclusio server` serves Prefect's UI by default: the page a run link names (what a
+    browser asks for) answers, where the API alone answered 404."""
+    base = prefect_server.removesuffix("/api")
+    page = httpx.get(f"{base}/runs/flow-run/00000000-0000-4000-8000-000000000000",
+                     headers={"Accept": "text/html"}, timeout=30)
+    assert page.status_code == 200 and "<html" in page.text.lower()

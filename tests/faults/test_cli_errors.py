@@ -222,7 +222,7 @@ def test_reader_while_another_process_writes_says_busy(
     assert main([*argv, "--warehouse", str(warehouse), "--wait", "0.6"]) == 3
     assert time.monotonic() - started >= 0.5  # it did wait before giving up
     line = one_line_error(capsys, command)
-    assert "in use by another inclusio process" in line and "--wait" in line
+    assert "in use by another process" in line and "--wait" in line
 
 
 def test_query_wait_outlasts_a_writer_that_finishes(

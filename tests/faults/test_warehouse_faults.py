@@ -256,7 +256,7 @@ def test_reader_during_a_write_gets_a_clear_answer(project: Path,
     try:
         code, out = _cli(["query", "SELECT count(*) FROM claims"], capsys)
         assert code == 3, out
-        assert f"in use by another inclusio process (pid {writer.pid})" in out
+        assert f"in use by another process (pid {writer.pid}: " in out
     finally:
         writer.communicate("", timeout=30)
     code, out = _cli(["query", "SELECT count(*) AS n FROM claims"], capsys)

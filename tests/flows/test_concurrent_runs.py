@@ -54,7 +54,8 @@ def test_second_writer_exits_with_a_clear_message(tmp_path: Path) -> None:
         holder.kill()
         holder.wait()
     assert result.returncode == 3, result.stdout + result.stderr
-    assert "in use by another inclusio process" in result.stdout
+    assert "inclusio load: the warehouse" in result.stderr
+    assert f"in use by another process (pid {holder.pid}: " in result.stderr
     con = duckdb.connect(str(db), read_only=True)
     try:
         assert con.execute("SELECT count(*) FROM problems").fetchone()[0] == 1

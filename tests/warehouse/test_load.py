@@ -191,7 +191,7 @@ def test_a_second_writer_gets_a_clear_message(tmp_path: Path) -> None:
     )
     try:
         assert holder.stdout.readline().strip() == "ok"
-        with pytest.raises(WarehouseBusy, match="in use by another inclusio process"):
+        with pytest.raises(WarehouseBusy, match="in use by another process"):
             with connect(db, wait=0.5):
                 pass
     finally:
