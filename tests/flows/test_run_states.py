@@ -45,12 +45,24 @@ def _source(source_id: str, url: str) -> str:
             f'start_urls = ["{url}"]\nallow_private = true\nmax_pages = 5\n\n')
 
 
+def _quiet_port(skip: int = 0) -> int:
+    """A free 127.0.0.1 port below the kernel's range of outgoing ports: the servers other
+    programs start on "any free port" come from that range, so a site stopped here (or a port
+    left closed) is not answered by someone else's server a moment later."""
+    low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    for port in range(low - 1 - skip, 1024, -1):
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        return port
+    raise AssertionError("no free port below the ephemeral range")
+
+
 def _closed_port_url() -> str:
-    """A 127.0.0.1 URL nothing listens on (the port was free a moment ago)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    return f"http://127.0.0.1:{port}/"
+    """A 127.0.0.1 URL nothing listens on."""
+    return f"http://127.0.0.1:{_quiet_port(skip=50)}/"
 
 
 def _run(project: Path, sources: Path, api: str, *extra: str) -> subprocess.CompletedProcess:
@@ -118,7 +130,7 @@ def test_a_run_against_a_stopped_site_is_failed_in_prefect(tmp_path: Path,
                                                            prefect_api: str) -> None:
     project = tmp_path / "project"
     sources = tmp_path / "sources.toml"
-    with serve(_site(tmp_path / "site")) as base:
+    with serve(_site(tmp_path / "site"), _quiet_port()) as base:
         sources.write_text(_source("borgo", base), encoding="utf-8")
         first = _run(project, sources, prefect_api, "run")
     assert first.returncode == 0, first.stdout + first.stderr[-3000:]
@@ -127,7 +139,8 @@ def test_a_run_against_a_stopped_site_is_failed_in_prefect(tmp_path: Path,
     # The site is stopped now: nothing listens on its port.
     second = _run(project, sources, prefect_api, "run")
     assert second.returncode == 6, second.stdout + second.stderr[-3000:]
-    assert "inclusio run: run FAILED: nothing fetched: every source failed" in second.stderr
+    assert "inclusio run: run FAILED: nothing fetched: every source failed" in second.stderr, (
+        second.stdout + second.stderr[-3000:])
     assert "Traceback" not in second.stderr
     # The printed summary is this run's work: nothing new, not the first run's claims.
     assert "claims:            0 new, 0 changed, 0 gone" in second.stdout
@@ -174,7 +187,8 @@ def test_one_source_down_of_two_is_completed_with_a_warning(tmp_path: Path,
                            encoding="utf-8")
         result = _run(project, sources, prefect_api, "run")
     assert result.returncode == 0, result.stdout + result.stderr[-3000:]
-    assert "inclusio run: warning: partly done: 1 of 2 sources failed: giu" in result.stderr
+    assert "inclusio run: warning: partly done: 1 of 2 sources failed: giu" in result.stderr, (
+        result.stdout + result.stderr[-3000:])
     back = _read_back(prefect_api, _flow_run_id(result.stdout))
     assert back["state"] == "COMPLETED"
     assert any(level == 30 and "partly done" in m for level, m in back["logs"])
