@@ -1,12 +1,15 @@
 """The pipeline as a Prefect 3 flow: discover → fetch → parse → extract → load.
 
 Tasks are thin wrappers over flows/stages.py; they pass paths and sha256 ids, batch documents
-(one task per batch, not per document) and retry only the network stage.
+(one task per batch, not per document) and retry only the network stage. Every task says what
+it did through flows/progress.py (terminal and the run's Prefect logs); the end of the flow
+judges the run (flows/runlog.py): FAILED when nothing asked for went through, with its summary
+as a markdown artifact and a row of the ``runs`` table either way.
 """
 
 from __future__ import annotations
 
-import sys
+import logging
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -15,42 +18,56 @@ from inclusio.settings import configure_prefect
 
 configure_prefect()
 
-from prefect import flow, get_run_logger, task  # noqa: E402
+from prefect import flow, task  # noqa: E402
+from prefect.artifacts import create_markdown_artifact  # noqa: E402
 from prefect.cache_policies import NO_CACHE  # noqa: E402
+from prefect.runtime import flow_run  # noqa: E402
+from prefect.states import Failed, State  # noqa: E402
 
 from crawl.sources import load_sources, with_max_duration  # noqa: E402
-from flows import stages  # noqa: E402
+from flows import runlog, stages  # noqa: E402
+from flows.progress import announce_flow_run, crawl_display, current_display, say  # noqa: E402
 from models.records import FetchRecord, Source  # noqa: E402
-
-
-def progress(message: str) -> None:
-    """Progress lines go to stderr so that stdout stays for results."""
-    sys.stderr.write(message + "\n")
-    sys.stderr.flush()
-
-
-def _show_fetch(rec: FetchRecord) -> None:
-    mark = {"stored": "+", "unchanged": "=", "failed": "!", "refused": "x"}.get(rec.outcome, "?")
-    progress(f"  {mark} {rec.url}" + (f"  ({rec.error})" if rec.error else ""))
 
 
 @task(name="discover-and-fetch", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=5)
 def fetch_task(root: str, source: Source, run_id: str) -> list[FetchRecord]:
     ws = stages.Workspace.at(root)
-    progress(f"fetch: {source.source_id} ({', '.join(source.start_urls)})")
-    records = stages.fetch_source(ws, source, run_id, progress=_show_fetch)
-    get_run_logger().info("%s: %d fetch attempts", source.source_id, len(records))
+    display = current_display()
+    display.started(source)
+    records = stages.fetch_source(ws, source, run_id, progress=display.record)
+    display.finished(source.source_id)
     return records
 
 
 @task(name="parse-batch", cache_policy=NO_CACHE)
 def parse_task(root: str, items: list[dict[str, Any]], force: bool = False) -> list[dict]:
-    return stages.parse_batch(stages.Workspace.at(root), items, force=force)
+    results = stages.parse_batch(stages.Workspace.at(root), items, force=force)
+    urls = {i["sha256"]: i.get("url") for i in items}
+    for r in results:
+        if r.get("error") and not r.get("skipped"):
+            say(f"parse failed: {urls.get(r['sha256'])}: {r['error']}", logging.WARNING,
+                console=False)
+    _count("parse", results)
+    return results
 
 
 @task(name="extract-batch", cache_policy=NO_CACHE)
 def extract_task(root: str, shas: list[str], force: bool = False) -> list[dict]:
-    return stages.extract_batch(stages.Workspace.at(root), shas, force=force)
+    results = stages.extract_batch(stages.Workspace.at(root), shas, force=force)
+    for r in results:
+        if r.get("error"):
+            say(f"extract failed: {r['sha256']}: {r['error']}", logging.WARNING, console=False)
+    _count("extract", results)
+    return results
+
+
+def _count(stage: str, results: list[dict]) -> None:
+    """One log line per batch: done, already done (same versions), failed."""
+    failed = sum(1 for r in results if r.get("error"))
+    skipped = sum(1 for r in results if r.get("skipped") and not r.get("error"))
+    say(f"{stage}: {len(results) - failed - skipped} done, {skipped} already done, "
+        f"{failed} failed", console=False)
 
 
 @task(name="load-warehouse", cache_policy=NO_CACHE)
@@ -63,7 +80,7 @@ def load_task(
     problems: list[dict[str, Any]],
     wait: float,
 ) -> dict[str, int]:
-    return stages.load_into_warehouse(
+    stats = stages.load_into_warehouse(
         stages.Workspace.at(root),
         run_id=run_id,
         sources=sources,
@@ -72,6 +89,8 @@ def load_task(
         problems=problems,
         wait=wait,
     )
+    say("load: " + ", ".join(f"{k} {v}" for k, v in stats.items()), console=False)
+    return stats
 
 
 @flow(name="inclusio-pipeline", log_prints=True)
@@ -82,17 +101,54 @@ def pipeline_flow(
     force: bool = False,
     max_duration: float | None = None,
 ) -> dict[str, Any]:
-    """Crawl every source in ``sources_file`` and bring the warehouse up to date."""
+    """Crawl every source in ``sources_file`` and bring the warehouse up to date.
+
+    Returns the run's summary; a run that did nothing it was asked for ends FAILED, and calling
+    the flow then raises ``runlog.RunFailed`` carrying the summary and the exit code.
+    """
+    announce_flow_run()
     ws = stages.Workspace.at(root)
     root_s = str(ws.root)
     run_id = stages.new_run_id()
     started = datetime.now()
-    sources = load_sources(Path(sources_file))
-    if max_duration is not None:
-        sources = with_max_duration(sources, max_duration)
-    futures = [fetch_task.submit(root_s, s, run_id) for s in sources]
-    records: list[FetchRecord] = [r for f in futures for r in f.result()]
-    return process_records(ws, run_id, sources, records, started, wait=wait, force=force)
+    try:
+        sources = load_sources(Path(sources_file))
+        if max_duration is not None:
+            sources = with_max_duration(sources, max_duration)
+        with crawl_display(sources):
+            futures = [fetch_task.submit(root_s, s, run_id) for s in sources]
+            records: list[FetchRecord] = [r for f in futures for r in f.result()]
+        summary = process_records(ws, run_id, sources, records, started, wait=wait,
+                                  force=force)
+    except Exception as exc:  # busy, damaged or full warehouse, a bug: Prefect fails the run
+        _publish_stop(run_id, exc)
+        raise
+    return _finish(summary)
+
+
+def _publish_stop(run_id: str, exc: Exception) -> None:
+    """The artifact of a run stopped by an exception (its traceback is in the run's logs)."""
+    try:
+        create_markdown_artifact(
+            key=runlog.ARTIFACT_KEY, description=f"inclusio run {run_id}: stopped",
+            markdown=f"# inclusio run {run_id}: FAILED\n\nStopped by "
+            f"`{type(exc).__name__}`: {runlog.md_cell(exc)}\n")
+    except Exception:  # noqa: BLE001 - the run's own exception is the one to report
+        pass
+
+
+def _finish(summary: dict[str, Any]) -> dict[str, Any] | State:
+    """Publish the summary (artifact, one log line) and give the flow its true state."""
+    create_markdown_artifact(
+        key=runlog.ARTIFACT_KEY, markdown=runlog.markdown(summary),
+        description=f"inclusio run {summary['run_id']}: {summary['message']}"[:500])
+    level = (logging.ERROR if summary["state"] == "FAILED"
+             else logging.WARNING if summary["warnings"] else logging.INFO)
+    say(f"run {summary['run_id']}: {summary['state']}: {summary['message']}", level,
+        console=False)
+    if summary["state"] == "FAILED":
+        return Failed(message=summary["message"], data=runlog.RunFailed(summary))
+    return summary
 
 
 def process_records(
@@ -111,13 +167,13 @@ def process_records(
     parsed: list[dict] = []
     batches = stages.batched(items)
     for n, batch in enumerate(batches, start=1):
-        progress(f"parse: batch {n}/{len(batches)} ({len(batch)} documents)")
+        say(f"parse: batch {n}/{len(batches)} ({len(batch)} documents)")
         parsed += parse_task(root_s, batch, force=force)
     ok = [p["sha256"] for p in parsed if not p.get("error")]
     extracted: list[dict] = []
     batches = stages.batched(ok)
     for n, batch in enumerate(batches, start=1):
-        progress(f"extract: batch {n}/{len(batches)} ({len(batch)} documents)")
+        say(f"extract: batch {n}/{len(batches)} ({len(batch)} documents)")
         extracted += extract_task(root_s, batch, force=force)
     problems = stages.fetch_problems(records)
     problems += [
@@ -127,7 +183,7 @@ def process_records(
     ]
     for p in problems:
         p.setdefault("run_id", run_id)
-    progress("load: warehouse " + str(ws.warehouse))
+    say("load: warehouse " + str(ws.warehouse))
     loaded = load_task(
         root_s, run_id, sources, records, [i["sha256"] for i in items], problems, wait
     )
@@ -135,6 +191,11 @@ def process_records(
     failed_parse = sum(1 for p in parsed if p.get("error"))
     run = {
         "run_id": run_id,
+        "flow_run_id": flow_run.id,
+        "flow_run_name": flow_run.name,
+        "sources": len(sources),
+        "sources_failed": runlog.failed_sources(sources, records),
+        "stopped": sum(1 for r in records if r.outcome == "stopped"),
         "started_at": started.isoformat(timespec="seconds"),
         "finished_at": datetime.now().isoformat(timespec="seconds"),
         "fetch_attempts": len(records),
@@ -146,9 +207,10 @@ def process_records(
         "failed_fetch": failed_fetch,
         "failed_parse": failed_parse,
         "extracted": sum(1 for e in extracted if not e.get("skipped") and not e.get("error")),
+        "failed_extract": sum(1 for e in extracted if e.get("error")),
         **loaded,
     }
-    return stages.summary(ws, run)
+    return runlog.record(ws.warehouse, run, ok, wait=wait)
 
 
 def parse_stored(root: str | None = None, force: bool = True) -> dict[str, int]:

@@ -432,24 +432,3 @@ def rebuild_warehouse(
 def batched(items: Sequence[Any], size: int = BATCH_SIZE) -> list[list[Any]]:
     return [list(items[i : i + size]) for i in range(0, len(items), size)]
 
-
-def summary(ws: Workspace, run: dict[str, Any]) -> dict[str, Any]:
-    """Counts for the end-of-run report, read back from the warehouse."""
-    with connect(ws.warehouse, read_only=True) as con:
-        claims = dict(
-            con.execute("SELECT kind, count(*) FROM claims GROUP BY kind ORDER BY kind").fetchall()
-        )
-        projects = con.execute("SELECT count(*) FROM projects").fetchone()[0]
-        documents = con.execute("SELECT count(*) FROM documents").fetchone()[0]
-        problems = con.execute(
-            "SELECT stage, coalesce(url, sha256), reason FROM problems"
-            " WHERE run_id = ? ORDER BY 1, 2",
-            [run.get("run_id")],
-        ).fetchall()
-    return {
-        **run,
-        "claims_by_kind": claims,
-        "projects": projects,
-        "documents_in_warehouse": documents,
-        "problems": [{"stage": s, "where": w, "reason": r} for s, w, r in problems],
-    }

@@ -48,7 +48,15 @@ def configure_prefect(root: Path | None = None) -> None:
     os.environ.setdefault("PREFECT_HOME", str(home))
     os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
     os.environ.setdefault("PREFECT_CLI_PROMPT", "false")
-    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    # Run loggers inherit the "prefect" logger's level: at WARNING no task's INFO line reached
+    # the API, so `prefect flow-run logs` and the UI showed nothing of a run. INFO goes to the
+    # API; the console shows warnings only (the command prints its own progress).
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "INFO")
+    os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")
+    # The I/O layers log with the standard library (no Prefect there); inside a run their
+    # lines join the run's logs, outside one they are not sent anywhere.
+    os.environ.setdefault("PREFECT_LOGGING_EXTRA_LOGGERS", "crawl,docstore,parsers,warehouse")
+    os.environ.setdefault("PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW", "ignore")
     os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "WARNING")
     os.environ.setdefault("PREFECT_UI_ENABLED", "false")
     os.environ.setdefault("DO_NOT_TRACK", "1")

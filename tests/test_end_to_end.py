@@ -199,11 +199,17 @@ def test_a_run_cut_short_by_its_time_budget_is_completed_by_the_next(
     the next run, without a budget, ends with the same rows as an uninterrupted one."""
     configure_prefect(tmp_path)
     from flows.pipeline import pipeline_flow
+    from flows.runlog import RunFailed
     from inclusio.sample_site import localised_sources, serve
 
     with serve(SAMPLE / "site") as base:
         sources = localised_sources(SAMPLE / "sources.toml", base, tmp_path / "sources.toml")
-        pipeline_flow(str(sources), root=str(tmp_path), max_duration=0.001)
+        try:
+            cut = pipeline_flow(str(sources), root=str(tmp_path), max_duration=0.001)
+        except RunFailed as failed:  # the budget ran out before any page: a FAILED run
+            cut = failed.summary
+            assert failed.code == 6 and "time budget (max_duration) ran out" in cut["message"]
+        assert cut["stopped"] >= 1
         db = tmp_path / "data" / "curated" / "inclusio.duckdb"
         con = duckdb.connect(str(db), read_only=True)
         try:

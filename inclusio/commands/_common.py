@@ -18,6 +18,8 @@ EXIT_USAGE = 2  # the command line asks for something impossible: missing file, 
 EXIT_BUSY = 3  # another process holds the warehouse for writing
 EXIT_DISK_FULL = 4  # run/load: nothing more can be written (README, "When something breaks")
 EXIT_DAMAGED = 5  # the warehouse file is damaged or truncated: `inclusio load --rebuild`
+# 6-9: a run that did nothing it was asked for, by the stage where everything failed
+# (flows/runlog.py: nothing fetched, parsed, extracted, loaded).
 
 
 class CommandError(Exception):
@@ -79,22 +81,47 @@ def print_table(columns: Sequence[str], rows: Sequence[Sequence[Any]], fmt: str 
 
 
 def print_summary(s: dict[str, Any]) -> None:
-    """The end-of-run report: fetched / parsed / failed, claims by kind, projects."""
-    print(f"run {s['run_id']}")
+    """The end-of-run report: what this run did (never warehouse totals), then its problems."""
+    from flows.runlog import PROBLEMS_SHOWN
+
+    code = s.get("exit_code", 0)
+    print(f"run {s['run_id']}: {s.get('state', 'COMPLETED')}" + (f" (exit {code})" if code else ""))
+    if s.get("flow_run_id"):
+        print(f"  Prefect flow run:  {s.get('flow_run_name')} ({s['flow_run_id']})")
+    bad = s.get("sources_failed", [])
+    print(f"  sources:           {s.get('sources', 0)}"
+          + (f" ({len(bad)} failed: {', '.join(b['source_id'] for b in bad)})" if bad else ""))
     print(
-        f"  documents fetched: {s['documents']} distinct bodies from {s['fetch_attempts']} "
-        f"fetch attempts ({s['fetched_new']} new or changed, {s['fetched_unchanged']} unchanged)"
+        f"  fetched:           {s['documents']} distinct bodies from {s['fetch_attempts']} "
+        f"fetch attempts ({s['fetched_new']} new or changed, {s['fetched_unchanged']} "
+        f"unchanged, {s['failed_fetch']} failed)"
     )
-    print(f"  documents parsed:  {s['parsed']}")
-    print(
-        f"  failed:            {s['failed']} ({s['failed_fetch']} fetch, {s['failed_parse']} parse)"
-    )
-    for p in s.get("problems", []):
+    print(f"  parsed:            {s['parsed']} ({s['failed_parse']} failed)")
+    print(f"  extracted:         {s['extracted']} ({s.get('failed_extract', 0)} failed, "
+          f"{max(0, s['parsed'] - s['extracted'] - s.get('failed_extract', 0))} already done)")
+    print(f"  loaded:            {s.get('documents_loaded', 0)} new or changed documents; "
+          f"{s.get('documents_stored', 0)} of this run's in the warehouse")
+    kinds = ", ".join(f"{k} {n}" for k, n in s.get("claims_by_kind", {}).items())
+    print(f"  claims:            {s.get('claims_new', 0)} new, {s.get('claims_changed', 0)} "
+          f"changed, {s.get('claims_gone', 0)} gone" + (f" ({kinds})" if kinds else ""))
+    print(f"  projects:          {s.get('projects', 0)} linked to this run's documents")
+    problems = s.get("problems", [])
+    for p in problems[:PROBLEMS_SHOWN]:
         print(f"    - {p['stage']}: {p['where']}: {p['reason']}")
-    kinds = ", ".join(f"{k} {n}" for k, n in s["claims_by_kind"].items()) or "none"
-    print(f"  claims by kind:    {kinds}")
-    print(f"  projects found:    {s['projects']}")
-    print(f"  documents in warehouse: {s['documents_in_warehouse']}")
+    if len(problems) > PROBLEMS_SHOWN:
+        print(f"    ... and {len(problems) - PROBLEMS_SHOWN} more: inclusio query "
+              f"\"SELECT * FROM problems WHERE run_id = '{s['run_id']}'\"")
+
+
+def report_run(s: dict[str, Any], command: str) -> int:
+    """Print a finished run's summary, then its verdict on stderr when not plainly done;
+    return the run's exit code (0 also when partly done)."""
+    print_summary(s)
+    if s.get("state") == "FAILED":
+        print(f"inclusio {command}: run FAILED: {s['message']}", file=sys.stderr)
+    elif s.get("warnings"):
+        print(f"inclusio {command}: warning: {s['message']}", file=sys.stderr)
+    return int(s.get("exit_code", 0))
 
 
 def report_stored(result: dict[str, int]) -> int:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 from inclusio.commands._common import EXIT_USAGE, announce_home, fail, positive_seconds
@@ -50,20 +49,18 @@ def handle(args: argparse.Namespace) -> int:
     if args.max_duration is not None:
         sources = with_max_duration(sources, args.max_duration)
     announce_home("crawl")
+    from flows.progress import crawl_display
+
     ws = stages.Workspace.at()
     run_id = stages.new_run_id()
     counts: dict[str, int] = {}
-
-    def progress(rec) -> None:  # type: ignore[no-untyped-def]
-        counts[rec.outcome] = counts.get(rec.outcome, 0) + 1
-        mark = {
-            "stored": "+", "unchanged": "=", "failed": "!", "refused": "x",
-            "stopped": "#", "capped": "~",
-        }.get(rec.outcome, "?")
-        detail = f" ({rec.error})" if rec.error else ""
-        print(f"{mark} {rec.url}{detail}", file=sys.stderr)
-
-    for source in sources:
-        stages.fetch_source(ws, source, run_id, progress=progress)
+    # A bar per source on a terminal (pages against max_pages, failures, time left); a line
+    # per page and a progress line per source every few seconds otherwise.
+    with crawl_display(sources) as display:
+        for source in sources:
+            display.started(source)
+            for rec in stages.fetch_source(ws, source, run_id, progress=display.record):
+                counts[rec.outcome] = counts.get(rec.outcome, 0) + 1
+            display.finished(source.source_id)
     print(", ".join(f"{k}: {v}" for k, v in sorted(counts.items())) or "nothing fetched")
     return 0

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
-from inclusio.commands._common import announce_home, print_summary, print_table, writer_exit
+from inclusio.commands._common import announce_home, print_table, report_run, writer_exit
 from inclusio.sample_site import EDITIONS
 from inclusio.settings import configure_prefect, paths
 
@@ -29,16 +30,15 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
-    announce_home("demo")
-    configure_prefect()
-    from flows.pipeline import pipeline_flow
+    announce_home("demo")  # the first line, before Prefect, spaCy or DuckDB is imported
+    from flows.progress import announce_prefect
+    from inclusio.commands.run import quiet_prefect_console
     from inclusio.sample_site import edition_dirs, localised_sources, sample_dir, serve
-    from warehouse.db import connect, writer_lock
 
     root = paths().root
     sample = sample_dir(root)
     with serve(edition_dirs(sample, args.edition), args.port) as base:
-        print(f"sample site, edition {args.edition}, on {base}")
+        print(f"sample site, edition {args.edition}, on {base}", flush=True)
         if args.port and not base.endswith(f":{args.port}/"):
             print(
                 f"note: port {args.port} is in use, so the sample's URLs differ from earlier "
@@ -47,16 +47,34 @@ def handle(args: argparse.Namespace) -> int:
         sources = localised_sources(
             sample / "sources.toml", base, root / "data" / "curated" / "demo-sources.toml"
         )
+        quiet_prefect_console()
+        configure_prefect()
+        from warehouse.db import writer_lock
+
         try:
             with writer_lock(paths().warehouse):
-                summary = pipeline_flow(str(sources), root=str(root))
+                announce_prefect()
+                from flows.pipeline import pipeline_flow
+                from flows.runlog import RunFailed
+
+                try:
+                    summary = pipeline_flow(str(sources), root=str(root))
+                except RunFailed as failed:
+                    summary = failed.summary
         except Exception as exc:
             if (code := writer_exit(exc, "demo")) is None:
                 raise
             return code
-    print_summary(summary)
+    code = report_run(summary, "demo")
+    if code:
+        return code
+    if summary.get("warnings"):
+        print("(the sample site holds a missing page, a page robots.txt refuses, an empty file "
+              "and a fake PDF on purpose: docs/sample.md)", file=sys.stderr)
     print("\nexample query (inclusio query):")
     print(EXAMPLE_QUERY)
+    from warehouse.db import connect
+
     with connect(paths().warehouse, read_only=True) as con:
         cur = con.execute(EXAMPLE_QUERY)
         print_table([d[0] for d in cur.description], cur.fetchall())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
 from inclusio.commands._common import (
@@ -10,18 +11,35 @@ from inclusio.commands._common import (
     announce_home,
     fail,
     positive_seconds,
-    print_summary,
+    report_run,
     writer_exit,
 )
 from inclusio.settings import configure_prefect
+
+EXIT_CODES_EPILOG = """\
+exit codes:
+  0  done, or partly done (some sources or pages failed: a warning with the counts)
+  1  failed for another reason
+  2  bad input: no sources file, or a mistake in it (nothing is fetched)
+  3  another process holds the warehouse (its PID is named; see --wait)
+  4  the disk is full: free space and run again, it goes on from where it stopped
+  5  the warehouse file is damaged: inclusio load --rebuild
+  6  nothing fetched: every source failed (site down, every URL refused or failing)
+  7  nothing parsed: pages were fetched but none could be read
+  8  nothing extracted: extraction failed on every document
+  9  nothing loaded: no document reached the warehouse
+Runs ending 6-9 (or 3-5) are FAILED in Prefect; every run's summary is a Prefect artifact
+(key inclusio-run-summary) and a row of the runs table (`inclusio runs`)."""
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "run",
         help="crawl, parse, extract and load every source in a sources file",
-        description="Run the whole pipeline (discover → fetch → parse → extract → load) as a "
+        description="Run the whole pipeline (discover → fetch → parse → extract → load) as a\n"
         "Prefect flow over the sources in SOURCES, updating data/curated/inclusio.duckdb.",
+        epilog=EXIT_CODES_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("sources", type=Path, help="sources TOML file")
     p.add_argument(
@@ -40,8 +58,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=handle)
 
 
+def quiet_prefect_console() -> None:
+    """The command prints its own progress, summary and one-line errors: Prefect's console
+    lines (a failed run's state, a traceback already reported) would repeat them. Its logs
+    still reach the Prefect API."""
+    os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "CRITICAL")
+
+
 def handle(args: argparse.Namespace) -> int:
     from crawl.sources import load_sources
+    from flows.progress import announce_prefect
 
     if not args.sources.is_file():
         return fail("run", f"no sources file at {args.sources}: give the TOML file listing "
@@ -50,7 +76,8 @@ def handle(args: argparse.Namespace) -> int:
         load_sources(args.sources)  # a mistake is reported here, before Prefect starts
     except ValueError as exc:
         return fail("run", str(exc), EXIT_USAGE)
-    announce_home("run")
+    announce_home("run")  # the first line, before Prefect, spaCy or DuckDB is imported
+    quiet_prefect_console()
     configure_prefect()
     from inclusio.settings import paths
     from warehouse.db import writer_lock
@@ -59,15 +86,19 @@ def handle(args: argparse.Namespace) -> int:
         # The lock comes before Prefect: a second run must not start a second temporary
         # Prefect server on the same state database (it crashed there instead of exiting 3).
         with writer_lock(paths().warehouse, wait=args.wait):
+            announce_prefect()
             from flows.pipeline import pipeline_flow
+            from flows.runlog import RunFailed
 
-            summary = pipeline_flow(
-                str(args.sources), wait=args.wait, force=args.force,
-                max_duration=args.max_duration,
-            )
+            try:
+                summary = pipeline_flow(
+                    str(args.sources), wait=args.wait, force=args.force,
+                    max_duration=args.max_duration,
+                )
+            except RunFailed as failed:
+                summary = failed.summary
     except Exception as exc:
         if (code := writer_exit(exc)) is None:
             raise
         return code
-    print_summary(summary)
-    return 0
+    return report_run(summary, "run")
