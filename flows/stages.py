@@ -25,7 +25,6 @@ from extractors.registry import extract_document, versions
 from inclusio.settings import Paths, paths
 from models.records import FetchRecord, Source
 from parsers import ParseError
-from parsers.guard import parse_guarded
 from warehouse import load as wload
 from warehouse.db import connect
 
@@ -167,33 +166,46 @@ def _stored(get: Callable[[str], dict[str, Any] | None], sha: str) -> dict[str, 
 
 
 def parse_batch(ws: Workspace, items: Sequence[dict[str, Any]], force: bool = False) -> list[dict]:
-    """Parse stored bodies into documents; a bad file becomes an error entry, never an exception."""
+    """Parse stored bodies into documents; a bad file becomes an error entry, never an exception.
+
+    Bodies go to the process's pool of parser workers (``parsers.pool``), started only when a
+    body needs parsing: a hang or a memory blow-up in a C library becomes a ParseError for that
+    document (its worker is replaced), never a stuck or killed run.
+    """
+    from parsers.pool import ParseJob, shared_pool
+
     store, docs = ws.raw, ws.docs
-    results = []
-    for it in items:
+    results: list[dict | None] = [None] * len(items)
+    todo: list[int] = []
+    for n, it in enumerate(items):
         sha = it["sha256"]
         if not force and (done := _stored(docs.get_parsed, sha)) is not None:
-            results.append({"sha256": sha, "error": done.get("error"), "skipped": True})
-            continue
+            results[n] = {"sha256": sha, "error": done.get("error"), "skipped": True}
+        else:
+            todo.append(n)
+    jobs = [
+        ParseJob(_reader(store, items[n]["sha256"]), items[n].get("content_type"),
+                 items[n].get("url"))
+        for n in todo
+    ]
+    for k, res in (shared_pool().imap(jobs) if jobs else ()):
+        it = items[todo[k]]
+        sha = it["sha256"]
         meta = {**it, "parsed_at": datetime.now().isoformat()}
-        try:
-            # A child process per document: a hang or a memory blow-up in a C library
-            # becomes a ParseError for that document, never a stuck or killed run.
-            doc = parse_guarded(
-                store.get(sha), content_type=it.get("content_type"), url=it.get("url")
-            )
-        except ParseError as exc:
-            docs.put_parse_error(sha, str(exc), meta)
-            results.append({"sha256": sha, "error": str(exc), "skipped": False})
-            continue
-        except Exception as exc:  # a parser bug must not stop the run: record it
-            reason = f"parser crashed: {type(exc).__name__}: {exc}"
+        if isinstance(res, Exception):
+            reason = (str(res) if isinstance(res, ParseError)
+                      # a parser bug or an unreadable body must not stop the run: recorded
+                      else f"parser crashed: {type(res).__name__}: {res}")
             docs.put_parse_error(sha, reason, meta)
-            results.append({"sha256": sha, "error": reason, "skipped": False})
+            results[todo[k]] = {"sha256": sha, "error": reason, "skipped": False}
             continue
-        docs.put_document(sha, doc, meta)
-        results.append({"sha256": sha, "error": None, "skipped": False})
-    return results
+        docs.put_document(sha, res, meta)
+        results[todo[k]] = {"sha256": sha, "error": None, "skipped": False}
+    return [r for r in results if r is not None]
+
+
+def _reader(store: RawStore, sha: str) -> Callable[[], bytes]:
+    return lambda: store.get(sha)
 
 
 # --- extract -------------------------------------------------------------------------------
