@@ -35,6 +35,26 @@ def load_nlp(prefer: str = PREFERRED_MODEL) -> Any:
     return nlp
 
 
+@cache
+def expected_pipeline_name(prefer: str = PREFERRED_MODEL) -> str | None:
+    """The name :func:`pipeline_name` will give ``load_nlp(prefer)``, found without loading
+    spaCy (seconds): from the installed model's meta.json, else the blank pipeline's pipes.
+    None when it cannot be told; callers then load the pipeline and ask it."""
+    import importlib.util
+    import json
+    from pathlib import Path
+
+    try:
+        spec = importlib.util.find_spec(prefer)
+        if spec is not None:
+            meta = json.loads((Path(spec.origin or "").parent / "meta.json").read_text("utf-8"))
+            return f"{meta.get('lang')}_{meta['name']}-{meta.get('version')}"
+        lookups = importlib.util.find_spec("spacy_lookups_data") is not None
+    except (ImportError, ValueError, OSError, KeyError, TypeError):
+        return None
+    return "blank:it[lemmatizer]" if lookups else "blank:it[tokenizer]"
+
+
 def pipeline_name(nlp: Any) -> str:
     """A short, stable description such as ``it_core_news_lg-3.8.0`` or ``blank:it+lookup``."""
     meta = nlp.meta

@@ -20,7 +20,7 @@ from typing import Any
 from crawl.crawler import NOTICE_OUTCOMES, CrawlState, crawl_source
 from crawl.rawstore import RawStore, is_sha256
 from docstore.files import DocStore, StoredFileDamaged, claim_from_dict, write_json
-from extractors.nlp import load_nlp, pipeline_name
+from extractors.nlp import expected_pipeline_name, load_nlp, pipeline_name
 from extractors.registry import extract_document, versions
 from inclusio.settings import Paths, paths
 from models.records import FetchRecord, Source
@@ -29,6 +29,10 @@ from warehouse import load as wload
 from warehouse.db import connect
 
 BATCH_SIZE = 25
+# Documents per Prefect task: a task run costs 5-70 ms, parsing a page about 3 ms and
+# extracting one 50-300 ms, so parse batches are large and extract batches a few seconds long.
+PARSE_BATCH = 500
+EXTRACT_BATCH = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,12 +215,29 @@ def _reader(store: RawStore, sha: str) -> Callable[[], bytes]:
 # --- extract -------------------------------------------------------------------------------
 
 
+def extraction_current(prev: dict[str, Any], current: dict[str, str],
+                       model: str | None = None) -> bool:
+    """Whether stored claims were made by the extractor versions ``current`` and the spaCy
+    pipeline ``model`` (default: the one ``load_nlp`` would give, read without loading it)."""
+    meta = prev.get("meta") or {}
+    if meta.get("versions") != current:
+        return False
+    if model is None:
+        model = expected_pipeline_name()
+        if model is None or meta.get("model") != model:
+            model = pipeline_name(load_nlp())  # the guess differs: ask the pipeline itself
+    return meta.get("model") == model
+
+
 def extract_batch(ws: Workspace, shas: Sequence[str], force: bool = False) -> list[dict]:
-    """Run the extractors over parsed documents; skip those done by the same extractor versions."""
+    """Run the extractors over parsed documents; skip those done by the same extractor versions.
+
+    spaCy is loaded only when a document has to be extracted.
+    """
     docs = ws.docs
-    nlp = load_nlp()
-    model = pipeline_name(nlp)
     current = versions()
+    nlp: Any = None
+    model: str | None = None
     results = []
     for sha in shas:
         try:
@@ -227,14 +248,15 @@ def extract_batch(ws: Workspace, shas: Sequence[str], force: bool = False) -> li
         if doc is None:
             continue
         prev = _stored(docs.get_extracted, sha)  # a damaged file is extracted again
-        if (
-            not force
-            and prev
-            and prev["meta"].get("versions") == current
-            and prev["meta"].get("model") == model
-        ):
+        if not force and prev and extraction_current(prev, current, model):
             results.append({"sha256": sha, "claims": len(prev["claims"]), "skipped": True})
             continue
+        if nlp is None:
+            nlp = load_nlp()
+            model = pipeline_name(nlp)
+            if not force and prev and extraction_current(prev, current, model):
+                results.append({"sha256": sha, "claims": len(prev["claims"]), "skipped": True})
+                continue
         try:
             claims = extract_document(doc, nlp)
         except Exception as exc:  # recorded as a problem; other documents go on

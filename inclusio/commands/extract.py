@@ -57,7 +57,7 @@ def extract_file(path: str, published: Any = None, nlp: Any = None) -> dict[str,
 
 def handler(args: argparse.Namespace) -> int:
     if args.stored or not args.paths:
-        from flows.pipeline import extract_stored
+        from flows.runner import extract_stored
 
         return report_stored(extract_stored())
     from extractors.nlp import load_nlp

@@ -28,7 +28,7 @@ def register(subparsers: Any) -> None:
 
 def handler(args: argparse.Namespace) -> int:
     if args.stored or not args.paths:
-        from flows.pipeline import parse_stored
+        from flows.runner import parse_stored
 
         return report_stored(parse_stored())
     failed = 0

@@ -51,16 +51,22 @@ def handle(args: argparse.Namespace) -> int:
     try:
         # The lock comes before Prefect: a second run must not start a second temporary
         # Prefect server on the same state database (it crashed there instead of exiting 3).
+        # Prefect itself starts only if the crawl brings work (flows/runner.py).
         with writer_lock(paths().warehouse, wait=args.wait):
-            from flows.pipeline import pipeline_flow
+            from flows.runner import run
 
-            summary = pipeline_flow(
+            summary = run(
                 str(args.sources), wait=args.wait, force=args.force,
                 max_duration=args.max_duration,
             )
     except Exception as exc:
-        if (code := writer_exit(exc)) is None:
+        if (code := writer_exit(exc)) is not None:
+            return code
+        from flows.runner import api_failure
+
+        if (reason := api_failure(exc)) is None:
             raise
-        return code
+        print(f"error: {reason}")
+        return 1
     print_summary(summary)
     return 0
