@@ -38,19 +38,17 @@ def load_nlp(prefer: str = PREFERRED_MODEL) -> Any:
 @cache
 def expected_pipeline_name(prefer: str = PREFERRED_MODEL) -> str | None:
     """The name :func:`pipeline_name` will give ``load_nlp(prefer)``, found without loading
-    spaCy (seconds): from the installed model's meta.json, else the blank pipeline's pipes.
+    spaCy (seconds): from the installed model package, else the blank pipeline's pipes.
     None when it cannot be told; callers then load the pipeline and ask it."""
+    import importlib.metadata
     import importlib.util
-    import json
-    from pathlib import Path
 
     try:
-        spec = importlib.util.find_spec(prefer)
-        if spec is not None:
-            meta = json.loads((Path(spec.origin or "").parent / "meta.json").read_text("utf-8"))
-            return f"{meta.get('lang')}_{meta['name']}-{meta.get('version')}"
+        if importlib.util.find_spec(prefer) is not None:
+            # A model package's version is its meta.json version; its name is lang_name.
+            return f"{prefer}-{importlib.metadata.version(prefer)}"
         lookups = importlib.util.find_spec("spacy_lookups_data") is not None
-    except (ImportError, ValueError, OSError, KeyError, TypeError):
+    except (ImportError, ValueError):
         return None
     return "blank:it[lemmatizer]" if lookups else "blank:it[tokenizer]"
 

@@ -9,8 +9,8 @@ round trip. The guarantees stay per document:
   that document gets "parsing took longer than ... and was stopped", the others go on;
 - each worker runs under an address-space limit of ``memory_mb``; a document that blows it
   gets a MemoryError reason (or, if the worker dies, "parser process died ...") and the worker
-  is replaced. A worker whose address space has grown well past its size at start is retired
-  after the document it finished, so every document starts near the same headroom.
+  is replaced. A worker whose memory has grown well past its size at start is retired after
+  the document it finished, so every document starts near the same headroom.
 
 The messages are those of ``parsers.guard``, so a run records the same problems as before.
 """
@@ -30,8 +30,8 @@ from models.records import Document
 from parsers.errors import ParseError
 from parsers.guard import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, _context
 
-# A worker retires after this many documents, or when its address space grew by more than a
-# quarter of the limit since it started (fragmented heaps do not shrink).
+# A worker retires after this many documents, or once its peak memory grew by more than a
+# quarter of the limit since it started (a heap that grew for a big document does not shrink).
 MAX_DOCS_PER_WORKER = 500
 GROWTH_SHARE = 0.25
 
@@ -45,12 +45,11 @@ class ParseJob:
     url: str | None = None
 
 
-def _vm_bytes() -> int:
-    try:
-        with open("/proc/self/statm", "rb") as fh:
-            return int(fh.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
-    except (OSError, ValueError, IndexError):
-        return 0
+def _peak_bytes() -> int:
+    """The worker's peak resident memory so far (Linux reports kilobytes)."""
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
 def _serve(conn: Any, memory_mb: int, pdf_limits: Any, max_docs: int) -> None:
@@ -61,7 +60,7 @@ def _serve(conn: Any, memory_mb: int, pdf_limits: Any, max_docs: int) -> None:
 
     limit = memory_mb * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-    start_vm = _vm_bytes()
+    start_peak = _peak_bytes()
     done = 0
     while done < max_docs:
         try:
@@ -84,7 +83,7 @@ def _serve(conn: Any, memory_mb: int, pdf_limits: Any, max_docs: int) -> None:
             reply = ("error", f"parser failed: {type(exc).__name__}: {exc}")
         del data, msg
         done += 1
-        if start_vm and _vm_bytes() - start_vm > GROWTH_SHARE * limit:
+        if _peak_bytes() - start_peak > GROWTH_SHARE * limit:
             retire = True
         try:
             conn.send((*reply, retire or done >= max_docs))
