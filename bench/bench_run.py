@@ -47,7 +47,8 @@ def main() -> None:
                     help="port of the sample site (fixed, for comparable checksums)")
     args = ap.parse_args()
     runs = 2 if args.quick else max(2, args.runs)
-    with tempfile.TemporaryDirectory() as tmp, serve(ROOT / "data" / "sample" / "site", args.port) as base:
+    site = ROOT / "data" / "sample" / "site"
+    with tempfile.TemporaryDirectory() as tmp, serve(site, args.port) as base:
         project = Path(tmp) / "project"
         project.mkdir()
         sources = localised_sources(ROOT / "data" / "sample" / "sources.toml", base,
