@@ -5,13 +5,14 @@
 The claims are generated (20 per document, every kind, quotes, attributes), as Claim objects
 in memory. Three figures per size, each into a fresh warehouse file:
 
-- bare: the claims' fields read into Python lists, an Arrow table, one
-  ``INSERT INTO claims SELECT ... FROM arrow`` (the claims table, its primary key included);
+- bare: the documents' and claims' fields read into Python lists, two Arrow tables, one
+  ``INSERT ... SELECT ... FROM arrow`` each (the warehouse's tables, primary keys included);
 - loader: ``warehouse.load.load_documents`` over the same documents and claims, as the load
   stage calls it (documents with their text, keys, coercions, one transaction per batch);
 - with ``--stage``: ``flows.stages.load_into_warehouse`` reading the stage files from disk
   (parsed and extracted JSON written first, not timed), then linking and indexing.
 
+Both sides end with a CHECKPOINT (the data written to the file, not only to the log).
 Targets: loader >= 0.5x bare, and 1,000,000 claims in under 15 s.
 """
 
@@ -81,15 +82,24 @@ def make_items(n_claims: int, seed: int = 1) -> list[dict]:
 
 
 def bare(db: Path, items: list[dict]) -> float:
-    """Fields straight into Arrow columns, one INSERT: the floor any loader stands on."""
+    """The same documents and claims, fields straight into Arrow columns, one INSERT each:
+    the floor any loader stands on (no keys hashed, no values checked)."""
     with connect(db) as con:
+        con.execute(f"SET checkpoint_threshold = '{wload.LOAD_CHECKPOINT}'")
         t0 = time.perf_counter()
+        docs: dict[str, list] = {c: [] for c in ("sha256", "url", "source_id", "title", "text")}
         cols: dict[str, list] = {c: [] for c in (
             "claim_id", "sha256", "kind", "value", "value_num", "unit", "currency", "role",
             "precision", "type", "status", "start_char", "end_char", "quote", "extractor",
             "confidence", "attrs", "extracted_at")}
         for it in items:
             sha = it["sha256"]
+            d = it["document"]
+            docs["sha256"].append(sha)
+            docs["url"].append(it["url"])
+            docs["source_id"].append(it["source_id"])
+            docs["title"].append(d.title)
+            docs["text"].append(d.text)
             for n, c in enumerate(it["claims"]):
                 cols["claim_id"].append(f"{sha}:{n}")
                 cols["sha256"].append(sha)
@@ -109,21 +119,26 @@ def bare(db: Path, items: list[dict]) -> float:
                 cols["confidence"].append(c.confidence)
                 cols["attrs"].append(json.dumps(c.attrs))
                 cols["extracted_at"].append(None)
-        table = pa.table(cols)
-        con.register("bare_claims", table)
+        con.register("bare_docs", pa.table(docs))
+        con.register("bare_claims", pa.table(cols))
+        con.execute("INSERT INTO documents (sha256, url, source_id, title, text)"
+                    " SELECT * FROM bare_docs")
         con.execute("INSERT INTO claims SELECT claim_id, sha256, kind, value, value_num, unit,"
                     " currency, role, precision, type, status, start_char, end_char, quote,"
                     " extractor, confidence, attrs::JSON, extracted_at FROM bare_claims")
+        con.execute("CHECKPOINT")
         took = time.perf_counter() - t0
     return took
 
 
 def loader(db: Path, items: list[dict]) -> float:
     with connect(db) as con:
+        con.execute(f"SET checkpoint_threshold = '{wload.LOAD_CHECKPOINT}'")
         t0 = time.perf_counter()
-        size = getattr(wload, "LOAD_BATCH", 25)  # documents per call, as the load stage
+        size = wload.LOAD_BATCH  # documents per call, as the load stage
         for i in range(0, len(items), size):
             wload.load_documents(con, items[i:i + size], run_id="bench")
+        con.execute("CHECKPOINT")
         took = time.perf_counter() - t0
         n = con.execute("SELECT count(*) FROM claims").fetchone()[0]
     expected = sum(len(it["claims"]) for it in items)

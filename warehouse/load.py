@@ -415,7 +415,9 @@ _FATAL = (duckdb.IOException, duckdb.FatalException, duckdb.InternalException, M
 
 
 # Documents per load_documents call in the load stage: one transaction each.
-LOAD_BATCH = 1000
+LOAD_BATCH = 2000
+# Write-ahead log size that triggers a checkpoint during a load (DuckDB's default is 16 MB).
+LOAD_CHECKPOINT = "1GB"
 
 
 def load_documents(
