@@ -86,13 +86,14 @@ def _serve(conn: Any, memory_mb: int, pdf_limits: Any, max_docs: int) -> None:
         if _peak_bytes() - start_peak > GROWTH_SHARE * limit:
             retire = True
         try:
-            conn.send((*reply, retire or done >= max_docs))
+            conn.send((*reply, retire or done >= max_docs, _peak_bytes()))
         except MemoryError:
             conn.send(("error", f"parsing needed more than the {memory_mb} MB memory limit",
-                       True))
+                       True, _peak_bytes()))
             return
         except Exception as exc:  # a Document that cannot be pickled: that document's reason
-            conn.send(("error", f"parser failed: {type(exc).__name__}: {exc}", retire))
+            conn.send(("error", f"parser failed: {type(exc).__name__}: {exc}", retire,
+                       _peak_bytes()))
         if retire:
             return
 
@@ -140,6 +141,7 @@ class ParsePool:
         self._idle: list[_Worker] = []
         self._lock = threading.Lock()
         self.started = 0  # worker processes started so far (replacements included)
+        self.peak_bytes = 0  # the largest peak resident memory a worker reported
 
     def _spawn(self) -> _Worker:
         self.started += 1
@@ -201,13 +203,14 @@ class ParsePool:
 
     def _answer(self, worker: _Worker) -> Document | ParseError:
         try:
-            kind, payload, retire = worker.conn.recv()
+            kind, payload, retire, peak = worker.conn.recv()
         except Exception:  # EOF, or a message cut short by the worker's death
             worker.proc.join(5)
             code = worker.proc.exitcode
             worker.stop(kill=True)
             return ParseError(
                 f"parser process died (exit code {code}); memory limit {self.memory_mb} MB")
+        self.peak_bytes = max(self.peak_bytes, peak)
         if retire:
             worker.stop()
         else:
