@@ -266,8 +266,9 @@ def process(
         "sources": len(sources),
         "sources_failed": runlog.failed_sources(sources, records),
         "stopped": sum(1 for r in records if r.outcome == "stopped"),
-        "started_at": started.isoformat(timespec="seconds"),
-        "finished_at": datetime.now().isoformat(timespec="seconds"),
+        # Milliseconds: runs listed newest first stay in order when two end within a second.
+        "started_at": started.isoformat(timespec="milliseconds"),
+        "finished_at": datetime.now().isoformat(timespec="milliseconds"),
         "fetch_attempts": len(records),
         "fetched_new": sum(1 for r in records if r.outcome == "stored"),
         "fetched_unchanged": sum(1 for r in records if r.outcome == "unchanged"),
