@@ -4,7 +4,9 @@ one clear line."""
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -133,3 +135,48 @@ def test_an_unreachable_prefect_api_is_one_clear_line(project: tuple[Path, Path]
     assert last.startswith("inclusio run: cannot reach the Prefect API (http://127.0.0.1:9/api)")
     assert "inclusio server" in last
     assert "Traceback" not in done.stdout + done.stderr
+
+
+def test_without_a_server_the_process_flow_ends_in_the_runs_true_state(tmp_path: Path) -> None:
+    """No PREFECT_API_URL, and the only page fetched cannot be read: the crawl runs without
+    Prefect, the inclusio-process flow runs on the temporary server and ends FAILED with the
+    summary artifact, the command exits 7 and the runs row names the flow run."""
+    from test_run_states import READ_BACK
+
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "delibera.pdf").write_bytes(b"%PDF-1.4\nthis file only pretends to be a PDF\n")
+    root = tmp_path / "project"
+    root.mkdir()
+    with serve(site) as base:
+        sources = tmp_path / "sources.toml"
+        sources.write_text(f'[[sources]]\nid = "rivalta"\nentity = "Comune di Rivalta"\n'
+                           f'start_urls = ["{base}delibera.pdf"]\nallow_private = true\n'
+                           "max_depth = 0\n", encoding="utf-8")
+        done = subprocess.run([str(REPO / ".venv" / "bin" / "inclusio"), "run", str(sources)],
+                              cwd=root, env=_env(root), capture_output=True, text=True,
+                              timeout=600)
+    assert done.returncode == 7, done.stdout + done.stderr[-3000:]
+    assert "inclusio run: run FAILED: nothing parsed" in done.stderr
+    err = done.stderr.splitlines()
+    started = next(n for n, line in enumerate(err) if line.startswith("starting Prefect"))
+    assert any(line.startswith("parse: batch") for line in err[started:])
+    found = re.search(r"Prefect flow run:\s+\S+ \(([0-9a-f-]{36})\)", done.stdout)
+    assert found, done.stdout
+    flow_run_id = found.group(1)
+
+    # Read back through Prefect's client: a temporary server again, on the run's own state.
+    env = {**_env(root), "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+           "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "240"}
+    back = subprocess.run([sys.executable, "-c", READ_BACK, flow_run_id], env=env,
+                          capture_output=True, text=True, timeout=600)
+    assert back.returncode == 0, back.stderr[-3000:]
+    run = json.loads(back.stdout.strip().splitlines()[-1])
+    assert run["state"] == "FAILED" and run["message"].startswith("nothing parsed")
+    kind, markdown = run["artifacts"]["inclusio-run-summary"]
+    assert kind == "markdown" and "nothing parsed" in markdown
+    messages = [m for _, m in run["logs"]]
+    assert any(m.startswith("crawl (done before this flow") for m in messages), messages
+    assert any(m.startswith("parse: batch") for m in messages), messages
+    rows = _runs(root / "data" / "curated" / "inclusio.duckdb")
+    assert [(r[1], r[2], r[3]) for r in rows] == [("FAILED", 7, flow_run_id)]
