@@ -69,12 +69,17 @@ class CrawlState:
     content_types: dict[str, str] = field(default_factory=dict)
     fetched_at: dict[str, datetime] = field(default_factory=dict)
     filenames: dict[str, str] = field(default_factory=dict)  # Content-Disposition names
+    # When the body we hold was first seen, and when a request last confirmed it: what the
+    # revisit backoff of pages outside sitemaps and feeds is measured on.
+    changed_at: dict[str, datetime] = field(default_factory=dict)
+    checked_at: dict[str, datetime] = field(default_factory=dict)
     _index: dict[str, str] | None = field(default=None, repr=False)
 
     @classmethod
     def from_records(cls, records: Iterable[FetchRecord]) -> CrawlState:
         """State from earlier fetch-log rows: the latest copy with a body per URL wins."""
         state = cls()
+        seen: dict[str, str] = {}  # url -> sha256 of the latest body
         for rec in sorted(records, key=lambda r: _as_datetime(r.fetched_at) or datetime.min):
             if rec.outcome not in ("stored", "unchanged") or not rec.sha256:
                 continue
@@ -86,16 +91,31 @@ class CrawlState:
             when = _as_datetime(rec.fetched_at)
             if when is not None:
                 state.fetched_at[rec.url] = when
+                if rec.outcome == "stored" or rec.status is not None:  # a request was made
+                    state.checked_at[rec.url] = when
+                if rec.sha256 != seen.get(rec.url):
+                    state.changed_at[rec.url] = when
+            seen[rec.url] = rec.sha256
         return state
 
-    def lookup(self, url: str) -> tuple[str | None, str | None, str | None, str | None,
-                                        datetime | None] | None:
-        """(etag, last_modified, sha256, content_type, fetched_at) for a URL in any spelling."""
+    def _key(self, url: str) -> str | None:
         if self._index is None:
             self._index = {}
             for known_url in self.known:
                 self._index.setdefault(normalize(known_url), known_url)
-        found = url if url in self.known else self._index.get(normalize(url))
+        return url if url in self.known else self._index.get(normalize(url))
+
+    def revisit_times(self, url: str) -> tuple[datetime | None, datetime | None]:
+        """(changed_at, checked_at) of our copy of a URL in any spelling."""
+        found = self._key(url)
+        if found is None:
+            return None, None
+        return self.changed_at.get(found), self.checked_at.get(found)
+
+    def lookup(self, url: str) -> tuple[str | None, str | None, str | None, str | None,
+                                        datetime | None] | None:
+        """(etag, last_modified, sha256, content_type, fetched_at) for a URL in any spelling."""
+        found = self._key(url)
         if found is None:
             return None
         etag, last_modified, sha = self.known[found]
@@ -199,6 +219,7 @@ class _Crawl:
         self.sitemaps_read = 0
         self.listings_in_flight = 0
         self.lastmods: dict[str, datetime] = {}  # normalised URL -> newest listed date
+        self.listed: set[str] = set()  # normalised URLs a sitemap or feed lists
 
     def close(self) -> None:
         self.fetcher.close()
@@ -228,7 +249,8 @@ class _Crawl:
                         continue
                     if not self._admit(item):
                         continue
-                    if item.kind == "doc" and (done_now := self._skip_if_listed_unchanged(item)):
+                    if item.kind == "doc" and (done_now := self._skip_if_listed_unchanged(item)
+                                               or self._skip_if_resting(item)):
                         self._absorb(done_now)  # no request: handled here, no thread hop
                         continue
                     if item.kind == "sitemap":
@@ -359,6 +381,8 @@ class _Crawl:
                     f"scheme {scheme!r} is not fetched: only http and https")))
             return
         key = normalize(url)
+        if listed:
+            self.listed.add(key)
         if lastmod is not None and (key not in self.lastmods or lastmod > self.lastmods[key]):
             self.lastmods[key] = lastmod
         if key in self.seen:
@@ -455,6 +479,28 @@ class _Crawl:
             return None
         held_since = fetched_at or parse_date(last_modified)
         if held_since is None or lastmod > held_since:
+            return None
+        return self._from_store(item, sha, content_type, etag, last_modified, None, None)
+
+    def _skip_if_resting(self, item: _Item) -> _Done | None:
+        """A page or attachment no sitemap or feed lists (so no date says whether it changed)
+        is asked again only after ``revisit_backoff`` times the time it has stayed unchanged
+        (between ``min_revisit`` and ``max_revisit`` seconds after its last check); until then
+        our copy stands for it, links included. Start URLs are always asked."""
+        backoff = float(self.opt["revisit_backoff"])
+        if item.start or backoff <= 0 or normalize(item.url) in self.listed:
+            return None
+        changed, checked = self.state.revisit_times(item.url)
+        if changed is None or checked is None or checked < changed:
+            return None
+        wait = min(float(self.opt["max_revisit"]), (checked - changed).total_seconds() * backoff)
+        if wait < float(self.opt["min_revisit"]):
+            return None
+        now = datetime.now(UTC).replace(tzinfo=None)
+        if (now - checked).total_seconds() >= wait:
+            return None
+        etag, last_modified, sha, content_type, _, held = self._held_copy(item)
+        if not held or sha is None:
             return None
         return self._from_store(item, sha, content_type, etag, last_modified, None, None)
 

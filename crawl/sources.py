@@ -63,6 +63,12 @@ EXTRA_DEFAULTS: dict[str, Any] = {
     "private_networks": [],   # with allow_private: only these networks (CIDR) are allowed
     "max_delay": 30.0,        # seconds: cap on robots.txt Crawl-delay and on Retry-After waits
     "max_duration": 1800.0,   # seconds: time budget of one crawl of the source
+    # Pages and attachments no sitemap or feed dates are asked again after this share of the
+    # time they have stayed unchanged (0: every run), never sooner than min_revisit seconds
+    # after the last check counts, and at the latest max_revisit seconds after it.
+    "revisit_backoff": 0.5,
+    "min_revisit": 3600.0,
+    "max_revisit": 30 * 86400.0,
 }
 
 
@@ -77,7 +83,9 @@ DEFAULT_USER_AGENT = f"inclusio/{_version()}"
 
 _INT_KEYS = {"max_depth", "max_pages", "concurrency", "max_bytes", "retries", "max_redirects",
              "open_depth"}
-_FLOAT_KEYS = {"delay", "timeout", "backoff", "max_delay", "max_duration"}
+_FLOAT_KEYS = {"delay", "timeout", "backoff", "max_delay", "max_duration", "min_revisit",
+               "max_revisit"}
+_RATIO_KEYS = {"revisit_backoff"}
 _POSITIVE_KEYS = {"timeout", "max_delay", "max_duration"}
 _STR_LIST_KEYS = {"start_urls", "allowed_hosts", "allow", "deny", "keywords", "feeds"}
 _STR_KEYS = {"id", "entity", "user_agent", "contact", "schedule"}
@@ -151,6 +159,9 @@ def _check_type(key: str, value: Any, where: str) -> None:
             raise bad("a number of seconds >= 0")
         if key in _POSITIVE_KEYS and value <= 0:
             raise bad("a number of seconds > 0")
+    elif key in _RATIO_KEYS:
+        if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+            raise bad("a number >= 0")
     elif key in _STR_LIST_KEYS:
         if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
             raise bad("a list of non-empty strings")

@@ -49,9 +49,13 @@ def document_from_dict(data: dict[str, Any]) -> Document:
     return Document(**data)
 
 
+_CLAIM_FIELDS = frozenset(f.name for f in fields(Claim))
+
+
 def claim_from_dict(data: dict[str, Any]) -> Claim:
-    known = {f.name for f in fields(Claim)}
-    return Claim(**{k: v for k, v in data.items() if k in known})
+    if data.keys() <= _CLAIM_FIELDS:  # as written by put_claims: no key to drop
+        return Claim(**data)
+    return Claim(**{k: v for k, v in data.items() if k in _CLAIM_FIELDS})
 
 
 def _checked(sha256: str) -> str:
@@ -102,7 +106,10 @@ class DocStore:
         return _read(self.parsed_path(sha256))
 
     def get_document(self, sha256: str) -> Document | None:
-        data = self.get_parsed(sha256)
+        return self.document_of(sha256, self.get_parsed(sha256))
+
+    def document_of(self, sha256: str, data: dict[str, Any] | None) -> Document | None:
+        """The Document of a parsed file already read (``get_parsed``)."""
         if not data or "document" not in data:
             return None
         try:

@@ -35,6 +35,24 @@ def load_nlp(prefer: str = PREFERRED_MODEL) -> Any:
     return nlp
 
 
+@cache
+def expected_pipeline_name(prefer: str = PREFERRED_MODEL) -> str | None:
+    """The name :func:`pipeline_name` will give ``load_nlp(prefer)``, found without loading
+    spaCy (seconds): from the installed model package, else the blank pipeline's pipes.
+    None when it cannot be told; callers then load the pipeline and ask it."""
+    import importlib.metadata
+    import importlib.util
+
+    try:
+        if importlib.util.find_spec(prefer) is not None:
+            # A model package's version is its meta.json version; its name is lang_name.
+            return f"{prefer}-{importlib.metadata.version(prefer)}"
+        lookups = importlib.util.find_spec("spacy_lookups_data") is not None
+    except (ImportError, ValueError):
+        return None
+    return "blank:it[lemmatizer]" if lookups else "blank:it[tokenizer]"
+
+
 def pipeline_name(nlp: Any) -> str:
     """A short, stable description such as ``it_core_news_lg-3.8.0`` or ``blank:it+lookup``."""
     meta = nlp.meta

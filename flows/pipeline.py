@@ -5,6 +5,11 @@ Tasks are thin wrappers over flows/stages.py; they pass paths and sha256 ids, ba
 it did through flows/progress.py (terminal and the run's Prefect logs); the end of the flow
 judges the run (flows/runlog.py): FAILED when nothing asked for went through, with its summary
 as a markdown artifact and a row of the ``runs`` table either way.
+
+Two flows: ``inclusio-pipeline`` is the whole run (with ``PREFECT_API_URL`` set: ``inclusio
+server``, schedules); ``inclusio-process`` is parse → extract → load after a crawl that
+flows/runner.py did without Prefect. Both run the same body, ``flows.runner.process``, with
+this module's tasks as its stages, and end the same way (``_finish``).
 """
 
 from __future__ import annotations
@@ -25,9 +30,12 @@ from prefect.runtime import flow_run  # noqa: E402
 from prefect.states import Failed, State  # noqa: E402
 
 from crawl.sources import load_sources, with_max_duration  # noqa: E402
-from flows import runlog, stages  # noqa: E402
+from flows import runlog, runner, stages  # noqa: E402
 from flows.progress import announce_flow_run, crawl_display, current_display, say  # noqa: E402
+from flows.runner import extract_stored, parse_stored  # noqa: E402, F401 - their old home
 from models.records import FetchRecord, Source  # noqa: E402
+
+FAILED_FETCHES_LOGGED = 200  # failed fetches of a crawl done outside Prefect, replayed in its logs
 
 
 @task(name="discover-and-fetch", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=5)
@@ -126,6 +134,43 @@ def pipeline_flow(
     return _finish(summary)
 
 
+@flow(name="inclusio-process", log_prints=True)
+def process_flow(
+    root: str,
+    run_id: str,
+    sources: list[Source],
+    records: list[FetchRecord],
+    started: datetime,
+    wait: float = 0.0,
+    force: bool = False,
+) -> dict[str, Any]:
+    """Parse, extract and load what a crawl done outside Prefect brought (flows/runner.py).
+
+    Ends in the run's true state with its summary artifact, as ``inclusio-pipeline`` does.
+    """
+    announce_flow_run()
+    ws = stages.Workspace.at(root)
+    failed = sum(1 for r in records if r.outcome in ("failed", "refused"))
+    say(f"crawl (done before this flow, without Prefect): {len(sources)} sources, "
+        f"{len(records)} fetch attempts, "
+        f"{sum(1 for r in records if r.outcome == 'stored')} new or changed, "
+        f"{sum(1 for r in records if r.outcome == 'unchanged')} unchanged, {failed} failed",
+        console=False)
+    bad = [r for r in records if r.outcome in ("failed", "refused")]
+    for r in bad[:FAILED_FETCHES_LOGGED]:
+        say(f"fetch {r.outcome}: {r.url}: {r.error}", logging.WARNING, console=False)
+    if len(bad) > FAILED_FETCHES_LOGGED:
+        say(f"... and {len(bad) - FAILED_FETCHES_LOGGED} more failed fetches (problems table)",
+            logging.WARNING, console=False)
+    try:
+        summary = process_records(ws, run_id, sources, records, started, wait=wait,
+                                  force=force)
+    except Exception as exc:  # busy, damaged or full warehouse, a bug: Prefect fails the run
+        _publish_stop(run_id, exc)
+        raise
+    return _finish(summary)
+
+
 def _publish_stop(run_id: str, exc: Exception) -> None:
     """The artifact of a run stopped by an exception (its traceback is in the run's logs)."""
     try:
@@ -161,76 +206,8 @@ def process_records(
     wait: float = 0.0,
     force: bool = False,
 ) -> dict[str, Any]:
-    """Parse, extract and load what a crawl brought, in batches; return the run's counts."""
-    root_s = str(ws.root)
-    items = stages.bodies(records)
-    parsed: list[dict] = []
-    batches = stages.batched(items)
-    for n, batch in enumerate(batches, start=1):
-        say(f"parse: batch {n}/{len(batches)} ({len(batch)} documents)")
-        parsed += parse_task(root_s, batch, force=force)
-    ok = [p["sha256"] for p in parsed if not p.get("error")]
-    extracted: list[dict] = []
-    batches = stages.batched(ok)
-    for n, batch in enumerate(batches, start=1):
-        say(f"extract: batch {n}/{len(batches)} ({len(batch)} documents)")
-        extracted += extract_task(root_s, batch, force=force)
-    problems = stages.fetch_problems(records)
-    problems += [
-        {"run_id": run_id, "stage": "extract", "sha256": e["sha256"], "reason": e["error"]}
-        for e in extracted
-        if e.get("error")
-    ]
-    for p in problems:
-        p.setdefault("run_id", run_id)
-    say("load: warehouse " + str(ws.warehouse))
-    loaded = load_task(
-        root_s, run_id, sources, records, [i["sha256"] for i in items], problems, wait
-    )
-    failed_fetch = sum(1 for r in records if r.outcome in ("failed", "refused"))
-    failed_parse = sum(1 for p in parsed if p.get("error"))
-    run = {
-        "run_id": run_id,
-        "flow_run_id": flow_run.id,
-        "flow_run_name": flow_run.name,
-        "sources": len(sources),
-        "sources_failed": runlog.failed_sources(sources, records),
-        "stopped": sum(1 for r in records if r.outcome == "stopped"),
-        "started_at": started.isoformat(timespec="seconds"),
-        "finished_at": datetime.now().isoformat(timespec="seconds"),
-        "fetch_attempts": len(records),
-        "fetched_new": sum(1 for r in records if r.outcome == "stored"),
-        "fetched_unchanged": sum(1 for r in records if r.outcome == "unchanged"),
-        "documents": len(items),
-        "parsed": len(ok),
-        "failed": failed_fetch + failed_parse,
-        "failed_fetch": failed_fetch,
-        "failed_parse": failed_parse,
-        "extracted": sum(1 for e in extracted if not e.get("skipped") and not e.get("error")),
-        "failed_extract": sum(1 for e in extracted if e.get("error")),
-        **loaded,
-    }
-    return runlog.record(ws.warehouse, run, ok, wait=wait)
-
-
-def parse_stored(root: str | None = None, force: bool = True) -> dict[str, int]:
-    """Parse again every body in the fetch log (after a parser improves)."""
-    ws = stages.Workspace.at(root)
-    items = stages.bodies(stages.read_fetch_log(ws))
-    results = [r for b in stages.batched(items) for r in stages.parse_batch(ws, b, force=force)]
-    return {
-        "parsed": sum(1 for r in results if not r["error"]),
-        "failed": sum(1 for r in results if r["error"]),
-    }
-
-
-def extract_stored(root: str | None = None, force: bool = True) -> dict[str, int]:
-    """Run the extractors again over every parsed document, then reload the warehouse."""
-    ws = stages.Workspace.at(root)
-    shas = ws.docs.parsed_shas()
-    results = [r for b in stages.batched(shas) for r in stages.extract_batch(ws, b, force=force)]
-    stages.load_into_warehouse(ws, run_id=stages.new_run_id(), shas=shas)
-    return {
-        "extracted": sum(1 for r in results if not r.get("error")),
-        "failed": sum(1 for r in results if r.get("error")),
-    }
+    """Parse, extract and load what a crawl brought, one Prefect task per batch (the shared
+    body is ``flows.runner.process``); return the judged summary, its ``runs`` row written."""
+    return runner.process(ws, run_id, sources, records, started, wait=wait, force=force,
+                          parse=parse_task, extract=extract_task, load=load_task,
+                          flow_run_id=flow_run.id, flow_run_name=flow_run.name)

@@ -214,6 +214,11 @@ def md_cell(text: Any) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ").replace("\r", " ")
 
 
+def _seconds(when: Any) -> str:
+    """A time as people read it: to the second, without the stored milliseconds."""
+    return str(when).replace("T", " ")[:19]
+
+
 def markdown(summary: dict[str, Any]) -> str:
     """The run's summary as the Prefect markdown artifact shows it."""
     s = summary
@@ -222,7 +227,7 @@ def markdown(summary: dict[str, Any]) -> str:
         "",
         f"**{md_cell(s['message'])}** (exit code {s['exit_code']})",
         "",
-        f"Started {s['started_at']}, finished {s['finished_at']}.",
+        f"Started {_seconds(s['started_at'])}, finished {_seconds(s['finished_at'])}.",
         "",
         "| figure | this run |",
         "| --- | ---: |",

@@ -20,16 +20,19 @@ from typing import Any
 from crawl.crawler import NOTICE_OUTCOMES, CrawlState, crawl_source
 from crawl.rawstore import RawStore, is_sha256
 from docstore.files import DocStore, StoredFileDamaged, claim_from_dict, write_json
-from extractors.nlp import load_nlp, pipeline_name
+from extractors.nlp import expected_pipeline_name, load_nlp, pipeline_name
 from extractors.registry import extract_document, versions
 from inclusio.settings import Paths, paths
 from models.records import FetchRecord, Source
 from parsers import ParseError
-from parsers.guard import parse_guarded
 from warehouse import load as wload
 from warehouse.db import connect
 
 BATCH_SIZE = 25
+# Documents per Prefect task: a task run costs 5-70 ms, parsing a page about 3 ms and
+# extracting one 50-300 ms, so parse batches are large and extract batches a few seconds long.
+PARSE_BATCH = 500
+EXTRACT_BATCH = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,44 +170,74 @@ def _stored(get: Callable[[str], dict[str, Any] | None], sha: str) -> dict[str, 
 
 
 def parse_batch(ws: Workspace, items: Sequence[dict[str, Any]], force: bool = False) -> list[dict]:
-    """Parse stored bodies into documents; a bad file becomes an error entry, never an exception."""
+    """Parse stored bodies into documents; a bad file becomes an error entry, never an exception.
+
+    Bodies go to the process's pool of parser workers (``parsers.pool``), started only when a
+    body needs parsing: a hang or a memory blow-up in a C library becomes a ParseError for that
+    document (its worker is replaced), never a stuck or killed run.
+    """
+    from parsers.pool import ParseJob, shared_pool
+
     store, docs = ws.raw, ws.docs
-    results = []
-    for it in items:
+    results: list[dict | None] = [None] * len(items)
+    todo: list[int] = []
+    for n, it in enumerate(items):
         sha = it["sha256"]
         if not force and (done := _stored(docs.get_parsed, sha)) is not None:
-            results.append({"sha256": sha, "error": done.get("error"), "skipped": True})
-            continue
+            results[n] = {"sha256": sha, "error": done.get("error"), "skipped": True}
+        else:
+            todo.append(n)
+    jobs = [
+        ParseJob(_reader(store, items[n]["sha256"]), items[n].get("content_type"),
+                 items[n].get("url"))
+        for n in todo
+    ]
+    for k, res in (shared_pool().imap(jobs) if jobs else ()):
+        it = items[todo[k]]
+        sha = it["sha256"]
         meta = {**it, "parsed_at": datetime.now().isoformat()}
-        try:
-            # A child process per document: a hang or a memory blow-up in a C library
-            # becomes a ParseError for that document, never a stuck or killed run.
-            doc = parse_guarded(
-                store.get(sha), content_type=it.get("content_type"), url=it.get("url")
-            )
-        except ParseError as exc:
-            docs.put_parse_error(sha, str(exc), meta)
-            results.append({"sha256": sha, "error": str(exc), "skipped": False})
-            continue
-        except Exception as exc:  # a parser bug must not stop the run: record it
-            reason = f"parser crashed: {type(exc).__name__}: {exc}"
+        if isinstance(res, Exception):
+            reason = (str(res) if isinstance(res, ParseError)
+                      # a parser bug or an unreadable body must not stop the run: recorded
+                      else f"parser crashed: {type(res).__name__}: {res}")
             docs.put_parse_error(sha, reason, meta)
-            results.append({"sha256": sha, "error": reason, "skipped": False})
+            results[todo[k]] = {"sha256": sha, "error": reason, "skipped": False}
             continue
-        docs.put_document(sha, doc, meta)
-        results.append({"sha256": sha, "error": None, "skipped": False})
-    return results
+        docs.put_document(sha, res, meta)
+        results[todo[k]] = {"sha256": sha, "error": None, "skipped": False}
+    return [r for r in results if r is not None]
+
+
+def _reader(store: RawStore, sha: str) -> Callable[[], bytes]:
+    return lambda: store.get(sha)
 
 
 # --- extract -------------------------------------------------------------------------------
 
 
+def extraction_current(prev: dict[str, Any], current: dict[str, str],
+                       model: str | None = None) -> bool:
+    """Whether stored claims were made by the extractor versions ``current`` and the spaCy
+    pipeline ``model`` (default: the one ``load_nlp`` would give, read without loading it)."""
+    meta = prev.get("meta") or {}
+    if meta.get("versions") != current:
+        return False
+    if model is None:
+        model = expected_pipeline_name()
+        if model is None or meta.get("model") != model:
+            model = pipeline_name(load_nlp())  # the guess differs: ask the pipeline itself
+    return meta.get("model") == model
+
+
 def extract_batch(ws: Workspace, shas: Sequence[str], force: bool = False) -> list[dict]:
-    """Run the extractors over parsed documents; skip those done by the same extractor versions."""
+    """Run the extractors over parsed documents; skip those done by the same extractor versions.
+
+    spaCy is loaded only when a document has to be extracted.
+    """
     docs = ws.docs
-    nlp = load_nlp()
-    model = pipeline_name(nlp)
     current = versions()
+    nlp: Any = None
+    model: str | None = None
     results = []
     for sha in shas:
         try:
@@ -215,14 +248,15 @@ def extract_batch(ws: Workspace, shas: Sequence[str], force: bool = False) -> li
         if doc is None:
             continue
         prev = _stored(docs.get_extracted, sha)  # a damaged file is extracted again
-        if (
-            not force
-            and prev
-            and prev["meta"].get("versions") == current
-            and prev["meta"].get("model") == model
-        ):
+        if not force and prev and extraction_current(prev, current, model):
             results.append({"sha256": sha, "claims": len(prev["claims"]), "skipped": True})
             continue
+        if nlp is None:
+            nlp = load_nlp()
+            model = pipeline_name(nlp)
+            if not force and prev and extraction_current(prev, current, model):
+                results.append({"sha256": sha, "claims": len(prev["claims"]), "skipped": True})
+                continue
         try:
             claims = extract_document(doc, nlp)
         except Exception as exc:  # recorded as a problem; other documents go on
@@ -272,6 +306,9 @@ def load_into_warehouse(
     if sources:
         remember_sources(ws, sources)
     with connect(target or ws.warehouse, wait=wait) as con:
+        # One checkpoint when the load is done, not one every 16 MB of the write-ahead log:
+        # each rewrote the claims' key index, a cost that grew with the warehouse.
+        con.execute(f"SET checkpoint_threshold = '{wload.LOAD_CHECKPOINT}'")
         wload.load_sources(con, sources)
         run_ids = {r.run_id for r in records}
         if run_ids:
@@ -289,7 +326,7 @@ def load_into_warehouse(
             try:
                 parsed = docs.get_parsed(sha)
                 if parsed is not None and not parsed.get("error"):
-                    document = docs.get_document(sha)
+                    document = docs.document_of(sha, parsed)  # the file is read once
                     extracted = docs.get_extracted(sha)
                     claims = ([claim_from_dict(c) for c in extracted["claims"]]
                               if extracted else None)
@@ -329,7 +366,7 @@ def load_into_warehouse(
                     "extracted_at": ext_at,
                 }
             )
-            if len(items) >= BATCH_SIZE:
+            if len(items) >= wload.LOAD_BATCH:
                 stats["documents_loaded"] += wload.load_documents(con, items, run_id=run_id)
                 items = []
         stats["documents_loaded"] += wload.load_documents(con, items, run_id=run_id)

@@ -64,3 +64,5 @@ def configure_prefect(root: Path | None = None) -> None:
     # machine it needs more, and the run then crashed with "Timed out while attempting to
     # connect to ephemeral Prefect API server".
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
+    # Requests to the API (the default is 60 s) wait as long, for the same reason.
+    os.environ.setdefault("PREFECT_API_REQUEST_TIMEOUT", "120")

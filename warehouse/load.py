@@ -259,16 +259,13 @@ def _arrow(rows: list[dict[str, Any]], schema: pa.Schema) -> pa.Table:
     return pa.Table.from_pylist(rows, schema=schema)
 
 
-def _document_rows(it: dict[str, Any]) -> tuple[dict[str, Any], list[dict], list[dict]]:
-    """The documents row, its tables' rows and its claims' rows, every value coerced to its
-    column's type (so a bad value fails here, for this document only)."""
+def _doc_row(it: dict[str, Any]) -> dict[str, Any]:
+    """The documents row of one item, every value coerced to its column's type."""
     d: Document = it["document"]
-    sha = _str(it["sha256"])
     text = _str(d.text) or ""
-    extracted_at = _stamp(it.get("extracted_at"))
     intact = d.metadata.get("signatures_intact") if isinstance(d.metadata, dict) else None
-    doc = {
-        "sha256": sha,
+    return {
+        "sha256": _str(it["sha256"]),
         "url": _str(it.get("url")),
         "source_id": _str(it.get("source_id")),
         "media_type": _str(d.media_type),
@@ -287,9 +284,13 @@ def _document_rows(it: dict[str, Any]) -> tuple[dict[str, Any], list[dict], list
         "signature_intact": intact if isinstance(intact, bool) else None,
         "metadata": _json(d.metadata),
         "parsed_at": _stamp(it.get("parsed_at")),
-        "extracted_at": extracted_at,
+        "extracted_at": _stamp(it.get("extracted_at")),
     }
-    tables = [
+
+
+def _table_rows(it: dict[str, Any]) -> list[dict[str, Any]]:
+    sha = _str(it["sha256"])
+    return [
         {
             "sha256": sha,
             "table_no": no,
@@ -299,8 +300,16 @@ def _document_rows(it: dict[str, Any]) -> tuple[dict[str, Any], list[dict], list
             "rows": _json(t.rows),
             "row_pages": None if t.row_pages is None else [_int(p) for p in t.row_pages],
         }
-        for no, t in enumerate(d.tables)
+        for no, t in enumerate(it["document"].tables)
     ]
+
+
+def _document_rows(it: dict[str, Any]) -> tuple[dict[str, Any], list[dict], list[dict]]:
+    """The documents row, its tables' rows and its claims' rows, every value coerced to its
+    column's type (so a bad value fails here, for this document only)."""
+    doc = _doc_row(it)
+    sha = doc["sha256"]
+    extracted_at = doc["extracted_at"]
     claims = [
         {
             "claim_id": claim_key(sha or "", c),
@@ -324,11 +333,12 @@ def _document_rows(it: dict[str, Any]) -> tuple[dict[str, Any], list[dict], list
         }
         for c in it.get("claims") or []
     ]
-    return doc, tables, claims
+    return doc, _table_rows(it), claims
 
 
-def _write_documents(con: duckdb.DuckDBPyConnection, items: Sequence[dict[str, Any]]) -> None:
-    """One transaction: documents replaced, their tables and (when extracted) claims swapped."""
+def _row_frames(items: Sequence[dict[str, Any]]) -> dict[str, pa.Table]:
+    """The frames of a batch built row by row, each value through its coercion: the careful
+    path, used when the bulk one (``warehouse.bulk``) refuses a batch."""
     docs, tables, claims = [], [], []
     for it in items:
         doc, tabs, cls = _document_rows(it)
@@ -337,7 +347,7 @@ def _write_documents(con: duckdb.DuckDBPyConnection, items: Sequence[dict[str, A
         claims.extend(cls)
     seen: set[str] = set()
     claims = [c for c in claims if not (c["claim_id"] in seen or seen.add(c["claim_id"]))]
-    frames = {
+    return {
         "doc_df": _arrow(docs, _DOC_SCHEMA),
         "sha_df": _arrow([{"sha256": d["sha256"]} for d in docs], _SHA_SCHEMA),
         "ext_df": _arrow(
@@ -347,10 +357,22 @@ def _write_documents(con: duckdb.DuckDBPyConnection, items: Sequence[dict[str, A
         "tab_df": _arrow(tables, _TABLE_SCHEMA),
         "claim_df": _arrow(claims, _CLAIM_SCHEMA),
     }
+
+
+def _write_documents(con: duckdb.DuckDBPyConnection, items: Sequence[dict[str, Any]],
+                     frames: dict[str, pa.Table] | None = None) -> None:
+    """One transaction: documents replaced, their tables and (when extracted) claims swapped."""
+    if frames is None:
+        frames = _row_frames(items)
     with _Tx(con) as tx:
         for name, frame in frames.items():
             tx.register(name, frame)
         try:
+            # Claims and tables exist only beside their document row (written in the same
+            # transaction): a batch of new documents has nothing to delete, and skipping the
+            # two DELETEs spares a scan of the whole claims table per batch.
+            reloaded = tx.execute(
+                "SELECT count(*) FROM sha_df JOIN documents USING (sha256)").fetchone()[0]
             tx.execute(
                 """
                 INSERT OR REPLACE INTO documents
@@ -363,13 +385,16 @@ def _write_documents(con: duckdb.DuckDBPyConnection, items: Sequence[dict[str, A
                 FROM doc_df
                 """
             )
-            tx.execute("DELETE FROM document_tables WHERE sha256 IN (SELECT sha256 FROM sha_df)")
+            if reloaded:
+                tx.execute(
+                    "DELETE FROM document_tables WHERE sha256 IN (SELECT sha256 FROM sha_df)")
             tx.execute(
                 "INSERT INTO document_tables (sha256, table_no, page, caption, header, rows,"
                 " row_pages) SELECT sha256, table_no, page, caption, header, rows::JSON,"
                 " row_pages FROM tab_df"
             )
-            tx.execute("DELETE FROM claims WHERE sha256 IN (SELECT sha256 FROM ext_df)")
+            if reloaded:
+                tx.execute("DELETE FROM claims WHERE sha256 IN (SELECT sha256 FROM ext_df)")
             tx.execute(
                 """
                 INSERT INTO claims
@@ -389,6 +414,12 @@ def _write_documents(con: duckdb.DuckDBPyConnection, items: Sequence[dict[str, A
 _FATAL = (duckdb.IOException, duckdb.FatalException, duckdb.InternalException, MemoryError)
 
 
+# Documents per load_documents call in the load stage: one transaction each.
+LOAD_BATCH = 2000
+# Write-ahead log size that triggers a checkpoint during a load (DuckDB's default is 16 MB).
+LOAD_CHECKPOINT = "1GB"
+
+
 def load_documents(
     con: duckdb.DuckDBPyConnection, items: Sequence[dict[str, Any]], run_id: str | None = None
 ) -> int:
@@ -397,40 +428,56 @@ def load_documents(
     Each item: ``sha256``, ``url``, ``source_id``, ``document`` (Document), ``nlp_model``,
     ``claims`` (list[Claim] or None when not extracted yet), ``parsed_at``, ``extracted_at``.
 
-    The batch goes in as one transaction. If it fails, each document is tried alone: one that
-    still cannot be stored becomes a ``problems`` row (stage ``load``) with the reason, and the
-    rest of the batch lands.
+    The batch goes in as one transaction, its claims built column by column
+    (``warehouse.bulk``). If that fails, the batch is built again value by value through the
+    coercions and tried again; if it still fails it is split in halves until each document
+    that cannot be stored stands alone: it becomes a ``problems`` row (stage ``load``) with
+    the reason, and the rest of the batch lands.
     """
+    from warehouse.bulk import bulk_frames
+
     if not items:
         return 0
     try:
-        _write_documents(con, items)
+        _write_documents(con, items, bulk_frames(items))
         clear_problems(con, "load", [str(it["sha256"]) for it in items])
         return len(items)
     except _FATAL:
         raise
-    except Exception:  # noqa: S110 - some document of the batch cannot be stored: find which
+    except Exception:  # noqa: S110 - a value the bulk path cannot take: the careful path
         pass
-    loaded, problems, ok = 0, [], []
-    for it in items:
-        try:
-            _write_documents(con, [it])
-        except _FATAL:
-            raise
-        except Exception as exc:  # this document only: recorded, the run goes on
-            problems.append({
-                "run_id": run_id,
-                "stage": "load",
-                "url": it.get("url") if isinstance(it.get("url"), str) else None,
-                "sha256": it.get("sha256") if isinstance(it.get("sha256"), str) else None,
-                "reason": f"could not be stored: {type(exc).__name__}: {exc}"[:1000],
-            })
-            continue
-        loaded += 1
-        ok.append(str(it["sha256"]))
+    problems: list[dict[str, Any]] = []
+    ok: list[str] = []
+    _write_split(con, list(items), run_id, ok, problems)
     clear_problems(con, "load", ok)
     load_problems(con, problems)
-    return loaded
+    return len(ok)
+
+
+def _write_split(con: duckdb.DuckDBPyConnection, items: list[dict[str, Any]],
+                 run_id: str | None, ok: list[str], problems: list[dict[str, Any]]) -> None:
+    """Write ``items`` row by row; halves on failure, down to the documents that fail alone
+    (the same documents land as if each were tried alone, in far fewer transactions)."""
+    try:
+        _write_documents(con, items)
+    except _FATAL:
+        raise
+    except Exception as exc:
+        if len(items) > 1:
+            half = len(items) // 2
+            _write_split(con, items[:half], run_id, ok, problems)
+            _write_split(con, items[half:], run_id, ok, problems)
+            return
+        it = items[0]  # this document only: recorded, the run goes on
+        problems.append({
+            "run_id": run_id,
+            "stage": "load",
+            "url": it.get("url") if isinstance(it.get("url"), str) else None,
+            "sha256": it.get("sha256") if isinstance(it.get("sha256"), str) else None,
+            "reason": f"could not be stored: {type(exc).__name__}: {exc}"[:1000],
+        })
+        return
+    ok.extend(str(it["sha256"]) for it in items)
 
 
 _PROBLEM_SCHEMA = pa.schema([

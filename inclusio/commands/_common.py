@@ -88,6 +88,8 @@ def print_summary(s: dict[str, Any]) -> None:
     print(f"run {s['run_id']}: {s.get('state', 'COMPLETED')}" + (f" (exit {code})" if code else ""))
     if s.get("flow_run_id"):
         print(f"  Prefect flow run:  {s.get('flow_run_name')} ({s['flow_run_id']})")
+    elif s.get("prefect"):  # a run without a flow (flows/runner.py says why)
+        print(f"  Prefect:           {s['prefect']}")
     bad = s.get("sources_failed", [])
     print(f"  sources:           {s.get('sources', 0)}"
           + (f" ({len(bad)} failed: {', '.join(b['source_id'] for b in bad)})" if bad else ""))

@@ -60,7 +60,7 @@ def handler(args: argparse.Namespace) -> int:
         from inclusio.commands._common import announce_home
 
         announce_home("extract")
-        from flows.pipeline import extract_stored
+        from flows.runner import extract_stored
 
         return report_stored(extract_stored())
     from extractors.nlp import load_nlp

@@ -31,7 +31,7 @@ def handler(args: argparse.Namespace) -> int:
         from inclusio.commands._common import announce_home
 
         announce_home("parse")
-        from flows.pipeline import parse_stored
+        from flows.runner import parse_stored
 
         return report_stored(parse_stored())
     failed = 0

@@ -1,4 +1,9 @@
-"""`inclusio run SOURCES`: the whole pipeline as a Prefect flow."""
+"""`inclusio run SOURCES`: the whole pipeline, with Prefect when there is work or a server.
+
+flows/runner.py decides: with PREFECT_API_URL set the run is the ``inclusio-pipeline`` flow;
+without, the crawl runs plainly and the rest is the ``inclusio-process`` flow only when
+something is to be parsed or extracted. The verdict and exit code are the same either way.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ import os
 from pathlib import Path
 
 from inclusio.commands._common import (
+    EXIT_FAILED,
     EXIT_USAGE,
     announce_home,
     fail,
@@ -28,16 +34,20 @@ exit codes:
   7  nothing parsed: pages were fetched but none could be read
   8  nothing extracted: extraction failed on every document
   9  nothing loaded: no document reached the warehouse
-Runs ending 6-9 (or 3-5) are FAILED in Prefect; every run's summary is a Prefect artifact
-(key inclusio-run-summary) and a row of the runs table (`inclusio runs`)."""
+The code is the same with or without a Prefect server. Every run's summary is a row of the
+runs table (`inclusio runs`); a run that had a Prefect flow (always, with PREFECT_API_URL set)
+ends FAILED there on 6-9 (or 3-5), its summary a Prefect artifact (key inclusio-run-summary)."""
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "run",
         help="crawl, parse, extract and load every source in a sources file",
-        description="Run the whole pipeline (discover → fetch → parse → extract → load) as a\n"
-        "Prefect flow over the sources in SOURCES, updating data/curated/inclusio.duckdb.",
+        description="Run the whole pipeline (discover → fetch → parse → extract → load) over the\n"
+        "sources in SOURCES, updating data/curated/inclusio.duckdb. With PREFECT_API_URL set\n"
+        "the whole run is the Prefect flow inclusio-pipeline; without it the crawl runs plainly\n"
+        "and parse, extract and load run as the Prefect flow inclusio-process only when the\n"
+        "crawl brought something to parse or extract.",
         epilog=EXIT_CODES_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -67,7 +77,6 @@ def quiet_prefect_console() -> None:
 
 def handle(args: argparse.Namespace) -> int:
     from crawl.sources import load_sources
-    from flows.progress import announce_prefect
 
     if not args.sources.is_file():
         return fail("run", f"no sources file at {args.sources}: give the TOML file listing "
@@ -85,20 +94,20 @@ def handle(args: argparse.Namespace) -> int:
     try:
         # The lock comes before Prefect: a second run must not start a second temporary
         # Prefect server on the same state database (it crashed there instead of exiting 3).
+        # Prefect itself starts only if the crawl brings work (flows/runner.py).
         with writer_lock(paths().warehouse, wait=args.wait):
-            announce_prefect()
-            from flows.pipeline import pipeline_flow
-            from flows.runlog import RunFailed
+            from flows.runner import run
 
-            try:
-                summary = pipeline_flow(
-                    str(args.sources), wait=args.wait, force=args.force,
-                    max_duration=args.max_duration,
-                )
-            except RunFailed as failed:
-                summary = failed.summary
+            summary = run(
+                str(args.sources), wait=args.wait, force=args.force,
+                max_duration=args.max_duration,
+            )
     except Exception as exc:
-        if (code := writer_exit(exc)) is None:
+        if (code := writer_exit(exc)) is not None:
+            return code
+        from flows.runner import api_failure
+
+        if (reason := api_failure(exc)) is None:
             raise
-        return code
+        return fail("run", reason, EXIT_FAILED)
     return report_run(summary, "run")

@@ -1,7 +1,7 @@
 """The pipeline's stages run in-process over one project folder, without Prefect.
 
 The same functions the Prefect tasks call (flows/stages.py), in the same order as
-``flows.pipeline.process_records``: the fault cases that need many runs use this, the cases
+``flows.runner.process``: the fault cases that need many runs use this, the cases
 about processes and Prefect start the real ``inclusio`` command.
 """
 

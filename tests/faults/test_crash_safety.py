@@ -323,7 +323,9 @@ def test_disk_filling_up_under_an_existing_warehouse(
             [sys.executable, "-m", "inclusio.cli", "run", "--force", str(sources)], cwd=root,
             env=_env(root, prefect_api), capture_output=True, text=True, timeout=400)
         assert proc.returncode == 4, proc.stdout + proc.stderr[-3000:]
-        assert "the disk is full" in proc.stdout and "Traceback" not in proc.stdout
+        last = proc.stderr.strip().splitlines()[-1]  # errors go to stderr, one line
+        assert last.startswith("inclusio run: the disk is full"), proc.stderr[-3000:]
+        assert "Traceback" not in proc.stdout + proc.stderr
         filler.unlink()
         assert table_checksums(db) == before  # nothing half-written
         code, out, err = _run(root, sources, prefect_api)

@@ -1,7 +1,8 @@
 """The runs table and `inclusio runs`: each run's verdict and its own figures, newest first.
 
-The stages run without Prefect over a page served on 127.0.0.1 into a real DuckDB file;
-flows/runlog.py judges them and writes their rows as the flow does at its end.
+The stages run without Prefect over a page served on 127.0.0.1 into a real DuckDB file,
+through flows/runner.process, which judges them (flows/runlog.py) and writes their rows as
+every run does, with or without a Prefect flow.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import duckdb
 import pytest
 
 from crawl.sources import load_sources
-from flows import runlog, stages
+from flows import runlog, runner, stages
 from inclusio.cli import main
 from inclusio.sample_site import serve
 
@@ -30,35 +31,14 @@ Povertà; il codice CUP del progetto è C31H20000450001.</p>
 
 
 def _run(root: Path, sources_file: Path) -> dict[str, Any]:
-    """One run of the stages, judged and recorded as the flow's end does."""
+    """One run of the plain stages through the body both flows run (flows/runner.process),
+    judged and recorded as every run is."""
     ws = stages.Workspace.at(root)
     run_id = stages.new_run_id()
     started = datetime.now()
     sources = load_sources(sources_file)
     records = [r for s in sources for r in stages.fetch_source(ws, s, run_id)]
-    items = stages.bodies(records)
-    parsed = stages.parse_batch(ws, items)
-    ok = [p["sha256"] for p in parsed if not p.get("error")]
-    extracted = stages.extract_batch(ws, ok)
-    loaded = stages.load_into_warehouse(ws, run_id=run_id, sources=sources, records=records,
-                                        shas=[i["sha256"] for i in items],
-                                        problems=stages.fetch_problems(records))
-    failed_fetch = sum(1 for r in records if r.outcome in ("failed", "refused"))
-    run = {
-        "run_id": run_id, "flow_run_id": None, "flow_run_name": None,
-        "sources": len(sources), "sources_failed": runlog.failed_sources(sources, records),
-        "stopped": 0, "started_at": started.isoformat(timespec="seconds"),
-        "finished_at": datetime.now().isoformat(timespec="seconds"),
-        "fetch_attempts": len(records),
-        "fetched_new": sum(1 for r in records if r.outcome == "stored"),
-        "fetched_unchanged": sum(1 for r in records if r.outcome == "unchanged"),
-        "documents": len(items), "parsed": len(ok),
-        "failed_fetch": failed_fetch, "failed_parse": len(parsed) - len(ok),
-        "extracted": sum(1 for e in extracted if not e.get("skipped") and not e.get("error")),
-        "failed_extract": sum(1 for e in extracted if e.get("error")),
-        **loaded,
-    }
-    return runlog.record(ws.warehouse, run, ok)
+    return runner.process(ws, run_id, sources, records, started)
 
 
 @pytest.fixture()

@@ -1,0 +1,357 @@
+"""Run the pipeline, starting Prefect, spaCy and the parser pool only when there is work.
+
+Prefect with no server configured starts a temporary API server for each run (12-17 s on a
+busy two-core machine, more than a whole unchanged run needs). So ``inclusio run`` goes this
+way when ``PREFECT_API_URL`` is not set:
+
+1. the crawl runs as plain code (sources in parallel threads, as the flow's tasks run), with
+   the same progress display as the flow's fetch tasks (flows/progress.py);
+2. the first new body seen starts Prefect's temporary server in a background thread, so it
+   comes up while the crawl goes on;
+3. if the crawl brought anything to parse or extract, the rest of the run is the Prefect flow
+   ``inclusio-process`` (parse, extract and load tasks, as in ``inclusio-pipeline``), which
+   ends in its true state with the run's summary as an artifact; otherwise parse and extract
+   have nothing to do and the load (fetch rows, links, index) runs plainly, and Prefect is
+   never imported.
+
+Either way the run is judged the same (flows/runlog.py): the same exit code, the same row of
+the ``runs`` table. With ``PREFECT_API_URL`` set (``inclusio server``, scheduled runs) the whole
+run is the ``inclusio-pipeline`` flow, fetch tasks included, so every run is in Prefect.
+
+:func:`process` is the one body of parse → extract → load; the stages come in as callables
+(the Prefect tasks of flows/pipeline.py, or the plain stages), which is where another engine
+plugs in. This module imports no Prefect at load time.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from flows import runlog, stages
+from flows.progress import CrawlDisplay, announce_prefect, crawl_display, say
+from models.records import FetchRecord, Source
+
+FETCH_RETRIES = 2  # as the flow's fetch task: a crawl that crashed is tried again
+FETCH_RETRY_DELAY = 5.0
+MAX_FETCH_THREADS = 32  # sources crawled at once
+
+# What the summary says about Prefect when a run needed no flow (``summary["prefect"]``).
+NO_FLOW_NOTE = ("no Prefect flow was needed (nothing to parse or extract); run with a Prefect "
+                "server (inclusio server + PREFECT_API_URL) to see every run in Prefect")
+
+ParseFn = Callable[..., list[dict]]
+ExtractFn = Callable[..., list[dict]]
+LoadFn = Callable[..., dict[str, int]]
+
+
+class PrefectUnavailable(RuntimeError):
+    """Prefect's API could not be reached or its temporary server did not start."""
+
+
+def progress(message: str) -> None:
+    """A progress line on stderr (stdout stays for results), and in the Prefect run's logs
+    when called inside one."""
+    say(message)
+
+
+def api_configured() -> bool:
+    return bool(os.environ.get("PREFECT_API_URL", "").strip())
+
+
+def api_failure(exc: BaseException) -> str | None:
+    """A one-line reason when ``exc`` (or its cause) says Prefect's API was not reachable."""
+    seen: set[int] = set()
+    cur: BaseException | None = exc
+    while cur is not None and id(cur) not in seen:
+        seen.add(id(cur))
+        name = type(cur).__name__
+        text = str(cur).strip().splitlines()[0] if str(cur).strip() else name
+        if isinstance(cur, PrefectUnavailable):
+            return text
+        if "ephemeral Prefect API server" in text or name in (
+                "ConnectError", "ConnectTimeout", "PrefectHTTPStatusError") and (
+                "api" in text.lower() or name.startswith("Connect")):
+            url = os.environ.get("PREFECT_API_URL") or "the temporary Prefect server"
+            return (f"cannot reach the Prefect API ({url}): {text}. Start one with `inclusio "
+                    "server` and set PREFECT_API_URL, or unset PREFECT_API_URL to let each "
+                    "run start its own (PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS "
+                    "gives it longer to start)")
+        cur = cur.__cause__ or cur.__context__
+    return None
+
+
+class PrefectWarmup:
+    """Starts Prefect's temporary API server in a thread, once, while the crawl goes on."""
+
+    def __init__(self) -> None:
+        self._thread: threading.Thread | None = None
+        self._error: BaseException | None = None
+        self._lock = threading.Lock()
+
+    def start(self) -> None:
+        with self._lock:
+            if self._thread is None and not api_configured():
+                announce_prefect()  # seconds of work in the background: said aloud
+                self._thread = threading.Thread(target=self._run, name="prefect-warmup",
+                                                daemon=True)
+                self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            from prefect.server.api.server import SubprocessASGIServer
+
+            SubprocessASGIServer().start()  # the instance get_client() uses next
+        except BaseException as exc:  # re-raised, in words, by wait()
+            self._error = exc
+
+    def on_record(self, rec: FetchRecord) -> None:
+        if rec.outcome == "stored":
+            self.start()
+
+    def wait(self) -> None:
+        self.start()
+        if self._thread is not None:
+            self._thread.join()
+        if self._error is not None:
+            raise PrefectUnavailable(
+                "Prefect's temporary API server did not start "
+                f"({type(self._error).__name__}: {str(self._error).strip()[:300]}); run "
+                "`inclusio server` in another terminal and set PREFECT_API_URL="
+                "http://127.0.0.1:4200/api, or raise PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT"
+                "_SECONDS"
+            ) from self._error
+
+
+def crawl_all(ws: stages.Workspace, sources: Sequence[Source], run_id: str,
+              on_record: Callable[[FetchRecord], None] | None = None,
+              display: CrawlDisplay | None = None) -> list[FetchRecord]:
+    """Every source crawled in its own thread (hosts keep their politeness per source);
+    records come back in the sources' order, as the flow's fetch tasks return them.
+    ``display`` shows the progress (a plain-lines display when none is given)."""
+    shown = display or CrawlDisplay(sources, fancy=False)
+
+    def one(source: Source) -> list[FetchRecord]:
+        def log(rec: FetchRecord) -> None:
+            shown.record(rec)
+            if on_record is not None:
+                on_record(rec)
+
+        for attempt in range(FETCH_RETRIES + 1):
+            shown.started(source)
+            try:
+                records = stages.fetch_source(ws, source, run_id, progress=log)
+            except Exception as exc:
+                if attempt == FETCH_RETRIES:
+                    raise
+                say(f"fetch {source.source_id}: crashed ({type(exc).__name__}: {exc}); "
+                    f"trying again in {FETCH_RETRY_DELAY:.0f} s")
+                time.sleep(FETCH_RETRY_DELAY)
+                continue
+            shown.finished(source.source_id)
+            return records
+        raise AssertionError("unreachable")
+
+    if not sources:
+        return []
+    with ThreadPoolExecutor(max_workers=min(len(sources), MAX_FETCH_THREADS),
+                            thread_name_prefix="fetch") as pool:
+        futures = [pool.submit(one, s) for s in sources]
+        return [r for f in futures for r in f.result()]
+
+
+def pending_work(ws: stages.Workspace, items: Sequence[dict[str, Any]], force: bool) -> bool:
+    """Whether any body still has to be parsed or extracted (new, changed, or left by a run
+    that was stopped); reads only the stage files' headers of what is already done."""
+    if force and items:
+        return True
+    from extractors.registry import versions
+
+    current = versions()
+    docs = ws.docs
+    for it in items:
+        sha = it["sha256"]
+        parsed = stages._stored(docs.get_parsed, sha)
+        if parsed is None:
+            return True
+        if parsed.get("error"):
+            continue
+        prev = stages._stored(docs.get_extracted, sha)
+        if not prev or not stages.extraction_current(prev, current):
+            return True
+    return False
+
+
+def plain_parse(root: str, batch: list[dict[str, Any]], force: bool = False) -> list[dict]:
+    """The parse stage without an engine around it (the default of :func:`process`)."""
+    return stages.parse_batch(stages.Workspace.at(root), batch, force=force)
+
+
+def plain_extract(root: str, shas: list[str], force: bool = False) -> list[dict]:
+    """The extract stage without an engine around it (the default of :func:`process`)."""
+    return stages.extract_batch(stages.Workspace.at(root), shas, force=force)
+
+
+def plain_load(root: str, run_id: str, sources: list[Source], records: list[FetchRecord],
+               shas: list[str] | None, problems: list[dict[str, Any]],
+               wait: float) -> dict[str, int]:
+    """The load stage without an engine around it (the default of :func:`process`)."""
+    return stages.load_into_warehouse(stages.Workspace.at(root), run_id=run_id,
+                                      sources=sources, records=records, shas=shas,
+                                      problems=problems, wait=wait)
+
+
+def process(
+    ws: stages.Workspace,
+    run_id: str,
+    sources: list[Source],
+    records: list[FetchRecord],
+    started: datetime,
+    *,
+    wait: float = 0.0,
+    force: bool = False,
+    parse: ParseFn | None = None,
+    extract: ExtractFn | None = None,
+    load: LoadFn | None = None,
+    flow_run_id: str | None = None,
+    flow_run_name: str | None = None,
+    prefect_note: str | None = None,
+) -> dict[str, Any]:
+    """Parse, extract and load what a crawl brought, in batches; judge the run and write its
+    ``runs`` row (flows/runlog.py); return its summary (this run's counts, state, exit code).
+
+    ``parse``, ``extract`` and ``load`` take the stage's arguments with the project folder
+    as a string first: the Prefect tasks of flows/pipeline.py, or (default) the plain stages.
+    ``flow_run_id`` and ``flow_run_name`` name the Prefect flow run the work ran in, if any;
+    ``prefect_note`` says why there is none (kept in the summary and its ``runs`` row).
+    """
+    parse = parse or plain_parse
+    extract = extract or plain_extract
+    load = load or plain_load
+    root_s = str(ws.root)
+    items = stages.bodies(records)
+    parsed: list[dict] = []
+    batches = stages.batched(items, stages.PARSE_BATCH)
+    for n, batch in enumerate(batches, start=1):
+        say(f"parse: batch {n}/{len(batches)} ({len(batch)} documents)")
+        parsed += parse(root_s, batch, force=force)
+    ok = [p["sha256"] for p in parsed if not p.get("error")]
+    extracted: list[dict] = []
+    batches = stages.batched(ok, stages.EXTRACT_BATCH)
+    for n, batch in enumerate(batches, start=1):
+        say(f"extract: batch {n}/{len(batches)} ({len(batch)} documents)")
+        extracted += extract(root_s, batch, force=force)
+    problems = stages.fetch_problems(records)
+    problems += [
+        {"run_id": run_id, "stage": "extract", "sha256": e["sha256"], "reason": e["error"]}
+        for e in extracted
+        if e.get("error")
+    ]
+    for p in problems:
+        p.setdefault("run_id", run_id)
+    say("load: warehouse " + str(ws.warehouse))
+    loaded = load(root_s, run_id, sources, records, [i["sha256"] for i in items], problems, wait)
+    failed_fetch = sum(1 for r in records if r.outcome in ("failed", "refused"))
+    failed_parse = sum(1 for p in parsed if p.get("error"))
+    run = {
+        "run_id": run_id,
+        "flow_run_id": flow_run_id,
+        "flow_run_name": flow_run_name,
+        "sources": len(sources),
+        "sources_failed": runlog.failed_sources(sources, records),
+        "stopped": sum(1 for r in records if r.outcome == "stopped"),
+        # Milliseconds: runs listed newest first stay in order when two end within a second.
+        "started_at": started.isoformat(timespec="milliseconds"),
+        "finished_at": datetime.now().isoformat(timespec="milliseconds"),
+        "fetch_attempts": len(records),
+        "fetched_new": sum(1 for r in records if r.outcome == "stored"),
+        "fetched_unchanged": sum(1 for r in records if r.outcome == "unchanged"),
+        "documents": len(items),
+        "parsed": len(ok),
+        "failed": failed_fetch + failed_parse,
+        "failed_fetch": failed_fetch,
+        "failed_parse": failed_parse,
+        "extracted": sum(1 for e in extracted if not e.get("skipped") and not e.get("error")),
+        "failed_extract": sum(1 for e in extracted if e.get("error")),
+        **loaded,
+    }
+    if prefect_note:
+        run["prefect"] = prefect_note
+    return runlog.record(ws.warehouse, run, ok, wait=wait)
+
+
+def run(
+    sources_file: str | Path,
+    root: str | None = None,
+    wait: float = 0.0,
+    force: bool = False,
+    max_duration: float | None = None,
+) -> dict[str, Any]:
+    """Crawl every source in ``sources_file`` and bring the warehouse up to date (see the
+    module's docstring for when Prefect runs); return the run's summary, FAILED runs included
+    (``summary["exit_code"]`` says why)."""
+    from inclusio.settings import configure_prefect
+
+    ws = stages.Workspace.at(root)
+    configure_prefect(ws.root)
+    if api_configured():
+        announce_prefect()
+        from flows.pipeline import pipeline_flow
+
+        try:
+            return pipeline_flow(str(sources_file), root=str(ws.root), wait=wait, force=force,
+                                 max_duration=max_duration)
+        except runlog.RunFailed as failed:
+            return failed.summary
+    from crawl.sources import load_sources, with_max_duration
+
+    run_id = stages.new_run_id()
+    started = datetime.now()
+    sources = load_sources(Path(sources_file))
+    if max_duration is not None:
+        sources = with_max_duration(sources, max_duration)
+    warm = PrefectWarmup()
+    with crawl_display(sources) as display:
+        records = crawl_all(ws, sources, run_id, on_record=warm.on_record, display=display)
+    if pending_work(ws, stages.bodies(records), force):
+        warm.wait()
+        from flows.pipeline import process_flow
+
+        try:
+            return process_flow(str(ws.root), run_id, sources, records, started, wait=wait,
+                                force=force)
+        except runlog.RunFailed as failed:
+            return failed.summary
+    return process(ws, run_id, sources, records, started, wait=wait, force=force,
+                   prefect_note=NO_FLOW_NOTE)
+
+
+def parse_stored(root: str | None = None, force: bool = True) -> dict[str, int]:
+    """Parse again every body in the fetch log (after a parser improves)."""
+    ws = stages.Workspace.at(root)
+    items = stages.bodies(stages.read_fetch_log(ws))
+    results = [r for b in stages.batched(items, stages.PARSE_BATCH)
+               for r in stages.parse_batch(ws, b, force=force)]
+    return {
+        "parsed": sum(1 for r in results if not r["error"]),
+        "failed": sum(1 for r in results if r["error"]),
+    }
+
+
+def extract_stored(root: str | None = None, force: bool = True) -> dict[str, int]:
+    """Run the extractors again over every parsed document, then reload the warehouse."""
+    ws = stages.Workspace.at(root)
+    shas = ws.docs.parsed_shas()
+    results = [r for b in stages.batched(shas, stages.EXTRACT_BATCH)
+               for r in stages.extract_batch(ws, b, force=force)]
+    stages.load_into_warehouse(ws, run_id=stages.new_run_id(), shas=shas)
+    return {
+        "extracted": sum(1 for r in results if not r.get("error")),
+        "failed": sum(1 for r in results if r.get("error")),
+    }
