@@ -1,4 +1,5 @@
-"""A real Prefect server for the tests that read a run back through Prefect's API."""
+"""A real Prefect server, shared by the tests that run flows against an API (tests/flows, the
+crash-safety faults) and read runs back through it."""
 
 from __future__ import annotations
 
