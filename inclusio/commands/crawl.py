@@ -31,6 +31,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def handle(args: argparse.Namespace) -> int:
     from crawl.sources import load_sources, with_max_duration
     from flows import stages
+    from flows.runlog import EXIT_NOTHING_FETCHED
 
     if not args.sources.is_file():
         return fail("crawl", f"no sources file at {args.sources}: give the TOML file listing "
@@ -63,4 +64,8 @@ def handle(args: argparse.Namespace) -> int:
                 counts[rec.outcome] = counts.get(rec.outcome, 0) + 1
             display.finished(source.source_id)
     print(", ".join(f"{k}: {v}" for k, v in sorted(counts.items())) or "nothing fetched")
+    if sources and not counts.get("stored") and not counts.get("unchanged"):
+        # As `inclusio run`: a crawl that brought no body at all is a failed command.
+        return fail("crawl", "nothing fetched: every source failed (the fetch log and "
+                    "`inclusio run` name each failure)", EXIT_NOTHING_FETCHED)
     return 0

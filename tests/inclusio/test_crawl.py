@@ -51,7 +51,8 @@ def test_max_duration_option_cuts_the_crawl_short(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """A budget of a millisecond runs out while robots.txt is read: nothing is requested
-    after that, and the fetch log says why."""
+    after that, the fetch log says why, and (nothing fetched) the exit code is 6 as for
+    `inclusio run`."""
     import json
 
     from inclusio.sample_site import serve
@@ -62,7 +63,7 @@ def test_max_duration_option_cuts_the_crawl_short(
         sources = tmp_path / "sources.toml"
         sources.write_text(f'[[sources]]\nid = "esempio"\nentity = "Comune di Esempio"\n'
                            f'start_urls = ["{base}"]\nallow_private = true\n', encoding="utf-8")
-        assert main(["crawl", str(sources), "--max-duration", "0.001"]) == 0
+        assert main(["crawl", str(sources), "--max-duration", "0.001"]) == 6
     out = capsys.readouterr()
     assert out.out.strip() == "stopped: 1"
     assert "# " in out.err and "time budget of 0.001s (max_duration)" in out.err
@@ -76,3 +77,18 @@ def test_max_duration_option_must_be_positive(capsys: pytest.CaptureFixture[str]
         main(["crawl", "sources.toml", "--max-duration", "0"])
     assert exc.value.code == 2
     assert "give a number of seconds > 0" in capsys.readouterr().err
+
+
+def test_a_crawl_that_fetches_nothing_exits_6(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Every URL refused (nothing listens on port 9): the failures are counted, one line on
+    stderr says nothing was fetched, and the exit code is 6, as for `inclusio run`."""
+    monkeypatch.setenv("INCLUSIO_HOME", str(tmp_path))
+    sources = tmp_path / "sources.toml"
+    sources.write_text(BAD + "allow_private = true\nretries = 0\n", encoding="utf-8")
+    assert main(["crawl", str(sources)]) == 6
+    out = capsys.readouterr()
+    assert "failed" in out.out
+    assert "inclusio crawl: nothing fetched: every source failed" in out.err
+    assert "Traceback" not in out.out + out.err
