@@ -18,10 +18,13 @@ The messages are those of ``parsers.guard``, so a run records the same problems 
 from __future__ import annotations
 
 import os
+import sys
 import threading
 import time
+import types
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from typing import Any
@@ -98,12 +101,34 @@ def _serve(conn: Any, memory_mb: int, pdf_limits: Any, max_docs: int) -> None:
             return
 
 
+_start_lock = threading.Lock()
+
+
+@contextmanager
+def _without_main() -> Iterator[None]:
+    """Start a worker without the parent's main module.
+
+    A forkserver child runs the parent's ``__main__`` script again (as ``__mp_main__``) before
+    it runs its target. The worker needs nothing from it, and a main that imports the pipeline
+    (a benchmark, a test runner, a Prefect flow script) costs seconds per worker started. While
+    a worker starts, ``__main__`` is a bare module, so the child is told of no main to run.
+    """
+    with _start_lock:
+        main = sys.modules["__main__"]
+        sys.modules["__main__"] = types.ModuleType("__main__")
+        try:
+            yield
+        finally:
+            sys.modules["__main__"] = main
+
+
 class _Worker:
     def __init__(self, ctx: Any, memory_mb: int, pdf_limits: Any, max_docs: int) -> None:
         self.conn, child = ctx.Pipe(duplex=True)
         self.proc = ctx.Process(target=_serve, args=(child, memory_mb, pdf_limits, max_docs),
                                 daemon=True)
-        self.proc.start()
+        with _without_main():
+            self.proc.start()
         child.close()
         self.job: int | None = None
         self.deadline = 0.0
