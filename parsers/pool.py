@@ -89,14 +89,14 @@ def _serve(conn: Any, memory_mb: int, pdf_limits: Any, max_docs: int) -> None:
         if _peak_bytes() - start_peak > GROWTH_SHARE * limit:
             retire = True
         try:
-            conn.send((*reply, retire or done >= max_docs, _peak_bytes()))
+            conn.send((*reply, retire or done >= max_docs, _peak_bytes(), time.process_time()))
         except MemoryError:
             conn.send(("error", f"parsing needed more than the {memory_mb} MB memory limit",
-                       True, _peak_bytes()))
+                       True, _peak_bytes(), time.process_time()))
             return
         except Exception as exc:  # a Document that cannot be pickled: that document's reason
             conn.send(("error", f"parser failed: {type(exc).__name__}: {exc}", retire,
-                       _peak_bytes()))
+                       _peak_bytes(), time.process_time()))
         if retire:
             return
 
@@ -132,6 +132,7 @@ class _Worker:
         child.close()
         self.job: int | None = None
         self.deadline = 0.0
+        self.cpu = 0.0  # the worker's CPU seconds at its last answer
 
     def stop(self, kill: bool = False) -> None:
         if not kill and self.proc.is_alive():
@@ -167,6 +168,9 @@ class ParsePool:
         self._lock = threading.Lock()
         self.started = 0  # worker processes started so far (replacements included)
         self.peak_bytes = 0  # the largest peak resident memory a worker reported
+        # CPU seconds the workers spent, as they reported with their answers (benchmarks
+        # compare it with a bare library's CPU time; a killed worker's last document is lost).
+        self.cpu_seconds = 0.0
 
     def _spawn(self) -> _Worker:
         self.started += 1
@@ -228,7 +232,7 @@ class ParsePool:
 
     def _answer(self, worker: _Worker) -> Document | ParseError:
         try:
-            kind, payload, retire, peak = worker.conn.recv()
+            kind, payload, retire, peak, cpu = worker.conn.recv()
         except Exception:  # EOF, or a message cut short by the worker's death
             worker.proc.join(5)
             code = worker.proc.exitcode
@@ -236,6 +240,8 @@ class ParsePool:
             return ParseError(
                 f"parser process died (exit code {code}); memory limit {self.memory_mb} MB")
         self.peak_bytes = max(self.peak_bytes, peak)
+        self.cpu_seconds += cpu - worker.cpu
+        worker.cpu = cpu
         if retire:
             worker.stop()
         else:
