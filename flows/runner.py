@@ -321,11 +321,11 @@ def run(
         records = crawl_all(ws, sources, run_id, on_record=warm.on_record, display=display)
     if pending_work(ws, stages.bodies(records), force):
         warm.wait()
-        from flows.pipeline import process_flow
+        from flows.pipeline import run_process_flow
 
         try:
-            return process_flow(str(ws.root), run_id, sources, records, started, wait=wait,
-                                force=force)
+            return run_process_flow(str(ws.root), run_id, sources, records, started, wait=wait,
+                                    force=force)
         except runlog.RunFailed as failed:
             return failed.summary
     return process(ws, run_id, sources, records, started, wait=wait, force=force,
