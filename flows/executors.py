@@ -1,0 +1,84 @@
+"""Where parse and extract batches run: in this process (``local``) or on a Dask cluster.
+
+``inclusio run --executor dask`` runs the flow with Prefect's ``DaskTaskRunner``: a
+``LocalCluster`` of ``--workers`` processes (one thread each) made for the run, or an existing
+``dask scheduler`` / ``dask worker`` cluster given by ``--dask-address``. Then:
+
+- parse batches are submitted together, and each batch's extract batches are submitted as soon
+  as it is parsed, so every worker has work (``submit_stages``);
+- a worker reads the raw store and writes the docstore by path: every worker must see the
+  project folder at the same path (one machine, or a shared filesystem such as NFS);
+- an extract batch also writes what it made as Parquet frames, staged under
+  ``data/staging/RUN_ID/`` (``flows.staging``); the one writer, in this process, loads the
+  staged batches by Arrow and the rest as before (``load_staged_task``), so the single-writer
+  DuckDB warehouse stays consistent and a re-run replaces rows by key, never duplicates them;
+- a worker that dies takes its batch with it: the scheduler gives it to another worker and
+  Prefect runs the task again (every stage skips what is already stored, so a retry costs
+  only the rest of the batch);
+- each worker parses with a one-process parser pool (``WorkerSetup``), not one per CPU: the
+  per-document time and memory limits stay, and two workers use about two cores.
+
+The crawl stays in this process, sources in threads (flows/runner.py), so each host's
+politeness holds for the whole cluster: the network is rarely where a run's CPU goes.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+EXECUTORS = ("local", "dask")
+
+
+@dataclass(frozen=True, slots=True)
+class Executor:
+    """How a run's parse and extract batches are executed."""
+
+    kind: str = "local"
+    address: str | None = None  # tcp://HOST:PORT of a running dask scheduler
+    workers: int | None = None  # LocalCluster size when no address is given
+
+    def __post_init__(self) -> None:
+        if self.kind not in EXECUTORS:
+            raise ValueError(f"executor must be one of {', '.join(EXECUTORS)}, not {self.kind!r}")
+        if self.kind == "local" and (self.address or self.workers):
+            raise ValueError("--dask-address and --workers need --executor dask")
+        if self.address and self.workers:
+            raise ValueError("--workers sizes a cluster made for the run; with --dask-address "
+                             "the cluster's own workers are used")
+
+    @property
+    def dask(self) -> bool:
+        return self.kind == "dask"
+
+    def describe(self) -> str:
+        if not self.dask:
+            return "local"
+        return (f"dask cluster at {self.address}" if self.address
+                else f"dask LocalCluster of {self.workers or default_cluster_workers()} workers")
+
+
+def default_cluster_workers() -> int:
+    return max(1, min(8, os.cpu_count() or 1))
+
+
+@contextmanager
+def api_for_workers(executor: Executor) -> Iterator[None]:
+    """Give the flow's settings an explicit Prefect API URL while it runs on Dask.
+
+    Tasks on Dask workers report to the API named in the settings the flow sends them; with
+    no ``PREFECT_API_URL`` that would be a temporary server of each worker's own. The run's
+    temporary server (already started by flows/runner.py) is named instead.
+    """
+    if not executor.dask or os.environ.get("PREFECT_API_URL", "").strip():
+        yield
+        return
+    from prefect.server.api.server import SubprocessASGIServer
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    server = SubprocessASGIServer()
+    server.start()  # already up: returns at once
+    with temporary_settings(updates={PREFECT_API_URL: server.api_url}):
+        yield
