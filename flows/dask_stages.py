@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from typing import Any
 
 from distributed import WorkerPlugin
@@ -21,8 +23,9 @@ from prefect.futures import as_completed
 from prefect_dask import DaskTaskRunner
 
 from flows import stages, staging
-from flows.executors import Executor, default_cluster_workers
+from flows.executors import Executor, default_cluster_workers, host_groups
 from flows.progress import say
+from models.records import FetchRecord, Source
 
 
 class WorkerSetup(WorkerPlugin):
@@ -85,22 +88,87 @@ class SetupDaskTaskRunner(DaskTaskRunner):
         return type(self)(address=self.address, cluster_kwargs=self.cluster_kwargs)
 
 
-def task_runner(executor: Executor) -> SetupDaskTaskRunner:
-    """The task runner for ``executor``: its cluster by address, or a LocalCluster of
-    ``executor.workers`` processes with one thread each."""
-    if executor.address:
-        return SetupDaskTaskRunner(address=executor.address)
+def local_cluster_kwargs(executor: Executor) -> dict[str, Any]:
+    """A LocalCluster of ``executor.workers`` processes with one thread each."""
     import dask
 
     # LocalCluster workers are daemon processes unless told otherwise, and a daemon may not
     # start the parser pool's process.
     dask.config.set({"distributed.worker.daemon": False})
-    return SetupDaskTaskRunner(cluster_kwargs={
-        "n_workers": executor.workers or default_cluster_workers(),
-        "threads_per_worker": 1,
-        "processes": True,
-        "dashboard_address": None,
-    })
+    return {"n_workers": executor.workers or default_cluster_workers(), "threads_per_worker": 1,
+            "processes": True, "dashboard_address": None}
+
+
+def task_runner(address: str) -> SetupDaskTaskRunner:
+    """The flow's task runner on the cluster at ``address`` (see :func:`open_cluster`)."""
+    return SetupDaskTaskRunner(address=address)
+
+
+@contextmanager
+def open_cluster(executor: Executor) -> Iterator[str]:
+    """The scheduler address of ``executor``'s cluster, up for the block: the one given, or a
+    LocalCluster of ``executor.workers`` processes with one thread each, made and closed here.
+    Every worker gets ``WorkerSetup`` (it loads spaCy while the crawl runs)."""
+    from distributed import Client, LocalCluster
+
+    with ExitStack() as stack:
+        if executor.address:
+            address = executor.address
+        else:
+            cluster = stack.enter_context(LocalCluster(**local_cluster_kwargs(executor)))
+            address = cluster.scheduler_address
+        client = stack.enter_context(Client(address, set_as_default=False))
+        client.register_plugin(WorkerSetup())
+        yield address
+
+
+def crawl_group(root: str, sources: list[Source], run_id: str) -> list[FetchRecord]:
+    """Crawl a group of sources that share hosts, on one worker, as a local run crawls them
+    (each source in its own thread, one politeness budget per host in the process)."""
+    from flows.runner import crawl_all
+
+    return crawl_all(stages.Workspace.at(root), sources, run_id,
+                     display=_Unseen())  # type: ignore[arg-type]
+
+
+class _Unseen:
+    """A worker's crawl shows nothing: the run's own display shows each group when done."""
+
+    def started(self, source: Source) -> None:
+        pass
+
+    def record(self, rec: FetchRecord) -> None:
+        pass
+
+    def finished(self, source_id: str) -> None:
+        pass
+
+
+def crawl_on_cluster(address: str, ws: stages.Workspace, sources: list[Source], run_id: str,
+                     display: Any, on_record: Any = None) -> list[FetchRecord]:
+    """Every group of sources sharing a host (``host_groups``) crawled as one task on the
+    cluster; returns the records in the sources' order, as ``flows.runner.crawl_all`` does.
+    ``display`` shows each group's sources and pages when the group is done."""
+    from distributed import Client
+
+    groups = host_groups(sources)
+    say(f"crawl on Dask: {len(sources)} sources in {len(groups)} groups by host")
+    by_source: dict[str, list[FetchRecord]] = {}
+    with Client(address, set_as_default=False) as client:
+        futures = {client.submit(crawl_group, str(ws.root), g, run_id, pure=False): g
+                   for g in groups}
+        for fut, group in futures.items():  # shown in the groups' order
+            records = fut.result()
+            for s in group:
+                display.started(s)
+            for rec in records:
+                by_source.setdefault(rec.source_id, []).append(rec)
+                display.record(rec)
+                if on_record is not None:
+                    on_record(rec)
+            for s in group:
+                display.finished(s.source_id)
+    return [r for s in sources for r in by_source.get(s.source_id, [])]
 
 
 def flow_stages(run_id: str) -> dict[str, Any]:

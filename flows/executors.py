@@ -25,9 +25,12 @@ politeness holds for the whole cluster: the network is rarely where a run's CPU 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+
+from crawl.urls import host_of
+from models.records import Source
 
 EXECUTORS = ("local", "dask")
 
@@ -65,14 +68,14 @@ def default_cluster_workers() -> int:
 
 
 @contextmanager
-def api_for_workers(executor: Executor) -> Iterator[None]:
+def api_for_workers(on_dask: bool) -> Iterator[None]:
     """Give the flow's settings an explicit Prefect API URL while it runs on Dask.
 
     Tasks on Dask workers report to the API named in the settings the flow sends them; with
     no ``PREFECT_API_URL`` that would be a temporary server of each worker's own. The run's
     temporary server (already started by flows/runner.py) is named instead.
     """
-    if not executor.dask or os.environ.get("PREFECT_API_URL", "").strip():
+    if not on_dask or os.environ.get("PREFECT_API_URL", "").strip():
         yield
         return
     from prefect.server.api.server import SubprocessASGIServer
@@ -82,3 +85,33 @@ def api_for_workers(executor: Executor) -> Iterator[None]:
     server.start()  # already up: returns at once
     with temporary_settings(updates={PREFECT_API_URL: server.api_url}):
         yield
+
+
+def host_groups(sources: Sequence[Source]) -> list[list[Source]]:
+    """Sources that share a host (a start URL's or an allowed one), transitively, in one group.
+
+    Politeness (one host's delay, robots.txt and in-flight limit: crawl/fetcher.py) is held
+    per process; a group is crawled in one process, so no host is asked from two workers.
+    Groups keep the sources' order, and come in the order of their first source.
+    """
+    parent = list(range(len(sources)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    owner: dict[str, int] = {}
+    for i, s in enumerate(sources):
+        hosts = {host_of(u) for u in s.start_urls}
+        hosts |= {h.lower().split(":")[0].strip("[]") for h in s.allowed_hosts}
+        for h in hosts - {""}:
+            if h in owner:
+                parent[find(i)] = find(owner[h])
+            else:
+                owner[h] = i
+    groups: dict[int, list[Source]] = {}
+    for i, s in enumerate(sources):
+        groups.setdefault(find(i), []).append(s)
+    return sorted(groups.values(), key=lambda g: sources.index(g[0]))

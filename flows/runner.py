@@ -338,16 +338,41 @@ def run(
     if max_duration is not None:
         sources = with_max_duration(sources, max_duration)
     warm = PrefectWarmup()
-    with crawl_display(sources) as display:
-        records = crawl_all(ws, sources, run_id, on_record=warm.on_record, display=display)
+    if not executor.dask:
+        with crawl_display(sources) as display:
+            records = crawl_all(ws, sources, run_id, on_record=warm.on_record,
+                                display=display)
+        return _after_crawl(ws, run_id, sources, records, started, warm, wait=wait,
+                            force=force)
+    from flows.dask_stages import crawl_on_cluster, open_cluster
+
+    say(f"executor: {executor.describe()}")
+    with open_cluster(executor) as address:
+        with crawl_display(sources) as display:
+            records = crawl_on_cluster(address, ws, sources, run_id, display,
+                                       on_record=warm.on_record)
+        return _after_crawl(ws, run_id, sources, records, started, warm, wait=wait,
+                            force=force, address=address)
+
+
+def _after_crawl(ws: stages.Workspace, run_id: str, sources: list[Source],
+                 records: list[FetchRecord], started: datetime, warm: PrefectWarmup, *,
+                 wait: float, force: bool, address: str | None = None) -> dict[str, Any]:
+    """Parse, extract and load as the ``inclusio-process`` flow when the crawl brought work
+    (on the Dask cluster at ``address`` if given), or plainly when it did not."""
     if pending_work(ws, stages.bodies(records), force):
         warm.wait()
         from flows.pipeline import process_flow
 
+        flow = process_flow
+        if address is not None:
+            from flows.dask_stages import task_runner
+
+            flow = process_flow.with_options(task_runner=task_runner(address))
         try:
-            with api_for_workers(executor):
-                return _on(executor, process_flow)(str(ws.root), run_id, sources, records,
-                                                   started, wait=wait, force=force)
+            with api_for_workers(address is not None):
+                return flow(str(ws.root), run_id, sources, records, started, wait=wait,
+                            force=force)
         except runlog.RunFailed as failed:
             return failed.summary
     return process(ws, run_id, sources, records, started, wait=wait, force=force,
@@ -355,13 +380,17 @@ def run(
 
 
 def _on(executor: Executor, flow: Any) -> Any:
-    """``flow`` with its tasks run where ``executor`` says (a DaskTaskRunner for dask)."""
+    """``flow`` with its tasks on ``executor``'s cluster (the whole-run flow, with a Prefect
+    API: its fetch tasks go to the cluster too, one per source)."""
     if not executor.dask:
         return flow
-    from flows.dask_stages import task_runner
+    from flows.dask_stages import SetupDaskTaskRunner, local_cluster_kwargs
 
     say(f"executor: {executor.describe()}")
-    return flow.with_options(task_runner=task_runner(executor))
+    if executor.address:
+        return flow.with_options(task_runner=SetupDaskTaskRunner(address=executor.address))
+    return flow.with_options(task_runner=SetupDaskTaskRunner(
+        cluster_kwargs=local_cluster_kwargs(executor)))
 
 
 def parse_stored(root: str | None = None, force: bool = True) -> dict[str, int]:

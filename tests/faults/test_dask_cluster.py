@@ -148,6 +148,7 @@ def _kill_first_busy_worker(address: str, stop: threading.Event, killed: list[st
             time.sleep(0.02)
 
 
+@pytest.mark.slow  # about 65 s: a cluster, the temporary Prefect server, a worker's death
 def test_a_killed_worker_costs_the_run_nothing(site: Path, local_rows: dict[str, Any],
                                                tmp_path: Path) -> None:
     cluster = Cluster(tmp_path)
