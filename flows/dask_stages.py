@@ -23,7 +23,12 @@ from prefect.futures import as_completed
 from prefect_dask import DaskTaskRunner
 
 from flows import stages, staging
-from flows.executors import Executor, default_cluster_workers, host_groups
+from flows.executors import (
+    ClusterUnavailable,
+    Executor,
+    default_cluster_workers,
+    host_groups,
+)
 from flows.progress import say
 from models.records import FetchRecord, Source
 
@@ -70,6 +75,7 @@ def warm_worker() -> None:
 MIN_PARSE_BATCH = 10
 MIN_EXTRACT_BATCH = 5
 BATCHES_PER_WORKER = 4
+CONNECT_TIMEOUT = 20  # seconds to reach a scheduler given by address
 
 
 class SetupDaskTaskRunner(DaskTaskRunner):
@@ -117,9 +123,29 @@ def open_cluster(executor: Executor) -> Iterator[str]:
         else:
             cluster = stack.enter_context(LocalCluster(**local_cluster_kwargs(executor)))
             address = cluster.scheduler_address
-        client = stack.enter_context(Client(address, set_as_default=False))
+        try:
+            _reachable(address)
+            client = stack.enter_context(Client(address, set_as_default=False,
+                                                timeout=CONNECT_TIMEOUT))
+        except OSError as exc:  # refused, unknown host, timed out
+            raise ClusterUnavailable(
+                f"cannot reach the Dask scheduler at {address} ({type(exc).__name__}: "
+                f"{str(exc).strip()[:200]}); start one with `dask scheduler` and workers with "
+                f"`dask worker {address} --nthreads 1`, or leave out --dask-address to use a "
+                "local cluster") from exc
         client.register_plugin(WorkerSetup())
         yield address
+
+
+def _reachable(address: str) -> None:
+    """Fail at once (OSError) when nothing listens at a tcp:// address; Dask's client would
+    try again and again until its timeout."""
+    import socket
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(address if "://" in address else f"tcp://{address}")
+    if parts.scheme == "tcp" and parts.hostname and parts.port:
+        socket.create_connection((parts.hostname, parts.port), timeout=CONNECT_TIMEOUT).close()
 
 
 def crawl_group(root: str, sources: list[Source], run_id: str) -> list[FetchRecord]:

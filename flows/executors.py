@@ -63,6 +63,10 @@ class Executor:
                 else f"dask LocalCluster of {self.workers or default_cluster_workers()} workers")
 
 
+class ClusterUnavailable(RuntimeError):
+    """The Dask scheduler named by --dask-address could not be reached."""
+
+
 def default_cluster_workers() -> int:
     return max(1, min(8, os.cpu_count() or 1))
 

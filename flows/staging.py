@@ -119,9 +119,8 @@ def load_run(ws: Workspace, run_id: str, wait: float = 0.0) -> set[str]:
 
 
 def clear_run(ws: Workspace, run_id: str) -> None:
-    """Remove a run's staging folder once its batches are in the warehouse."""
-    shutil.rmtree(run_dir(ws, run_id), ignore_errors=True)
-    try:
-        run_dir(ws, run_id).parent.rmdir()  # only when no other run's batches are there
-    except OSError:
-        pass
+    """Remove the staging folder once a run's batches are in the warehouse, with what runs
+    killed before their load left there: a run holds the project's one-writer lock from start
+    to end, so no other run's batches can still be on their way. (What a killed run staged
+    is in the docstore too, and the next run loads it from there.)"""
+    shutil.rmtree(run_dir(ws, run_id).parent, ignore_errors=True)

@@ -136,6 +136,10 @@ def handle(args: argparse.Namespace) -> int:
     except Exception as exc:
         if (code := writer_exit(exc)) is not None:
             return code
+        from flows.executors import ClusterUnavailable
+
+        if isinstance(exc, ClusterUnavailable):
+            return fail("run", str(exc), EXIT_FAILED)
         from flows.runner import api_failure
 
         if (reason := api_failure(exc)) is None:

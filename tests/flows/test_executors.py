@@ -55,3 +55,22 @@ def test_batches_are_about_four_per_worker_within_bounds() -> None:
     assert batch_size(2000, 1, 10, 500) == 500
     assert batch_size(30, 2, 10, 500) == 10
     assert batch_size(100_000, 8, 10, 500) == 500
+
+
+def test_an_unreachable_scheduler_is_one_line_and_exit_1(tmp_path: Path,
+                                                         capsys: pytest.CaptureFixture) -> None:
+    import socket
+
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    sources = tmp_path / "sources.toml"
+    sources.write_text('[[sources]]\nid = "a"\nentity = "A"\n'
+                       'start_urls = ["http://127.0.0.1:9/"]\nallowed_hosts = ["127.0.0.1"]\n')
+    code = main(["--home", str(tmp_path), "run", str(sources), "--executor", "dask",
+                 "--dask-address", f"tcp://127.0.0.1:{port}"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 1
+    assert err[-1].startswith(f"inclusio run: cannot reach the Dask scheduler at "
+                              f"tcp://127.0.0.1:{port}"), err[-3:]
+    assert "Traceback" not in "\n".join(err)
