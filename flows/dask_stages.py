@@ -60,7 +60,6 @@ class WorkerSetup(WorkerPlugin):
             warm_worker()
 
 
-
 def warm_worker() -> None:
     """Import the stages and load spaCy, so a worker's first batch costs what the others do."""
     from extractors.nlp import load_nlp
@@ -78,22 +77,6 @@ BATCHES_PER_WORKER = 4
 CONNECT_TIMEOUT = 20  # seconds to reach a scheduler given by address
 
 
-class SetupDaskTaskRunner(DaskTaskRunner):
-    """A DaskTaskRunner whose client installs ``WorkerSetup`` on every worker (those that join
-    later, a replacement for a dead one, too)."""
-
-    @property
-    def client(self) -> Any:
-        first = self._client is None
-        client = super().client
-        if first:
-            client.register_plugin(WorkerSetup())
-        return client
-
-    def duplicate(self) -> SetupDaskTaskRunner:
-        return type(self)(address=self.address, cluster_kwargs=self.cluster_kwargs)
-
-
 def local_cluster_kwargs(executor: Executor) -> dict[str, Any]:
     """A LocalCluster of ``executor.workers`` processes with one thread each."""
     import dask
@@ -105,16 +88,17 @@ def local_cluster_kwargs(executor: Executor) -> dict[str, Any]:
             "processes": True, "dashboard_address": None}
 
 
-def task_runner(address: str) -> SetupDaskTaskRunner:
+def task_runner(address: str) -> DaskTaskRunner:
     """The flow's task runner on the cluster at ``address`` (see :func:`open_cluster`)."""
-    return SetupDaskTaskRunner(address=address)
+    return DaskTaskRunner(address=address)
 
 
 @contextmanager
 def open_cluster(executor: Executor) -> Iterator[str]:
     """The scheduler address of ``executor``'s cluster, up for the block: the one given, or a
     LocalCluster of ``executor.workers`` processes with one thread each, made and closed here.
-    Every worker gets ``WorkerSetup`` (it loads spaCy while the crawl runs)."""
+    Every worker gets ``WorkerSetup``, those that join later too (it loads spaCy while the
+    crawl runs)."""
     from distributed import Client, LocalCluster
 
     with ExitStack() as stack:

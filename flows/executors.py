@@ -1,25 +1,24 @@
-"""Where parse and extract batches run: in this process (``local``) or on a Dask cluster.
+"""Where a run's work goes: all in this process (``local``) or on a Dask cluster (``dask``).
 
-``inclusio run --executor dask`` runs the flow with Prefect's ``DaskTaskRunner``: a
-``LocalCluster`` of ``--workers`` processes (one thread each) made for the run, or an existing
-``dask scheduler`` / ``dask worker`` cluster given by ``--dask-address``. Then:
+``inclusio run --executor dask`` opens a cluster (a ``LocalCluster`` of ``--workers``
+processes with one thread each, or the ``dask scheduler`` given by ``--dask-address``) and
+(flows/dask_stages.py):
 
-- parse batches are submitted together, and each batch's extract batches are submitted as soon
-  as it is parsed, so every worker has work (``submit_stages``);
-- a worker reads the raw store and writes the docstore by path: every worker must see the
+- crawls there, sources grouped by host (:func:`host_groups`): a group is one task on one
+  worker, so each host's politeness, held per process, holds for the whole cluster;
+- runs the flow with Prefect's ``DaskTaskRunner``: every parse batch submitted at once, each
+  batch's extract batches as soon as it is parsed;
+- has workers read the raw store and write the docstore by path: every worker must see the
   project folder at the same path (one machine, or a shared filesystem such as NFS);
-- an extract batch also writes what it made as Parquet frames, staged under
-  ``data/staging/RUN_ID/`` (``flows.staging``); the one writer, in this process, loads the
-  staged batches by Arrow and the rest as before (``load_staged_task``), so the single-writer
-  DuckDB warehouse stays consistent and a re-run replaces rows by key, never duplicates them;
-- a worker that dies takes its batch with it: the scheduler gives it to another worker and
-  Prefect runs the task again (every stage skips what is already stored, so a retry costs
-  only the rest of the batch);
-- each worker parses with a one-process parser pool (``WorkerSetup``), not one per CPU: the
-  per-document time and memory limits stay, and two workers use about two cores.
+- has each extract batch stage its warehouse rows as Parquet (flows/staging.py), which the one
+  writer, in the command's process, loads by Arrow: the DuckDB warehouse keeps one writer, and
+  a re-run replaces rows by key, never duplicates them;
+- lets the scheduler give a dead worker's batch to another worker, and Prefect run the task
+  again (every stage skips what is already stored);
+- gives each worker a one-process parser pool, not one per CPU: the per-document limits stay,
+  and two workers use about two cores.
 
-The crawl stays in this process, sources in threads (flows/runner.py), so each host's
-politeness holds for the whole cluster: the network is rarely where a run's CPU goes.
+This module imports neither Dask nor Prefect: ``inclusio run`` reads its options from here.
 """
 
 from __future__ import annotations

@@ -325,9 +325,16 @@ def run(
         from flows.pipeline import pipeline_flow
 
         try:
-            return _on(executor, pipeline_flow)(
-                str(sources_file), root=str(ws.root), wait=wait, force=force,
-                max_duration=max_duration)
+            if not executor.dask:
+                return pipeline_flow(str(sources_file), root=str(ws.root), wait=wait,
+                                     force=force, max_duration=max_duration)
+            from flows.dask_stages import open_cluster, task_runner
+
+            say(f"executor: {executor.describe()}")
+            with open_cluster(executor) as address:  # fetch tasks go there too, one a source
+                return pipeline_flow.with_options(task_runner=task_runner(address))(
+                    str(sources_file), root=str(ws.root), wait=wait, force=force,
+                    max_duration=max_duration)
         except runlog.RunFailed as failed:
             return failed.summary
     from crawl.sources import load_sources, with_max_duration
@@ -377,20 +384,6 @@ def _after_crawl(ws: stages.Workspace, run_id: str, sources: list[Source],
             return failed.summary
     return process(ws, run_id, sources, records, started, wait=wait, force=force,
                    prefect_note=NO_FLOW_NOTE)
-
-
-def _on(executor: Executor, flow: Any) -> Any:
-    """``flow`` with its tasks on ``executor``'s cluster (the whole-run flow, with a Prefect
-    API: its fetch tasks go to the cluster too, one per source)."""
-    if not executor.dask:
-        return flow
-    from flows.dask_stages import SetupDaskTaskRunner, local_cluster_kwargs
-
-    say(f"executor: {executor.describe()}")
-    if executor.address:
-        return flow.with_options(task_runner=SetupDaskTaskRunner(address=executor.address))
-    return flow.with_options(task_runner=SetupDaskTaskRunner(
-        cluster_kwargs=local_cluster_kwargs(executor)))
 
 
 def parse_stored(root: str | None = None, force: bool = True) -> dict[str, int]:

@@ -92,10 +92,14 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         yield localised_sources(SAMPLE / "sources.toml", base, out)
 
 
-def _run(root: Path, sources: Path, *options: str) -> tuple[int, str, str]:
+def _run(root: Path, sources: Path, *options: str, api: str | None = None
+         ) -> tuple[int, str, str]:
     root.mkdir(parents=True, exist_ok=True)
+    env = _env(root)
+    if api:
+        env["PREFECT_API_URL"] = api
     proc = subprocess.run(
-        [str(BIN / "inclusio"), "run", str(sources), *options], cwd=root, env=_env(root),
+        [str(BIN / "inclusio"), "run", str(sources), *options], cwd=root, env=env,
         capture_output=True, text=True, timeout=500)
     return proc.returncode, proc.stdout, proc.stderr
 
@@ -170,4 +174,21 @@ def test_a_killed_worker_costs_the_run_nothing(site: Path, local_rows: dict[str,
     assert killed, f"no worker was seen running a batch; tasks seen: {sorted(seen)}"
     assert alive.count(True) == 1, killed
     assert code == 0, err[-3000:]
+    assert _rows(root) == local_rows
+
+
+@pytest.mark.slow  # a Prefect server besides the cluster
+def test_with_a_prefect_server_the_whole_flow_runs_on_the_cluster(
+        site: Path, local_rows: dict[str, Any], tmp_path: Path, prefect_api: str) -> None:
+    """With PREFECT_API_URL set the run is the inclusio-pipeline flow, fetch tasks included,
+    on the cluster; the rows are a local run's."""
+    cluster = Cluster(tmp_path)
+    try:
+        root = tmp_path / "project"
+        code, out, err = _run(root, site, "--executor", "dask", "--dask-address",
+                              cluster.address, api=prefect_api)
+    finally:
+        cluster.close()
+    assert code == 0, err[-3000:]
+    assert "parse and extract on Dask (2 workers)" in err
     assert _rows(root) == local_rows
