@@ -9,6 +9,7 @@ through :func:`flow_stages` when its flow runs on Dask.
 
 from __future__ import annotations
 
+import logging
 import math
 import os
 from collections.abc import Iterator
@@ -239,7 +240,11 @@ def extract_stage_task(root: str, shas: list[str], run_id: str, batch_no: int,
 
     results = extract_task.fn(root, shas, force=force)
     done = [r["sha256"] for r in results if not r.get("error") and not r.get("skipped")]
-    staging.write_batch(stages.Workspace.at(root), run_id, batch_no, done)
+    try:
+        staging.write_batch(stages.Workspace.at(root), run_id, batch_no, done)
+    except Exception as exc:  # noqa: BLE001 - the writer loads these from the docstore instead
+        say(f"extract: batch {batch_no} not staged ({type(exc).__name__}: {exc}); the load "
+            "reads its documents from the docstore", logging.WARNING, console=False)
     return results
 
 

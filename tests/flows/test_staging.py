@@ -62,3 +62,20 @@ def test_a_batch_cut_short_is_not_loaded(tmp_path: Path) -> None:
     # What a worker killed while writing leaves: a hidden folder, never renamed into place.
     (staging.run_dir(ws, "r") / ".batch-00000001.123-abcdef").mkdir()
     assert [p.name for p in staging.staged_batches(ws, "r")] == ["batch-00000000"]
+
+
+def test_a_batch_that_cannot_be_staged_is_loaded_from_the_docstore(tmp_path: Path) -> None:
+    """Staging is a shortcut: a worker that cannot write it (here data/staging is a file) still
+    extracts its batch, and the writer loads those documents the ordinary way."""
+    from flows.dask_stages import extract_stage_task, load_staged_task
+
+    ws = stages.Workspace.at(tmp_path)
+    items = [{"sha256": ws.raw.put(body), "url": f"http://127.0.0.1/p{n}.html",
+              "content_type": "text/html", "source_id": "s"} for n, body in enumerate(PAGES)]
+    stages.parse_batch(ws, items)
+    shas = [i["sha256"] for i in items]
+    (tmp_path / "data" / "staging").write_text("not a folder")
+    results = extract_stage_task.fn(str(tmp_path), shas, "r", 0)
+    assert [r["sha256"] for r in results if not r.get("error")] == shas
+    stats = load_staged_task.fn(str(tmp_path), "r", [], [], shas, [], 0.0)
+    assert stats["documents_loaded"] == len(shas)
