@@ -99,11 +99,13 @@ class CrawlState:
         return state
 
     def _key(self, url: str) -> str | None:
-        if self._index is None:
-            self._index = {}
+        index = self._index
+        if index is None:  # built whole, then published: sources crawled at once share a state
+            index = {}
             for known_url in self.known:
-                self._index.setdefault(normalize(known_url), known_url)
-        return url if url in self.known else self._index.get(normalize(url))
+                index.setdefault(normalize(known_url), known_url)
+            self._index = index
+        return url if url in self.known else index.get(normalize(url))
 
     def revisit_times(self, url: str) -> tuple[datetime | None, datetime | None]:
         """(changed_at, checked_at) of our copy of a URL in any spelling."""

@@ -40,7 +40,9 @@ from models.records import FetchRecord, Source
 
 FETCH_RETRIES = 2  # as the flow's fetch task: a crawl that crashed is tried again
 FETCH_RETRY_DELAY = 5.0
-MAX_FETCH_THREADS = 32  # sources crawled at once
+# Sources crawled at once (each in a thread, with one more per request in flight): a polite
+# crawl mostly waits for each host's next turn, so hundreds go together on two cores.
+PARALLEL_SOURCES = 1000
 
 # What the summary says about Prefect when a run needed no flow (``summary["prefect"]``).
 NO_FLOW_NOTE = ("no Prefect flow was needed (nothing to parse or extract); run with a Prefect "
@@ -131,11 +133,19 @@ class PrefectWarmup:
 
 def crawl_all(ws: stages.Workspace, sources: Sequence[Source], run_id: str,
               on_record: Callable[[FetchRecord], None] | None = None,
-              display: CrawlDisplay | None = None) -> list[FetchRecord]:
-    """Every source crawled in its own thread (hosts keep their politeness per source);
-    records come back in the sources' order, as the flow's fetch tasks return them.
-    ``display`` shows the progress (a plain-lines display when none is given)."""
+              display: CrawlDisplay | None = None,
+              parallel: int | None = None) -> list[FetchRecord]:
+    """Every source crawled in its own thread, ``parallel`` sources at once (default
+    PARALLEL_SOURCES); records come back in the sources' order, as the flow's fetch tasks
+    return them. ``display`` shows the progress (a plain-lines display when none is given).
+
+    Politeness is per host, not per source (crawl/fetcher.py): most of a polite crawl is
+    waiting for a host's next turn, so many sources go at once. The fetch log is read once
+    for all sources and kept open for the crawl."""
     shown = display or CrawlDisplay(sources, fancy=False)
+    if not sources:
+        return []
+    state = stages.crawl_state(ws)
 
     def one(source: Source) -> list[FetchRecord]:
         def log(rec: FetchRecord) -> None:
@@ -146,7 +156,8 @@ def crawl_all(ws: stages.Workspace, sources: Sequence[Source], run_id: str,
         for attempt in range(FETCH_RETRIES + 1):
             shown.started(source)
             try:
-                records = stages.fetch_source(ws, source, run_id, progress=log)
+                records = stages.fetch_source(ws, source, run_id, progress=log, state=state,
+                                              fetch_log=fetch_log)
             except Exception as exc:
                 if attempt == FETCH_RETRIES:
                     raise
@@ -158,10 +169,9 @@ def crawl_all(ws: stages.Workspace, sources: Sequence[Source], run_id: str,
             return records
         raise AssertionError("unreachable")
 
-    if not sources:
-        return []
-    with ThreadPoolExecutor(max_workers=min(len(sources), MAX_FETCH_THREADS),
-                            thread_name_prefix="fetch") as pool:
+    workers = max(1, min(len(sources), parallel or PARALLEL_SOURCES))
+    with stages.FetchLogWriter(ws) as fetch_log, \
+            ThreadPoolExecutor(max_workers=workers, thread_name_prefix="fetch") as pool:
         futures = [pool.submit(one, s) for s in sources]
         return [r for f in futures for r in f.result()]
 

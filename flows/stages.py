@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import threading
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
@@ -101,10 +102,42 @@ def read_fetch_log(ws: Workspace) -> list[FetchRecord]:
     return out
 
 
+def _fetch_line(rec: FetchRecord) -> str:
+    return json.dumps(asdict(rec), ensure_ascii=False, default=str) + "\n"
+
+
 def append_fetch_log(ws: Workspace, rec: FetchRecord) -> None:
     ws.fetch_log.parent.mkdir(parents=True, exist_ok=True)
     with ws.fetch_log.open("a", encoding="utf-8") as fh:
-        fh.write(json.dumps(asdict(rec), ensure_ascii=False, default=str) + "\n")
+        fh.write(_fetch_line(rec))
+
+
+class FetchLogWriter:
+    """The fetch log held open for a whole crawl: each record is still written and flushed to
+    the file as it happens (a killed run keeps every line it finished), without opening the
+    file and resolving the project's paths again for every line. Thread-safe."""
+
+    def __init__(self, ws: Workspace) -> None:
+        path = ws.fetch_log
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._fh = path.open("a", encoding="utf-8")
+        self._lock = threading.Lock()
+
+    def write(self, rec: FetchRecord) -> None:
+        line = _fetch_line(rec)
+        with self._lock:
+            self._fh.write(line)
+            self._fh.flush()
+
+    def close(self) -> None:
+        with self._lock:
+            self._fh.close()
+
+    def __enter__(self) -> FetchLogWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def crawl_state(ws: Workspace) -> CrawlState:
@@ -117,15 +150,27 @@ def fetch_source(
     source: Source,
     run_id: str,
     progress: Callable[[FetchRecord], None] | None = None,
+    *,
+    state: CrawlState | None = None,
+    fetch_log: FetchLogWriter | None = None,
 ) -> list[FetchRecord]:
-    """Crawl one source into the raw store, logging every attempt as it happens."""
+    """Crawl one source into the raw store, logging every attempt as it happens.
+
+    A caller crawling many sources passes the ``state`` it read once from the fetch log and
+    one open ``fetch_log``: read per source, the log would be parsed again for every source
+    (quadratic in a crawl of thousands)."""
+    if state is None:
+        state = crawl_state(ws)
 
     def log(rec: FetchRecord) -> None:
-        append_fetch_log(ws, rec)
+        if fetch_log is not None:
+            fetch_log.write(rec)
+        else:
+            append_fetch_log(ws, rec)
         if progress:
             progress(rec)
 
-    return crawl_source(source, ws.raw, run_id=run_id, state=crawl_state(ws), progress=log)
+    return crawl_source(source, ws.raw, run_id=run_id, state=state, progress=log)
 
 
 def bodies(records: Iterable[FetchRecord]) -> list[dict[str, Any]]:
