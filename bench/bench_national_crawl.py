@@ -70,18 +70,19 @@ def write_sources(path: Path, ports: list[int]) -> list[Source]:
 
 
 def crawl(root: Path, sources: list[Source], parallel: int | None,
-          log: Path) -> tuple[float, float, list[FetchRecord]]:
-    """(wall seconds, CPU seconds of this process, records) of one crawl_all."""
+          log: Path) -> tuple[float, tuple[float, float], list[FetchRecord]]:
+    """(wall seconds, (user, system) CPU seconds of this process, records) of one crawl_all."""
     ws = stages.Workspace.at(root)
     with log.open("a", encoding="utf-8") as fh, contextlib.redirect_stderr(fh):
-        cpu0 = time.process_time()
+        use0 = resource.getrusage(resource.RUSAGE_SELF)
         t0 = time.perf_counter()
         records = runner.crawl_all(ws, sources, stages.new_run_id(),
                                    display=CrawlDisplay(sources, fancy=False),
                                    parallel=parallel)
         wall = time.perf_counter() - t0
-        cpu = time.process_time() - cpu0
-    return wall, cpu, records
+        use1 = resource.getrusage(resource.RUSAGE_SELF)
+    user, system = use1.ru_utime - use0.ru_utime, use1.ru_stime - use0.ru_stime
+    return wall, (user, system), records
 
 
 def profile_threads() -> list:
@@ -151,12 +152,12 @@ def main() -> int:
     print(f"national crawl: {n} sources on 127.0.0.1 ports, {PAGES} pages each, {DELAY:g} s "
           f"between request starts per host, 1 request in flight per host; sources at once: "
           f"{args.parallel or runner.PARALLEL_SOURCES}")
-    print(f"  one host alone: {one_wall:.2f} s, {one_cpu:.2f} CPU s ({check(one, 1)})")
-    print(f"  all {n} hosts:  {all_wall:.2f} s, {all_cpu:.2f} CPU s of the crawl process "
-          f"({check(many, n)})")
+    print(f"  one host alone: {one_wall:.2f} s, {sum(one_cpu):.2f} CPU s ({check(one, 1)})")
+    print(f"  all {n} hosts:  {all_wall:.2f} s, {sum(all_cpu):.2f} CPU s of the crawl process "
+          f"({all_cpu[0]:.2f} user, {all_cpu[1]:.2f} system) ({check(many, n)})")
     print(f"  ratio all / one host: {ratio:.2f} (target <= 2; the sum would be {n}x)")
     print(f"  {requests} requests: {requests / all_wall:.0f} requests/s, "
-          f"{all_cpu / max(1, requests) * 1000:.2f} ms crawler CPU per request; the sites' "
+          f"{sum(all_cpu) / max(1, requests) * 1000:.2f} ms crawler CPU per request; the sites' "
           f"server used {after['cpu_seconds'] - before['cpu_seconds']:.2f} CPU s")
     gap = after["min_gap"]
     print(f"  politeness: shortest gap between two requests to one host "

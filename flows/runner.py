@@ -42,7 +42,7 @@ FETCH_RETRIES = 2  # as the flow's fetch task: a crawl that crashed is tried aga
 FETCH_RETRY_DELAY = 5.0
 # Sources crawled at once (each in a thread, with one more per request in flight): a polite
 # crawl mostly waits for each host's next turn, so hundreds go together on two cores.
-PARALLEL_SOURCES = 1000
+PARALLEL_SOURCES = 1000  # also named in the --parallel-sources help of run and crawl
 
 # What the summary says about Prefect when a run needed no flow (``summary["prefect"]``).
 NO_FLOW_NOTE = ("no Prefect flow was needed (nothing to parse or extract); run with a Prefect "
@@ -302,10 +302,12 @@ def run(
     wait: float = 0.0,
     force: bool = False,
     max_duration: float | None = None,
+    parallel: int | None = None,
 ) -> dict[str, Any]:
     """Crawl every source in ``sources_file`` and bring the warehouse up to date (see the
     module's docstring for when Prefect runs); return the run's summary, FAILED runs included
-    (``summary["exit_code"]`` says why)."""
+    (``summary["exit_code"]`` says why). ``parallel``: sources crawled at once by the plain
+    crawl (default PARALLEL_SOURCES; the flow's fetch tasks run as Prefect's runner lets them)."""
     from inclusio.settings import configure_prefect
 
     ws = stages.Workspace.at(root)
@@ -328,7 +330,8 @@ def run(
         sources = with_max_duration(sources, max_duration)
     warm = PrefectWarmup()
     with crawl_display(sources) as display:
-        records = crawl_all(ws, sources, run_id, on_record=warm.on_record, display=display)
+        records = crawl_all(ws, sources, run_id, on_record=warm.on_record, display=display,
+                            parallel=parallel)
     if pending_work(ws, stages.bodies(records), force):
         warm.wait()
         from flows.pipeline import process_flow

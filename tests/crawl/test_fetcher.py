@@ -214,3 +214,37 @@ def test_politeness_wait_past_the_budget_is_not_begun() -> None:
     with pytest.raises(OutOfTime, match="after the time budget ends"):
         with gate.slot(origin, max_wait=5):  # the next start is 1000 s away
             pass
+
+
+def test_the_delay_counts_from_when_a_starved_request_was_really_sent() -> None:
+    """A request let go but held up before it is written (a starved thread) pushes the host's
+    next request back: the delay runs from the write, not from the turn."""
+    import threading
+    import time
+
+    from crawl.fetcher import HostGate
+
+    origin = "http://affamato.example:8080"
+    gate = HostGate(2, 0.1)  # two in flight: only the spacing of starts holds the second back
+    sent_at: list[float] = []
+    second_at: list[float] = []
+    first_in = threading.Event()
+
+    def first() -> None:
+        with gate.slot(origin) as sent:
+            first_in.set()
+            time.sleep(0.3)  # starved between its turn and its write
+            sent_at.append(time.monotonic())
+            sent()
+
+    def second() -> None:
+        first_in.wait()
+        with gate.slot(origin):
+            second_at.append(time.monotonic())
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert second_at[0] - sent_at[0] >= 0.1
