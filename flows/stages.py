@@ -13,7 +13,7 @@ import sys
 import threading
 import uuid
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -102,8 +102,13 @@ def read_fetch_log(ws: Workspace) -> list[FetchRecord]:
     return out
 
 
+_FETCH_FIELDS = tuple(f.name for f in fields(FetchRecord))
+
+
 def _fetch_line(rec: FetchRecord) -> str:
-    return json.dumps(asdict(rec), ensure_ascii=False, default=str) + "\n"
+    # The fields are flat values: a plain dict says the same as asdict() without its deep copy.
+    row = {name: getattr(rec, name) for name in _FETCH_FIELDS}
+    return json.dumps(row, ensure_ascii=False, default=str) + "\n"
 
 
 def append_fetch_log(ws: Workspace, rec: FetchRecord) -> None:
