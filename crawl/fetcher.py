@@ -204,6 +204,8 @@ class Fetcher:
             timeout=httpx.Timeout(settings.timeout),
             headers={"User-Agent": settings.user_agent, "Accept-Language": "it,en;q=0.5"},
         )
+        if isinstance(getattr(self.client, "_cookies", None), httpx.Cookies):
+            self.client._cookies = _Cookies()  # the same jar, read only when cookies are set
 
     def close(self) -> None:
         self.client.close()
@@ -389,6 +391,16 @@ class Fetcher:
                           error=f"connection error: {type(exc).__name__}: {exc}".rstrip(": "))
         except httpx.HTTPError as exc:
             return Result(url, "failed", url, error=f"{type(exc).__name__}: {exc}")
+
+
+class _Cookies(httpx.Cookies):
+    """The client's cookie jar, which httpx offers every response to: most answers set no
+    cookie, and wrapping each for the standard library's cookie code cost more than parsing
+    its HTML."""
+
+    def extract_cookies(self, response: httpx.Response) -> None:
+        if "set-cookie" in response.headers:
+            super().extract_cookies(response)
 
 
 def _on_sent(sent: Callable[[], None]) -> Callable[[str, dict], None]:

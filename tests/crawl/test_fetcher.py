@@ -248,3 +248,21 @@ def test_the_delay_counts_from_when_a_starved_request_was_really_sent() -> None:
     for t in threads:
         t.join()
     assert second_at[0] - sent_at[0] >= 0.1
+
+
+def test_a_cookie_set_on_a_redirect_is_sent_to_its_target(bare_site: LocalSite) -> None:
+    """Sites that check a session cookie after a redirect still answer (the cookie jar only
+    skips the answers that set none)."""
+
+    def sets(handler, site):
+        return 302, {"Location": "/dentro", "Set-Cookie": "sessione=1; Path=/"}, None
+
+    def needs(handler, site):
+        if "sessione=1" in (handler.headers.get("Cookie") or ""):
+            return 200, {"Content-Type": "text/plain"}, b"benvenuto"
+        return 403, {"Content-Type": "text/plain"}, b"senza cookie"
+
+    bare_site.routes["/ingresso"] = sets
+    bare_site.routes["/dentro"] = needs
+    result = fetcher().get(bare_site.url("/ingresso"))
+    assert (result.kind, result.status, result.body) == ("ok", 200, b"benvenuto")
