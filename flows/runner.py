@@ -169,11 +169,34 @@ def crawl_all(ws: stages.Workspace, sources: Sequence[Source], run_id: str,
             return records
         raise AssertionError("unreachable")
 
-    workers = max(1, min(len(sources), parallel or PARALLEL_SOURCES))
+    workers = max(1, min(len(sources), parallel or PARALLEL_SOURCES, _fd_room()))
     with stages.FetchLogWriter(ws) as fetch_log, \
             ThreadPoolExecutor(max_workers=workers, thread_name_prefix="fetch") as pool:
         futures = [pool.submit(one, s) for s in sources]
         return [r for f in futures for r in f.result()]
+
+
+FDS_PER_SOURCE = 4  # its connections (concurrency per host) and the body being stored
+
+
+def _fd_room() -> int:
+    """How many sources the process's open-file limit leaves room for, raising the soft limit
+    to the hard one first (1,024 is a common soft limit: a thousand sources, each with a
+    connection open, would otherwise fail with "Too many open files")."""
+    try:
+        import resource
+    except ImportError:  # not on Unix: no such limit to respect here
+        return PARALLEL_SOURCES
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard == resource.RLIM_INFINITY or soft < hard:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+            soft = hard
+        except (ValueError, OSError):
+            pass
+    if soft == resource.RLIM_INFINITY:
+        return PARALLEL_SOURCES
+    return max(1, (soft - 128) // FDS_PER_SOURCE)
 
 
 def pending_work(ws: stages.Workspace, items: Sequence[dict[str, Any]], force: bool) -> bool:

@@ -150,6 +150,24 @@ def crawl_state(ws: Workspace) -> CrawlState:
     return CrawlState.from_records(read_fetch_log(ws))
 
 
+_run_state: dict[tuple[Path, str], CrawlState] = {}  # the latest run's, read once per process
+_run_state_lock = threading.Lock()
+
+
+def run_crawl_state(ws: Workspace, run_id: str) -> CrawlState:
+    """The crawl state as it was when this process first asked for it during run ``run_id``:
+    the flow's fetch task of every source would otherwise parse the whole fetch log again,
+    which grows with every run (quadratic in a crawl of thousands of sources)."""
+    key = (ws.fetch_log, run_id)
+    with _run_state_lock:
+        state = _run_state.get(key)
+        if state is None:
+            state = crawl_state(ws)
+            _run_state.clear()
+            _run_state[key] = state
+        return state
+
+
 def fetch_source(
     ws: Workspace,
     source: Source,
@@ -162,10 +180,10 @@ def fetch_source(
     """Crawl one source into the raw store, logging every attempt as it happens.
 
     A caller crawling many sources passes the ``state`` it read once from the fetch log and
-    one open ``fetch_log``: read per source, the log would be parsed again for every source
-    (quadratic in a crawl of thousands)."""
+    one open ``fetch_log``; otherwise the state is read once per run and process
+    (:func:`run_crawl_state`)."""
     if state is None:
-        state = crawl_state(ws)
+        state = run_crawl_state(ws, run_id)
 
     def log(rec: FetchRecord) -> None:
         if fetch_log is not None:
