@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from flows import runlog, stages
+from flows.executors import Executor, api_for_workers
 from flows.progress import CrawlDisplay, announce_prefect, crawl_display, say
 from models.records import FetchRecord, Source
 
@@ -51,6 +52,8 @@ NO_FLOW_NOTE = ("no Prefect flow was needed (nothing to parse or extract); run w
 ParseFn = Callable[..., list[dict]]
 ExtractFn = Callable[..., list[dict]]
 LoadFn = Callable[..., dict[str, int]]
+# All of a run's parse and extract at once: (root, items, force) -> (parsed, extracted).
+StagesFn = Callable[[str, list[dict[str, Any]], bool], tuple[list[dict], list[dict]]]
 
 
 class PrefectUnavailable(RuntimeError):
@@ -240,6 +243,23 @@ def plain_load(root: str, run_id: str, sources: list[Source], records: list[Fetc
                                       problems=problems, wait=wait)
 
 
+def _batch_after_batch(root_s: str, items: list[dict[str, Any]], force: bool,
+                       parse: ParseFn, extract: ExtractFn) -> tuple[list[dict], list[dict]]:
+    """Parse every batch, then extract every batch, one after another."""
+    parsed: list[dict] = []
+    batches = stages.batched(items, stages.PARSE_BATCH)
+    for n, batch in enumerate(batches, start=1):
+        say(f"parse: batch {n}/{len(batches)} ({len(batch)} documents)")
+        parsed += parse(root_s, batch, force=force)
+    ok = [p["sha256"] for p in parsed if not p.get("error")]
+    extracted: list[dict] = []
+    batches = stages.batched(ok, stages.EXTRACT_BATCH)
+    for n, batch in enumerate(batches, start=1):
+        say(f"extract: batch {n}/{len(batches)} ({len(batch)} documents)")
+        extracted += extract(root_s, batch, force=force)
+    return parsed, extracted
+
+
 def process(
     ws: stages.Workspace,
     run_id: str,
@@ -252,6 +272,7 @@ def process(
     parse: ParseFn | None = None,
     extract: ExtractFn | None = None,
     load: LoadFn | None = None,
+    stages_fn: StagesFn | None = None,
     flow_run_id: str | None = None,
     flow_run_name: str | None = None,
     prefect_note: str | None = None,
@@ -261,6 +282,8 @@ def process(
 
     ``parse``, ``extract`` and ``load`` take the stage's arguments with the project folder
     as a string first: the Prefect tasks of flows/pipeline.py, or (default) the plain stages.
+    ``stages_fn`` replaces the batch-after-batch loop of parse and extract (the Dask
+    executor submits every batch at once: flows/dask_stages.py).
     ``flow_run_id`` and ``flow_run_name`` name the Prefect flow run the work ran in, if any;
     ``prefect_note`` says why there is none (kept in the summary and its ``runs`` row).
     """
@@ -269,17 +292,11 @@ def process(
     load = load or plain_load
     root_s = str(ws.root)
     items = stages.bodies(records)
-    parsed: list[dict] = []
-    batches = stages.batched(items, stages.PARSE_BATCH)
-    for n, batch in enumerate(batches, start=1):
-        say(f"parse: batch {n}/{len(batches)} ({len(batch)} documents)")
-        parsed += parse(root_s, batch, force=force)
+    if stages_fn is not None:
+        parsed, extracted = stages_fn(root_s, items, force)
+    else:
+        parsed, extracted = _batch_after_batch(root_s, items, force, parse, extract)
     ok = [p["sha256"] for p in parsed if not p.get("error")]
-    extracted: list[dict] = []
-    batches = stages.batched(ok, stages.EXTRACT_BATCH)
-    for n, batch in enumerate(batches, start=1):
-        say(f"extract: batch {n}/{len(batches)} ({len(batch)} documents)")
-        extracted += extract(root_s, batch, force=force)
     problems = stages.fetch_problems(records)
     problems += [
         {"run_id": run_id, "stage": "extract", "sha256": e["sha256"], "reason": e["error"]}
@@ -325,14 +342,18 @@ def run(
     wait: float = 0.0,
     force: bool = False,
     max_duration: float | None = None,
+    executor: Executor | None = None,
     parallel: int | None = None,
 ) -> dict[str, Any]:
     """Crawl every source in ``sources_file`` and bring the warehouse up to date (see the
     module's docstring for when Prefect runs); return the run's summary, FAILED runs included
-    (``summary["exit_code"]`` says why). ``parallel``: sources crawled at once by the plain
-    crawl (default PARALLEL_SOURCES; the flow's fetch tasks run as Prefect's runner lets them)."""
+    (``summary["exit_code"]`` says why). ``executor`` says where parse and extract batches
+    run (flows/executors.py; default: in this process). ``parallel``: sources crawled at once
+    by the plain crawl (default PARALLEL_SOURCES; the flow's fetch tasks run as Prefect's
+    runner lets them)."""
     from inclusio.settings import configure_prefect
 
+    executor = executor or Executor()
     ws = stages.Workspace.at(root)
     configure_prefect(ws.root)
     if api_configured():
@@ -340,8 +361,16 @@ def run(
         from flows.pipeline import pipeline_flow
 
         try:
-            return pipeline_flow(str(sources_file), root=str(ws.root), wait=wait, force=force,
-                                 max_duration=max_duration)
+            if not executor.dask:
+                return pipeline_flow(str(sources_file), root=str(ws.root), wait=wait,
+                                     force=force, max_duration=max_duration)
+            from flows.dask_stages import open_cluster, task_runner
+
+            say(f"executor: {executor.describe()}")
+            with open_cluster(executor) as address:  # fetch tasks go there too, one a source
+                return pipeline_flow.with_options(task_runner=task_runner(address))(
+                    str(sources_file), root=str(ws.root), wait=wait, force=force,
+                    max_duration=max_duration)
         except runlog.RunFailed as failed:
             return failed.summary
     from crawl.sources import load_sources, with_max_duration
@@ -352,16 +381,41 @@ def run(
     if max_duration is not None:
         sources = with_max_duration(sources, max_duration)
     warm = PrefectWarmup()
-    with crawl_display(sources) as display:
-        records = crawl_all(ws, sources, run_id, on_record=warm.on_record, display=display,
-                            parallel=parallel)
+    if not executor.dask:
+        with crawl_display(sources) as display:
+            records = crawl_all(ws, sources, run_id, on_record=warm.on_record,
+                                display=display, parallel=parallel)
+        return _after_crawl(ws, run_id, sources, records, started, warm, wait=wait,
+                            force=force)
+    from flows.dask_stages import crawl_on_cluster, open_cluster
+
+    say(f"executor: {executor.describe()}")
+    with open_cluster(executor) as address:
+        with crawl_display(sources) as display:
+            records = crawl_on_cluster(address, ws, sources, run_id, display,
+                                       on_record=warm.on_record)
+        return _after_crawl(ws, run_id, sources, records, started, warm, wait=wait,
+                            force=force, address=address)
+
+
+def _after_crawl(ws: stages.Workspace, run_id: str, sources: list[Source],
+                 records: list[FetchRecord], started: datetime, warm: PrefectWarmup, *,
+                 wait: float, force: bool, address: str | None = None) -> dict[str, Any]:
+    """Parse, extract and load as the ``inclusio-process`` flow when the crawl brought work
+    (on the Dask cluster at ``address`` if given), or plainly when it did not."""
     if pending_work(ws, stages.bodies(records), force):
         warm.wait()
         from flows.pipeline import process_flow
 
+        flow = process_flow
+        if address is not None:
+            from flows.dask_stages import task_runner
+
+            flow = process_flow.with_options(task_runner=task_runner(address))
         try:
-            return process_flow(str(ws.root), run_id, sources, records, started, wait=wait,
-                                force=force)
+            with api_for_workers(address is not None):
+                return flow(str(ws.root), run_id, sources, records, started, wait=wait,
+                            force=force)
         except runlog.RunFailed as failed:
             return failed.summary
     return process(ws, run_id, sources, records, started, wait=wait, force=force,
