@@ -41,7 +41,9 @@ from models.records import FetchRecord, Source
 
 FETCH_RETRIES = 2  # as the flow's fetch task: a crawl that crashed is tried again
 FETCH_RETRY_DELAY = 5.0
-MAX_FETCH_THREADS = 32  # sources crawled at once
+# Sources crawled at once (each in a thread, with one more per request in flight): a polite
+# crawl mostly waits for each host's next turn, so hundreds go together on two cores.
+PARALLEL_SOURCES = 1000  # also named in the --parallel-sources help of run and crawl
 
 # What the summary says about Prefect when a run needed no flow (``summary["prefect"]``).
 NO_FLOW_NOTE = ("no Prefect flow was needed (nothing to parse or extract); run with a Prefect "
@@ -134,11 +136,19 @@ class PrefectWarmup:
 
 def crawl_all(ws: stages.Workspace, sources: Sequence[Source], run_id: str,
               on_record: Callable[[FetchRecord], None] | None = None,
-              display: CrawlDisplay | None = None) -> list[FetchRecord]:
-    """Every source crawled in its own thread (hosts keep their politeness per source);
-    records come back in the sources' order, as the flow's fetch tasks return them.
-    ``display`` shows the progress (a plain-lines display when none is given)."""
+              display: CrawlDisplay | None = None,
+              parallel: int | None = None) -> list[FetchRecord]:
+    """Every source crawled in its own thread, ``parallel`` sources at once (default
+    PARALLEL_SOURCES); records come back in the sources' order, as the flow's fetch tasks
+    return them. ``display`` shows the progress (a plain-lines display when none is given).
+
+    Politeness is per host, not per source (crawl/fetcher.py): most of a polite crawl is
+    waiting for a host's next turn, so many sources go at once. The fetch log is read once
+    for all sources and kept open for the crawl."""
     shown = display or CrawlDisplay(sources, fancy=False)
+    if not sources:
+        return []
+    state = stages.crawl_state(ws)
 
     def one(source: Source) -> list[FetchRecord]:
         def log(rec: FetchRecord) -> None:
@@ -149,7 +159,8 @@ def crawl_all(ws: stages.Workspace, sources: Sequence[Source], run_id: str,
         for attempt in range(FETCH_RETRIES + 1):
             shown.started(source)
             try:
-                records = stages.fetch_source(ws, source, run_id, progress=log)
+                records = stages.fetch_source(ws, source, run_id, progress=log, state=state,
+                                              fetch_log=fetch_log)
             except Exception as exc:
                 if attempt == FETCH_RETRIES:
                     raise
@@ -161,12 +172,34 @@ def crawl_all(ws: stages.Workspace, sources: Sequence[Source], run_id: str,
             return records
         raise AssertionError("unreachable")
 
-    if not sources:
-        return []
-    with ThreadPoolExecutor(max_workers=min(len(sources), MAX_FETCH_THREADS),
-                            thread_name_prefix="fetch") as pool:
+    workers = max(1, min(len(sources), parallel or PARALLEL_SOURCES, _fd_room()))
+    with stages.FetchLogWriter(ws) as fetch_log, \
+            ThreadPoolExecutor(max_workers=workers, thread_name_prefix="fetch") as pool:
         futures = [pool.submit(one, s) for s in sources]
         return [r for f in futures for r in f.result()]
+
+
+FDS_PER_SOURCE = 4  # its connections (concurrency per host) and the body being stored
+
+
+def _fd_room() -> int:
+    """How many sources the process's open-file limit leaves room for, raising the soft limit
+    to the hard one first (1,024 is a common soft limit: a thousand sources, each with a
+    connection open, would otherwise fail with "Too many open files")."""
+    try:
+        import resource
+    except ImportError:  # not on Unix: no such limit to respect here
+        return PARALLEL_SOURCES
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard == resource.RLIM_INFINITY or soft < hard:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+            soft = hard
+        except (ValueError, OSError):
+            pass
+    if soft == resource.RLIM_INFINITY:
+        return PARALLEL_SOURCES
+    return max(1, (soft - 128) // FDS_PER_SOURCE)
 
 
 def pending_work(ws: stages.Workspace, items: Sequence[dict[str, Any]], force: bool) -> bool:
@@ -310,11 +343,14 @@ def run(
     force: bool = False,
     max_duration: float | None = None,
     executor: Executor | None = None,
+    parallel: int | None = None,
 ) -> dict[str, Any]:
     """Crawl every source in ``sources_file`` and bring the warehouse up to date (see the
     module's docstring for when Prefect runs); return the run's summary, FAILED runs included
     (``summary["exit_code"]`` says why). ``executor`` says where parse and extract batches
-    run (flows/executors.py; default: in this process)."""
+    run (flows/executors.py; default: in this process). ``parallel``: sources crawled at once
+    by the plain crawl (default PARALLEL_SOURCES; the flow's fetch tasks run as Prefect's
+    runner lets them)."""
     from inclusio.settings import configure_prefect
 
     executor = executor or Executor()
@@ -348,7 +384,7 @@ def run(
     if not executor.dask:
         with crawl_display(sources) as display:
             records = crawl_all(ws, sources, run_id, on_record=warm.on_record,
-                                display=display)
+                                display=display, parallel=parallel)
         return _after_crawl(ws, run_id, sources, records, started, warm, wait=wait,
                             force=force)
     from flows.dask_stages import crawl_on_cluster, open_cluster

@@ -16,6 +16,7 @@ from inclusio.commands._common import (
     EXIT_USAGE,
     announce_home,
     fail,
+    positive_count,
     positive_seconds,
     report_run,
     writer_exit,
@@ -64,6 +65,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--max-duration", type=positive_seconds, default=None, metavar="SECONDS",
         help="stop each source's crawl after this many seconds (overrides max_duration in "
         "SOURCES); what was fetched is loaded and the next run asks for the rest",
+    )
+    p.add_argument(
+        "--parallel-sources", type=positive_count, default=None, metavar="N",
+        help="sources crawled at once (default 1000); each host keeps its own delay and "
+        "in-flight limit whatever this is",
     )
     p.add_argument(
         "--executor", choices=("local", "dask"), default="local",
@@ -132,6 +138,7 @@ def handle(args: argparse.Namespace) -> int:
             summary = run(
                 str(args.sources), wait=args.wait, force=args.force,
                 max_duration=args.max_duration, executor=executor,
+                parallel=args.parallel_sources,
             )
     except Exception as exc:
         if (code := writer_exit(exc)) is not None:
