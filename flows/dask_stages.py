@@ -29,9 +29,14 @@ from flows.executors import (
     Executor,
     default_cluster_workers,
     host_groups,
+    pack_groups,
 )
 from flows.progress import say
 from models.records import FetchRecord, Source
+
+# Crawl tasks per worker: a few, so one slow group does not hold a worker's whole share, each
+# crawling its sources many at once (a polite crawl is mostly waiting for hosts' turns).
+CRAWL_TASKS_PER_WORKER = 2
 
 
 class WorkerSetup(WorkerPlugin):
@@ -157,17 +162,21 @@ class _Unseen:
 
 def crawl_on_cluster(address: str, ws: stages.Workspace, sources: list[Source], run_id: str,
                      display: Any, on_record: Any = None) -> list[FetchRecord]:
-    """Every group of sources sharing a host (``host_groups``) crawled as one task on the
-    cluster; returns the records in the sources' order, as ``flows.runner.crawl_all`` does.
+    """Groups of sources sharing a host (``host_groups``) packed into a few tasks per worker
+    (``pack_groups``) and crawled on the cluster; returns the records in the sources' order,
+    as ``flows.runner.crawl_all`` does.
     ``display`` shows each group's sources and pages when the group is done."""
     from distributed import Client
 
     groups = host_groups(sources)
-    say(f"crawl on Dask: {len(sources)} sources in {len(groups)} groups by host")
     by_source: dict[str, list[FetchRecord]] = {}
     with Client(address, set_as_default=False) as client:
+        workers = max(1, len(client.nthreads()))
+        tasks = pack_groups(groups, workers * CRAWL_TASKS_PER_WORKER)
+        say(f"crawl on Dask: {len(sources)} sources in {len(groups)} groups by host, "
+            f"{len(tasks)} tasks on {workers} workers")
         futures = {client.submit(crawl_group, str(ws.root), g, run_id, pure=False): g
-                   for g in groups}
+                   for g in tasks}
         for fut, group in futures.items():  # shown in the groups' order
             records = fut.result()
             for s in group:

@@ -118,3 +118,19 @@ def host_groups(sources: Sequence[Source]) -> list[list[Source]]:
     for i, s in enumerate(sources):
         groups.setdefault(find(i), []).append(s)
     return sorted(groups.values(), key=lambda g: sources.index(g[0]))
+
+
+def pack_groups(groups: Sequence[list[Source]], bins: int) -> list[list[Source]]:
+    """Host groups packed into at most ``bins`` crawl tasks of about the same number of
+    sources (largest group first into the lightest task). A task crawls its sources many at
+    once (``flows.runner.crawl_all``), so a cluster of a few one-thread workers still keeps
+    hundreds of hosts in flight; a group is never split, so politeness still holds per
+    process. Each task keeps its groups in the order given."""
+    bins = max(1, min(bins, len(groups)))
+    tasks: list[list[int]] = [[] for _ in range(bins)]
+    sizes = [0] * bins
+    for gi in sorted(range(len(groups)), key=lambda i: -len(groups[i])):
+        lightest = sizes.index(min(sizes))
+        tasks[lightest].append(gi)
+        sizes[lightest] += len(groups[gi])
+    return [[s for gi in sorted(t) for s in groups[gi]] for t in tasks if t]

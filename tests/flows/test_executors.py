@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from flows.dask_stages import batch_size
-from flows.executors import Executor, host_groups
+from flows.executors import Executor, host_groups, pack_groups
 from inclusio.cli import main
 from models.records import Source
 
@@ -74,3 +74,22 @@ def test_an_unreachable_scheduler_is_one_line_and_exit_1(tmp_path: Path,
     assert err[-1].startswith(f"inclusio run: cannot reach the Dask scheduler at "
                               f"tcp://127.0.0.1:{port}"), err[-3:]
     assert "Traceback" not in "\n".join(err)
+
+
+def test_host_groups_are_packed_whole_into_few_balanced_tasks() -> None:
+    """Many one-host groups go into at most ``bins`` tasks of near-equal size, a group is
+    never split across tasks (one politeness budget per host), groups keep their order."""
+    sources = [_source(f"s{i}", f"https://comune{i}.example.it/") for i in range(10)]
+    sources.append(_source("s10", "https://comune0.example.it/altro/"))
+    groups = host_groups(sources)
+    tasks = pack_groups(groups, 3)
+    assert len(tasks) == 3
+    assert sorted(len(t) for t in tasks) == [3, 4, 4]
+    assert sorted(s.source_id for t in tasks for s in t) == sorted(s.source_id for s in sources)
+    together = next(t for t in tasks if sources[0] in t)
+    assert sources[10] in together
+    flat = [s for g in groups for s in g]
+    for t in tasks:
+        assert [flat.index(s) for s in t] == sorted(flat.index(s) for s in t)
+    assert pack_groups(groups[:2], 8) == groups[:2]
+    assert pack_groups([], 4) == []
