@@ -15,6 +15,7 @@ this module's tasks as its stages, and end the same way (``_finish``).
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import InitVar, dataclass
@@ -180,11 +181,12 @@ def temporary_server_run() -> Iterator[None]:
 
 def run_process_flow(root: str, run_id: str, sources: list[Source],
                      records: list[FetchRecord], started: datetime, *, wait: float = 0.0,
-                     force: bool = False) -> dict[str, Any]:
-    """``inclusio-process`` as ``inclusio run`` starts it after a crawl without Prefect."""
+                     force: bool = False, flow: Any = None) -> dict[str, Any]:
+    """``inclusio-process`` (or ``flow``, the same with other options, such as a Dask task
+    runner) as ``inclusio run`` starts it after a crawl without Prefect."""
     with temporary_server_run():
-        return process_flow(root, run_id, sources, CrawlRecords.of(records), started,
-                            wait=wait, force=force)
+        return (flow or process_flow)(root, run_id, sources, CrawlRecords.of(records), started,
+                                      wait=wait, force=force)
 
 
 # Callers are this package's Python code: the parameters are already the right types, and
@@ -265,6 +267,10 @@ def process_records(
 ) -> dict[str, Any]:
     """Parse, extract and load what a crawl brought, one Prefect task per batch (the shared
     body is ``flows.runner.process``); return the judged summary, its ``runs`` row written."""
+    stages_kw: dict[str, Any] = {"parse": parse_task, "extract": extract_task, "load": load_task}
+    if "prefect_dask" in sys.modules:  # the flow may run on Dask (flows/executors.py)
+        from flows.dask_stages import flow_stages
+
+        stages_kw.update(flow_stages(run_id))
     return runner.process(ws, run_id, sources, records, started, wait=wait, force=force,
-                          parse=parse_task, extract=extract_task, load=load_task,
-                          flow_run_id=flow_run.id, flow_run_name=flow_run.name)
+                          flow_run_id=flow_run.id, flow_run_name=flow_run.name, **stages_kw)
