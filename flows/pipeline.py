@@ -16,6 +16,9 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import InitVar, dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -28,6 +31,7 @@ from prefect import flow, task  # noqa: E402
 from prefect.artifacts import create_markdown_artifact  # noqa: E402
 from prefect.cache_policies import NO_CACHE  # noqa: E402
 from prefect.runtime import flow_run  # noqa: E402
+from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings  # noqa: E402
 from prefect.states import Failed, State  # noqa: E402
 
 from crawl.sources import load_sources, with_max_duration  # noqa: E402
@@ -135,12 +139,64 @@ def pipeline_flow(
     return _finish(summary)
 
 
-@flow(name="inclusio-process", log_prints=True)
+@dataclass
+class CrawlRecords:
+    """A crawl's fetch records handed to ``inclusio-process`` in this process.
+
+    A flow's parameters go to the API as JSON and are validated on the way in: a thousand
+    records cost about a second of a short run, and the cost grows with the crawl. Prefect
+    stores a dataclass parameter as its fields, so the run's parameters show these counts
+    while the records themselves stay in the process (``records``, not a field).
+    """
+
+    attempts: int
+    stored: int
+    unchanged: int
+    failed: int
+    all_records: InitVar[list[FetchRecord]]
+
+    def __post_init__(self, all_records: list[FetchRecord]) -> None:
+        self.records = all_records
+
+    @classmethod
+    def of(cls, records: list[FetchRecord]) -> CrawlRecords:
+        return cls(attempts=len(records),
+                   stored=sum(1 for r in records if r.outcome == "stored"),
+                   unchanged=sum(1 for r in records if r.outcome == "unchanged"),
+                   failed=sum(1 for r in records if r.outcome in ("failed", "refused")),
+                   all_records=records)
+
+
+@contextmanager
+def temporary_server_run() -> Iterator[None]:
+    """Settings for a flow run on the run's own temporary API server: no flow-run heartbeats.
+
+    Heartbeats let a server's automations notice a crashed run; a temporary server lives only
+    as long as the run and has none, and stopping the heartbeat thread made every run wait up
+    to a second at its end.
+    """
+    with temporary_settings({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+        yield
+
+
+def run_process_flow(root: str, run_id: str, sources: list[Source],
+                     records: list[FetchRecord], started: datetime, *, wait: float = 0.0,
+                     force: bool = False, flow: Any = None) -> dict[str, Any]:
+    """``inclusio-process`` (or ``flow``, the same with other options, such as a Dask task
+    runner) as ``inclusio run`` starts it after a crawl without Prefect."""
+    with temporary_server_run():
+        return (flow or process_flow)(root, run_id, sources, CrawlRecords.of(records), started,
+                                      wait=wait, force=force)
+
+
+# Callers are this package's Python code: the parameters are already the right types, and
+# validating them would copy every fetch record.
+@flow(name="inclusio-process", log_prints=True, validate_parameters=False)
 def process_flow(
     root: str,
     run_id: str,
     sources: list[Source],
-    records: list[FetchRecord],
+    records: CrawlRecords | list[FetchRecord],
     started: datetime,
     wait: float = 0.0,
     force: bool = False,
@@ -150,6 +206,8 @@ def process_flow(
     Ends in the run's true state with its summary artifact, as ``inclusio-pipeline`` does.
     """
     announce_flow_run()
+    if isinstance(records, CrawlRecords):
+        records = records.records
     ws = stages.Workspace.at(root)
     failed = sum(1 for r in records if r.outcome in ("failed", "refused"))
     say(f"crawl (done before this flow, without Prefect): {len(sources)} sources, "

@@ -405,7 +405,7 @@ def _after_crawl(ws: stages.Workspace, run_id: str, sources: list[Source],
     (on the Dask cluster at ``address`` if given), or plainly when it did not."""
     if pending_work(ws, stages.bodies(records), force):
         warm.wait()
-        from flows.pipeline import process_flow
+        from flows.pipeline import process_flow, run_process_flow
 
         flow = process_flow
         if address is not None:
@@ -414,8 +414,8 @@ def _after_crawl(ws: stages.Workspace, run_id: str, sources: list[Source],
             flow = process_flow.with_options(task_runner=task_runner(address))
         try:
             with api_for_workers(address is not None):
-                return flow(str(ws.root), run_id, sources, records, started, wait=wait,
-                            force=force)
+                return run_process_flow(str(ws.root), run_id, sources, records, started,
+                                        wait=wait, force=force, flow=flow)
         except runlog.RunFailed as failed:
             return failed.summary
     return process(ws, run_id, sources, records, started, wait=wait, force=force,

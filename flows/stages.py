@@ -30,10 +30,11 @@ from warehouse import load as wload
 from warehouse.db import connect
 
 BATCH_SIZE = 25
-# Documents per Prefect task: a task run costs 5-70 ms, parsing a page about 3 ms and
-# extracting one 50-300 ms, so parse batches are large and extract batches a few seconds long.
+# Documents per Prefect task: a task run costs about 10 ms here and 40 ms of the API server's
+# CPU (its state events and logs), parsing a page about 3 ms and extracting one about 10 ms
+# (a long PDF more), so batches are a few seconds of work and a run has few tasks.
 PARSE_BATCH = 500
-EXTRACT_BATCH = 100
+EXTRACT_BATCH = 250
 
 
 @dataclass(frozen=True, slots=True)

@@ -155,8 +155,8 @@ def _mul(m: tuple[float, ...], n: tuple[float, ...]) -> tuple[float, ...]:
             e * B + f * D + F)
 
 
-def _obj_matrix(raw: Any) -> tuple[float, ...]:
-    fs = pdfium_c.FS_MATRIX()
+def _obj_matrix(raw: Any, fs: Any = None) -> tuple[float, ...]:
+    fs = fs if fs is not None else pdfium_c.FS_MATRIX()
     if not pdfium_c.FPDFPageObj_GetMatrix(raw, fs):
         return (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
     return (fs.a, fs.b, fs.c, fs.d, fs.e, fs.f)
@@ -164,61 +164,75 @@ def _obj_matrix(raw: Any) -> tuple[float, ...]:
 
 def _collect_paths(page: pdfium.PdfPage) -> tuple[list[_Rule], list[_Rule], int, int]:
     """Axis-aligned segments of every path on the page (forms included), the image count and
-    the path count."""
+    the path count.
+
+    Four pdfium calls per path segment: the functions and the output cells are bound once
+    here, since on a page of ruled cells these calls are most of the table detection's cost.
+    """
     horiz: list[_Rule] = []
     vert: list[_Rule] = []
     images = 0
     paths = 0
     x = ctypes.c_float()
     y = ctypes.c_float()
+    xr, yr = ctypes.byref(x), ctypes.byref(y)
+    fs = pdfium_c.FS_MATRIX()
+    obj_type = pdfium_c.FPDFPageObj_GetType
+    count_segments = pdfium_c.FPDFPath_CountSegments
+    get_segment = pdfium_c.FPDFPath_GetPathSegment
+    get_point = pdfium_c.FPDFPathSegment_GetPoint
+    segment_type = pdfium_c.FPDFPathSegment_GetType
+    segment_close = pdfium_c.FPDFPathSegment_GetClose
+    image_kind, form_kind, path_kind = (pdfium_c.FPDF_PAGEOBJ_IMAGE, pdfium_c.FPDF_PAGEOBJ_FORM,
+                                        pdfium_c.FPDF_PAGEOBJ_PATH)
+    moveto, lineto = pdfium_c.FPDF_SEGMENT_MOVETO, pdfium_c.FPDF_SEGMENT_LINETO
+
+    def edge(p: tuple[float, float], q: tuple[float, float]) -> None:
+        (x0, y0), (x1, y1) = p, q
+        if abs(y0 - y1) < 0.5 and abs(x1 - x0) >= _MIN_RULE:
+            horiz.append(_Rule(y0, min(x0, x1), max(x0, x1)))
+        elif abs(x0 - x1) < 0.5 and abs(y1 - y0) >= _MIN_RULE:
+            vert.append(_Rule(x0, min(y0, y1), max(y0, y1)))
 
     def walk(count: int, get: Any, parent: Any, ctm: tuple[float, ...] | None, depth: int) -> None:
         nonlocal images, paths
         for i in range(count):
             obj = get(parent, i)
-            kind = pdfium_c.FPDFPageObj_GetType(obj)
-            if kind == pdfium_c.FPDF_PAGEOBJ_IMAGE:
+            kind = obj_type(obj)
+            if kind == image_kind:
                 images += 1
-            elif kind == pdfium_c.FPDF_PAGEOBJ_FORM and depth < 4:
-                m = _obj_matrix(obj)
+            elif kind == form_kind and depth < 4:
+                m = _obj_matrix(obj, fs)
                 walk(pdfium_c.FPDFFormObj_CountObjects(obj), pdfium_c.FPDFFormObj_GetObject, obj,
                      _mul(m, ctm) if ctm else m, depth + 1)
-            elif kind == pdfium_c.FPDF_PAGEOBJ_PATH:
+            elif kind == path_kind:
                 paths += 1
-                m = _obj_matrix(obj)
+                m = _obj_matrix(obj, fs)
                 if ctm:
                     m = _mul(m, ctm)
                 a, b, c, d, e, f = m
-                n = pdfium_c.FPDFPath_CountSegments(obj)
+                n = count_segments(obj)
                 if n <= 1 or n > 2000:
                     continue
                 start = prev = None
                 for k in range(n):
-                    seg = pdfium_c.FPDFPath_GetPathSegment(obj, k)
-                    pdfium_c.FPDFPathSegment_GetPoint(seg, x, y)
-                    pt = (a * x.value + c * y.value + e, b * x.value + d * y.value + f)
-                    typ = pdfium_c.FPDFPathSegment_GetType(seg)
-                    if typ == pdfium_c.FPDF_SEGMENT_MOVETO:
+                    seg = get_segment(obj, k)
+                    get_point(seg, xr, yr)
+                    px, py = x.value, y.value
+                    pt = (a * px + c * py + e, b * px + d * py + f)
+                    typ = segment_type(seg)
+                    if typ == moveto:
                         start = prev = pt
                         continue
-                    if typ == pdfium_c.FPDF_SEGMENT_LINETO and prev is not None:
-                        _add_edge(prev, pt, horiz, vert)
+                    if typ == lineto and prev is not None:
+                        edge(prev, pt)
                     prev = pt
-                    if pdfium_c.FPDFPathSegment_GetClose(seg) and start is not None:
-                        _add_edge(pt, start, horiz, vert)
+                    if segment_close(seg) and start is not None:
+                        edge(pt, start)
                         prev = start
 
     walk(pdfium_c.FPDFPage_CountObjects(page.raw), pdfium_c.FPDFPage_GetObject, page.raw, None, 0)
     return horiz, vert, images, paths
-
-
-def _add_edge(p: tuple[float, float], q: tuple[float, float], horiz: list[_Rule],
-              vert: list[_Rule]) -> None:
-    (x0, y0), (x1, y1) = p, q
-    if abs(y0 - y1) < 0.5 and abs(x1 - x0) >= _MIN_RULE:
-        horiz.append(_Rule(y0, min(x0, x1), max(x0, x1)))
-    elif abs(x0 - x1) < 0.5 and abs(y1 - y0) >= _MIN_RULE:
-        vert.append(_Rule(x0, min(y0, y1), max(y0, y1)))
 
 
 def _merge(rules: list[_Rule]) -> list[_Rule]:
@@ -282,7 +296,7 @@ def _grids(horiz: list[_Rule], vert: list[_Rule]) -> list[_Grid]:
     return out
 
 
-def _read_grid(tp: pdfium.PdfTextPage, grid: _Grid, page_no: int) -> Table | None:
+def _read_grid(tp: _Text, grid: _Grid, page_no: int) -> Table | None:
     """Cells of a ruled grid, row band by row band (a band may have fewer, wider cells)."""
     ys = sorted(_cluster([h.pos for h in grid.horiz]), reverse=True)
     cols = _cluster([v.pos for v in grid.vert])
@@ -298,7 +312,7 @@ def _read_grid(tp: pdfium.PdfTextPage, grid: _Grid, page_no: int) -> Table | Non
         for left, right in zip(xs, xs[1:], strict=False):
             if right - left < 3:
                 continue
-            text = tp.get_text_bounded(left + _PAD, bottom + _PAD, right - _PAD, top - _PAD)
+            text = tp.bounded(left + _PAD, bottom + _PAD, right - _PAD, top - _PAD)
             idx = min(range(len(cols)), key=lambda k: abs(cols[k] - left))
             if idx < len(row):
                 row[idx] = clean_cell(text)
@@ -328,8 +342,47 @@ def _lines(text: str) -> list[str]:
     return [ln.rstrip() for ln in _norm(text).split("\n") if ln.strip()]
 
 
-def _text_rects(tp: pdfium.PdfTextPage) -> list[tuple[float, float, float, float]]:
-    return [tp.get_rect(i) for i in range(tp.count_rects())]
+class _Text:
+    """A page's text layer, read by rectangle with one pdfium call each.
+
+    pypdfium2's ``get_text_bounded`` asks pdfium twice per rectangle, for the length and then
+    for the text, and each call walks every character of the page; a table's cells made that
+    the costliest part of reading a ruled page. Here one buffer, larger than any rectangle's
+    text can be (every character of the page, with room for the line breaks pdfium adds),
+    takes the text in one call; a text that fills it is read again the old way.
+    """
+
+    __slots__ = ("tp", "_buf", "_size")
+
+    def __init__(self, tp: pdfium.PdfTextPage, nchars: int) -> None:
+        self.tp = tp
+        self._size = 2 * nchars + 256
+        self._buf = (ctypes.c_ushort * self._size)()
+
+    def bounded(self, left: float, bottom: float, right: float, top: float) -> str:
+        n = pdfium_c.FPDFText_GetBoundedText(self.tp.raw, left, top, right, bottom, self._buf,
+                                             self._size)
+        if n <= 0:
+            return ""
+        if n >= self._size:
+            return self.tp.get_text_bounded(left, bottom, right, top)
+        if self._buf[n - 1] == 0:  # the count includes the terminating NUL
+            n -= 1
+        return ctypes.string_at(self._buf, 2 * n).decode("utf-16-le", errors="ignore")
+
+    def rects(self) -> list[tuple[float, float, float, float]]:
+        """The text boxes pdfium finds on the page (left, bottom, right, top)."""
+        raw = self.tp.raw
+        n = pdfium_c.FPDFText_CountRects(raw, 0, -1)
+        left, top, right, bottom = (ctypes.c_double() for _ in range(4))
+        refs = [ctypes.byref(v) for v in (left, top, right, bottom)]
+        get = pdfium_c.FPDFText_GetRect
+        out = []
+        for i in range(n):
+            if not get(raw, i, *refs):
+                raise pdfium.PdfiumError("Failed to get rectangle.")
+            out.append((left.value, bottom.value, right.value, top.value))
+        return out
 
 
 def _gutter(rects: list[tuple[float, float, float, float]], left: float, right: float
@@ -357,8 +410,12 @@ def _gutter(rects: list[tuple[float, float, float, float]], left: float, right: 
     if len(gaps) < 4:
         return None
     best: tuple[int, float] | None = None
+    tried: set[float] = set()  # lines of a column page share their gap: score each x once
     for g_lo, g_hi in gaps:
         x = (max(g_lo, lo_x) + min(g_hi, hi_x)) / 2
+        if x in tried:
+            continue
+        tried.add(x)
         support = sum(1 for a, b in gaps if a <= x <= b)
         if support < 4:
             continue
@@ -371,7 +428,7 @@ def _gutter(rects: list[tuple[float, float, float, float]], left: float, right: 
     return best[1] if best else None
 
 
-def _band_text(tp: pdfium.PdfTextPage, rects: list[tuple[float, float, float, float]],
+def _band_text(tp: _Text, rects: list[tuple[float, float, float, float]],
                x0: float, x1: float, bottom: float, top: float) -> list[str]:
     """Lines of one horizontal band, column by column when the band has two columns."""
     inside = [
@@ -381,7 +438,7 @@ def _band_text(tp: pdfium.PdfTextPage, rects: list[tuple[float, float, float, fl
         return []
     gutter = _gutter(inside, x0, x1)
     if gutter is None:
-        return _lines(tp.get_text_bounded(x0, bottom, x1, top))
+        return _lines(tp.bounded(x0, bottom, x1, top))
     # Full-width boxes (titles) cut the band; each piece is read left column then right.
     spans = sorted({(r[1], r[3]) for r in inside if r[0] < gutter - 1 and r[2] > gutter + 1},
                    key=lambda s: -s[1])
@@ -389,10 +446,10 @@ def _band_text(tp: pdfium.PdfTextPage, rects: list[tuple[float, float, float, fl
     cursor = top
     for lo, hi in spans + [(bottom, bottom)]:
         if cursor - hi > 1:
-            out += _lines(tp.get_text_bounded(x0, hi, gutter, cursor))
-            out += _lines(tp.get_text_bounded(gutter, hi, x1, cursor))
+            out += _lines(tp.bounded(x0, hi, gutter, cursor))
+            out += _lines(tp.bounded(gutter, hi, x1, cursor))
         if hi > lo:
-            out += _lines(tp.get_text_bounded(x0, lo, x1, hi))
+            out += _lines(tp.bounded(x0, lo, x1, hi))
         cursor = min(cursor, lo)
     return out
 
@@ -458,7 +515,7 @@ def _plumber_reader(data: bytes, limit: int) -> tuple[PlumberReader, Callable[[]
     return read, close
 
 
-def _page_items(page: pdfium.PdfPage, tp: pdfium.PdfTextPage, page_no: int,
+def _page_items(page: pdfium.PdfPage, textpage: pdfium.PdfTextPage, page_no: int,
                 plumber: PlumberReader | None = None, edges: Edges | None = None
                 ) -> tuple[list[str | Table], int, int]:
     """A page as ordered lines and tables; also its char count and image count.
@@ -469,17 +526,18 @@ def _page_items(page: pdfium.PdfPage, tp: pdfium.PdfTextPage, page_no: int,
     Ruled grids are read from pdfium; pdfplumber is asked only when the page has horizontal
     rules that form no grid, or lines that look like columns of a table without rulings.
     """
-    nchars = tp.count_chars()
+    nchars = textpage.count_chars()
     horiz, vert, images, paths = _collect_paths(page)
     if nchars == 0:
         return [], 0, images
+    tp = _Text(textpage, nchars)
     grids = _grids(horiz, vert) if horiz and vert else []
     tables: list[tuple[Bbox, Table]] = []
     for g in grids:
         t = _read_grid(tp, g, page_no)
         if t is not None:
             tables.append((g.bbox, t))
-    rects = _text_rects(tp)
+    rects = tp.rects()
     if not tables and plumber is not None and paths <= _DRAWING_PATHS:
         rules = len(_cluster([h.pos for h in _merge(horiz)])) >= 3
         if rules or _tabular_lines(rects) >= 3:
@@ -501,7 +559,7 @@ def _page_items(page: pdfium.PdfPage, tp: pdfium.PdfTextPage, page_no: int,
     x_max = max((r[2] for r in rects), default=right)
     if not tables:
         if _gutter(rects, x_min, x_max) is None:
-            return _lines(tp.get_text_range()), nchars, images
+            return _lines(textpage.get_text_range()), nchars, images
         return _band_text(tp, rects, x_min - 1, x_max + 1, bottom, top), nchars, images
     tables.sort(key=lambda bt: -bt[0][3])
     items: list[str | Table] = []
@@ -512,9 +570,9 @@ def _page_items(page: pdfium.PdfPage, tp: pdfium.PdfTextPage, page_no: int,
         items.append(table)
         # Text beside the table (a side note next to a narrow table) follows it.
         if bx0 - x_min > 20:
-            items += _lines(tp.get_text_bounded(x_min - 1, by0, bx0 - _PAD, by1))
+            items += _lines(tp.bounded(x_min - 1, by0, bx0 - _PAD, by1))
         if x_max - bx1 > 20:
-            items += _lines(tp.get_text_bounded(bx1 + _PAD, by0, x_max + 1, by1))
+            items += _lines(tp.bounded(bx1 + _PAD, by0, x_max + 1, by1))
         cursor = min(cursor, by0 - _PAD)
     items += _band_text(tp, rects, x_min - 1, x_max + 1, bottom, cursor)
     return items, nchars, images

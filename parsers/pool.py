@@ -18,10 +18,13 @@ The messages are those of ``parsers.guard``, so a run records the same problems 
 from __future__ import annotations
 
 import os
+import sys
 import threading
 import time
+import types
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from typing import Any
@@ -86,16 +89,37 @@ def _serve(conn: Any, memory_mb: int, pdf_limits: Any, max_docs: int) -> None:
         if _peak_bytes() - start_peak > GROWTH_SHARE * limit:
             retire = True
         try:
-            conn.send((*reply, retire or done >= max_docs, _peak_bytes()))
+            conn.send((*reply, retire or done >= max_docs, _peak_bytes(), time.process_time()))
         except MemoryError:
             conn.send(("error", f"parsing needed more than the {memory_mb} MB memory limit",
-                       True, _peak_bytes()))
+                       True, _peak_bytes(), time.process_time()))
             return
         except Exception as exc:  # a Document that cannot be pickled: that document's reason
             conn.send(("error", f"parser failed: {type(exc).__name__}: {exc}", retire,
-                       _peak_bytes()))
+                       _peak_bytes(), time.process_time()))
         if retire:
             return
+
+
+_start_lock = threading.Lock()
+
+
+@contextmanager
+def _without_main() -> Iterator[None]:
+    """Start a worker without the parent's main module.
+
+    A forkserver child runs the parent's ``__main__`` script again (as ``__mp_main__``) before
+    it runs its target. The worker needs nothing from it, and a main that imports the pipeline
+    (a benchmark, a test runner, a Prefect flow script) costs seconds per worker started. While
+    a worker starts, ``__main__`` is a bare module, so the child is told of no main to run.
+    """
+    with _start_lock:
+        main = sys.modules["__main__"]
+        sys.modules["__main__"] = types.ModuleType("__main__")
+        try:
+            yield
+        finally:
+            sys.modules["__main__"] = main
 
 
 class _Worker:
@@ -103,10 +127,12 @@ class _Worker:
         self.conn, child = ctx.Pipe(duplex=True)
         self.proc = ctx.Process(target=_serve, args=(child, memory_mb, pdf_limits, max_docs),
                                 daemon=True)
-        self.proc.start()
+        with _without_main():
+            self.proc.start()
         child.close()
         self.job: int | None = None
         self.deadline = 0.0
+        self.cpu = 0.0  # the worker's CPU seconds at its last answer
 
     def stop(self, kill: bool = False) -> None:
         if not kill and self.proc.is_alive():
@@ -142,6 +168,9 @@ class ParsePool:
         self._lock = threading.Lock()
         self.started = 0  # worker processes started so far (replacements included)
         self.peak_bytes = 0  # the largest peak resident memory a worker reported
+        # CPU seconds the workers spent, as they reported with their answers (benchmarks
+        # compare it with a bare library's CPU time; a killed worker's last document is lost).
+        self.cpu_seconds = 0.0
 
     def _spawn(self) -> _Worker:
         self.started += 1
@@ -203,7 +232,7 @@ class ParsePool:
 
     def _answer(self, worker: _Worker) -> Document | ParseError:
         try:
-            kind, payload, retire, peak = worker.conn.recv()
+            kind, payload, retire, peak, cpu = worker.conn.recv()
         except Exception:  # EOF, or a message cut short by the worker's death
             worker.proc.join(5)
             code = worker.proc.exitcode
@@ -211,6 +240,8 @@ class ParsePool:
             return ParseError(
                 f"parser process died (exit code {code}); memory limit {self.memory_mb} MB")
         self.peak_bytes = max(self.peak_bytes, peak)
+        self.cpu_seconds += cpu - worker.cpu
+        worker.cpu = cpu
         if retire:
             worker.stop()
         else:

@@ -88,3 +88,32 @@ def test_results_come_back_for_every_index(workers: int) -> None:
     with ParsePool(workers, timeout=60) as pool:
         seen = sorted(i for i, _ in pool.imap([ParseJob(html, "text/html")] * 5))
     assert seen == [0, 1, 2, 3, 4]
+
+
+def test_workers_do_not_run_the_main_script_again(tmp_path: Path) -> None:
+    """A forkserver child would import the parent's main script before serving; a script that
+    imports the whole pipeline made every worker start cost seconds."""
+    import subprocess
+    import sys
+
+    marks = tmp_path / "imports.txt"
+    script = tmp_path / "main_script.py"
+    script.write_text(
+        "from pathlib import Path\n"
+        f"with Path({str(marks)!r}).open('a') as fh:\n"
+        "    fh.write('imported\\n')\n"
+        "from parsers.pool import ParseJob, ParsePool\n"
+        "if __name__ == '__main__':\n"
+        "    with ParsePool(2, timeout=60) as pool:\n"
+        "        docs = pool.map([ParseJob(b'<html><body><p>Avviso pubblico</p></body></html>',\n"
+        "                                  'text/html')] * 4)\n"
+        "    print(docs[0].text)\n",
+        encoding="utf-8",
+    )
+    root = Path(__file__).resolve().parents[2]
+    out = subprocess.run([sys.executable, str(script)], cwd=root, capture_output=True,
+                         text=True, timeout=120, env={**__import__("os").environ,
+                                                      "PYTHONPATH": str(root)})
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "Avviso pubblico"
+    assert marks.read_text().splitlines() == ["imported"]  # the parent only
