@@ -135,9 +135,7 @@ def loader(db: Path, items: list[dict]) -> float:
     with connect(db) as con:
         con.execute(f"SET checkpoint_threshold = '{wload.LOAD_CHECKPOINT}'")
         t0 = time.perf_counter()
-        size = wload.LOAD_BATCH  # documents per call, as the load stage
-        for i in range(0, len(items), size):
-            wload.load_documents(con, items[i:i + size], run_id="bench")
+        wload.load_batches(con, wload.batches(items), run_id="bench")  # as the load stage
         con.execute("CHECKPOINT")
         took = time.perf_counter() - t0
         n = con.execute("SELECT count(*) FROM claims").fetchone()[0]

@@ -86,35 +86,41 @@ def _json_of(value: Any) -> str:
 
 # The claim key of ``L.claim_key``, computed by DuckDB over the frame's own columns (the text
 # of an integer offset is the same in both; text columns already hold ``L._str`` of each
-# part), so a million keys cost a vectorised pass instead of a million Python calls.
-# A claim named twice in a batch keeps its first row, as the row-by-row path does.
-_KEYED = """
-    SELECT * EXCLUDE (_n) FROM (
-        SELECT sha1(concat_ws(chr(31), coalesce(sha256, ''), coalesce(extractor, ''),
-                              coalesce(kind, ''), coalesce(CAST(start_char AS VARCHAR), ''),
-                              coalesce(CAST(end_char AS VARCHAR), ''), coalesce(value, ''),
-                              coalesce(role, ''))) AS claim_id,
-               * EXCLUDE (claim_id)
-          FROM unkeyed)
-    QUALIFY row_number() OVER (PARTITION BY claim_id ORDER BY _n) = 1
-      ORDER BY _n
+# part), so a million keys cost a vectorised pass instead of a million Python calls. Rows
+# come back in their order (DuckDB keeps insertion order when no ORDER BY is given).
+_KEYS = """
+    SELECT sha1(concat_ws(chr(31), coalesce(sha256, ''), coalesce(extractor, ''),
+                          coalesce(kind, ''), coalesce(CAST(start_char AS VARCHAR), ''),
+                          coalesce(CAST(end_char AS VARCHAR), ''), coalesce(value, ''),
+                          coalesce(role, ''))) AS claim_id
+      FROM unkeyed
 """
 
 
 def _keyed(table: pa.Table) -> pa.Table:
-    """``table`` with its claim keys filled in and repeated claims dropped."""
+    """``table`` with its claim keys filled in; a claim named twice keeps its first row, as
+    in the row-by-row path."""
     import duckdb
 
     if not table.num_rows:
         return table
     con = duckdb.connect()
     try:
-        con.register("unkeyed", table.append_column("_n", pa.array(
-            range(table.num_rows), type=pa.int64())))
-        out = con.execute(_KEYED).to_arrow_table()
+        con.register("unkeyed", table)
+        keys = con.execute(_KEYS).to_arrow_table()
+        con.register("keys", keys)
+        distinct = con.execute("SELECT count(DISTINCT claim_id) FROM keys").fetchone()[0]
     finally:
         con.close()
-    return out.cast(L._CLAIM_SCHEMA)
+    ids = keys.column(0).cast(pa.string())
+    if len(ids) != table.num_rows:
+        raise RuntimeError("DuckDB returned a key count unlike the claims'")
+    table = table.set_column(0, "claim_id", ids)
+    if distinct == table.num_rows:
+        return table
+    seen: set[str] = set()
+    keep = [n for n, cid in enumerate(ids.to_pylist()) if not (cid in seen or seen.add(cid))]
+    return table.take(pa.array(keep, type=pa.int64()))
 
 
 def _claims(items: Sequence[dict[str, Any]]) -> pa.Table:

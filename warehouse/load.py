@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict
 from datetime import date, datetime
 from typing import Any
@@ -422,8 +422,31 @@ def _write_documents(con: duckdb.DuckDBPyConnection, items: Sequence[dict[str, A
 _FATAL = (duckdb.IOException, duckdb.FatalException, duckdb.InternalException, MemoryError)
 
 
-# Documents per load_documents call in the load stage: one transaction each.
-LOAD_BATCH = 2000
+# A load_documents call (one transaction) in the load stage takes documents until one of
+# these is reached. Past a row group (122,880 rows) of claims DuckDB writes them straight
+# into the file instead of the write-ahead log and again at the checkpoint; the text bound
+# keeps a batch of long PDFs in memory bounds.
+LOAD_BATCH = 10_000  # documents
+LOAD_BATCH_CLAIMS = 150_000
+LOAD_BATCH_CHARS = 64_000_000
+
+
+def batches(items: Iterable[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
+    """``items`` (read lazily) in load batches, each as large as the bounds above allow."""
+    batch: list[dict[str, Any]] = []
+    claims = chars = 0
+    for it in items:
+        batch.append(it)
+        claims += len(it.get("claims") or ())
+        text = getattr(it.get("document"), "text", None)
+        chars += len(text) if isinstance(text, str) else 0
+        if len(batch) >= LOAD_BATCH or claims >= LOAD_BATCH_CLAIMS or chars >= LOAD_BATCH_CHARS:
+            yield batch
+            batch, claims, chars = [], 0, 0
+    if batch:
+        yield batch
+
+
 # Write-ahead log size that triggers a checkpoint during a load (DuckDB's default is 16 MB).
 LOAD_CHECKPOINT = "1GB"
 
@@ -442,24 +465,67 @@ def load_documents(
     that cannot be stored stands alone: it becomes a ``problems`` row (stage ``load``) with
     the reason, and the rest of the batch lands.
     """
+    return _load_built(con, items, _built(items), run_id)
+
+
+def _built(items: Sequence[dict[str, Any]]) -> dict[str, pa.Table] | Exception:
+    """The bulk frames of ``items``, or why the bulk path cannot take them."""
     from warehouse.bulk import bulk_frames
 
     if not items:
-        return 0
+        return {}
     try:
-        _write_documents(con, items, bulk_frames(items))
-        clear_problems(con, "load", [str(it["sha256"]) for it in items])
-        return len(items)
+        return bulk_frames(items)
     except _FATAL:
         raise
-    except Exception:  # noqa: S110 - a value the bulk path cannot take: the careful path
-        pass
+    except Exception as exc:
+        return exc
+
+
+def _load_built(con: duckdb.DuckDBPyConnection, items: Sequence[dict[str, Any]],
+                frames: dict[str, pa.Table] | Exception, run_id: str | None) -> int:
+    if not items:
+        return 0
+    if not isinstance(frames, Exception):
+        try:
+            _write_documents(con, items, frames)
+            clear_problems(con, "load", [str(it["sha256"]) for it in items])
+            return len(items)
+        except _FATAL:
+            raise
+        except Exception:  # noqa: S110 - a value the bulk path cannot take: the careful path
+            pass
     problems: list[dict[str, Any]] = []
     ok: list[str] = []
     _write_split(con, list(items), run_id, ok, problems)
     clear_problems(con, "load", ok)
     load_problems(con, problems)
     return len(ok)
+
+
+def load_batches(con: duckdb.DuckDBPyConnection, batches: Iterable[Sequence[dict[str, Any]]],
+                 run_id: str | None = None) -> int:
+    """``load_documents`` over each batch, the next batch read and built into frames in a
+    thread while DuckDB writes the one before (DuckDB lets go of the GIL while it works), so
+    the Python and the database halves of a load overlap. ``batches`` is consumed from that
+    one thread, one batch at a time. Returns how many documents landed.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    source = iter(batches)
+
+    def build() -> tuple[Sequence[dict[str, Any]], dict[str, pa.Table] | Exception] | None:
+        items = next(source, None)
+        return None if items is None else (items, _built(items))
+
+    landed = 0
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="load-build") as pool:
+        ahead = pool.submit(build)
+        while (done := ahead.result()) is not None:
+            ahead = pool.submit(build)
+            items, frames = done
+            landed += _load_built(con, items, frames, run_id)
+    return landed
 
 
 def _write_split(con: duckdb.DuckDBPyConnection, items: list[dict[str, Any]],
