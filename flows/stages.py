@@ -374,7 +374,7 @@ def load_into_warehouse(
         wload.clear_problems(con, "parse", ok_parse)
         wload.load_problems(con, problems)
         _say("link: documents and claims to projects")
-        stats.update(link_all(con, manual_links))
+        stats.update(link_all(con, manual_links, if_changed=True))
         _say("index: full-text search")
         try:  # the full-text index follows the documents (rebuilt only when they changed)
             stats["search_index_rebuilt"] = int(ensure_index(con))
