@@ -271,11 +271,20 @@ def extract_batch(ws: Workspace, shas: Sequence[str], force: bool = False) -> li
 # --- load ----------------------------------------------------------------------------------
 
 
-def _loaded_versions(con: Any) -> dict[str, str]:
-    rows = con.execute(
-        "SELECT sha256, strftime(extracted_at, '%Y-%m-%dT%H:%M:%S.%f') FROM documents"
-    )
-    return {sha: ts for sha, ts in rows.fetchall()}
+def _loaded_versions(con: Any, shas: Sequence[str]) -> dict[str, str]:
+    """When each of ``shas`` already in the warehouse was extracted (only these are read: a
+    run's cost follows what it brought, not the warehouse's size)."""
+    import pyarrow as pa
+
+    con.register("run_shas", pa.table({"sha256": pa.array(list(shas), type=pa.string())}))
+    try:
+        rows = con.execute(
+            "SELECT sha256, strftime(extracted_at, '%Y-%m-%dT%H:%M:%S.%f') FROM documents"
+            " WHERE sha256 IN (SELECT sha256 FROM run_shas)"
+        ).fetchall()
+    finally:
+        con.unregister("run_shas")
+    return dict(rows)
 
 
 def load_into_warehouse(
@@ -320,7 +329,7 @@ def load_into_warehouse(
             if orphans:
                 _say(f"load: {len(orphans)} fetches of an interrupted earlier run")
         stats["fetches"] += wload.load_fetches(con, records)
-        loaded = _loaded_versions(con)
+        loaded = _loaded_versions(con, shas)
         ok_parse: list[str] = []
 
         def changed() -> Iterator[dict[str, Any]]:
