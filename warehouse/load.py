@@ -503,6 +503,18 @@ def _load_built(con: duckdb.DuckDBPyConnection, items: Sequence[dict[str, Any]],
     return len(ok)
 
 
+def write_frames(con: duckdb.DuckDBPyConnection, frames: dict[str, pa.Table]) -> int:
+    """Write a batch already built by ``warehouse.bulk.bulk_frames`` (in another process, say,
+    and staged as Parquet) in one transaction, as ``load_documents`` writes it; return how
+    many documents it holds. The frames carry their claim keys. A failure raises and leaves
+    the warehouse as it was: the caller, which holds the documents, can then load them with
+    ``load_documents`` (value by value, each document that cannot be stored a problem)."""
+    _write_documents(con, (), frames)
+    shas = [s for s in frames["sha_df"].column("sha256").to_pylist() if s is not None]
+    clear_problems(con, "load", shas)
+    return len(shas)
+
+
 def load_batches(con: duckdb.DuckDBPyConnection, batches: Iterable[Sequence[dict[str, Any]]],
                  run_id: str | None = None) -> int:
     """``load_documents`` over each batch, the next batch read and built into frames in a
