@@ -7,8 +7,9 @@ in memory. Three figures per size, each into a fresh warehouse file:
 
 - bare: the documents' and claims' fields read into Python lists, two Arrow tables, one
   ``INSERT ... SELECT ... FROM arrow`` each (the warehouse's tables, primary keys included);
-- loader: ``warehouse.load.load_documents`` over the same documents and claims, as the load
-  stage calls it (documents with their text, keys, coercions, one transaction per batch);
+- loader: ``warehouse.load.load_batches`` over the same documents and claims, cut into
+  batches as the load stage cuts them (documents with their text, keys, coercions, one
+  transaction per batch, the next batch built while DuckDB writes one);
 - with ``--stage``: ``flows.stages.load_into_warehouse`` reading the stage files from disk
   (parsed and extracted JSON written first, not timed), then linking and indexing.
 
