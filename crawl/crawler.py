@@ -99,11 +99,13 @@ class CrawlState:
         return state
 
     def _key(self, url: str) -> str | None:
-        if self._index is None:
-            self._index = {}
+        index = self._index
+        if index is None:  # built whole, then published: sources crawled at once share a state
+            index = {}
             for known_url in self.known:
-                self._index.setdefault(normalize(known_url), known_url)
-        return url if url in self.known else self._index.get(normalize(url))
+                index.setdefault(normalize(known_url), known_url)
+            self._index = index
+        return url if url in self.known else index.get(normalize(url))
 
     def revisit_times(self, url: str) -> tuple[datetime | None, datetime | None]:
         """(changed_at, checked_at) of our copy of a URL in any spelling."""
@@ -233,36 +235,10 @@ class _Crawl:
         for url in self.opt["feeds"]:
             self._push(url, depth=0, priority=-1, kind="feed")
         workers = max(1, min(16, self.source.concurrency * max(1, len(self.hosts))))
-        pending: set[Future[_Done]] = set()
-        pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="crawl")
-        try:
-            while self.frontier or pending:
-                self._flush_notices()
-                while self.frontier and len(pending) < workers:
-                    if self.stopped or self.time_left() <= 0:
-                        self._stop()
-                        break
-                    if self.frontier[0].kind == "doc" and self.listings_in_flight:
-                        break  # sitemap dates first, so unchanged pages need no request
-                    item = heapq.heappop(self.frontier)
-                    if item.kind == "doc" and self.pages_dispatched >= self.source.max_pages:
-                        continue
-                    if not self._admit(item):
-                        continue
-                    if item.kind == "doc" and (done_now := self._skip_if_listed_unchanged(item)
-                                               or self._skip_if_resting(item)):
-                        self._absorb(done_now)  # no request: handled here, no thread hop
-                        continue
-                    if item.kind == "sitemap":
-                        self.listings_in_flight += 1
-                    pending.add(pool.submit(self._work, item))
-                if not pending:
-                    continue
-                done, pending = wait(pending, return_when=FIRST_COMPLETED)
-                for fut in done:
-                    self._absorb(fut.result())
-        finally:
-            pool.shutdown(wait=True, cancel_futures=True)
+        if workers == 1:
+            self._run_inline()
+        else:
+            self._run_pool(workers)
         self._flush_notices()
         if self.stopped:
             message = (
@@ -273,6 +249,60 @@ class _Crawl:
             log.warning("source %s: %s", self.source.source_id, message)
             self._emit(self._record(self.source.start_urls[0], "stopped", error=message))
         return self.records
+
+    def _next(self) -> _Item | _Done | None:
+        """The next item to request, or a _Done handled without a request, or None when
+        nothing can be dispatched now (frontier empty, budget out, sitemaps still read)."""
+        while self.frontier:
+            if self.stopped or self.time_left() <= 0:
+                self._stop()
+                return None
+            if self.frontier[0].kind == "doc" and self.listings_in_flight:
+                return None  # sitemap dates first, so unchanged pages need no request
+            item = heapq.heappop(self.frontier)
+            if item.kind == "doc" and self.pages_dispatched >= self.source.max_pages:
+                continue
+            if not self._admit(item):
+                continue
+            if item.kind == "doc" and (done_now := self._skip_if_listed_unchanged(item)
+                                       or self._skip_if_resting(item)):
+                return done_now  # no request: handled by the loop, no thread hop
+            if item.kind == "sitemap":
+                self.listings_in_flight += 1
+            return item
+        return None
+
+    def _run_inline(self) -> None:
+        """One request at a time (a single host at concurrency 1): fetched in this thread,
+        without a pool and its hand-offs; thousands of such sources go at once."""
+        while self.frontier:
+            self._flush_notices()
+            nxt = self._next()
+            if nxt is None:
+                continue
+            self._absorb(nxt if isinstance(nxt, _Done) else self._work(nxt))
+
+    def _run_pool(self, workers: int) -> None:
+        pending: set[Future[_Done]] = set()
+        pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="crawl")
+        try:
+            while self.frontier or pending:
+                self._flush_notices()
+                while self.frontier and len(pending) < workers:
+                    nxt = self._next()
+                    if nxt is None:
+                        break
+                    if isinstance(nxt, _Done):
+                        self._absorb(nxt)
+                        continue
+                    pending.add(pool.submit(self._work, nxt))
+                if not pending:
+                    continue
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for fut in done:
+                    self._absorb(fut.result())
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
 
     # ---- time budget and notices ----------------------------------------------------------
 

@@ -17,12 +17,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import httpx
 
 from .netguard import AddressPolicy, AddressRefused, GuardedBackend, ResolveError
-from .urls import HTTP_SCHEMES, host_of, origin_of, scheme_of
+from .urls import HTTP_SCHEMES, host_of, origin_of
 
 log = logging.getLogger(__name__)
 
@@ -68,14 +68,32 @@ class OutOfTime(Exception):
     """The politeness wait for a request would outlast the crawl's remaining time budget."""
 
 
+class _Host:
+    """One host's politeness state, shared by every gate in the process."""
+
+    __slots__ = ("cond", "going", "last", "sem")
+
+    def __init__(self, concurrency: int) -> None:
+        self.cond = threading.Condition(threading.Lock())
+        self.sem = threading.Semaphore(concurrency)
+        self.last: float | None = None  # when the latest request started (or was let go)
+        self.going = False  # a request was let go and has not yet been sent
+
+
 class _HostSlots:
     """Process-wide state per host, so that two sources on one site (crawled in parallel by
     the pipeline) share one politeness budget instead of each taking its own."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
-        self.semaphores: dict[str, threading.Semaphore] = {}
-        self.last_start: dict[str, float] = {}
+        self.hosts: dict[str, _Host] = {}
+
+    def host(self, origin: str, concurrency: int) -> _Host:
+        with self.lock:
+            host = self.hosts.get(origin)
+            if host is None:
+                host = self.hosts[origin] = _Host(concurrency)
+            return host
 
 
 _SLOTS = _HostSlots()
@@ -87,50 +105,75 @@ class HostGate:
     The in-flight limit and the time of the last request start are shared by every gate in
     the process (the first gate to meet a host sets its in-flight limit); the delay is this
     source's own, raised by the host's robots.txt Crawl-delay.
+
+    "Apart" is measured from when a request was really sent, not from when it was let go: with
+    hundreds of sources crawled at once a thread let go may wait for the interpreter before it
+    writes its request, and spacing the turns alone would then let the next request follow it
+    closer than the delay. So the holder of a slot calls the ``sent`` function the slot yields
+    once its request is on the wire (the fetcher does, from httpcore's trace of the request
+    headers), and no other request to the host is let go until then and ``delay`` after it;
+    a slot left without ``sent`` counts as sent when it is left.
     """
 
     def __init__(self, concurrency: int, delay: float) -> None:
         self._concurrency = max(1, concurrency)
         self._default_delay = delay
         self._delays: dict[str, float] = {}
+        self._lock = threading.Lock()
 
     def set_delay(self, origin: str, seconds: float) -> None:
         """Raise the delay for a host (robots.txt Crawl-delay); never below the source's own."""
-        with _SLOTS.lock:
+        with self._lock:
             self._delays[origin] = max(self._default_delay, seconds)
 
     def delay(self, origin: str) -> float:
-        with _SLOTS.lock:
+        with self._lock:
             return self._delays.get(origin, self._default_delay)
 
     @contextmanager
-    def slot(self, origin: str, max_wait: float | None = None) -> Iterator[None]:
+    def slot(self, origin: str, max_wait: float | None = None) -> Iterator[Callable[[], None]]:
         """Hold one of the host's request slots; raise OutOfTime, without taking the host's
-        next start time, when the politeness wait would be longer than ``max_wait`` seconds."""
-        with _SLOTS.lock:
-            sem = _SLOTS.semaphores.setdefault(origin, threading.Semaphore(self._concurrency))
-        sem.acquire()
+        next start time, when the politeness wait would be longer than ``max_wait`` seconds.
+        Yields ``sent``, to be called when the request has been written."""
+        host = _SLOTS.host(origin, self._concurrency)
+        latest = None if max_wait is None else time.monotonic() + max_wait
+        host.sem.acquire()
+        mine = False  # this slot let a request go that is not yet marked sent
         try:
-            with _SLOTS.lock:
-                now = time.monotonic()
-                last = _SLOTS.last_start.get(origin)
-                delay = self._delays.get(origin, self._default_delay)
-                start = now if last is None else max(now, last + delay)
-                if max_wait is not None and start - now > max_wait:
-                    raise OutOfTime(f"the next request to {origin} is due in "
-                                    f"{start - now:.1f}s, after the time budget ends")
-                _SLOTS.last_start[origin] = start
-            if start > now:
-                time.sleep(start - now)
-                with _SLOTS.lock:
-                    # sleep() may overshoot: the next request keeps its distance from when this
-                    # one really starts, not from when it was due.
-                    woke = time.monotonic()
-                    if woke > _SLOTS.last_start.get(origin, 0.0):
-                        _SLOTS.last_start[origin] = woke
-            yield
+            with host.cond:
+                while True:
+                    now = time.monotonic()
+                    delay = self.delay(origin)
+                    if host.going:  # the last request is not sent yet: at least delay to go
+                        due = now + delay
+                    else:
+                        due = now if host.last is None else max(now, host.last + delay)
+                    if latest is not None and due > latest:
+                        raise OutOfTime(f"the next request to {origin} is due in "
+                                        f"{due - now:.1f}s, after the time budget ends")
+                    if not host.going and due <= now:
+                        host.going = mine = True
+                        host.last = now
+                        break
+                    host.cond.wait(None if host.going else due - now)
+
+            def sent() -> None:
+                nonlocal mine
+                with host.cond:
+                    if mine:
+                        mine = host.going = False
+                        host.last = max(host.last or 0.0, time.monotonic())
+                        host.cond.notify_all()
+
+            yield sent
+            sent()
         finally:
-            sem.release()
+            if mine:
+                with host.cond:
+                    host.going = False
+                    host.last = max(host.last or 0.0, time.monotonic())
+                    host.cond.notify_all()
+            host.sem.release()
 
 
 class Fetcher:
@@ -161,6 +204,8 @@ class Fetcher:
             timeout=httpx.Timeout(settings.timeout),
             headers={"User-Agent": settings.user_agent, "Accept-Language": "it,en;q=0.5"},
         )
+        if isinstance(getattr(self.client, "_cookies", None), httpx.Cookies):
+            self.client._cookies = _Cookies()  # the same jar, read only when cookies are set
 
     def close(self) -> None:
         self.client.close()
@@ -216,18 +261,25 @@ class Fetcher:
 
     def refusal(self, url: str) -> str | None:
         """Why this URL may not be fetched at all (scheme or address), or None."""
-        scheme = scheme_of(url)
+        try:
+            parts = urlsplit(url.strip())
+            scheme = parts.scheme.lower()
+            host = (parts.hostname or "").lower()
+            port = parts.port
+        except ValueError as exc:
+            scheme = url.strip().split(":", 1)[0].lower()
+            if scheme in HTTP_SCHEMES:
+                return f"invalid URL: {exc}"
+            host, port = "", None
         if scheme not in HTTP_SCHEMES:
             return f"scheme {scheme or '(none)'!r} is not fetched: only http and https"
-        host = host_of(url)
         if not host:
             return "URL has no host"
         with self._lock:
             if host in self._unresolved:
                 return None  # reported as a failure, without asking the resolver again
         try:
-            port = httpx.URL(url).port or (443 if scheme == "https" else 80)
-            self.policy.resolve(host, port)
+            self.policy.resolve(host, port or (443 if scheme == "https" else 80))
         except AddressRefused as exc:
             return str(exc)
         except ResolveError:
@@ -253,8 +305,8 @@ class Fetcher:
             if left is not None and left <= 0:
                 break
             try:
-                with self.gate.slot(origin_of(url), max_wait=left):
-                    result = self._get_once(url, headers, max_bytes)
+                with self.gate.slot(origin_of(url), max_wait=left) as sent:
+                    result = self._get_once(url, headers, max_bytes, sent)
             except OutOfTime:
                 break
             made += 1
@@ -289,11 +341,14 @@ class Fetcher:
             result.error = f"{result.error} (after {made} attempts)"
         return result
 
-    def _get_once(self, url: str, headers: dict[str, str], max_bytes: int | None) -> Result:
+    def _get_once(self, url: str, headers: dict[str, str], max_bytes: int | None,
+                  sent: Callable[[], None] | None = None) -> Result:
         limit = max_bytes or self.settings.max_bytes
         deadline = time.monotonic() + max(60.0, self.settings.timeout * 10)
+        extensions = {"trace": _on_sent(sent)} if sent is not None else None
         try:
-            with self.client.stream("GET", url, headers=headers) as resp:
+            with self.client.stream("GET", url, headers=headers,
+                                    extensions=extensions) as resp:
                 status = resp.status_code
                 base = Result(url, "failed", str(resp.url), status, resp.headers)
                 if status in REDIRECT_STATUSES:
@@ -336,6 +391,27 @@ class Fetcher:
                           error=f"connection error: {type(exc).__name__}: {exc}".rstrip(": "))
         except httpx.HTTPError as exc:
             return Result(url, "failed", url, error=f"{type(exc).__name__}: {exc}")
+
+
+class _Cookies(httpx.Cookies):
+    """The client's cookie jar, which httpx offers every response to: most answers set no
+    cookie, and wrapping each for the standard library's cookie code cost more than parsing
+    its HTML."""
+
+    def extract_cookies(self, response: httpx.Response) -> None:
+        if "set-cookie" in response.headers:
+            super().extract_cookies(response)
+
+
+def _on_sent(sent: Callable[[], None]) -> Callable[[str, dict], None]:
+    """An httpcore trace hook calling ``sent`` once the request headers are written (a GET
+    has no body): the moment the host's politeness delay is counted from."""
+
+    def trace(event: str, info: dict) -> None:
+        if event.endswith("send_request_headers.complete"):
+            sent()
+
+    return trace
 
 
 @lru_cache(maxsize=1)

@@ -10,10 +10,12 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import tempfile
+import threading
 from pathlib import Path
 
 _SHA256 = re.compile(r"[0-9a-f]{64}")
+_NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL
+_MADE: set[Path] = set()  # folders this process made or found, so each is made once
 
 
 def is_sha256(value: object) -> bool:
@@ -46,18 +48,40 @@ class RawStore:
             raise KeyError(f"no body {sha256} in the raw store {self.root}") from None
 
     def put(self, data: bytes) -> str:
-        """Store ``data`` (once) and return its sha256."""
+        """Store ``data`` (once) and return its sha256.
+
+        A crawl writes thousands of small bodies, so the path costs a few system calls: one
+        stat, the folders made once per process, a temporary name made from the hash."""
         sha = hashlib.sha256(data).hexdigest()
-        target = self.path(sha)
-        if target.is_file() and target.stat().st_size == len(data):
-            return sha
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=".part")
+        target = self.root / sha[:2] / sha[2:4] / sha
         try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
+            if os.stat(target).st_size == len(data):
+                return sha
+        except FileNotFoundError:
+            pass
+        folder = target.parent
+        if folder not in _MADE:
+            folder.mkdir(parents=True, exist_ok=True)
+            _MADE.add(folder)
+        # Unique per process and thread (two threads may store the same new body at once);
+        # O_EXCL still refuses a name that exists, e.g. left by a killed run of this pid.
+        tmp = folder / f".tmp-{sha[:16]}-{os.getpid()}-{threading.get_ident()}.part"
+        try:
+            fd = os.open(tmp, _NEW_FILE, 0o644)
+        except FileExistsError:
+            os.unlink(tmp)
+            fd = os.open(tmp, _NEW_FILE, 0o644)
+        except FileNotFoundError:  # the folder was removed since this process made it
+            folder.mkdir(parents=True, exist_ok=True)
+            fd = os.open(tmp, _NEW_FILE, 0o644)
+        try:
+            try:
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(fd, view):]
+                os.fsync(fd)
+            finally:
+                os.close(fd)
             os.replace(tmp, target)
         except BaseException:
             try:

@@ -223,6 +223,21 @@ def _fold(text: str) -> str:
     return " " + " ".join(re.findall(r"[a-z0-9]+", text)) + " "
 
 
+@lru_cache(maxsize=256)
+def _topic_pattern(keywords: tuple[str, ...]) -> re.Pattern[str] | None:
+    """One regex per keyword list, built once per process: a national crawl has thousands of
+    sources sharing the same default keywords."""
+    patterns = []
+    for kw in keywords:
+        prefix = kw.strip().endswith("*")
+        words = _fold(kw.rstrip("*")).split()
+        if not words:
+            continue
+        body = r"\s".join(re.escape(w) for w in words)
+        patterns.append(rf" {body}{'[a-z0-9]*' if prefix else ''} ")
+    return re.compile("|".join(patterns)) if patterns else None
+
+
 class TopicMatcher:
     """Whole-word keyword matching on URLs and anchor texts, accent- and case-insensitive.
 
@@ -231,15 +246,7 @@ class TopicMatcher:
     """
 
     def __init__(self, keywords: Iterable[str]) -> None:
-        patterns = []
-        for kw in keywords:
-            prefix = kw.strip().endswith("*")
-            words = _fold(kw.rstrip("*")).split()
-            if not words:
-                continue
-            body = r"\s".join(re.escape(w) for w in words)
-            patterns.append(rf" {body}{'[a-z0-9]*' if prefix else ''} ")
-        self._re = re.compile("|".join(patterns)) if patterns else None
+        self._re = _topic_pattern(tuple(keywords))
 
     def matches(self, *texts: str | None) -> bool:
         if self._re is None:

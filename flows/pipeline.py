@@ -15,6 +15,7 @@ this module's tasks as its stages, and end the same way (``_finish``).
 from __future__ import annotations
 
 import logging
+import sys
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -208,6 +209,10 @@ def process_records(
 ) -> dict[str, Any]:
     """Parse, extract and load what a crawl brought, one Prefect task per batch (the shared
     body is ``flows.runner.process``); return the judged summary, its ``runs`` row written."""
+    stages_kw: dict[str, Any] = {"parse": parse_task, "extract": extract_task, "load": load_task}
+    if "prefect_dask" in sys.modules:  # the flow may run on Dask (flows/executors.py)
+        from flows.dask_stages import flow_stages
+
+        stages_kw.update(flow_stages(run_id))
     return runner.process(ws, run_id, sources, records, started, wait=wait, force=force,
-                          parse=parse_task, extract=extract_task, load=load_task,
-                          flow_run_id=flow_run.id, flow_run_name=flow_run.name)
+                          flow_run_id=flow_run.id, flow_run_name=flow_run.name, **stages_kw)

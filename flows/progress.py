@@ -27,6 +27,10 @@ MARKS = {"stored": "+", "unchanged": "=", "failed": "!", "refused": "x", "stoppe
 PAGE_OUTCOMES = ("stored", "unchanged", "failed", "refused")  # a page asked for, not a notice
 FAILED_OUTCOMES = ("failed", "refused")
 PLAIN_EVERY = 10.0  # seconds between two progress lines of one source in plain mode
+# A terminal shows a bar per source up to this many sources; a longer list (hundreds crawled
+# at once) gets one bar of sources done and bars only for this many sources in flight, since
+# redrawing a thousand bars ten times a second would cost more than the crawl.
+MAX_BARS = 20
 
 _prefect_asked_at: float | None = None
 
@@ -149,6 +153,10 @@ class CrawlDisplay:
         self._lock = threading.Lock()
         self._bars: Any = None
         self._ids: dict[str, Any] = {}
+        self._many = len(self.counts) > MAX_BARS
+        self._all: Any = None  # the bar of sources done, when there are many
+        self._done_sources = 0
+        self._failed = 0
 
     # -- lifecycle
 
@@ -168,7 +176,7 @@ class CrawlDisplay:
                 TextColumn("[bold]{task.description}"),
                 BarColumn(),
                 MofNCompleteColumn(),
-                TextColumn("pages"),
+                TextColumn("{task.fields[unit]}"),
                 TextColumn("[red]{task.fields[failed]} failed"),
                 TimeElapsedColumn(),
                 TextColumn("elapsed,"),
@@ -179,6 +187,10 @@ class CrawlDisplay:
                 redirect_stdout=False,
             )
             self._bars.start()
+            if self._many:
+                self._all = self._bars.add_task(f"{len(self.counts)} sources",
+                                                total=len(self.counts), failed=0,
+                                                unit="sources")
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -192,9 +204,9 @@ class CrawlDisplay:
         with self._lock:
             count = self.counts.setdefault(source.source_id, _count_for(source))
             count.started = count.last_line = time.monotonic()
-            if self._bars is not None:
+            if self._bars is not None and (not self._many or len(self._ids) < MAX_BARS):
                 self._ids[source.source_id] = self._bars.add_task(
-                    source.source_id, total=count.max_pages, failed=0)
+                    source.source_id, total=count.max_pages, failed=0, unit="pages")
         hosts = ", ".join(source.start_urls)
         say(f"fetch {source.source_id}: {hosts} (at most {count.max_pages} pages)",
             console=self._bars is None)
@@ -210,6 +222,9 @@ class CrawlDisplay:
             if self._bars is not None and rec.source_id in self._ids:
                 self._bars.update(self._ids[rec.source_id], completed=count.done,
                                   failed=count.failed)
+            if self._all is not None and rec.outcome in FAILED_OUTCOMES:
+                self._failed += 1
+                self._bars.update(self._all, failed=self._failed)
         detail = f"  ({rec.error})" if rec.error else ""
         line = f"  {MARKS.get(rec.outcome, '?')} {rec.url}{detail}"
         bad = rec.outcome in FAILED_OUTCOMES or rec.outcome in ("stopped", "capped")
@@ -225,7 +240,12 @@ class CrawlDisplay:
             if count is None:
                 return
             count.finished = True
-            if self._bars is not None and source_id in self._ids:
+            if self._all is not None:
+                self._done_sources += 1
+                self._bars.update(self._all, completed=self._done_sources)
+                if source_id in self._ids:  # its bar makes room for a source in flight
+                    self._bars.remove_task(self._ids.pop(source_id))
+            elif self._bars is not None and source_id in self._ids:
                 # The site had fewer pages than max_pages: the bar ends full, not part-way.
                 self._bars.update(self._ids[source_id], total=max(count.done, 1),
                                   completed=count.done, failed=count.failed)

@@ -35,12 +35,15 @@ from pathlib import Path
 from typing import Any
 
 from flows import runlog, stages
+from flows.executors import Executor, api_for_workers
 from flows.progress import CrawlDisplay, announce_prefect, crawl_display, say
 from models.records import FetchRecord, Source
 
 FETCH_RETRIES = 2  # as the flow's fetch task: a crawl that crashed is tried again
 FETCH_RETRY_DELAY = 5.0
-MAX_FETCH_THREADS = 32  # sources crawled at once
+# Sources crawled at once (each in a thread, with one more per request in flight): a polite
+# crawl mostly waits for each host's next turn, so hundreds go together on two cores.
+PARALLEL_SOURCES = 1000  # also named in the --parallel-sources help of run and crawl
 
 # What the summary says about Prefect when a run needed no flow (``summary["prefect"]``).
 NO_FLOW_NOTE = ("no Prefect flow was needed (nothing to parse or extract); run with a Prefect "
@@ -49,6 +52,8 @@ NO_FLOW_NOTE = ("no Prefect flow was needed (nothing to parse or extract); run w
 ParseFn = Callable[..., list[dict]]
 ExtractFn = Callable[..., list[dict]]
 LoadFn = Callable[..., dict[str, int]]
+# All of a run's parse and extract at once: (root, items, force) -> (parsed, extracted).
+StagesFn = Callable[[str, list[dict[str, Any]], bool], tuple[list[dict], list[dict]]]
 
 
 class PrefectUnavailable(RuntimeError):
@@ -131,11 +136,19 @@ class PrefectWarmup:
 
 def crawl_all(ws: stages.Workspace, sources: Sequence[Source], run_id: str,
               on_record: Callable[[FetchRecord], None] | None = None,
-              display: CrawlDisplay | None = None) -> list[FetchRecord]:
-    """Every source crawled in its own thread (hosts keep their politeness per source);
-    records come back in the sources' order, as the flow's fetch tasks return them.
-    ``display`` shows the progress (a plain-lines display when none is given)."""
+              display: CrawlDisplay | None = None,
+              parallel: int | None = None) -> list[FetchRecord]:
+    """Every source crawled in its own thread, ``parallel`` sources at once (default
+    PARALLEL_SOURCES); records come back in the sources' order, as the flow's fetch tasks
+    return them. ``display`` shows the progress (a plain-lines display when none is given).
+
+    Politeness is per host, not per source (crawl/fetcher.py): most of a polite crawl is
+    waiting for a host's next turn, so many sources go at once. The fetch log is read once
+    for all sources and kept open for the crawl."""
     shown = display or CrawlDisplay(sources, fancy=False)
+    if not sources:
+        return []
+    state = stages.crawl_state(ws)
 
     def one(source: Source) -> list[FetchRecord]:
         def log(rec: FetchRecord) -> None:
@@ -146,7 +159,8 @@ def crawl_all(ws: stages.Workspace, sources: Sequence[Source], run_id: str,
         for attempt in range(FETCH_RETRIES + 1):
             shown.started(source)
             try:
-                records = stages.fetch_source(ws, source, run_id, progress=log)
+                records = stages.fetch_source(ws, source, run_id, progress=log, state=state,
+                                              fetch_log=fetch_log)
             except Exception as exc:
                 if attempt == FETCH_RETRIES:
                     raise
@@ -158,12 +172,34 @@ def crawl_all(ws: stages.Workspace, sources: Sequence[Source], run_id: str,
             return records
         raise AssertionError("unreachable")
 
-    if not sources:
-        return []
-    with ThreadPoolExecutor(max_workers=min(len(sources), MAX_FETCH_THREADS),
-                            thread_name_prefix="fetch") as pool:
+    workers = max(1, min(len(sources), parallel or PARALLEL_SOURCES, _fd_room()))
+    with stages.FetchLogWriter(ws) as fetch_log, \
+            ThreadPoolExecutor(max_workers=workers, thread_name_prefix="fetch") as pool:
         futures = [pool.submit(one, s) for s in sources]
         return [r for f in futures for r in f.result()]
+
+
+FDS_PER_SOURCE = 4  # its connections (concurrency per host) and the body being stored
+
+
+def _fd_room() -> int:
+    """How many sources the process's open-file limit leaves room for, raising the soft limit
+    to the hard one first (1,024 is a common soft limit: a thousand sources, each with a
+    connection open, would otherwise fail with "Too many open files")."""
+    try:
+        import resource
+    except ImportError:  # not on Unix: no such limit to respect here
+        return PARALLEL_SOURCES
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard == resource.RLIM_INFINITY or soft < hard:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+            soft = hard
+        except (ValueError, OSError):
+            pass
+    if soft == resource.RLIM_INFINITY:
+        return PARALLEL_SOURCES
+    return max(1, (soft - 128) // FDS_PER_SOURCE)
 
 
 def pending_work(ws: stages.Workspace, items: Sequence[dict[str, Any]], force: bool) -> bool:
@@ -207,6 +243,23 @@ def plain_load(root: str, run_id: str, sources: list[Source], records: list[Fetc
                                       problems=problems, wait=wait)
 
 
+def _batch_after_batch(root_s: str, items: list[dict[str, Any]], force: bool,
+                       parse: ParseFn, extract: ExtractFn) -> tuple[list[dict], list[dict]]:
+    """Parse every batch, then extract every batch, one after another."""
+    parsed: list[dict] = []
+    batches = stages.batched(items, stages.PARSE_BATCH)
+    for n, batch in enumerate(batches, start=1):
+        say(f"parse: batch {n}/{len(batches)} ({len(batch)} documents)")
+        parsed += parse(root_s, batch, force=force)
+    ok = [p["sha256"] for p in parsed if not p.get("error")]
+    extracted: list[dict] = []
+    batches = stages.batched(ok, stages.EXTRACT_BATCH)
+    for n, batch in enumerate(batches, start=1):
+        say(f"extract: batch {n}/{len(batches)} ({len(batch)} documents)")
+        extracted += extract(root_s, batch, force=force)
+    return parsed, extracted
+
+
 def process(
     ws: stages.Workspace,
     run_id: str,
@@ -219,6 +272,7 @@ def process(
     parse: ParseFn | None = None,
     extract: ExtractFn | None = None,
     load: LoadFn | None = None,
+    stages_fn: StagesFn | None = None,
     flow_run_id: str | None = None,
     flow_run_name: str | None = None,
     prefect_note: str | None = None,
@@ -228,6 +282,8 @@ def process(
 
     ``parse``, ``extract`` and ``load`` take the stage's arguments with the project folder
     as a string first: the Prefect tasks of flows/pipeline.py, or (default) the plain stages.
+    ``stages_fn`` replaces the batch-after-batch loop of parse and extract (the Dask
+    executor submits every batch at once: flows/dask_stages.py).
     ``flow_run_id`` and ``flow_run_name`` name the Prefect flow run the work ran in, if any;
     ``prefect_note`` says why there is none (kept in the summary and its ``runs`` row).
     """
@@ -236,17 +292,11 @@ def process(
     load = load or plain_load
     root_s = str(ws.root)
     items = stages.bodies(records)
-    parsed: list[dict] = []
-    batches = stages.batched(items, stages.PARSE_BATCH)
-    for n, batch in enumerate(batches, start=1):
-        say(f"parse: batch {n}/{len(batches)} ({len(batch)} documents)")
-        parsed += parse(root_s, batch, force=force)
+    if stages_fn is not None:
+        parsed, extracted = stages_fn(root_s, items, force)
+    else:
+        parsed, extracted = _batch_after_batch(root_s, items, force, parse, extract)
     ok = [p["sha256"] for p in parsed if not p.get("error")]
-    extracted: list[dict] = []
-    batches = stages.batched(ok, stages.EXTRACT_BATCH)
-    for n, batch in enumerate(batches, start=1):
-        say(f"extract: batch {n}/{len(batches)} ({len(batch)} documents)")
-        extracted += extract(root_s, batch, force=force)
     problems = stages.fetch_problems(records)
     problems += [
         {"run_id": run_id, "stage": "extract", "sha256": e["sha256"], "reason": e["error"]}
@@ -292,12 +342,18 @@ def run(
     wait: float = 0.0,
     force: bool = False,
     max_duration: float | None = None,
+    executor: Executor | None = None,
+    parallel: int | None = None,
 ) -> dict[str, Any]:
     """Crawl every source in ``sources_file`` and bring the warehouse up to date (see the
     module's docstring for when Prefect runs); return the run's summary, FAILED runs included
-    (``summary["exit_code"]`` says why)."""
+    (``summary["exit_code"]`` says why). ``executor`` says where parse and extract batches
+    run (flows/executors.py; default: in this process). ``parallel``: sources crawled at once
+    by the plain crawl (default PARALLEL_SOURCES; the flow's fetch tasks run as Prefect's
+    runner lets them)."""
     from inclusio.settings import configure_prefect
 
+    executor = executor or Executor()
     ws = stages.Workspace.at(root)
     configure_prefect(ws.root)
     if api_configured():
@@ -305,8 +361,16 @@ def run(
         from flows.pipeline import pipeline_flow
 
         try:
-            return pipeline_flow(str(sources_file), root=str(ws.root), wait=wait, force=force,
-                                 max_duration=max_duration)
+            if not executor.dask:
+                return pipeline_flow(str(sources_file), root=str(ws.root), wait=wait,
+                                     force=force, max_duration=max_duration)
+            from flows.dask_stages import open_cluster, task_runner
+
+            say(f"executor: {executor.describe()}")
+            with open_cluster(executor) as address:  # fetch tasks go there too, one a source
+                return pipeline_flow.with_options(task_runner=task_runner(address))(
+                    str(sources_file), root=str(ws.root), wait=wait, force=force,
+                    max_duration=max_duration)
         except runlog.RunFailed as failed:
             return failed.summary
     from crawl.sources import load_sources, with_max_duration
@@ -317,15 +381,41 @@ def run(
     if max_duration is not None:
         sources = with_max_duration(sources, max_duration)
     warm = PrefectWarmup()
-    with crawl_display(sources) as display:
-        records = crawl_all(ws, sources, run_id, on_record=warm.on_record, display=display)
+    if not executor.dask:
+        with crawl_display(sources) as display:
+            records = crawl_all(ws, sources, run_id, on_record=warm.on_record,
+                                display=display, parallel=parallel)
+        return _after_crawl(ws, run_id, sources, records, started, warm, wait=wait,
+                            force=force)
+    from flows.dask_stages import crawl_on_cluster, open_cluster
+
+    say(f"executor: {executor.describe()}")
+    with open_cluster(executor) as address:
+        with crawl_display(sources) as display:
+            records = crawl_on_cluster(address, ws, sources, run_id, display,
+                                       on_record=warm.on_record)
+        return _after_crawl(ws, run_id, sources, records, started, warm, wait=wait,
+                            force=force, address=address)
+
+
+def _after_crawl(ws: stages.Workspace, run_id: str, sources: list[Source],
+                 records: list[FetchRecord], started: datetime, warm: PrefectWarmup, *,
+                 wait: float, force: bool, address: str | None = None) -> dict[str, Any]:
+    """Parse, extract and load as the ``inclusio-process`` flow when the crawl brought work
+    (on the Dask cluster at ``address`` if given), or plainly when it did not."""
     if pending_work(ws, stages.bodies(records), force):
         warm.wait()
         from flows.pipeline import process_flow
 
+        flow = process_flow
+        if address is not None:
+            from flows.dask_stages import task_runner
+
+            flow = process_flow.with_options(task_runner=task_runner(address))
         try:
-            return process_flow(str(ws.root), run_id, sources, records, started, wait=wait,
-                                force=force)
+            with api_for_workers(address is not None):
+                return flow(str(ws.root), run_id, sources, records, started, wait=wait,
+                            force=force)
         except runlog.RunFailed as failed:
             return failed.summary
     return process(ws, run_id, sources, records, started, wait=wait, force=force,

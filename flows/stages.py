@@ -10,9 +10,10 @@ from __future__ import annotations
 import json
 import os
 import sys
+import threading
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -101,10 +102,47 @@ def read_fetch_log(ws: Workspace) -> list[FetchRecord]:
     return out
 
 
+_FETCH_FIELDS = tuple(f.name for f in fields(FetchRecord))
+
+
+def _fetch_line(rec: FetchRecord) -> str:
+    # The fields are flat values: a plain dict says the same as asdict() without its deep copy.
+    row = {name: getattr(rec, name) for name in _FETCH_FIELDS}
+    return json.dumps(row, ensure_ascii=False, default=str) + "\n"
+
+
 def append_fetch_log(ws: Workspace, rec: FetchRecord) -> None:
     ws.fetch_log.parent.mkdir(parents=True, exist_ok=True)
     with ws.fetch_log.open("a", encoding="utf-8") as fh:
-        fh.write(json.dumps(asdict(rec), ensure_ascii=False, default=str) + "\n")
+        fh.write(_fetch_line(rec))
+
+
+class FetchLogWriter:
+    """The fetch log held open for a whole crawl: each record is still written and flushed to
+    the file as it happens (a killed run keeps every line it finished), without opening the
+    file and resolving the project's paths again for every line. Thread-safe."""
+
+    def __init__(self, ws: Workspace) -> None:
+        path = ws.fetch_log
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._fh = path.open("a", encoding="utf-8")
+        self._lock = threading.Lock()
+
+    def write(self, rec: FetchRecord) -> None:
+        line = _fetch_line(rec)
+        with self._lock:
+            self._fh.write(line)
+            self._fh.flush()
+
+    def close(self) -> None:
+        with self._lock:
+            self._fh.close()
+
+    def __enter__(self) -> FetchLogWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def crawl_state(ws: Workspace) -> CrawlState:
@@ -112,20 +150,50 @@ def crawl_state(ws: Workspace) -> CrawlState:
     return CrawlState.from_records(read_fetch_log(ws))
 
 
+_run_state: dict[tuple[Path, str], CrawlState] = {}  # the latest run's, read once per process
+_run_state_lock = threading.Lock()
+
+
+def run_crawl_state(ws: Workspace, run_id: str) -> CrawlState:
+    """The crawl state as it was when this process first asked for it during run ``run_id``:
+    the flow's fetch task of every source would otherwise parse the whole fetch log again,
+    which grows with every run (quadratic in a crawl of thousands of sources)."""
+    key = (ws.fetch_log, run_id)
+    with _run_state_lock:
+        state = _run_state.get(key)
+        if state is None:
+            state = crawl_state(ws)
+            _run_state.clear()
+            _run_state[key] = state
+        return state
+
+
 def fetch_source(
     ws: Workspace,
     source: Source,
     run_id: str,
     progress: Callable[[FetchRecord], None] | None = None,
+    *,
+    state: CrawlState | None = None,
+    fetch_log: FetchLogWriter | None = None,
 ) -> list[FetchRecord]:
-    """Crawl one source into the raw store, logging every attempt as it happens."""
+    """Crawl one source into the raw store, logging every attempt as it happens.
+
+    A caller crawling many sources passes the ``state`` it read once from the fetch log and
+    one open ``fetch_log``; otherwise the state is read once per run and process
+    (:func:`run_crawl_state`)."""
+    if state is None:
+        state = run_crawl_state(ws, run_id)
 
     def log(rec: FetchRecord) -> None:
-        append_fetch_log(ws, rec)
+        if fetch_log is not None:
+            fetch_log.write(rec)
+        else:
+            append_fetch_log(ws, rec)
         if progress:
             progress(rec)
 
-    return crawl_source(source, ws.raw, run_id=run_id, state=crawl_state(ws), progress=log)
+    return crawl_source(source, ws.raw, run_id=run_id, state=state, progress=log)
 
 
 def bodies(records: Iterable[FetchRecord]) -> list[dict[str, Any]]:

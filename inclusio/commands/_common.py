@@ -201,6 +201,17 @@ def positive_seconds(text: str) -> float:
     return value
 
 
+def positive_count(text: str) -> int:
+    """An argparse type: a whole number above zero, with a message that says so."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: give a whole number >= 1")
+    return value
+
+
 # errno values that mean "nothing more can be written here": no space, file too large, quota.
 _FULL_ERRNOS = {28, 27, 122}
 _FULL_TEXT = ("No space left on device", "File too large", "Disk quota exceeded")

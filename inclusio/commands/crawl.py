@@ -5,7 +5,13 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from inclusio.commands._common import EXIT_USAGE, announce_home, fail, positive_seconds
+from inclusio.commands._common import (
+    EXIT_USAGE,
+    announce_home,
+    fail,
+    positive_count,
+    positive_seconds,
+)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -24,6 +30,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--max-duration", type=positive_seconds, default=None, metavar="SECONDS",
         help="stop each source's crawl after this many seconds (overrides max_duration in "
         "SOURCES); what was fetched is kept and the next crawl asks for the rest",
+    )
+    p.add_argument(
+        "--parallel-sources", type=positive_count, default=None, metavar="N",
+        help="sources crawled at once (default 1000); each host keeps its own delay and "
+        "in-flight limit whatever this is",
     )
     p.set_defaults(func=handle)
 
@@ -51,18 +62,18 @@ def handle(args: argparse.Namespace) -> int:
         sources = with_max_duration(sources, args.max_duration)
     announce_home("crawl")
     from flows.progress import crawl_display
+    from flows.runner import crawl_all
 
     ws = stages.Workspace.at()
     run_id = stages.new_run_id()
     counts: dict[str, int] = {}
     # A bar per source on a terminal (pages against max_pages, failures, time left); a line
-    # per page and a progress line per source every few seconds otherwise.
+    # per page and a progress line per source every few seconds otherwise. Sources go
+    # together, as in `inclusio run` (flows/runner.py crawl_all).
     with crawl_display(sources) as display:
-        for source in sources:
-            display.started(source)
-            for rec in stages.fetch_source(ws, source, run_id, progress=display.record):
-                counts[rec.outcome] = counts.get(rec.outcome, 0) + 1
-            display.finished(source.source_id)
+        for rec in crawl_all(ws, sources, run_id, display=display,
+                             parallel=args.parallel_sources):
+            counts[rec.outcome] = counts.get(rec.outcome, 0) + 1
     print(", ".join(f"{k}: {v}" for k, v in sorted(counts.items())) or "nothing fetched")
     if sources and not counts.get("stored") and not counts.get("unchanged"):
         # As `inclusio run`: a crawl that brought no body at all is a failed command.

@@ -16,6 +16,7 @@ from inclusio.commands._common import (
     EXIT_USAGE,
     announce_home,
     fail,
+    positive_count,
     positive_seconds,
     report_run,
     writer_exit,
@@ -65,7 +66,37 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="stop each source's crawl after this many seconds (overrides max_duration in "
         "SOURCES); what was fetched is loaded and the next run asks for the rest",
     )
+    p.add_argument(
+        "--parallel-sources", type=positive_count, default=None, metavar="N",
+        help="sources crawled at once (default 1000); each host keeps its own delay and "
+        "in-flight limit whatever this is",
+    )
+    p.add_argument(
+        "--executor", choices=("local", "dask"), default="local",
+        help="where parse and extract batches run: in this process (local, the default) or "
+        "on a Dask cluster (README, Scaling out)",
+    )
+    p.add_argument(
+        "--dask-address", default=None, metavar="tcp://HOST:PORT",
+        help="with --executor dask: the scheduler of a running cluster (`dask scheduler`, "
+        "`dask worker`); without it a local cluster is made for the run",
+    )
+    p.add_argument(
+        "--workers", type=positive_int, default=None, metavar="N",
+        help="with --executor dask and no --dask-address: worker processes of the local "
+        "cluster, one thread each (default: one per CPU, at most 8)",
+    )
     p.set_defaults(func=handle)
+
+
+def positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, not {value}")
+    return value
 
 
 def quiet_prefect_console() -> None:
@@ -85,6 +116,12 @@ def handle(args: argparse.Namespace) -> int:
         load_sources(args.sources)  # a mistake is reported here, before Prefect starts
     except ValueError as exc:
         return fail("run", str(exc), EXIT_USAGE)
+    from flows.executors import Executor
+
+    try:
+        executor = Executor(args.executor, args.dask_address, args.workers)
+    except ValueError as exc:
+        return fail("run", str(exc), EXIT_USAGE)
     announce_home("run")  # the first line, before Prefect, spaCy or DuckDB is imported
     quiet_prefect_console()
     configure_prefect()
@@ -100,11 +137,16 @@ def handle(args: argparse.Namespace) -> int:
 
             summary = run(
                 str(args.sources), wait=args.wait, force=args.force,
-                max_duration=args.max_duration,
+                max_duration=args.max_duration, executor=executor,
+                parallel=args.parallel_sources,
             )
     except Exception as exc:
         if (code := writer_exit(exc)) is not None:
             return code
+        from flows.executors import ClusterUnavailable
+
+        if isinstance(exc, ClusterUnavailable):
+            return fail("run", str(exc), EXIT_FAILED)
         from flows.runner import api_failure
 
         if (reason := api_failure(exc)) is None:

@@ -214,3 +214,55 @@ def test_politeness_wait_past_the_budget_is_not_begun() -> None:
     with pytest.raises(OutOfTime, match="after the time budget ends"):
         with gate.slot(origin, max_wait=5):  # the next start is 1000 s away
             pass
+
+
+def test_the_delay_counts_from_when_a_starved_request_was_really_sent() -> None:
+    """A request let go but held up before it is written (a starved thread) pushes the host's
+    next request back: the delay runs from the write, not from the turn."""
+    import threading
+    import time
+
+    from crawl.fetcher import HostGate
+
+    origin = "http://affamato.example:8080"
+    gate = HostGate(2, 0.1)  # two in flight: only the spacing of starts holds the second back
+    sent_at: list[float] = []
+    second_at: list[float] = []
+    first_in = threading.Event()
+
+    def first() -> None:
+        with gate.slot(origin) as sent:
+            first_in.set()
+            time.sleep(0.3)  # starved between its turn and its write
+            sent_at.append(time.monotonic())
+            sent()
+
+    def second() -> None:
+        first_in.wait()
+        with gate.slot(origin):
+            second_at.append(time.monotonic())
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert second_at[0] - sent_at[0] >= 0.1
+
+
+def test_a_cookie_set_on_a_redirect_is_sent_to_its_target(bare_site: LocalSite) -> None:
+    """Sites that check a session cookie after a redirect still answer (the cookie jar only
+    skips the answers that set none)."""
+
+    def sets(handler, site):
+        return 302, {"Location": "/dentro", "Set-Cookie": "sessione=1; Path=/"}, None
+
+    def needs(handler, site):
+        if "sessione=1" in (handler.headers.get("Cookie") or ""):
+            return 200, {"Content-Type": "text/plain"}, b"benvenuto"
+        return 403, {"Content-Type": "text/plain"}, b"senza cookie"
+
+    bare_site.routes["/ingresso"] = sets
+    bare_site.routes["/dentro"] = needs
+    result = fetcher().get(bare_site.url("/ingresso"))
+    assert (result.kind, result.status, result.body) == ("ok", 200, b"benvenuto")

@@ -58,3 +58,25 @@ def test_time_left_is_capped_by_the_time_budget() -> None:
     assert count.seconds_left(now=10.0) == 20.0  # the pace says 90 s, the budget 20 s
     count.max_duration = None
     assert count.seconds_left(now=10.0) == 90.0
+
+
+def test_a_long_list_gets_one_bar_of_sources_and_a_few_in_flight(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from flows import progress
+
+    sources = [Source(source_id=f"comune-{n}", entity=f"Comune {n}",
+                      start_urls=[f"http://127.0.0.1:{n + 1}/"], allowed_hosts=["127.0.0.1"])
+               for n in range(progress.MAX_BARS + 5)]
+    with CrawlDisplay(sources, fancy=True) as display:
+        for source in sources:
+            display.started(source)
+        assert len(display._bars.tasks) == progress.MAX_BARS + 1  # the total, and the first
+        display.record(FetchRecord(fetch_id="1", run_id="r", source_id="comune-0",
+                                   url="http://127.0.0.1:1/", fetched_at=datetime.now(),
+                                   outcome="failed", error="HTTP 500"))
+        for source in sources:
+            display.finished(source.source_id)
+        assert len(display._bars.tasks) == 1
+    err = capsys.readouterr().err
+    assert f"{len(sources)}/{len(sources)} sources" in err and "1 failed" in err
+    assert "  ! http://127.0.0.1:1/  (HTTP 500)" in err
