@@ -7,8 +7,9 @@ in memory. Three figures per size, each into a fresh warehouse file:
 
 - bare: the documents' and claims' fields read into Python lists, two Arrow tables, one
   ``INSERT ... SELECT ... FROM arrow`` each (the warehouse's tables, primary keys included);
-- loader: ``warehouse.load.load_documents`` over the same documents and claims, as the load
-  stage calls it (documents with their text, keys, coercions, one transaction per batch);
+- loader: ``warehouse.load.load_batches`` over the same documents and claims, cut into
+  batches as the load stage cuts them (documents with their text, keys, coercions, one
+  transaction per batch, the next batch built while DuckDB writes one);
 - with ``--stage``: ``flows.stages.load_into_warehouse`` reading the stage files from disk
   (parsed and extracted JSON written first, not timed), then linking and indexing.
 
@@ -135,9 +136,7 @@ def loader(db: Path, items: list[dict]) -> float:
     with connect(db) as con:
         con.execute(f"SET checkpoint_threshold = '{wload.LOAD_CHECKPOINT}'")
         t0 = time.perf_counter()
-        size = wload.LOAD_BATCH  # documents per call, as the load stage
-        for i in range(0, len(items), size):
-            wload.load_documents(con, items[i:i + size], run_id="bench")
+        wload.load_batches(con, wload.batches(items), run_id="bench")  # as the load stage
         con.execute("CHECKPOINT")
         took = time.perf_counter() - t0
         n = con.execute("SELECT count(*) FROM claims").fetchone()[0]

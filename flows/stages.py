@@ -12,7 +12,7 @@ import os
 import sys
 import threading
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, fields
 from datetime import datetime
 from pathlib import Path
@@ -340,11 +340,20 @@ def extract_batch(ws: Workspace, shas: Sequence[str], force: bool = False) -> li
 # --- load ----------------------------------------------------------------------------------
 
 
-def _loaded_versions(con: Any) -> dict[str, str]:
-    rows = con.execute(
-        "SELECT sha256, strftime(extracted_at, '%Y-%m-%dT%H:%M:%S.%f') FROM documents"
-    )
-    return {sha: ts for sha, ts in rows.fetchall()}
+def _loaded_versions(con: Any, shas: Sequence[str]) -> dict[str, str]:
+    """When each of ``shas`` already in the warehouse was extracted (only these are read: a
+    run's cost follows what it brought, not the warehouse's size)."""
+    import pyarrow as pa
+
+    con.register("run_shas", pa.table({"sha256": pa.array(list(shas), type=pa.string())}))
+    try:
+        rows = con.execute(
+            "SELECT sha256, strftime(extracted_at, '%Y-%m-%dT%H:%M:%S.%f') FROM documents"
+            " WHERE sha256 IN (SELECT sha256 FROM run_shas)"
+        ).fetchall()
+    finally:
+        con.unregister("run_shas")
+    return dict(rows)
 
 
 def load_into_warehouse(
@@ -389,42 +398,45 @@ def load_into_warehouse(
             if orphans:
                 _say(f"load: {len(orphans)} fetches of an interrupted earlier run")
         stats["fetches"] += wload.load_fetches(con, records)
-        loaded = _loaded_versions(con)
-        items, ok_parse = [], []
-        for sha in shas:
-            try:
-                parsed = docs.get_parsed(sha)
-                if parsed is not None and not parsed.get("error"):
-                    document = docs.document_of(sha, parsed)  # the file is read once
-                    extracted = docs.get_extracted(sha)
-                    claims = ([claim_from_dict(c) for c in extracted["claims"]]
-                              if extracted else None)
-            except (StoredFileDamaged, KeyError, TypeError) as exc:
-                # One damaged file is that document's problem; the others load.
-                problems.append({"run_id": run_id, "stage": "load", "url": None, "sha256": sha,
-                                 "reason": f"{exc}; run `inclusio parse` and `inclusio "
-                                 "extract` again to rewrite it"})
-                continue
-            if parsed is None:
-                continue
-            meta = parsed.get("meta", {})
-            if parsed.get("error"):
-                problems.append(
-                    {
-                        "run_id": run_id,
-                        "stage": "parse",
-                        "url": meta.get("url"),
-                        "sha256": sha,
-                        "reason": parsed["error"],
-                    }
-                )
-                continue
-            ok_parse.append(sha)
-            ext_at = extracted["meta"]["extracted_at"] if extracted else None
-            if sha in loaded and ext_at and loaded[sha] and loaded[sha][:19] == ext_at[:19]:
-                continue
-            items.append(
-                {
+        loaded = _loaded_versions(con, shas)
+        ok_parse: list[str] = []
+
+        def changed() -> Iterator[dict[str, Any]]:
+            """Documents to load, read from the stage files one at a time (in the loader's
+            reading thread): those not loaded yet or extracted since."""
+            for sha in shas:
+                try:
+                    parsed = docs.get_parsed(sha)
+                    if parsed is not None and not parsed.get("error"):
+                        document = docs.document_of(sha, parsed)  # the file is read once
+                        extracted = docs.get_extracted(sha)
+                        claims = ([claim_from_dict(c) for c in extracted["claims"]]
+                                  if extracted else None)
+                except (StoredFileDamaged, KeyError, TypeError) as exc:
+                    # One damaged file is that document's problem; the others load.
+                    problems.append({"run_id": run_id, "stage": "load", "url": None,
+                                     "sha256": sha, "reason": f"{exc}; run `inclusio parse` "
+                                     "and `inclusio extract` again to rewrite it"})
+                    continue
+                if parsed is None:
+                    continue
+                meta = parsed.get("meta", {})
+                if parsed.get("error"):
+                    problems.append(
+                        {
+                            "run_id": run_id,
+                            "stage": "parse",
+                            "url": meta.get("url"),
+                            "sha256": sha,
+                            "reason": parsed["error"],
+                        }
+                    )
+                    continue
+                ok_parse.append(sha)
+                ext_at = extracted["meta"]["extracted_at"] if extracted else None
+                if sha in loaded and ext_at and loaded[sha] and loaded[sha][:19] == ext_at[:19]:
+                    continue
+                yield {
                     "sha256": sha,
                     "url": meta.get("url"),
                     "source_id": meta.get("source_id"),
@@ -434,15 +446,13 @@ def load_into_warehouse(
                     "parsed_at": meta.get("parsed_at"),
                     "extracted_at": ext_at,
                 }
-            )
-            if len(items) >= wload.LOAD_BATCH:
-                stats["documents_loaded"] += wload.load_documents(con, items, run_id=run_id)
-                items = []
-        stats["documents_loaded"] += wload.load_documents(con, items, run_id=run_id)
+
+        stats["documents_loaded"] += wload.load_batches(con, wload.batches(changed()),
+                                                        run_id=run_id)
         wload.clear_problems(con, "parse", ok_parse)
         wload.load_problems(con, problems)
         _say("link: documents and claims to projects")
-        stats.update(link_all(con, manual_links))
+        stats.update(link_all(con, manual_links, if_changed=True))
         _say("index: full-text search")
         try:  # the full-text index follows the documents (rebuilt only when they changed)
             stats["search_index_rebuilt"] = int(ensure_index(con))

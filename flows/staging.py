@@ -106,13 +106,12 @@ def load_run(ws: Workspace, run_id: str, wait: float = 0.0) -> set[str]:
         for folder in batches:
             try:
                 frames = {name: pq.read_table(folder / f"{name}.parquet") for name in FRAMES}
-                wload._write_documents(con, [], frames)
+                wload.write_frames(con, frames)  # load problems of these documents cleared
             except wload._FATAL:
                 raise
             except Exception:  # noqa: BLE001 - unreadable or refused: the ordinary load takes it
                 continue
             shas = [str(s) for s in frames["sha_df"].column("sha256").to_pylist()]
-            wload.clear_problems(con, "load", shas)
             wload.clear_problems(con, "parse", shas)
             landed.update(shas)
     return landed

@@ -56,9 +56,12 @@ class ChangeEvent:
         return text
 
 
-def _versions(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple]]:
+def _versions(con: duckdb.DuckDBPyConnection, run_id: str | None = None
+              ) -> dict[str, list[tuple]]:
     """Per URL its bodies in the order first seen: (sha256, first seen, runs that saw it,
-    whether the page was new to a later crawl of its source)."""
+    whether the page was new to a later crawl of its source). With ``run_id``, only the URLs
+    that run fetched a body of (all their versions): a run's record reads what it brought,
+    not the whole history."""
     first_runs = dict(con.execute(
         "SELECT source_id, arg_min(run_id, fetched_at) FROM fetches"
         " WHERE run_id IS NOT NULL GROUP BY 1"
@@ -67,7 +70,9 @@ def _versions(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple]]:
         "SELECT url, sha256, min(fetched_at), list(DISTINCT run_id ORDER BY run_id)"
         " FILTER (WHERE run_id IS NOT NULL), min(source_id) FROM fetches"
         " WHERE sha256 IS NOT NULL AND url IS NOT NULL AND outcome IN ('stored', 'unchanged')"
-        " GROUP BY url, sha256 ORDER BY url, 3, sha256"
+        + ("" if run_id is None else " AND url IN (SELECT url FROM fetches WHERE run_id = ?)")
+        + " GROUP BY url, sha256 ORDER BY url, 3, sha256",
+        [] if run_id is None else [run_id],
     ).fetchall()
     out: dict[str, list[tuple]] = defaultdict(list)
     for url, sha, first_seen, runs, source_id in rows:
@@ -112,7 +117,7 @@ def list_changes(
     """
     if isinstance(since, date) and not isinstance(since, datetime):
         since = datetime(since.year, since.month, since.day)
-    versions = _versions(con)
+    versions = _versions(con, run_id)
 
     def arrived(first_seen: datetime | None, runs: list[str]) -> bool:
         if run_id is not None:

@@ -107,9 +107,27 @@ _DAMAGED = re.compile(
 )
 
 
+# DuckDB's file starts with three 4 KiB headers, then its blocks.
+_HEADERS = 3 * 4096
+
+
+def _short_file(path: Path, con: duckdb.DuckDBPyConnection) -> str | None:
+    """Why ``path`` is shorter than the blocks its header counts (a file cut after the blocks
+    DuckDB reads on opening: it opens, and fails later on a read), or None."""
+    row = con.execute(
+        "SELECT block_size, total_blocks FROM pragma_database_size()"
+        " WHERE database_name = current_database()"
+    ).fetchone()
+    if not row or not path.exists():
+        return None
+    need = _HEADERS + int(row[0]) * int(row[1])
+    have = path.stat().st_size
+    return None if have >= need else f"the file holds {have} bytes of the {need} it counts"
+
+
 def _open(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
     try:
-        return duckdb.connect(str(path), read_only=read_only)
+        con = duckdb.connect(str(path), read_only=read_only)
     except duckdb.IOException as exc:
         text = str(exc)
         # Damage first: "checksum ... in block at ..." holds the letters "lock" too.
@@ -121,6 +139,11 @@ def _open(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
         raise
     except (duckdb.SerializationException, duckdb.InternalException) as exc:
         raise WarehouseDamaged(damaged_message(path, exc)) from exc
+    short = _short_file(path, con)
+    if short:
+        con.close()
+        raise WarehouseDamaged(damaged_message(path, RuntimeError(short)))
+    return con
 
 
 _PID_WIDTH = 24

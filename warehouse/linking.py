@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import json
 import re
 import tomllib
 from collections import Counter, defaultdict
@@ -197,7 +198,31 @@ def _most_common(values: list[str]) -> str | None:
     return max(values, key=lambda v: (counts[v], -values.index(v)))
 
 
-def link_all(con: duckdb.DuckDBPyConnection, manual_file: Path | None = None) -> dict[str, int]:
+# The linking code itself is part of what links are computed from: a changed rule links again.
+_CODE = hashlib.sha1(Path(__file__).read_bytes()).hexdigest()
+STATE = "projects"
+
+
+def _fingerprint(con: duckdb.DuckDBPyConnection, manual: list[ManualLink]) -> str:
+    """A digest of everything linking reads: one pass over the documents' keys (not their
+    text or claims: a document's claims change only with its extraction time)."""
+    docs, n_claims, entities = con.execute(
+        """
+        SELECT (SELECT coalesce(md5(string_agg(CAST(to_json([sha256,
+                        CAST(parsed_at AS VARCHAR), CAST(extracted_at AS VARCHAR),
+                        CAST(n_chars AS VARCHAR), url, title, source_id]) AS VARCHAR), chr(30)
+                        ORDER BY sha256)), '') FROM documents),
+               (SELECT count(*) FROM claims),
+               (SELECT coalesce(md5(string_agg(concat_ws(chr(31), source_id, entity), chr(30)
+                        ORDER BY source_id)), '') FROM sources)
+        """
+    ).fetchone()
+    text = "\x1e".join([_CODE, docs, str(n_claims), entities, repr(manual)])
+    return hashlib.sha1(text.encode("utf-8", "replace")).hexdigest()
+
+
+def link_all(con: duckdb.DuckDBPyConnection, manual_file: Path | None = None, *,
+             if_changed: bool = False) -> dict[str, int]:
     """Recompute projects, document links and claim links; return counts by method.
 
     ``manual_file`` replaces the manual links kept in the warehouse; without it the links
@@ -205,12 +230,22 @@ def link_all(con: duckdb.DuckDBPyConnection, manual_file: Path | None = None) ->
 
     Projects made by earlier runs are kept when something still links to them (their
     ``created_at`` stays), rule-made projects nothing links to any more are removed.
+
+    ``if_changed`` (the load stage): when nothing linking reads changed since the links were
+    last computed (``link_state``), they are left as they are and the counts of then are
+    returned, so an unchanged run does not re-read every document and claim.
     """
     if manual_file is not None:
         manual = read_manual_links(manual_file)
         _store_manual(con, manual, manual_file.name)
     else:
         manual = _stored_manual(con)
+    fingerprint = _fingerprint(con, manual)
+    if if_changed:
+        row = con.execute("SELECT fingerprint, stats FROM link_state WHERE name = ?",
+                          [STATE]).fetchone()
+        if row and row[0] == fingerprint and row[1]:
+            return json.loads(row[1])
     docs = _documents(con)
     claims = _claims(con)
     now = datetime.now()
@@ -362,10 +397,8 @@ def link_all(con: duckdb.DuckDBPyConnection, manual_file: Path | None = None) ->
     for pid, (_, title) in best.items():
         if pid in projects and not projects[pid].get("manual_title"):
             projects[pid]["title"] = title
-    _write(con, {pid: p for pid, p in projects.items() if pid in linked}, doc_links,
-           claim_links, now)
     by_method = Counter(method for method, _ in doc_links.values())
-    return {
+    stats = {
         "projects": len(linked),
         "documents_linked": len({sha for sha, _ in doc_links}),
         "documents_unlinked": len(docs) - len({sha for sha, _ in doc_links}),
@@ -378,6 +411,9 @@ def link_all(con: duckdb.DuckDBPyConnection, manual_file: Path | None = None) ->
         "measure_only_pages": stats_weak,
         "manual_unmatched": manual_missing,
     }
+    _write(con, {pid: p for pid, p in projects.items() if pid in linked}, doc_links,
+           claim_links, now, (fingerprint, stats))
+    return stats
 
 
 MANUAL_FIELDS = ("project", "url", "sha256", "action", "title", "entity", "programme")
@@ -421,8 +457,10 @@ def _write(
     doc_links: dict[tuple[str, str], tuple[str, float]],
     claim_links: dict[tuple[str, str], tuple[str, float]],
     now: datetime,
+    state: tuple[str, dict[str, int]],
 ) -> None:
-    """Replace the link tables in one transaction, keeping surviving projects' created_at."""
+    """Replace the link tables in one transaction, keeping surviving projects' created_at,
+    and record what they were computed from (``state``: fingerprint and counts)."""
     import pandas as pd
 
     proj_df = pd.DataFrame(
@@ -476,6 +514,9 @@ def _write(
             "INSERT INTO claim_projects (claim_id, project_id, method, confidence)"
             " SELECT claim_id, project_id, method, confidence FROM _link_claims"
         )
+        con.execute("DELETE FROM link_state WHERE name = ?", [STATE])
+        con.execute("INSERT INTO link_state VALUES (?, ?, ?, ?)",
+                    [STATE, state[0], json.dumps(state[1]), now])
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict
 from datetime import date, datetime
 from typing import Any
@@ -35,7 +35,11 @@ def fetch_key(rec: FetchRecord) -> str:
 
 
 def claim_key(sha256: str, c: Claim) -> str:
-    return _key(sha256, c.extractor, c.kind, c.start, c.end, c.value, c.role)
+    """The claim's id; lone surrogates count as U+FFFD, as in the stored text (and in the
+    key ``warehouse.bulk`` has DuckDB compute)."""
+    parts = (sha256, c.extractor, c.kind, c.start, c.end, c.value, c.role)
+    text = _str("\x1f".join("" if p is None else str(p) for p in parts)) or ""
+    return hashlib.sha1(text.encode()).hexdigest()
 
 
 class _Tx:
@@ -370,12 +374,16 @@ def _write_documents(con: duckdb.DuckDBPyConnection, items: Sequence[dict[str, A
         try:
             # Claims and tables exist only beside their document row (written in the same
             # transaction): a batch of new documents has nothing to delete, and skipping the
-            # two DELETEs spares a scan of the whole claims table per batch.
+            # DELETEs spares a scan of the whole claims table per batch. Rows are deleted
+            # and inserted rather than upserted: DuckDB's INSERT OR REPLACE costs several
+            # times a plain INSERT.
             reloaded = tx.execute(
                 "SELECT count(*) FROM sha_df JOIN documents USING (sha256)").fetchone()[0]
+            if reloaded:
+                tx.execute("DELETE FROM documents WHERE sha256 IN (SELECT sha256 FROM sha_df)")
             tx.execute(
                 """
-                INSERT OR REPLACE INTO documents
+                INSERT INTO documents
                     (sha256, url, source_id, media_type, title, published, updated, text,
                      n_chars, pages, parser, nlp_model, ocr, ocr_confidence, signer, metadata,
                      parsed_at, extracted_at, signature_intact)
@@ -414,8 +422,31 @@ def _write_documents(con: duckdb.DuckDBPyConnection, items: Sequence[dict[str, A
 _FATAL = (duckdb.IOException, duckdb.FatalException, duckdb.InternalException, MemoryError)
 
 
-# Documents per load_documents call in the load stage: one transaction each.
-LOAD_BATCH = 2000
+# A load_documents call (one transaction) in the load stage takes documents until one of
+# these is reached. Past a row group (122,880 rows) of claims DuckDB writes them straight
+# into the file instead of the write-ahead log and again at the checkpoint; the text bound
+# keeps a batch of long PDFs in memory bounds.
+LOAD_BATCH = 10_000  # documents
+LOAD_BATCH_CLAIMS = 150_000
+LOAD_BATCH_CHARS = 64_000_000
+
+
+def batches(items: Iterable[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
+    """``items`` (read lazily) in load batches, each as large as the bounds above allow."""
+    batch: list[dict[str, Any]] = []
+    claims = chars = 0
+    for it in items:
+        batch.append(it)
+        claims += len(it.get("claims") or ())
+        text = getattr(it.get("document"), "text", None)
+        chars += len(text) if isinstance(text, str) else 0
+        if len(batch) >= LOAD_BATCH or claims >= LOAD_BATCH_CLAIMS or chars >= LOAD_BATCH_CHARS:
+            yield batch
+            batch, claims, chars = [], 0, 0
+    if batch:
+        yield batch
+
+
 # Write-ahead log size that triggers a checkpoint during a load (DuckDB's default is 16 MB).
 LOAD_CHECKPOINT = "1GB"
 
@@ -434,24 +465,79 @@ def load_documents(
     that cannot be stored stands alone: it becomes a ``problems`` row (stage ``load``) with
     the reason, and the rest of the batch lands.
     """
+    return _load_built(con, items, _built(items), run_id)
+
+
+def _built(items: Sequence[dict[str, Any]]) -> dict[str, pa.Table] | Exception:
+    """The bulk frames of ``items``, or why the bulk path cannot take them."""
     from warehouse.bulk import bulk_frames
 
     if not items:
-        return 0
+        return {}
     try:
-        _write_documents(con, items, bulk_frames(items))
-        clear_problems(con, "load", [str(it["sha256"]) for it in items])
-        return len(items)
+        return bulk_frames(items)
     except _FATAL:
         raise
-    except Exception:  # noqa: S110 - a value the bulk path cannot take: the careful path
-        pass
+    except Exception as exc:
+        return exc
+
+
+def _load_built(con: duckdb.DuckDBPyConnection, items: Sequence[dict[str, Any]],
+                frames: dict[str, pa.Table] | Exception, run_id: str | None) -> int:
+    if not items:
+        return 0
+    if not isinstance(frames, Exception):
+        try:
+            _write_documents(con, items, frames)
+            clear_problems(con, "load", [str(it["sha256"]) for it in items])
+            return len(items)
+        except _FATAL:
+            raise
+        except Exception:  # noqa: S110 - a value the bulk path cannot take: the careful path
+            pass
     problems: list[dict[str, Any]] = []
     ok: list[str] = []
     _write_split(con, list(items), run_id, ok, problems)
     clear_problems(con, "load", ok)
     load_problems(con, problems)
     return len(ok)
+
+
+def write_frames(con: duckdb.DuckDBPyConnection, frames: dict[str, pa.Table]) -> int:
+    """Write a batch already built by ``warehouse.bulk.bulk_frames`` (in another process, say,
+    and staged as Parquet) in one transaction, as ``load_documents`` writes it; return how
+    many documents it holds. The frames carry their claim keys. A failure raises and leaves
+    the warehouse as it was: the caller, which holds the documents, can then load them with
+    ``load_documents`` (value by value, each document that cannot be stored a problem)."""
+    _write_documents(con, (), frames)
+    shas = [s for s in frames["sha_df"].column("sha256").to_pylist() if s is not None]
+    clear_problems(con, "load", shas)
+    return len(shas)
+
+
+def load_batches(con: duckdb.DuckDBPyConnection, batches: Iterable[Sequence[dict[str, Any]]],
+                 run_id: str | None = None) -> int:
+    """``load_documents`` over each batch, the next batch read and built into frames in a
+    thread while DuckDB writes the one before (DuckDB lets go of the GIL while it works), so
+    the Python and the database halves of a load overlap. ``batches`` is consumed from that
+    one thread, one batch at a time. Returns how many documents landed.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    source = iter(batches)
+
+    def build() -> tuple[Sequence[dict[str, Any]], dict[str, pa.Table] | Exception] | None:
+        items = next(source, None)
+        return None if items is None else (items, _built(items))
+
+    landed = 0
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="load-build") as pool:
+        ahead = pool.submit(build)
+        while (done := ahead.result()) is not None:
+            ahead = pool.submit(build)
+            items, frames = done
+            landed += _load_built(con, items, frames, run_id)
+    return landed
 
 
 def _write_split(con: duckdb.DuckDBPyConnection, items: list[dict[str, Any]],

@@ -96,3 +96,19 @@ def test_report_writes_the_feeds_and_links_them(linked: Path, tmp_path: Path) ->
     linked_pages = [p for p in (out / "projects").glob("*.html")
                     if "../feeds/" in p.read_text(encoding="utf-8")]
     assert len(linked_pages) == 1
+
+
+def test_changes_of_one_run_read_only_its_urls_and_match_the_whole_history(
+        linked: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A run's changes come from the URLs it fetched: the same events as reading every URL."""
+    from warehouse import changes
+
+    with connect(linked, read_only=True) as con:
+        runs = [r for (r,) in con.execute(
+            "SELECT DISTINCT run_id FROM fetches WHERE run_id IS NOT NULL").fetchall()]
+        got = {r: list_changes(con, run_id=r) for r in runs}
+        whole = changes._versions
+        monkeypatch.setattr(changes, "_versions", lambda c, run_id=None: whole(c))
+        expected = {r: list_changes(con, run_id=r) for r in runs}
+    assert "run-2" in runs and got["run-2"]
+    assert got == expected

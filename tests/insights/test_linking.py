@@ -235,3 +235,24 @@ def test_cup_project_belongs_to_the_body_the_card_names(tmp_path: Path) -> None:
     # No lead named: the city acting as intermediate body, before the beneficiary office and
     # before the publishing portal's name.
     assert entity == "Comune di Genova"
+
+
+def test_unchanged_warehouse_is_not_linked_again(warehouse_path: Path) -> None:
+    """The load stage links again only when something linking reads has changed."""
+    def state(con):
+        return con.execute("SELECT fingerprint, linked_at FROM link_state").fetchall()
+
+    with connect(warehouse_path) as con:
+        first = link_all(con, if_changed=True)
+        recorded = state(con)
+        assert len(recorded) == 1
+        assert link_all(con, if_changed=True) == first
+        assert state(con) == recorded  # nothing recomputed or written
+        # A document's new title (a re-parse) is something linking reads: it links again.
+        con.execute("UPDATE documents SET title = 'Altro titolo' WHERE url LIKE '%ve4481a'")
+        again = link_all(con, if_changed=True)
+        assert state(con) != recorded
+        title = con.execute("SELECT title FROM projects WHERE project_id = ?",
+                            [VENEZIA_CUP]).fetchone()[0]
+    assert again == first
+    assert title == "Altro titolo"

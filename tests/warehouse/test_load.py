@@ -262,3 +262,57 @@ def test_signature_checks_reach_the_documents_and_a_view_per_signer(tmp_path: Pa
     assert (sha, ok, chain) == ("c" * 64, False, "not checked")
     assert "content was altered" in reason
     assert len(rows) == 2
+
+
+def test_batches_stop_at_the_claim_and_document_bounds(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(load, "LOAD_BATCH", 3)
+    monkeypatch.setattr(load, "LOAD_BATCH_CLAIMS", 5)  # each item holds 2 claims
+    items = [_item(f"{n:064x}") for n in range(7)]
+    assert [len(b) for b in load.batches(iter(items))] == [3, 3, 1]
+    monkeypatch.setattr(load, "LOAD_BATCH", 100)
+    assert [len(b) for b in load.batches(iter(items))] == [3, 3, 1]  # 6 claims >= 5
+    monkeypatch.setattr(load, "LOAD_BATCH_CLAIMS", 100)
+    assert [len(b) for b in load.batches(iter(items))] == [7]
+
+
+def test_load_batches_lands_every_batch_and_keeps_a_bad_document_alone(tmp_path: Path) -> None:
+    """Batches built ahead in a thread: a bad document in the second batch is a problem, the
+    rest of every batch lands, and loading the same batches again adds no row."""
+    items = [_item(f"{n:064x}") for n in range(6)]
+    items[4] = {**items[4], "document": Document(text="x", metadata={(1, 2): "chiave"})}
+    batches = [items[:3], items[3:]]
+    with connect(tmp_path / "w.duckdb") as con:
+        assert load.load_batches(con, iter(batches), run_id="r") == 5
+        first = _counts(con)
+        assert load.load_batches(con, iter(batches), run_id="r") == 5
+        assert _counts(con) == first
+        ids = con.execute("SELECT count(*), count(DISTINCT claim_id) FROM claims").fetchone()
+        bad = con.execute("SELECT sha256 FROM problems WHERE stage = 'load'").fetchall()
+    assert first["documents"] == 5 and ids == (10, 10)
+    assert bad == [(f"{4:064x}",)]
+
+
+def test_frames_staged_as_parquet_load_as_the_documents_do(tmp_path: Path) -> None:
+    """The seam for workers elsewhere: bulk frames written to Parquet and read back land the
+    same rows as loading the documents."""
+    import pyarrow.parquet as pq
+
+    from warehouse.bulk import bulk_frames
+
+    items = [_item(f"{n:064x}") for n in range(4)]
+    for name, frame in bulk_frames(items).items():
+        pq.write_table(frame, tmp_path / f"{name}.parquet")
+    staged = {p.stem: pq.read_table(p) for p in tmp_path.glob("*.parquet")}
+
+    def rows(con: duckdb.DuckDBPyConnection) -> dict[str, list]:
+        return {t: con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall()
+                for t in ("documents", "document_tables", "claims")}
+
+    with connect(tmp_path / "a.duckdb") as con:
+        load.load_documents(con, items)
+        expected = rows(con)
+    with connect(tmp_path / "b.duckdb") as con:
+        assert load.write_frames(con, staged) == 4
+        assert load.write_frames(con, staged) == 4  # again: replaced, not added
+        got = rows(con)
+    assert got == expected and len(got["claims"]) == 8
