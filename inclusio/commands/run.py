@@ -82,21 +82,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         "`dask worker`); without it a local cluster is made for the run",
     )
     p.add_argument(
-        "--workers", type=positive_int, default=None, metavar="N",
+        "--workers", type=positive_count, default=None, metavar="N",
         help="with --executor dask and no --dask-address: worker processes of the local "
         "cluster, one thread each (default: one per CPU, at most 8)",
     )
     p.set_defaults(func=handle)
-
-
-def positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be 1 or more, not {value}")
-    return value
 
 
 def quiet_prefect_console() -> None:
