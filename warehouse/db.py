@@ -150,13 +150,33 @@ _PID_WIDTH = 24
 
 
 def _holder(fd: int) -> str | None:
-    """The PID the lock holder wrote (it writes it right after taking the lock)."""
+    """The PID the lock holder wrote (it writes it right after taking the lock).
+
+    The file keeps the previous holder's PID until the new one overwrites it (a holder killed
+    with -9 cannot clear it), so a PID whose process is gone is read again until the new
+    holder's appears; after a second the last one read is named anyway."""
+    seen = None
     for _ in range(50):
         text = os.pread(fd, _PID_WIDTH, 0).decode("ascii", "replace").strip()
         if text.isdigit():
-            return text
+            seen = text
+            if _alive(int(text)):
+                return text
         time.sleep(0.02)
-    return None
+    return seen
+
+
+def _alive(pid: int) -> bool:
+    """Whether a process ``pid`` exists (one we may not signal counts as existing)."""
+    if pid <= 0 or pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def lock_path(warehouse: Path | str) -> Path:

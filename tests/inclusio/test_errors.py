@@ -72,6 +72,38 @@ def test_run_and_load_say_busy_on_stderr_like_every_command(
         in lines[1]
 
 
+def test_busy_names_the_new_holder_not_the_pid_a_killed_one_left_in_the_lock_file(
+        tmp_path: Path) -> None:
+    """A holder killed with -9 leaves its PID in the lock file; the next holder takes the
+    lock a moment before it writes its own. A writer refused in that moment must name the
+    live holder, not the dead one."""
+    from warehouse.db import WarehouseBusy, writer_lock
+
+    db = tmp_path / "inclusio.duckdb"
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)
+    lock = Path(str(db) + ".lock")
+    lock.write_text(gone.stdout.strip().ljust(23) + "\n")
+    # Takes the flock, says so, and only then (0.3 s later) writes its PID, as a holder
+    # caught between its flock and its write would.
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import fcntl, os, sys, time\n"
+         "fd = os.open(sys.argv[1], os.O_RDWR)\n"
+         "fcntl.flock(fd, fcntl.LOCK_EX)\n"
+         "print('locked', flush=True)\ntime.sleep(0.3)\n"
+         "os.pwrite(fd, f'{os.getpid()}'.ljust(23).encode() + b'\\n', 0)\n"
+         "sys.stdin.read()\n", str(lock)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+        with pytest.raises(WarehouseBusy) as busy, writer_lock(db):
+            pass
+    finally:
+        holder.communicate("", timeout=30)
+    assert f"in use by another process (pid {holder.pid}: {sys.executable} -c" \
+        in str(busy.value)
+
+
 # ---- reference import leaves no warehouse it did not need --------------------------------------
 
 MALFORMED = {

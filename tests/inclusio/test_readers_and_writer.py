@@ -253,9 +253,6 @@ def _end(proc: subprocess.Popen[str]) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not os.environ.get("FAULTS_ALL"), reason="race case, run with FAULTS_ALL=1: on "
-                    "this machine it began naming a holder PID without its command line; "
-                    "to be understood")
 def test_two_runs_started_at_once_the_second_exits_3_naming_the_first_ten_times(
         tmp_path: Path) -> None:
     """Ten times: two `inclusio run` in one folder started together; one takes the warehouse,
