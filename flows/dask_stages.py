@@ -169,26 +169,58 @@ def crawl_on_cluster(address: str, ws: stages.Workspace, sources: list[Source], 
     from distributed import Client
 
     groups = host_groups(sources)
-    by_source: dict[str, list[FetchRecord]] = {}
     with Client(address, set_as_default=False) as client:
         workers = max(1, len(client.nthreads()))
         tasks = pack_groups(groups, workers * CRAWL_TASKS_PER_WORKER)
         say(f"crawl on Dask: {len(sources)} sources in {len(groups)} groups by host, "
             f"{len(tasks)} tasks on {workers} workers")
-        futures = {client.submit(crawl_group, str(ws.root), g, run_id, pure=False): g
-                   for g in tasks}
-        for fut, group in futures.items():  # shown in the groups' order
-            records = fut.result()
-            for s in group:
-                display.started(s)
-            for rec in records:
-                by_source.setdefault(rec.source_id, []).append(rec)
-                display.record(rec)
-                if on_record is not None:
-                    on_record(rec)
-            for s in group:
-                display.finished(s.source_id)
+        futures = [(client.submit(crawl_group, str(ws.root), g, run_id, pure=False), g)
+                   for g in tasks]
+        return _gather_groups(futures, sources, display, on_record)
+
+
+def _gather_groups(futures: list[tuple[Any, list[Source]]], sources: list[Source],
+                   display: Any, on_record: Any = None) -> list[FetchRecord]:
+    """Each group task's records shown in the groups' order, and returned in the sources'
+    order, as ``flows.runner.crawl_all`` returns them."""
+    by_source: dict[str, list[FetchRecord]] = {}
+    for fut, group in futures:
+        records = fut.result()
+        for s in group:
+            display.started(s)
+        for rec in records:
+            by_source.setdefault(rec.source_id, []).append(rec)
+            display.record(rec)
+            if on_record is not None:
+                on_record(rec)
+        for s in group:
+            display.finished(s.source_id)
     return [r for s in sources for r in by_source.get(s.source_id, [])]
+
+
+@task(name="discover-and-fetch-hosts", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=5)
+def fetch_group_task(root: str, sources: list[Source], run_id: str) -> list[FetchRecord]:
+    """The pipeline flow's fetch on Dask: a packed group of host groups, on one worker."""
+    return crawl_group(root, sources, run_id)
+
+
+def flow_crawl(root: str, sources: list[Source], run_id: str,
+               display: Any) -> list[FetchRecord] | None:
+    """The pipeline flow's crawl when it runs on a Dask task runner: sources grouped by host
+    and packed as ``crawl_on_cluster`` does, so no host is asked from two workers at once
+    (one fetch task per source would let two workers each keep a host's delay on its own).
+    None when the flow runs on another runner (its fetch tasks share this process's gate)."""
+    ctx = FlowRunContext.get()
+    runner = getattr(ctx, "task_runner", None) if ctx else None
+    if not isinstance(runner, DaskTaskRunner):
+        return None
+    workers = max(1, len(runner.client.nthreads()))
+    groups = host_groups(sources)
+    tasks = pack_groups(groups, workers * CRAWL_TASKS_PER_WORKER)
+    say(f"crawl on Dask: {len(sources)} sources in {len(groups)} groups by host, "
+        f"{len(tasks)} tasks on {workers} workers")
+    return _gather_groups([(fetch_group_task.submit(root, g, run_id), g) for g in tasks],
+                          sources, display)
 
 
 def flow_stages(run_id: str) -> dict[str, Any]:

@@ -128,15 +128,27 @@ def pipeline_flow(
         sources = load_sources(Path(sources_file))
         if max_duration is not None:
             sources = with_max_duration(sources, max_duration)
-        with crawl_display(sources):
-            futures = [fetch_task.submit(root_s, s, run_id) for s in sources]
-            records: list[FetchRecord] = [r for f in futures for r in f.result()]
+        with crawl_display(sources) as display:
+            records = _crawl(root_s, sources, run_id, display)
         summary = process_records(ws, run_id, sources, records, started, wait=wait,
                                   force=force)
     except Exception as exc:  # busy, damaged or full warehouse, a bug: Prefect fails the run
         _publish_stop(run_id, exc)
         raise
     return _finish(summary)
+
+
+def _crawl(root: str, sources: list[Source], run_id: str, display: Any) -> list[FetchRecord]:
+    """One fetch task per source in this process (one politeness gate per host here); on a
+    Dask runner, sources grouped by host into a few tasks per worker (flows/dask_stages.py)."""
+    if "prefect_dask" in sys.modules:  # a Dask runner is possible only once it is imported
+        from flows.dask_stages import flow_crawl
+
+        grouped = flow_crawl(root, sources, run_id, display)
+        if grouped is not None:
+            return grouped
+    futures = [fetch_task.submit(root, s, run_id) for s in sources]
+    return [r for f in futures for r in f.result()]
 
 
 @dataclass

@@ -367,7 +367,7 @@ def run(
             from flows.dask_stages import open_cluster, task_runner
 
             say(f"executor: {executor.describe()}")
-            with open_cluster(executor) as address:  # fetch tasks go there too, one a source
+            with open_cluster(executor) as address:  # fetch tasks too, grouped by host
                 return pipeline_flow.with_options(task_runner=task_runner(address))(
                     str(sources_file), root=str(ws.root), wait=wait, force=force,
                     max_duration=max_duration)

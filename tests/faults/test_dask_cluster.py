@@ -181,7 +181,8 @@ def test_a_killed_worker_costs_the_run_nothing(site: Path, local_rows: dict[str,
 def test_with_a_prefect_server_the_whole_flow_runs_on_the_cluster(
         site: Path, local_rows: dict[str, Any], tmp_path: Path, prefect_api: str) -> None:
     """With PREFECT_API_URL set the run is the inclusio-pipeline flow, fetch tasks included,
-    on the cluster; the rows are a local run's."""
+    on the cluster, the crawl grouped by host as without a server; the rows are a local
+    run's."""
     cluster = Cluster(tmp_path)
     try:
         root = tmp_path / "project"
@@ -191,4 +192,5 @@ def test_with_a_prefect_server_the_whole_flow_runs_on_the_cluster(
         cluster.close()
     assert code == 0, err[-3000:]
     assert "parse and extract on Dask (2 workers)" in err
+    assert "groups by host" in err and "tasks on 2 workers" in err
     assert _rows(root) == local_rows
