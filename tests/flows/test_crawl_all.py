@@ -24,9 +24,11 @@ from local_site import LocalSite, Page  # noqa: E402
 
 DELAY = 0.25
 PAGES = 3
-# The site notes a request when its handler thread runs, which a busy machine may delay by a
-# few milliseconds; the crawler's own spacing is exact (tests/crawl/test_fetcher.py).
-NOISE = 0.02
+# The site notes a request when its handler thread runs, which a busy machine may delay: a
+# note 27 ms late made the next gap look 27 ms short while other jobs kept both cores busy.
+# A gate that ignored the delay or counted it from the wrong moment still shows as gaps far
+# below it; the crawler's own spacing is checked exactly in tests/crawl/test_fetcher.py.
+NOISE = 0.05
 
 
 def _site() -> LocalSite:
