@@ -74,6 +74,13 @@ class ObjectFolder:
         except FileNotFoundError:
             return None
 
+    def size(self, key: str) -> int | None:
+        """The object's size in bytes, or None when there is none (one HEAD on S3)."""
+        try:
+            return int(self.fs.size(self.key_path(key)))
+        except FileNotFoundError:
+            return None
+
     def exists(self, key: str) -> bool:
         return bool(self.fs.exists(self.key_path(key)))
 
@@ -115,7 +122,7 @@ class ObjectFolder:
 
     def check(self) -> None:
         """Fail (StoreUnavailable, one line) when the store cannot be listed or written."""
-        probe = f"_probe/{uuid.uuid4().hex}"
+        probe = f".probe-{uuid.uuid4().hex}"
         try:
             self.write(probe, b"inclusio")
             if self.read(probe) != b"inclusio":

@@ -134,6 +134,32 @@ def test_dask_run_has_the_rows_of_a_local_run(site: Path, local_rows: dict[str, 
     assert not (root / "data" / "staging").exists()  # every staged batch was loaded
 
 
+def test_dask_run_with_a_store_url_has_the_rows_of_a_local_run(
+        site: Path, local_rows: dict[str, Any], tmp_path: Path) -> None:
+    """``--store file://...``: the workers crawl into, parse from and stage to the store
+    through fsspec; the fetch log and the warehouse stay in the run's home folder."""
+    cluster = Cluster(tmp_path)
+    store = tmp_path / "shared-store"
+    try:
+        root = tmp_path / "project"
+        code, out, err = _run(root, site, "--executor", "dask", "--dask-address",
+                              cluster.address, "--store", f"file://{store}")
+    finally:
+        cluster.close()
+    assert code == 0, err[-3000:]
+    assert f"inclusio run: store file://{store} (raw bodies" in err
+    assert "parse and extract on Dask (2 workers)" in err
+    assert _rows(root) == local_rows
+    # Bodies, parsed and extracted files only in the store; every staged batch loaded.
+    assert sorted(p.name for p in store.iterdir()) == ["extracted", "parsed", "raw"]
+    assert len(list((store / "parsed").glob("*.json"))) >= local_rows["documents"][0]
+    assert sorted(p.name for p in (root / "data").iterdir()) == ["curated", "raw"]
+    assert sorted(p.name for p in (root / "data" / "raw").iterdir()) == [
+        "fetch-log.jsonl", "sources.json"]
+    logged = (root / "data" / "raw" / "fetch-log.jsonl").read_text().splitlines()
+    assert len(logged) >= local_rows["documents"][0]  # the run's own process logged them
+
+
 def _kill_first_busy_worker(address: str, stop: threading.Event, killed: list[str],
                             seen: set[str]) -> None:
     """Watch the scheduler; SIGKILL the first worker seen running a parse or extract task."""
