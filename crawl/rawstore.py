@@ -151,7 +151,7 @@ class ObjectRawStore:
         sha = hashlib.sha256(data).hexdigest()
         key = self._key(sha)
         if self.objects.size(key) != len(data):  # absent, or cut by a writer of old
-            self.objects.write(key, data)
+            self.objects.write(key, data, sync=True)
         return sha
 
     def __contains__(self, sha256: object) -> bool:

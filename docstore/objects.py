@@ -84,8 +84,10 @@ class ObjectFolder:
     def exists(self, key: str) -> bool:
         return bool(self.fs.exists(self.key_path(key)))
 
-    def write(self, key: str, data: bytes) -> None:
-        """Store ``data`` as one whole object (see the module's docstring)."""
+    def write(self, key: str, data: bytes, sync: bool = False) -> None:
+        """Store ``data`` as one whole object (see the module's docstring). ``sync``: on a
+        local filesystem, flush it to the disk before it gets its name (as the local raw
+        store does for bodies; an object store's PUT is durable when it returns)."""
         path = self.key_path(key)
         if not self.local:
             self.fs.pipe_file(path, data)
@@ -97,6 +99,8 @@ class ObjectFolder:
         tmp = f"{folder}/.tmp-{os.getpid()}-{threading.get_ident()}-{uuid.uuid4().hex[:8]}"
         try:
             self.fs.pipe_file(tmp, data)
+            if sync:
+                _fsync(tmp)
             self.fs.mv(tmp, path)
         except BaseException:
             try:
@@ -134,6 +138,14 @@ class ObjectFolder:
             text = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ""
             raise StoreUnavailable(f"cannot write to the store {self.url} "
                                    f"({type(exc).__name__}: {text})") from exc
+
+
+def _fsync(path: str) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _protocols(fs: Any) -> tuple[str, ...]:
