@@ -204,19 +204,27 @@ def test_a_killed_worker_costs_the_run_nothing(site: Path, local_rows: dict[str,
 
 
 @pytest.mark.slow  # a Prefect server besides the cluster
+@pytest.mark.parametrize("store", [False, True], ids=["home", "store-url"])
 def test_with_a_prefect_server_the_whole_flow_runs_on_the_cluster(
-        site: Path, local_rows: dict[str, Any], tmp_path: Path, prefect_api: str) -> None:
+        site: Path, local_rows: dict[str, Any], tmp_path: Path, prefect_api: str,
+        store: bool) -> None:
     """With PREFECT_API_URL set the run is the inclusio-pipeline flow, fetch tasks included,
     on the cluster, the crawl grouped by host as without a server; the rows are a local
-    run's."""
+    run's, with the stores in the home folder or under a file:// URL."""
     cluster = Cluster(tmp_path)
+    shared = tmp_path / "shared-store"
     try:
         root = tmp_path / "project"
         code, out, err = _run(root, site, "--executor", "dask", "--dask-address",
-                              cluster.address, api=prefect_api)
+                              cluster.address, *(("--store", f"file://{shared}") if store
+                                                 else ()), api=prefect_api)
     finally:
         cluster.close()
     assert code == 0, err[-3000:]
     assert "parse and extract on Dask (2 workers)" in err
     assert "groups by host" in err and "tasks on 2 workers" in err
     assert _rows(root) == local_rows
+    if store:
+        assert sorted(p.name for p in shared.iterdir()) == ["extracted", "parsed", "raw"]
+        assert sorted(p.name for p in (root / "data" / "raw").iterdir()) == [
+            "fetch-log.jsonl", "sources.json"]
