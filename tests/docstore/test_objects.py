@@ -200,3 +200,27 @@ def test_a_store_protocol_whose_package_is_missing_is_named(tmp_path: Path) -> N
     assert proc.stderr.startswith("inclusio runs: --store: the store gs://bucket/inclusio "
                                   "needs a package that is not installed"), proc.stderr
     assert "gcsfs" in proc.stderr
+
+
+def test_a_worker_crawl_into_a_store_url_touches_no_home_folder(tmp_path: Path) -> None:
+    """What a Dask worker does for ``--store URL`` (flows/dask_stages.crawl_group): bodies go
+    to the store, no fetch log is written, and the crawl state comes from the caller, so a
+    second crawl with the first's records as its state finds every page unchanged."""
+    from crawl.crawler import CrawlState
+    from crawl.sources import load_sources
+    from flows.dask_stages import crawl_group
+    from inclusio.sample_site import localised_sources, serve
+
+    sample = Path(__file__).resolve().parents[2] / "data" / "sample"
+    home = tmp_path / "no-such-home"  # a worker on another machine: no home folder there
+    ws = stages.Workspace(home, f"file://{tmp_path / 'store'}")
+    with serve(sample / "site") as base:
+        sources = load_sources(localised_sources(sample / "sources.toml", base,
+                                                 tmp_path / "sources.toml"))
+        first = crawl_group(ws, sources, "r1", CrawlState())
+        second = crawl_group(ws, sources, "r2", CrawlState.from_records(first))
+    stored = [r for r in first if r.outcome == "stored"]
+    assert len(stored) >= 5 and all(ws.raw.has(r.sha256) for r in stored)
+    assert not home.exists()
+    assert [r.outcome for r in second if r.outcome in ("stored", "unchanged")] == [
+        "unchanged"] * len([r for r in first if r.outcome in ("stored", "unchanged")])

@@ -144,9 +144,13 @@ def test_dask_run_with_a_store_url_has_the_rows_of_a_local_run(
         root = tmp_path / "project"
         code, out, err = _run(root, site, "--executor", "dask", "--dask-address",
                               cluster.address, "--store", f"file://{store}")
+        # Again: the workers get the crawl state from the command, so nothing is new.
+        again = _run(root, site, "--executor", "dask", "--dask-address", cluster.address,
+                     "--store", f"file://{store}")
     finally:
         cluster.close()
     assert code == 0, err[-3000:]
+    assert again[0] == 0, again[2][-3000:]
     assert f"inclusio run: store file://{store} (raw bodies" in err
     assert "parse and extract on Dask (2 workers)" in err
     assert _rows(root) == local_rows
@@ -158,6 +162,14 @@ def test_dask_run_with_a_store_url_has_the_rows_of_a_local_run(
         "fetch-log.jsonl", "sources.json"]
     logged = (root / "data" / "raw" / "fetch-log.jsonl").read_text().splitlines()
     assert len(logged) >= local_rows["documents"][0]  # the run's own process logged them
+    import duckdb
+
+    with duckdb.connect(str(root / "data" / "curated" / "inclusio.duckdb"),
+                        read_only=True) as con:
+        runs = con.execute("SELECT fetched_new, fetched_unchanged FROM runs "
+                           "ORDER BY started_at").fetchall()
+    assert len(runs) == 2 and runs[0][0] >= local_rows["documents"][0]
+    assert runs[1] == (0, runs[0][0] + runs[0][1]), runs  # every page unchanged
 
 
 def _kill_first_busy_worker(address: str, stop: threading.Event, killed: list[str],
