@@ -224,3 +224,23 @@ def test_a_worker_crawl_into_a_store_url_touches_no_home_folder(tmp_path: Path) 
     assert not home.exists()
     assert [r.outcome for r in second if r.outcome in ("stored", "unchanged")] == [
         "unchanged"] * len([r for r in first if r.outcome in ("stored", "unchanged")])
+
+
+@pytest.mark.parametrize(("store", "status"), [
+    ("file://{tmp}/store", "ok"), ("{tmp}/folder", "ok"), ("", "ok"),
+    ("file:///proc/inclusio-store", "fail")])
+def test_doctor_checks_the_store(store: str, status: str, tmp_path: Path,
+                                 monkeypatch: pytest.MonkeyPatch,
+                                 capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    from inclusio.cli import main
+
+    monkeypatch.setenv("INCLUSIO_HOME", str(tmp_path))
+    monkeypatch.setenv("INCLUSIO_STORE", store.format(tmp=tmp_path))
+    main(["doctor", "--format", "json"])
+    check = {c["name"]: c for c in json.loads(capsys.readouterr().out)}["store"]
+    assert check["status"] == status, check
+    if status == "fail":
+        assert "cannot write to the store file:///proc/inclusio-store" in check["detail"]
+    assert not list(tmp_path.rglob(".probe-*"))  # the probe object is removed
