@@ -191,8 +191,11 @@ def _kill_first_busy_worker(address: str, stop: threading.Event, killed: list[st
 
 
 @pytest.mark.slow  # about 65 s: a cluster, the temporary Prefect server, a worker's death
+@pytest.mark.parametrize("store", [False, True], ids=["home", "store-url"])
 def test_a_killed_worker_costs_the_run_nothing(site: Path, local_rows: dict[str, Any],
-                                               tmp_path: Path) -> None:
+                                               tmp_path: Path, store: bool) -> None:
+    """With the stores in the home folder or under a file:// URL (a worker killed while it
+    writes there leaves a temporary object, or a staged batch without its _COMPLETE)."""
     cluster = Cluster(tmp_path)
     stop = threading.Event()
     killed: list[str] = []
@@ -203,7 +206,8 @@ def test_a_killed_worker_costs_the_run_nothing(site: Path, local_rows: dict[str,
     try:
         root = tmp_path / "project"
         code, out, err = _run(root, site, "--executor", "dask", "--dask-address",
-                              cluster.address)
+                              cluster.address, *(("--store", f"file://{tmp_path / 'shared'}")
+                                                 if store else ()))
     finally:
         stop.set()
         watcher.join(30)
