@@ -27,7 +27,7 @@ from .discovery import Entry, PageLinks, html_links, is_feed, parse_date, parse_
 from .fetcher import Fetcher, FetchSettings, HostGate, Result
 from .listings import ListingCache
 from .netguard import AddressPolicy, _ip_literal
-from .rawstore import RawStore
+from .rawstore import BodyStore
 from .robots import RobotsBook
 from .sources import EXTRA_DEFAULTS
 from .urls import (
@@ -149,7 +149,7 @@ class _Done:
 
 def crawl_source(
     source: Source,
-    store: RawStore,
+    store: BodyStore,
     *,
     run_id: str,
     state: CrawlState | None = None,
@@ -175,7 +175,7 @@ def crawl_source(
 
 
 class _Crawl:
-    def __init__(self, source: Source, store: RawStore, run_id: str, state: CrawlState,
+    def __init__(self, source: Source, store: BodyStore, run_id: str, state: CrawlState,
                  progress: Callable[[FetchRecord], None] | None,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.source = source

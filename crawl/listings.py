@@ -10,27 +10,29 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from collections.abc import Callable
-from pathlib import Path
 
 from .fetcher import Fetcher, Result
-from .rawstore import RawStore
+from .rawstore import BodyStore
 
 
 class ListingCache:
-    def __init__(self, store: RawStore) -> None:
+    def __init__(self, store: BodyStore) -> None:
         self.store = store
-        self.folder = Path(store.root) / "_listings"
 
-    def _file(self, url: str) -> Path:
-        return self.folder / (hashlib.sha1(url.encode()).hexdigest()[:20] + ".json")
+    @staticmethod
+    def _name(url: str) -> str:
+        return hashlib.sha1(url.encode()).hexdigest()[:20] + ".json"
 
     def _load(self, url: str) -> dict[str, str | None] | None:
+        data = self.store.read_listing(self._name(url))
+        if data is None:
+            return None
         try:
-            entry = json.loads(self._file(url).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            entry = json.loads(data.decode("utf-8"))
+        except (ValueError, UnicodeDecodeError):
+            return None
+        if not isinstance(entry, dict):
             return None
         if entry.get("url") != url or not self.store.has(entry.get("sha256") or ""):
             return None
@@ -43,14 +45,10 @@ class ListingCache:
                  "last_modified": headers.get("last-modified") if headers is not None else None}
         if not (entry["etag"] or entry["last_modified"]):
             return  # nothing to ask conditionally next time
-        self.folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".tmp-")
         try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump(entry, fh)
-            os.replace(tmp, self._file(url))
+            self.store.write_listing(self._name(url), json.dumps(entry).encode("utf-8"))
         except OSError:
-            Path(tmp).unlink(missing_ok=True)
+            pass  # only a cache: the next run downloads the listing again
 
     def get(self, fetcher: Fetcher, url: str, *, check: Callable[[str], str | None] | None = None,
             max_bytes: int | None = None) -> Result:

@@ -3,6 +3,10 @@
 Files are written to a temporary name in the target folder and renamed into place, so a run
 killed half-way never leaves a truncated body under a valid name; a body already present is not
 written again, which makes re-fetching idempotent.
+
+``open_raw_store`` gives this local store for a path and :class:`ObjectRawStore` for an fsspec
+URL (object storage shared by workers on several machines: docstore/objects.py), the same
+interface either way.
 """
 
 from __future__ import annotations
@@ -10,8 +14,11 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import tempfile
 import threading
 from pathlib import Path
+
+from docstore.objects import ObjectFolder, is_url
 
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 _NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL
@@ -93,3 +100,76 @@ class RawStore:
 
     def __contains__(self, sha256: object) -> bool:
         return isinstance(sha256, str) and self.has(sha256)
+
+    def read_listing(self, name: str) -> bytes | None:
+        """A small record of the listing cache (crawl/listings.py), or None."""
+        try:
+            return (self.root / "_listings" / name).read_bytes()
+        except OSError:
+            return None
+
+    def write_listing(self, name: str, data: bytes) -> None:
+        folder = self.root / "_listings"
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+            os.replace(tmp, folder / name)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+
+class ObjectRawStore:
+    """The raw store under an fsspec URL: ``URL/ab/cd/<sha256>``, each body one whole object,
+    written once (a body already there is not sent again)."""
+
+    def __init__(self, url: str) -> None:
+        self.root = url.rstrip("/")
+        self.objects = ObjectFolder(self.root)
+
+    @staticmethod
+    def _key(sha256: str) -> str:
+        if not is_sha256(sha256):
+            raise ValueError(f"not a sha256 hex digest: {sha256!r}")
+        return f"{sha256[:2]}/{sha256[2:4]}/{sha256}"
+
+    def has(self, sha256: str) -> bool:
+        try:
+            return self.objects.exists(self._key(sha256))
+        except ValueError:
+            return False
+
+    def get(self, sha256: str) -> bytes:
+        data = self.objects.read(self._key(sha256))
+        if data is None:
+            raise KeyError(f"no body {sha256} in the raw store {self.root}")
+        return data
+
+    def put(self, data: bytes) -> str:
+        sha = hashlib.sha256(data).hexdigest()
+        key = self._key(sha)
+        if self.objects.size(key) != len(data):  # absent, or cut by a writer of old
+            self.objects.write(key, data, sync=True)
+        return sha
+
+    def __contains__(self, sha256: object) -> bool:
+        return isinstance(sha256, str) and self.has(sha256)
+
+    def read_listing(self, name: str) -> bytes | None:
+        try:
+            return self.objects.read(f"_listings/{name}")
+        except OSError:
+            return None
+
+    def write_listing(self, name: str, data: bytes) -> None:
+        self.objects.write(f"_listings/{name}", data)
+
+
+def open_raw_store(location: Path | str) -> RawStore | ObjectRawStore:
+    """The raw store at a folder path, or under an fsspec URL."""
+    return ObjectRawStore(location) if is_url(location) else RawStore(location)
+
+
+BodyStore = RawStore | ObjectRawStore  # what the crawler and the stages accept

@@ -1,4 +1,9 @@
-"""JSON files for parsed documents and extracted claims, written atomically."""
+"""JSON files for parsed documents and extracted claims, written atomically.
+
+:class:`DocStore` keeps them in two local folders; :class:`ObjectDocStore` as objects under an
+fsspec URL (``URL/parsed/<sha256>.json``, ``URL/extracted/<sha256>.json``) for workers on
+several machines. ``open_docstore`` picks one.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +16,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from docstore.objects import ObjectFolder, is_url
 from models.records import Claim, Document, Table
 
 _SHA256 = re.compile(r"[0-9a-f]{64}")
@@ -73,13 +79,21 @@ class StoredFileDamaged(ValueError):
 def _read(path: Path) -> dict[str, Any] | None:
     if not path.exists():
         return None
+    return _parse(path.read_bytes(), f"{path.parent.name}/{path.name}")
+
+
+def _parse(raw: bytes, name: str) -> dict[str, Any]:
     try:
-        data = json.loads(path.read_text("utf-8"))
+        data = json.loads(raw.decode("utf-8"))
     except (ValueError, UnicodeDecodeError) as exc:
-        raise StoredFileDamaged(f"{path.parent.name}/{path.name} cannot be read ({exc})") from exc
+        raise StoredFileDamaged(f"{name} cannot be read ({exc})") from exc
     if not isinstance(data, dict):
-        raise StoredFileDamaged(f"{path.parent.name}/{path.name} holds no JSON object")
+        raise StoredFileDamaged(f"{name} holds no JSON object")
     return data
+
+
+def _dumps(payload: Any) -> bytes:
+    return json.dumps(payload, ensure_ascii=False, default=_default).encode("utf-8")
 
 
 class DocStore:
@@ -95,15 +109,23 @@ class DocStore:
     def extracted_path(self, sha256: str) -> Path:
         return self.extracted / f"{_checked(sha256)}.json"
 
+    def _put(self, kind: str, sha256: str, payload: dict[str, Any]) -> None:
+        path = self.parsed_path(sha256) if kind == "parsed" else self.extracted_path(sha256)
+        write_json(path, payload)
+
+    def _get(self, kind: str, sha256: str) -> dict[str, Any] | None:
+        return _read(self.parsed_path(sha256) if kind == "parsed"
+                     else self.extracted_path(sha256))
+
     def put_document(self, sha256: str, doc: Document, meta: dict[str, Any]) -> None:
-        write_json(self.parsed_path(sha256), {"meta": meta, "document": document_to_dict(doc)})
+        self._put("parsed", sha256, {"meta": meta, "document": document_to_dict(doc)})
 
     def put_parse_error(self, sha256: str, reason: str, meta: dict[str, Any]) -> None:
-        write_json(self.parsed_path(sha256), {"meta": meta, "error": reason})
+        self._put("parsed", sha256, {"meta": meta, "error": reason})
 
     def get_parsed(self, sha256: str) -> dict[str, Any] | None:
         """The parsed file's content; StoredFileDamaged when it cannot be read back."""
-        return _read(self.parsed_path(sha256))
+        return self._get("parsed", sha256)
 
     def get_document(self, sha256: str) -> Document | None:
         return self.document_of(sha256, self.get_parsed(sha256))
@@ -120,13 +142,40 @@ class DocStore:
             ) from exc
 
     def put_claims(self, sha256: str, claims: list[Claim], meta: dict[str, Any]) -> None:
-        write_json(
-            self.extracted_path(sha256), {"meta": meta, "claims": [asdict(c) for c in claims]}
-        )
+        self._put("extracted", sha256, {"meta": meta, "claims": [asdict(c) for c in claims]})
 
     def get_extracted(self, sha256: str) -> dict[str, Any] | None:
         """The extracted file's content; StoredFileDamaged when it cannot be read back."""
-        return _read(self.extracted_path(sha256))
+        return self._get("extracted", sha256)
 
     def parsed_shas(self) -> list[str]:
         return sorted(p.stem for p in self.parsed.glob("*.json") if not p.name.startswith("."))
+
+
+class ObjectDocStore(DocStore):
+    """The docstore under an fsspec URL: each file one whole object (docstore/objects.py)."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url.rstrip("/")
+        self.objects = ObjectFolder(self.url)
+        # Where the local store has its folders, the URL's (for messages; no file is opened).
+        super().__init__(Path("parsed"), Path("extracted"))
+
+    def _put(self, kind: str, sha256: str, payload: dict[str, Any]) -> None:
+        self.objects.write(f"{kind}/{_checked(sha256)}.json", _dumps(payload))
+
+    def _get(self, kind: str, sha256: str) -> dict[str, Any] | None:
+        raw = self.objects.read(f"{kind}/{_checked(sha256)}.json")
+        return None if raw is None else _parse(raw, f"{kind}/{sha256}.json")
+
+    def parsed_shas(self) -> list[str]:
+        return sorted(n[:-5] for n in self.objects.names("parsed")
+                      if n.endswith(".json") and _SHA256.fullmatch(n[:-5]))
+
+
+def open_docstore(location: Path | str) -> DocStore:
+    """The docstore of a project: ``location/parsed`` and ``location/extracted``, folders of a
+    path or objects under an fsspec URL."""
+    if is_url(location):
+        return ObjectDocStore(str(location))
+    return DocStore(Path(location) / "parsed", Path(location) / "extracted")

@@ -138,13 +138,18 @@ def _reachable(address: str) -> None:
         socket.create_connection((parts.hostname, parts.port), timeout=CONNECT_TIMEOUT).close()
 
 
-def crawl_group(root: str, sources: list[Source], run_id: str) -> list[FetchRecord]:
+def crawl_group(root: stages.Root, sources: list[Source], run_id: str,
+                state: Any = None) -> list[FetchRecord]:
     """Crawl a group of sources that share hosts, on one worker, as a local run crawls them
-    (each source in its own thread, one politeness budget per host in the process)."""
+    (each source in its own thread, one politeness budget per host in the process).
+
+    With the stores under a URL the worker may be on a machine without the home folder: the
+    run's process sends the crawl ``state`` and logs the returned records itself."""
     from flows.runner import crawl_all
 
-    return crawl_all(stages.Workspace.at(root), sources, run_id,
-                     display=_Unseen())  # type: ignore[arg-type]
+    ws = stages.Workspace.at(root)
+    return crawl_all(ws, sources, run_id, display=_Unseen(),  # type: ignore[arg-type]
+                     state=state, keep_log=not ws.remote)
 
 
 class _Unseen:
@@ -174,18 +179,30 @@ def crawl_on_cluster(address: str, ws: stages.Workspace, sources: list[Source], 
         tasks = pack_groups(groups, workers * CRAWL_TASKS_PER_WORKER)
         say(f"crawl on Dask: {len(sources)} sources in {len(groups)} groups by host, "
             f"{len(tasks)} tasks on {workers} workers")
-        futures = [(client.submit(crawl_group, str(ws.root), g, run_id, pure=False), g)
+        state = stages.crawl_state(ws) if ws.remote else None
+        futures = [(client.submit(crawl_group, ws, g, run_id, state, pure=False), g)
                    for g in tasks]
-        return _gather_groups(futures, sources, display, on_record)
+        return _gather_groups(futures, sources, display, on_record, ws)
 
 
 def _gather_groups(futures: list[tuple[Any, list[Source]]], sources: list[Source],
-                   display: Any, on_record: Any = None) -> list[FetchRecord]:
+                   display: Any, on_record: Any = None,
+                   ws: stages.Workspace | None = None) -> list[FetchRecord]:
     """Each group task's records shown in the groups' order, and returned in the sources'
-    order, as ``flows.runner.crawl_all`` returns them."""
+    order, as ``flows.runner.crawl_all`` returns them. With the stores under a URL the
+    workers kept no fetch log: each group's records are written to the run's own here."""
+    with (stages.FetchLogWriter(ws) if ws is not None and ws.remote
+          else stages.NoFetchLog()) as log:
+        return _gather(futures, sources, display, on_record, log)
+
+
+def _gather(futures: list[tuple[Any, list[Source]]], sources: list[Source], display: Any,
+            on_record: Any, log: stages.FetchLogWriter) -> list[FetchRecord]:
     by_source: dict[str, list[FetchRecord]] = {}
     for fut, group in futures:
         records = fut.result()
+        for rec in records:
+            log.write(rec)
         for s in group:
             display.started(s)
         for rec in records:
@@ -199,12 +216,13 @@ def _gather_groups(futures: list[tuple[Any, list[Source]]], sources: list[Source
 
 
 @task(name="discover-and-fetch-hosts", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=5)
-def fetch_group_task(root: str, sources: list[Source], run_id: str) -> list[FetchRecord]:
+def fetch_group_task(root: stages.Root, sources: list[Source], run_id: str,
+                     state: Any = None) -> list[FetchRecord]:
     """The pipeline flow's fetch on Dask: a packed group of host groups, on one worker."""
-    return crawl_group(root, sources, run_id)
+    return crawl_group(root, sources, run_id, state)
 
 
-def flow_crawl(root: str, sources: list[Source], run_id: str,
+def flow_crawl(root: stages.Root, sources: list[Source], run_id: str,
                display: Any) -> list[FetchRecord] | None:
     """The pipeline flow's crawl when it runs on a Dask task runner: sources grouped by host
     and packed as ``crawl_on_cluster`` does, so no host is asked from two workers at once
@@ -219,8 +237,10 @@ def flow_crawl(root: str, sources: list[Source], run_id: str,
     tasks = pack_groups(groups, workers * CRAWL_TASKS_PER_WORKER)
     say(f"crawl on Dask: {len(sources)} sources in {len(groups)} groups by host, "
         f"{len(tasks)} tasks on {workers} workers")
-    return _gather_groups([(fetch_group_task.submit(root, g, run_id), g) for g in tasks],
-                          sources, display)
+    ws = stages.Workspace.at(root)
+    state = stages.crawl_state(ws) if ws.remote else None
+    return _gather_groups([(fetch_group_task.submit(ws, g, run_id, state), g) for g in tasks],
+                          sources, display, ws=ws)
 
 
 def flow_stages(run_id: str) -> dict[str, Any]:
@@ -232,7 +252,7 @@ def flow_stages(run_id: str) -> dict[str, Any]:
         return {}
     workers = max(1, len(runner.client.nthreads()))
 
-    def run_stages(root: str, items: list[dict[str, Any]], force: bool
+    def run_stages(root: stages.Root, items: list[dict[str, Any]], force: bool
                    ) -> tuple[list[dict], list[dict]]:
         return submit_stages(root, run_id, items, force, workers)
 
@@ -244,7 +264,7 @@ def batch_size(n: int, workers: int, smallest: int, largest: int) -> int:
     return max(smallest, min(largest, math.ceil(n / (workers * BATCHES_PER_WORKER))))
 
 
-def submit_stages(root: str, run_id: str, items: list[dict[str, Any]], force: bool,
+def submit_stages(root: stages.Root, run_id: str, items: list[dict[str, Any]], force: bool,
                   workers: int) -> tuple[list[dict], list[dict]]:
     """Every parse batch submitted at once; a batch's extract batches as soon as it is parsed.
 
@@ -274,7 +294,7 @@ def submit_stages(root: str, run_id: str, items: list[dict[str, Any]], force: bo
 
 
 @task(name="extract-batch", cache_policy=NO_CACHE)
-def extract_stage_task(root: str, shas: list[str], run_id: str, batch_no: int,
+def extract_stage_task(root: stages.Root, shas: list[str], run_id: str, batch_no: int,
                        force: bool = False) -> list[dict]:
     """Extract a batch (as the local ``extract-batch``), then stage what it made as Parquet."""
     from flows.pipeline import extract_task
@@ -290,7 +310,7 @@ def extract_stage_task(root: str, shas: list[str], run_id: str, batch_no: int,
 
 
 @task(name="load-warehouse", cache_policy=NO_CACHE)
-def load_staged_task(root: str, run_id: str, sources: list, records: list,
+def load_staged_task(root: stages.Root, run_id: str, sources: list, records: list,
                      shas: list[str] | None, problems: list[dict[str, Any]],
                      wait: float) -> dict[str, int]:
     """The one writer: the staged batches by Arrow, then the rest as the local load does."""

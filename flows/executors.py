@@ -9,7 +9,9 @@ processes with one thread each, or the ``dask scheduler`` given by ``--dask-addr
 - runs the flow with Prefect's ``DaskTaskRunner``: every parse batch submitted at once, each
   batch's extract batches as soon as it is parsed;
 - has workers read the raw store and write the docstore by path: every worker must see the
-  project folder at the same path (one machine, or a shared filesystem such as NFS);
+  project folder at the same path (one machine, or a shared filesystem such as NFS); or,
+  with ``--store URL``, through fsspec under that URL (the tasks carry the run's Workspace,
+  store included, so workers need no setting of their own; the command keeps the fetch log);
 - has each extract batch stage its warehouse rows as Parquet (flows/staging.py), which the one
   writer, in the command's process, loads by Arrow: the DuckDB warehouse keeps one writer, and
   a re-run replaces rows by key, never duplicates them;

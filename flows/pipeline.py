@@ -44,7 +44,7 @@ FAILED_FETCHES_LOGGED = 200  # failed fetches of a crawl done outside Prefect, r
 
 
 @task(name="discover-and-fetch", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=5)
-def fetch_task(root: str, source: Source, run_id: str) -> list[FetchRecord]:
+def fetch_task(root: stages.Root, source: Source, run_id: str) -> list[FetchRecord]:
     ws = stages.Workspace.at(root)
     display = current_display()
     display.started(source)
@@ -54,7 +54,7 @@ def fetch_task(root: str, source: Source, run_id: str) -> list[FetchRecord]:
 
 
 @task(name="parse-batch", cache_policy=NO_CACHE)
-def parse_task(root: str, items: list[dict[str, Any]], force: bool = False) -> list[dict]:
+def parse_task(root: stages.Root, items: list[dict[str, Any]], force: bool = False) -> list[dict]:
     results = stages.parse_batch(stages.Workspace.at(root), items, force=force)
     urls = {i["sha256"]: i.get("url") for i in items}
     for r in results:
@@ -66,7 +66,7 @@ def parse_task(root: str, items: list[dict[str, Any]], force: bool = False) -> l
 
 
 @task(name="extract-batch", cache_policy=NO_CACHE)
-def extract_task(root: str, shas: list[str], force: bool = False) -> list[dict]:
+def extract_task(root: stages.Root, shas: list[str], force: bool = False) -> list[dict]:
     results = stages.extract_batch(stages.Workspace.at(root), shas, force=force)
     for r in results:
         if r.get("error"):
@@ -85,7 +85,7 @@ def _count(stage: str, results: list[dict]) -> None:
 
 @task(name="load-warehouse", cache_policy=NO_CACHE)
 def load_task(
-    root: str,
+    root: stages.Root,
     run_id: str,
     sources: list[Source],
     records: list[FetchRecord],
@@ -113,6 +113,7 @@ def pipeline_flow(
     wait: float = 0.0,
     force: bool = False,
     max_duration: float | None = None,
+    store: str | None = None,
 ) -> dict[str, Any]:
     """Crawl every source in ``sources_file`` and bring the warehouse up to date.
 
@@ -120,8 +121,8 @@ def pipeline_flow(
     the flow then raises ``runlog.RunFailed`` carrying the summary and the exit code.
     """
     announce_flow_run()
-    ws = stages.Workspace.at(root)
-    root_s = str(ws.root)
+    ws = stages.Workspace.at(root, store=store)
+    root_s: stages.Root = ws
     run_id = stages.new_run_id()
     started = datetime.now()
     try:
@@ -138,7 +139,8 @@ def pipeline_flow(
     return _finish(summary)
 
 
-def _crawl(root: str, sources: list[Source], run_id: str, display: Any) -> list[FetchRecord]:
+def _crawl(root: stages.Root, sources: list[Source], run_id: str,
+           display: Any) -> list[FetchRecord]:
     """One fetch task per source in this process (one politeness gate per host here); on a
     Dask runner, sources grouped by host into a few tasks per worker (flows/dask_stages.py)."""
     if "prefect_dask" in sys.modules:  # a Dask runner is possible only once it is imported
@@ -191,14 +193,15 @@ def temporary_server_run() -> Iterator[None]:
         yield
 
 
-def run_process_flow(root: str, run_id: str, sources: list[Source],
+def run_process_flow(root: stages.Root, run_id: str, sources: list[Source],
                      records: list[FetchRecord], started: datetime, *, wait: float = 0.0,
                      force: bool = False, flow: Any = None) -> dict[str, Any]:
     """``inclusio-process`` (or ``flow``, the same with other options, such as a Dask task
     runner) as ``inclusio run`` starts it after a crawl without Prefect."""
+    ws = stages.Workspace.at(root)
     with temporary_server_run():
-        return (flow or process_flow)(root, run_id, sources, CrawlRecords.of(records), started,
-                                      wait=wait, force=force)
+        return (flow or process_flow)(str(ws.root), run_id, sources, CrawlRecords.of(records),
+                                      started, wait=wait, force=force, store=ws.store)
 
 
 # Callers are this package's Python code: the parameters are already the right types, and
@@ -212,6 +215,7 @@ def process_flow(
     started: datetime,
     wait: float = 0.0,
     force: bool = False,
+    store: str | None = None,
 ) -> dict[str, Any]:
     """Parse, extract and load what a crawl done outside Prefect brought (flows/runner.py).
 
@@ -220,7 +224,7 @@ def process_flow(
     announce_flow_run()
     if isinstance(records, CrawlRecords):
         records = records.records
-    ws = stages.Workspace.at(root)
+    ws = stages.Workspace.at(root, store=store)
     failed = sum(1 for r in records if r.outcome in ("failed", "refused"))
     say(f"crawl (done before this flow, without Prefect): {len(sources)} sources, "
         f"{len(records)} fetch attempts, "

@@ -53,7 +53,7 @@ ParseFn = Callable[..., list[dict]]
 ExtractFn = Callable[..., list[dict]]
 LoadFn = Callable[..., dict[str, int]]
 # All of a run's parse and extract at once: (root, items, force) -> (parsed, extracted).
-StagesFn = Callable[[str, list[dict[str, Any]], bool], tuple[list[dict], list[dict]]]
+StagesFn = Callable[[stages.Root, list[dict[str, Any]], bool], tuple[list[dict], list[dict]]]
 
 
 class PrefectUnavailable(RuntimeError):
@@ -137,18 +137,22 @@ class PrefectWarmup:
 def crawl_all(ws: stages.Workspace, sources: Sequence[Source], run_id: str,
               on_record: Callable[[FetchRecord], None] | None = None,
               display: CrawlDisplay | None = None,
-              parallel: int | None = None) -> list[FetchRecord]:
+              parallel: int | None = None, state: Any = None,
+              keep_log: bool = True) -> list[FetchRecord]:
     """Every source crawled in its own thread, ``parallel`` sources at once (default
     PARALLEL_SOURCES); records come back in the sources' order, as the flow's fetch tasks
     return them. ``display`` shows the progress (a plain-lines display when none is given).
 
     Politeness is per host, not per source (crawl/fetcher.py): most of a polite crawl is
     waiting for a host's next turn, so many sources go at once. The fetch log is read once
-    for all sources and kept open for the crawl."""
+    for all sources and kept open for the crawl. A Dask worker crawling into a shared store
+    by URL gets the ``state`` from the run's process and keeps no log (``keep_log`` False):
+    the fetch log is the writer's, which logs the records the task returns."""
     shown = display or CrawlDisplay(sources, fancy=False)
     if not sources:
         return []
-    state = stages.crawl_state(ws)
+    if state is None:
+        state = stages.crawl_state(ws)
 
     def one(source: Source) -> list[FetchRecord]:
         def log(rec: FetchRecord) -> None:
@@ -173,7 +177,7 @@ def crawl_all(ws: stages.Workspace, sources: Sequence[Source], run_id: str,
         raise AssertionError("unreachable")
 
     workers = max(1, min(len(sources), parallel or PARALLEL_SOURCES, _fd_room()))
-    with stages.FetchLogWriter(ws) as fetch_log, \
+    with (stages.FetchLogWriter(ws) if keep_log else stages.NoFetchLog()) as fetch_log, \
             ThreadPoolExecutor(max_workers=workers, thread_name_prefix="fetch") as pool:
         futures = [pool.submit(one, s) for s in sources]
         return [r for f in futures for r in f.result()]
@@ -224,17 +228,17 @@ def pending_work(ws: stages.Workspace, items: Sequence[dict[str, Any]], force: b
     return False
 
 
-def plain_parse(root: str, batch: list[dict[str, Any]], force: bool = False) -> list[dict]:
+def plain_parse(root: stages.Root, batch: list[dict[str, Any]], force: bool = False) -> list[dict]:
     """The parse stage without an engine around it (the default of :func:`process`)."""
     return stages.parse_batch(stages.Workspace.at(root), batch, force=force)
 
 
-def plain_extract(root: str, shas: list[str], force: bool = False) -> list[dict]:
+def plain_extract(root: stages.Root, shas: list[str], force: bool = False) -> list[dict]:
     """The extract stage without an engine around it (the default of :func:`process`)."""
     return stages.extract_batch(stages.Workspace.at(root), shas, force=force)
 
 
-def plain_load(root: str, run_id: str, sources: list[Source], records: list[FetchRecord],
+def plain_load(root: stages.Root, run_id: str, sources: list[Source], records: list[FetchRecord],
                shas: list[str] | None, problems: list[dict[str, Any]],
                wait: float) -> dict[str, int]:
     """The load stage without an engine around it (the default of :func:`process`)."""
@@ -243,7 +247,7 @@ def plain_load(root: str, run_id: str, sources: list[Source], records: list[Fetc
                                       problems=problems, wait=wait)
 
 
-def _batch_after_batch(root_s: str, items: list[dict[str, Any]], force: bool,
+def _batch_after_batch(root_s: stages.Root, items: list[dict[str, Any]], force: bool,
                        parse: ParseFn, extract: ExtractFn) -> tuple[list[dict], list[dict]]:
     """Parse every batch, then extract every batch, one after another."""
     parsed: list[dict] = []
@@ -290,7 +294,7 @@ def process(
     parse = parse or plain_parse
     extract = extract or plain_extract
     load = load or plain_load
-    root_s = str(ws.root)
+    root_s: stages.Root = ws  # workers get the store with the folder
     items = stages.bodies(records)
     if stages_fn is not None:
         parsed, extracted = stages_fn(root_s, items, force)
@@ -363,14 +367,14 @@ def run(
         try:
             if not executor.dask:
                 return pipeline_flow(str(sources_file), root=str(ws.root), wait=wait,
-                                     force=force, max_duration=max_duration)
+                                     force=force, max_duration=max_duration, store=ws.store)
             from flows.dask_stages import open_cluster, task_runner
 
             say(f"executor: {executor.describe()}")
             with open_cluster(executor) as address:  # fetch tasks too, grouped by host
                 return pipeline_flow.with_options(task_runner=task_runner(address))(
                     str(sources_file), root=str(ws.root), wait=wait, force=force,
-                    max_duration=max_duration)
+                    max_duration=max_duration, store=ws.store)
         except runlog.RunFailed as failed:
             return failed.summary
     from crawl.sources import load_sources, with_max_duration
@@ -414,7 +418,7 @@ def _after_crawl(ws: stages.Workspace, run_id: str, sources: list[Source],
             flow = process_flow.with_options(task_runner=task_runner(address))
         try:
             with api_for_workers(address is not None):
-                return run_process_flow(str(ws.root), run_id, sources, records, started,
+                return run_process_flow(ws, run_id, sources, records, started,
                                         wait=wait, force=force, flow=flow)
         except runlog.RunFailed as failed:
             return failed.summary

@@ -19,8 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from crawl.crawler import NOTICE_OUTCOMES, CrawlState, crawl_source
-from crawl.rawstore import RawStore, is_sha256
-from docstore.files import DocStore, StoredFileDamaged, claim_from_dict, write_json
+from crawl.rawstore import BodyStore, is_sha256, open_raw_store
+from docstore.files import DocStore, StoredFileDamaged, claim_from_dict, open_docstore, write_json
+from docstore.objects import is_url
 from extractors.nlp import expected_pipeline_name, load_nlp, pipeline_name
 from extractors.registry import extract_document, versions
 from inclusio.settings import Paths, paths
@@ -37,28 +38,55 @@ PARSE_BATCH = 500
 EXTRACT_BATCH = 250
 
 
+STORE_ENV = "INCLUSIO_STORE"
+
+
+def store_setting(store: str | None = None) -> str | None:
+    """The shared store given (``--store``), else ``$INCLUSIO_STORE``, else None (the home
+    folder's data/). A plain path stays a path; ``scheme://`` goes through fsspec."""
+    value = (store if store is not None else os.environ.get(STORE_ENV, "")).strip()
+    if not value:
+        return None
+    return value.rstrip("/") if is_url(value) else str(Path(value).expanduser().resolve())
+
+
 @dataclass(frozen=True, slots=True)
 class Workspace:
-    """The folders of one project: raw bytes, parsed and extracted files, the warehouse."""
+    """The folders of one project: raw bytes, parsed and extracted files, the warehouse.
+
+    ``store``, when set, is where the raw bodies, parsed and extracted files and staged
+    batches live instead of the home folder's data/ (a folder, or an fsspec URL that workers
+    on other machines share); the fetch log, sources.json and the warehouse stay in the home
+    folder, with the one writer. Stages given a Workspace (not a root string) on a Dask
+    worker use its store whatever the worker's environment says.
+    """
 
     root: Path
+    store: str | None = None
 
     @classmethod
-    def at(cls, root: Path | str | None = None) -> Workspace:
-        return cls(paths(Path(root) if root else None).root)
+    def at(cls, root: Path | str | Workspace | None = None,
+           store: str | None = None) -> Workspace:
+        if isinstance(root, Workspace):
+            return root
+        return cls(paths(Path(root) if root else None).root, store_setting(store))
 
     @property
     def paths(self) -> Paths:
         return paths(self.root)
 
     @property
-    def raw(self) -> RawStore:
-        return RawStore(self.paths.raw)
+    def raw(self) -> BodyStore:
+        return open_raw_store(f"{self.store}/raw" if self.store else self.paths.raw)
 
     @property
     def docs(self) -> DocStore:
-        data = self.root / "data"
-        return DocStore(data / "parsed", data / "extracted")
+        return open_docstore(self.store or self.root / "data")
+
+    @property
+    def remote(self) -> bool:
+        """Whether the stores are reached through fsspec (a URL), not as local folders."""
+        return is_url(self.store)
 
     @property
     def fetch_log(self) -> Path:
@@ -67,6 +95,11 @@ class Workspace:
     @property
     def warehouse(self) -> Path:
         return self.paths.warehouse
+
+
+# What a stage is given to find its project: the home folder as a string (its store from this
+# process's settings) or the run's Workspace itself (as sent to Dask workers).
+Root = str | Workspace
 
 
 def _say(message: str) -> None:
@@ -144,6 +177,19 @@ class FetchLogWriter:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+class NoFetchLog(FetchLogWriter):
+    """A crawl whose records are logged by another process (see ``flows.runner.crawl_all``)."""
+
+    def __init__(self) -> None:
+        pass
+
+    def write(self, rec: FetchRecord) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
 
 
 def crawl_state(ws: Workspace) -> CrawlState:
@@ -277,7 +323,7 @@ def parse_batch(ws: Workspace, items: Sequence[dict[str, Any]], force: bool = Fa
     return [r for r in results if r is not None]
 
 
-def _reader(store: RawStore, sha: str) -> Callable[[], bytes]:
+def _reader(store: BodyStore, sha: str) -> Callable[[], bytes]:
     return lambda: store.get(sha)
 
 

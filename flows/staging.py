@@ -10,6 +10,11 @@ Arrow in one transaction (rows replaced by key: loading a batch twice changes no
 removes the run's staging folder. A document not staged (a damaged file, a batch whose
 frames the warehouse refuses) is loaded the ordinary way from the docstore, so nothing depends
 on the staging being complete.
+
+With the stores under an fsspec URL (``--store s3://...``) the batch is
+``URL/staging/RUN_ID/batch-N/``: each Parquet file one whole object, then an empty
+``_COMPLETE`` object written last; the writer reads only batches that have it, so a batch still
+appears whole or not at all on an object store, which has no rename.
 """
 
 from __future__ import annotations
@@ -22,14 +27,23 @@ from pathlib import Path
 from typing import Any
 
 from docstore.files import DocStore, StoredFileDamaged, claim_from_dict
+from docstore.objects import ObjectFolder
 from flows.stages import Workspace
 from warehouse import load as wload
 
 FRAMES = ("doc_df", "sha_df", "ext_df", "tab_df", "claim_df")
+COMPLETE = "_COMPLETE"  # the object that says a batch under a URL is whole
 
 
 def run_dir(ws: Workspace, run_id: str) -> Path:
-    return ws.root / "data" / "staging" / run_id
+    """The run's staging folder (stores in local folders)."""
+    base = Path(ws.store) if ws.store and not ws.remote else ws.root / "data"
+    return base / "staging" / run_id
+
+
+def _run_objects(ws: Workspace, run_id: str) -> ObjectFolder:
+    """The run's staging prefix (stores under a URL)."""
+    return ObjectFolder(f"{ws.store}/staging/{run_id}")
 
 
 def _item(docs: DocStore, sha: str) -> dict[str, Any] | None:
@@ -69,6 +83,9 @@ def write_batch(ws: Workspace, run_id: str, batch_no: int, shas: Sequence[str]) 
     if not items:
         return 0
     frames = bulk_frames(items)
+    if ws.remote:
+        _write_objects(_run_objects(ws, run_id), f"batch-{batch_no:08d}", frames)
+        return len(items)
     final = run_dir(ws, run_id) / f"batch-{batch_no:08d}"
     tmp = final.with_name(f".{final.name}.{os.getpid()}-{uuid.uuid4().hex[:6]}")
     tmp.mkdir(parents=True)
@@ -83,7 +100,25 @@ def write_batch(ws: Workspace, run_id: str, batch_no: int, shas: Sequence[str]) 
     return len(items)
 
 
-def staged_batches(ws: Workspace, run_id: str) -> list[Path]:
+def _write_objects(run: ObjectFolder, batch: str, frames: dict[str, Any]) -> None:
+    """Each frame one whole object, the ``_COMPLETE`` marker last. A retry writes the same
+    objects again (same content), so a reader that saw the marker reads a whole batch."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    for name in FRAMES:
+        sink = pa.BufferOutputStream()
+        pq.write_table(frames[name], sink)
+        run.write(f"{batch}/{name}.parquet", sink.getvalue().to_pybytes())
+    run.write(f"{batch}/{COMPLETE}", b"")
+
+
+def staged_batches(ws: Workspace, run_id: str) -> list[Path] | list[str]:
+    """The run's whole batches, in order: folders, or names under the URL's staging."""
+    if ws.remote:
+        run = _run_objects(ws, run_id)
+        return [name for name in run.names() if name.startswith("batch-")
+                and run.exists(f"{name}/{COMPLETE}")]
     folder = run_dir(ws, run_id)
     if not folder.is_dir():
         return []
@@ -93,6 +128,7 @@ def staged_batches(ws: Workspace, run_id: str) -> list[Path]:
 def load_run(ws: Workspace, run_id: str, wait: float = 0.0) -> set[str]:
     """Insert every staged batch of ``run_id`` into the warehouse; return the documents that
     landed (the load takes the others from the docstore)."""
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
     from warehouse.db import connect
@@ -101,11 +137,21 @@ def load_run(ws: Workspace, run_id: str, wait: float = 0.0) -> set[str]:
     landed: set[str] = set()
     if not batches:
         return landed
+    run = _run_objects(ws, run_id) if ws.remote else None
+
+    def read(batch: Path | str, name: str) -> Any:
+        if run is None:
+            return pq.read_table(Path(batch) / f"{name}.parquet")
+        data = run.read(f"{batch}/{name}.parquet")
+        if data is None:
+            raise FileNotFoundError(f"{batch}/{name}.parquet")
+        return pq.read_table(pa.BufferReader(data))
+
     with connect(ws.warehouse, wait=wait) as con:
         con.execute(f"SET checkpoint_threshold = '{wload.LOAD_CHECKPOINT}'")
         for folder in batches:
             try:
-                frames = {name: pq.read_table(folder / f"{name}.parquet") for name in FRAMES}
+                frames = {name: read(folder, name) for name in FRAMES}
                 wload.write_frames(con, frames)  # load problems of these documents cleared
             except wload._FATAL:
                 raise
@@ -122,4 +168,7 @@ def clear_run(ws: Workspace, run_id: str) -> None:
     killed before their load left there: a run holds the project's one-writer lock from start
     to end, so no other run's batches can still be on their way. (What a killed run staged
     is in the docstore too, and the next run loads it from there.)"""
+    if ws.remote:
+        ObjectFolder(f"{ws.store}/staging").remove("")
+        return
     shutil.rmtree(run_dir(ws, run_id).parent, ignore_errors=True)

@@ -29,6 +29,11 @@ WRITERS = ("demo", "run", "crawl", "load", "schedule", "server")
 
 HOME_HELP = ("project folder holding data/ and .prefect/ (default: $INCLUSIO_HOME, else the "
              "current folder)")
+STORE_HELP = ("where raw bodies, parsed and extracted files and staged batches live: a folder "
+              "or an fsspec URL such as s3://bucket/inclusio (default: $INCLUSIO_STORE, else "
+              "data/ of the home folder; README, Scaling out)")
+# Commands that write bodies into the store: an unusable store URL stops them before any work.
+STORE_WRITERS = ("demo", "run", "crawl", "schedule")
 
 
 def _add_home(parser: argparse.ArgumentParser) -> None:
@@ -39,6 +44,7 @@ def _add_home(parser: argparse.ArgumentParser) -> None:
     """
     parser.add_argument("--home", type=Path, default=argparse.SUPPRESS, metavar="DIR",
                         help=HOME_HELP)
+    parser.add_argument("--store", default=argparse.SUPPRESS, metavar="URL", help=STORE_HELP)
     for action in parser._actions:
         if isinstance(action, argparse._SubParsersAction):
             for child in action.choices.values():
@@ -54,6 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"inclusio {__version__}")
     parser.add_argument("--home", type=Path, default=None, metavar="DIR", help=HOME_HELP)
+    parser.add_argument("--store", default=None, metavar="URL", help=STORE_HELP)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     names = [m.name for m in pkgutil.iter_modules(commands.__path__) if not m.name.startswith("_")]
     names.sort(key=lambda n: (ORDER.index(n) if n in ORDER else len(ORDER), n))
@@ -83,6 +90,39 @@ def use_home(home: Path | None, command: str) -> Path:
     return project_root()
 
 
+def use_store(store: str | None, command: str) -> str | None:
+    """Make ``store`` (or $INCLUSIO_STORE) the store of this process and of everything it
+    starts (INCLUSIO_STORE), checked: an unknown protocol or a missing protocol package is a
+    usage error (exit 2); a store that cannot be written stops a writing command (exit 1)."""
+    from docstore.objects import ObjectFolder, StoreUnavailable, is_url
+    from inclusio.commands._common import EXIT_FAILED
+
+    if store is not None:
+        if not store.strip():
+            raise CommandError("--store is empty: give a folder or a URL such as "
+                               "s3://bucket/inclusio", EXIT_USAGE)
+        os.environ["INCLUSIO_STORE"] = store.strip()
+    value = os.environ.get("INCLUSIO_STORE", "").strip()
+    if not value:
+        return None
+    if not is_url(value):
+        folder = Path(value).expanduser().resolve()
+        if folder.exists() and not folder.is_dir():
+            raise CommandError(f"--store {folder} is a file: give a folder or a URL",
+                               EXIT_USAGE)
+        return str(folder)
+    try:
+        objects = ObjectFolder(value)
+    except StoreUnavailable as exc:
+        raise CommandError(f"--store: {exc}", EXIT_USAGE) from None
+    if command in STORE_WRITERS:
+        try:
+            objects.check()
+        except StoreUnavailable as exc:
+            raise CommandError(f"--store: {exc}", EXIT_FAILED) from None
+    return value
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -92,6 +132,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     name = " ".join(filter(None, (args.command, getattr(args, "reference_command", None))))
     try:
         use_home(getattr(args, "home", None), args.command)
+        use_store(getattr(args, "store", None), args.command)
         return int(args.func(args) or 0)
     except CommandError as exc:
         print(f"inclusio {name}: {exc}", file=sys.stderr)

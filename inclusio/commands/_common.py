@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -38,6 +39,11 @@ def announce_home(command: str) -> None:
     home = paths().root
     print(f"inclusio {command}: home {home} (data in {home / 'data'}; --home DIR or "
           "INCLUSIO_HOME to change)", file=sys.stderr, flush=True)
+    store = os.environ.get("INCLUSIO_STORE", "").strip()
+    if store:
+        print(f"inclusio {command}: store {store} (raw bodies, parsed and extracted files, "
+              "staged batches; the fetch log and the warehouse stay in the home folder)",
+              file=sys.stderr, flush=True)
 
 
 def fail(command: str, message: str, code: int) -> int:

@@ -42,9 +42,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         "say what to fix",
         description="Check what inclusio needs on this machine: Tesseract with Italian, "
         "Chromium, the spaCy pipeline in use, DuckDB's search extension, the warehouse's "
-        "schema version, the home folder and its free space, and (with --schedule, or when "
-        "PREFECT_API_URL is set) a reachable Prefect server. Exits 1 when something needed is "
-        "missing.",
+        "schema version, the home folder and its free space, the store (--store), and (with "
+        "--schedule, or when PREFECT_API_URL is set) a reachable Prefect server. Exits 1 when "
+        "something needed is missing.",
     )
     p.add_argument("--schedule", action="store_true",
                    help="also require a reachable Prefect server (what `inclusio schedule` "
@@ -78,6 +78,32 @@ def check_home() -> list[Check]:
     else:
         checks.append(Check("disk", "ok", text))
     return checks
+
+
+def check_store() -> Check:
+    """Where bodies, parsed and extracted files go (``--store`` / INCLUSIO_STORE), written to
+    once: a store URL that cannot be written stops every run."""
+    from docstore.objects import ObjectFolder, StoreUnavailable, is_url
+
+    store = os.environ.get("INCLUSIO_STORE", "").strip()
+    if not store:
+        return Check("store", "ok", f"{paths().root / 'data'} (--store URL or INCLUSIO_STORE "
+                     "to share it with Dask workers on other machines)")
+    fix = ("check the URL, its credentials and that its package is installed (uv sync "
+           "--extra s3 or --extra gcs), or unset INCLUSIO_STORE")
+    if not is_url(store):
+        folder = Path(store).expanduser()
+        if folder.is_dir() and os.access(folder, os.W_OK):
+            return Check("store", "ok", f"{folder.resolve()} (a folder)")
+        if not folder.exists() and os.access(folder.parent if folder.parent.is_dir()
+                                             else paths().root, os.W_OK):
+            return Check("store", "ok", f"{folder.resolve()} (made by the first run)")
+        return Check("store", "fail", f"{folder} is not a folder this user can write", fix)
+    try:
+        ObjectFolder(store).check()
+    except StoreUnavailable as exc:
+        return Check("store", "fail", str(exc), fix)
+    return Check("store", "ok", f"{store} (written and read back)")
 
 
 def check_tesseract() -> Check:
@@ -182,7 +208,8 @@ def check_prefect(required: bool) -> Check:
 def handle(args: argparse.Namespace) -> int:
     target = args.warehouse or paths().warehouse
     checks = [
-        *check_home(), check_tesseract(), check_chromium(), check_spacy(), check_search(),
+        *check_home(), check_store(), check_tesseract(), check_chromium(), check_spacy(),
+        check_search(),
         check_warehouse(target), check_prefect(args.schedule),
     ]
     failed = [c for c in checks if c.status == "fail"]

@@ -26,8 +26,9 @@ from inclusio.settings import configure_prefect
 EXIT_CODES_EPILOG = """\
 exit codes:
   0  done, or partly done (some sources or pages failed: a warning with the counts)
-  1  failed for another reason
-  2  bad input: no sources file, or a mistake in it (nothing is fetched)
+  1  failed for another reason (also: the --store cannot be written)
+  2  bad input: no sources file, or a mistake in it, or a --store URL fsspec cannot
+     open (nothing is fetched)
   3  another process holds the warehouse (its PID is named; see --wait)
   4  the disk is full: free space and run again, it goes on from where it stopped
   5  the warehouse file is damaged: inclusio load --rebuild

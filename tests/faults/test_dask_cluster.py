@@ -134,6 +134,44 @@ def test_dask_run_has_the_rows_of_a_local_run(site: Path, local_rows: dict[str, 
     assert not (root / "data" / "staging").exists()  # every staged batch was loaded
 
 
+def test_dask_run_with_a_store_url_has_the_rows_of_a_local_run(
+        site: Path, local_rows: dict[str, Any], tmp_path: Path) -> None:
+    """``--store file://...``: the workers crawl into, parse from and stage to the store
+    through fsspec; the fetch log and the warehouse stay in the run's home folder."""
+    cluster = Cluster(tmp_path)
+    store = tmp_path / "shared-store"
+    try:
+        root = tmp_path / "project"
+        code, out, err = _run(root, site, "--executor", "dask", "--dask-address",
+                              cluster.address, "--store", f"file://{store}")
+        # Again: the workers get the crawl state from the command, so nothing is new.
+        again = _run(root, site, "--executor", "dask", "--dask-address", cluster.address,
+                     "--store", f"file://{store}")
+    finally:
+        cluster.close()
+    assert code == 0, err[-3000:]
+    assert again[0] == 0, again[2][-3000:]
+    assert f"inclusio run: store file://{store} (raw bodies" in err
+    assert "parse and extract on Dask (2 workers)" in err
+    assert _rows(root) == local_rows
+    # Bodies, parsed and extracted files only in the store; every staged batch loaded.
+    assert sorted(p.name for p in store.iterdir()) == ["extracted", "parsed", "raw"]
+    assert len(list((store / "parsed").glob("*.json"))) >= local_rows["documents"][0]
+    assert sorted(p.name for p in (root / "data").iterdir()) == ["curated", "raw"]
+    assert sorted(p.name for p in (root / "data" / "raw").iterdir()) == [
+        "fetch-log.jsonl", "sources.json"]
+    logged = (root / "data" / "raw" / "fetch-log.jsonl").read_text().splitlines()
+    assert len(logged) >= local_rows["documents"][0]  # the run's own process logged them
+    import duckdb
+
+    with duckdb.connect(str(root / "data" / "curated" / "inclusio.duckdb"),
+                        read_only=True) as con:
+        runs = con.execute("SELECT fetched_new, fetched_unchanged FROM runs "
+                           "ORDER BY started_at").fetchall()
+    assert len(runs) == 2 and runs[0][0] >= local_rows["documents"][0]
+    assert runs[1] == (0, runs[0][0] + runs[0][1]), runs  # every page unchanged
+
+
 def _kill_first_busy_worker(address: str, stop: threading.Event, killed: list[str],
                             seen: set[str]) -> None:
     """Watch the scheduler; SIGKILL the first worker seen running a parse or extract task."""
@@ -153,8 +191,11 @@ def _kill_first_busy_worker(address: str, stop: threading.Event, killed: list[st
 
 
 @pytest.mark.slow  # about 65 s: a cluster, the temporary Prefect server, a worker's death
+@pytest.mark.parametrize("store", [False, True], ids=["home", "store-url"])
 def test_a_killed_worker_costs_the_run_nothing(site: Path, local_rows: dict[str, Any],
-                                               tmp_path: Path) -> None:
+                                               tmp_path: Path, store: bool) -> None:
+    """With the stores in the home folder or under a file:// URL (a worker killed while it
+    writes there leaves a temporary object, or a staged batch without its _COMPLETE)."""
     cluster = Cluster(tmp_path)
     stop = threading.Event()
     killed: list[str] = []
@@ -165,7 +206,8 @@ def test_a_killed_worker_costs_the_run_nothing(site: Path, local_rows: dict[str,
     try:
         root = tmp_path / "project"
         code, out, err = _run(root, site, "--executor", "dask", "--dask-address",
-                              cluster.address)
+                              cluster.address, *(("--store", f"file://{tmp_path / 'shared'}")
+                                                 if store else ()))
     finally:
         stop.set()
         watcher.join(30)
@@ -178,19 +220,27 @@ def test_a_killed_worker_costs_the_run_nothing(site: Path, local_rows: dict[str,
 
 
 @pytest.mark.slow  # a Prefect server besides the cluster
+@pytest.mark.parametrize("store", [False, True], ids=["home", "store-url"])
 def test_with_a_prefect_server_the_whole_flow_runs_on_the_cluster(
-        site: Path, local_rows: dict[str, Any], tmp_path: Path, prefect_api: str) -> None:
+        site: Path, local_rows: dict[str, Any], tmp_path: Path, prefect_api: str,
+        store: bool) -> None:
     """With PREFECT_API_URL set the run is the inclusio-pipeline flow, fetch tasks included,
     on the cluster, the crawl grouped by host as without a server; the rows are a local
-    run's."""
+    run's, with the stores in the home folder or under a file:// URL."""
     cluster = Cluster(tmp_path)
+    shared = tmp_path / "shared-store"
     try:
         root = tmp_path / "project"
         code, out, err = _run(root, site, "--executor", "dask", "--dask-address",
-                              cluster.address, api=prefect_api)
+                              cluster.address, *(("--store", f"file://{shared}") if store
+                                                 else ()), api=prefect_api)
     finally:
         cluster.close()
     assert code == 0, err[-3000:]
     assert "parse and extract on Dask (2 workers)" in err
     assert "groups by host" in err and "tasks on 2 workers" in err
     assert _rows(root) == local_rows
+    if store:
+        assert sorted(p.name for p in shared.iterdir()) == ["extracted", "parsed", "raw"]
+        assert sorted(p.name for p in (root / "data" / "raw").iterdir()) == [
+            "fetch-log.jsonl", "sources.json"]
