@@ -13,8 +13,7 @@ What it keeps from the httpx setup it replaces:
   resolved and checked here, and the socket connects to the checked address);
 - TLS with certificate and host name verification (the caller's SSL context);
 - one idle connection pool per client, keyed by scheme, host and port; a pooled connection
-  the server has closed meanwhile is noticed before reuse, and a request that finds its reused
-  connection dead before any answer is sent again once on a new one;
+  the server has closed meanwhile (or idle for long) is noticed before reuse and not used;
 - cookies (the standard library's jar, consulted only when a site has set one);
 - the error names callers print (``ConnectError``, ``ReadTimeout``...), as httpx named them.
 
@@ -40,7 +39,10 @@ from .netguard import AddressPolicy
 CHUNK = 65536
 MAX_LINE = 65536  # status line, header line or chunk-size line
 MAX_HEADERS = 200
-IDLE_SECONDS = 5.0  # a pooled connection older than this is closed rather than reused
+# A pooled connection idle longer than this is closed rather than reused: servers close idle
+# keep-alive connections after a few seconds (Apache: 5), and a request sent on one the server
+# is closing fails.
+IDLE_SECONDS = 4.0
 _SAFE = "/%?[]@!$&'()*+,;=:~-._"  # kept as they are in a request target
 
 
@@ -428,26 +430,19 @@ class Client:
         except UnicodeEncodeError as exc:
             raise InvalidURL(f"a request header is not latin-1: {exc}") from None
         key = (scheme, host, port)
-        conn = self._pooled(key)
-        reused = conn is not None
-        while True:
-            if conn is None:
-                conn = self._connect(scheme, host, port)
-            try:
-                response = self._exchange(conn, key, request, sent, url)
-            except (ReadError, WriteError, RemoteProtocolError) as exc:
-                conn.close()
-                if reused and getattr(exc, "before_answer", False):
-                    conn, reused = None, False  # the server had closed it: once more, fresh
-                    continue
-                raise
-            except BaseException:
-                conn.close()
-                raise
-            if "set-cookie" in response.headers:
-                self.cookies.extract_cookies(_CookieAnswer(response.headers),  # type: ignore[arg-type]
-                                             urllib.request.Request(url))
-            return response
+        conn = self._pooled(key) or self._connect(scheme, host, port)
+        try:
+            response = self._exchange(conn, key, request, sent, url)
+        except BaseException:
+            # Not sent again here, even on a pooled connection the server had just closed:
+            # a second request now could follow the first closer than the host's delay; the
+            # caller's retry goes through the host's gate.
+            conn.close()
+            raise
+        if "set-cookie" in response.headers:
+            self.cookies.extract_cookies(_CookieAnswer(response.headers),  # type: ignore[arg-type]
+                                         urllib.request.Request(url))
+        return response
 
     def _exchange(self, conn: _Conn, key: tuple[str, str, int], request: bytes,
                   sent: Callable[[], None] | None, url: str) -> Response:
@@ -457,9 +452,7 @@ class Client:
         except TimeoutError:
             raise WriteTimeout("timed out sending the request") from None
         except OSError as exc:
-            err = WriteError(str(exc) or type(exc).__name__)
-            err.before_answer = True  # type: ignore[attr-defined]
-            raise err from None
+            raise WriteError(str(exc) or type(exc).__name__) from None
         if sent is not None:
             sent()
         file = conn.file
@@ -467,9 +460,7 @@ class Client:
             while True:  # 1xx answers come before the real one
                 line = file.readline(MAX_LINE + 1)
                 if not line:
-                    err = RemoteProtocolError("server disconnected without sending a response")
-                    err.before_answer = True  # type: ignore[attr-defined]
-                    raise err
+                    raise RemoteProtocolError("server disconnected without sending a response")
                 if len(line) > MAX_LINE or not line.endswith(b"\n"):
                     raise RemoteProtocolError("status line too long or cut")
                 version, status, reason = _status_line(line)
@@ -493,9 +484,7 @@ class Client:
         except TransportError:
             raise
         except OSError as exc:
-            err = ReadError(str(exc) or type(exc).__name__)
-            err.before_answer = True  # type: ignore[attr-defined]
-            raise err from None
+            raise ReadError(str(exc) or type(exc).__name__) from None
         headers = Headers(raw)
         connection = (headers.get("connection") or "").lower()
         keep = "close" not in connection and (version == "HTTP/1.1" or
