@@ -140,11 +140,12 @@ def _reachable(address: str) -> None:
 
 def crawl_group(root: str, sources: list[Source], run_id: str) -> list[FetchRecord]:
     """Crawl a group of sources that share hosts, on one worker, as a local run crawls them
-    (each source in its own thread, one politeness budget per host in the process)."""
+    (each source in its own thread, one politeness budget per host in the process; no child
+    crawl processes: the cluster's workers already spread the groups)."""
     from flows.runner import crawl_all
 
     return crawl_all(stages.Workspace.at(root), sources, run_id,
-                     display=_Unseen())  # type: ignore[arg-type]
+                     display=_Unseen(), processes=1)  # type: ignore[arg-type]
 
 
 class _Unseen:
