@@ -172,12 +172,17 @@ def crawl_all(ws: stages.Workspace, sources: Sequence[Source], run_id: str,
         children = [Shard(str(ws.raw.root), shard, run_id, state, workers(shard))
                     for shard in shards[1:]]
         relays: list[tuple[Shard, threading.Thread, dict[str, list[FetchRecord]]]] = []
+
+        def follow(child: Shard, got: dict[str, list[FetchRecord]]) -> None:
+            try:
+                got.update(child.follow(log, shown.started, shown.finished))
+            except BaseException as exc:  # e.g. the fetch log could not be written
+                child.error = child.error or f"relaying its records: {type(exc).__name__}: {exc}"
+
         for child in children:
             got: dict[str, list[FetchRecord]] = {}
-            relay = threading.Thread(
-                target=lambda c=child, g=got: g.update(c.follow(log, shown.started,
-                                                                shown.finished)),
-                name="crawl-shard-relay", daemon=True)
+            relay = threading.Thread(target=follow, args=(child, got),
+                                     name="crawl-shard-relay", daemon=True)
             relay.start()
             relays.append((child, relay, got))
 
