@@ -2,7 +2,8 @@
 
     .venv/bin/python bench/bench_national_crawl.py [--sources 2000] [--quick] [--parallel N]
 
-2,000 sources on 127.0.0.1 (one port each, so one host each: politeness is per host:port),
+2,000 sources on loopback addresses (127.x.y.z, one each, so one host each, as municipalities'
+sites are: a large crawl is split between processes by host, flows/runner.py),
 5 pages each plus robots.txt and a sitemap, 0.5 s between request starts on a host (the
 sources' ``delay`` and the sites' robots.txt ``Crawl-delay``). The sites are served by another
 process (bench/national_sites.py, asyncio), so the CPU seconds printed are the crawler's own.
@@ -20,6 +21,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -35,15 +37,18 @@ sys.path.insert(0, str(ROOT / "bench"))
 from national_sites import JITTER  # noqa: E402
 
 from crawl.sources import load_sources  # noqa: E402
-from flows import runner, stages  # noqa: E402
-from flows.progress import CrawlDisplay  # noqa: E402
 from models.records import FetchRecord, Source  # noqa: E402
+
+# The crawl's child processes (flows/crawl_shard.py, started with spawn) import this script
+# again as ``__mp_main__``: the stages are imported in functions, so a child does not load
+# them, and the sends are watched there too when this names a folder.
+SENDS_ENV = "NATIONAL_BENCH_SENDS"
 
 DELAY = 0.5
 PAGES = 5
 
 
-def start_sites(n: int) -> tuple[subprocess.Popen[str], list[int], int]:
+def start_sites(n: int) -> tuple[subprocess.Popen[str], list[str], int]:
     proc = subprocess.Popen([sys.executable, str(ROOT / "bench" / "national_sites.py"), str(n)],
                             stdout=subprocess.PIPE, text=True)
     line = proc.stdout.readline() if proc.stdout else ""
@@ -51,7 +56,7 @@ def start_sites(n: int) -> tuple[subprocess.Popen[str], list[int], int]:
         proc.kill()
         raise SystemExit("the sites' server did not start")
     info = json.loads(line)
-    return proc, info["ports"], info["control"]
+    return proc, info["sites"], info["control"]
 
 
 def site_stats(control: int) -> dict:
@@ -59,30 +64,41 @@ def site_stats(control: int) -> dict:
         return json.loads(resp.read())
 
 
-def write_sources(path: Path, ports: list[int]) -> list[Source]:
+def write_sources(path: Path, sites: list[str]) -> list[Source]:
     lines = ["[crawler]", f"delay = {DELAY}", "concurrency = 1",
              'allow_private = ["127.0.0.0/8"]', "retries = 1", "backoff = 0.2", ""]
-    for port in ports:
-        lines += ["[[sources]]", f'id = "comune-{port}"', f'entity = "Comune {port}"',
-                  f'start_urls = ["http://127.0.0.1:{port}/"]', ""]
+    for n, site in enumerate(sites):
+        lines += ["[[sources]]", f'id = "comune-{n}"', f'entity = "Comune {n}"',
+                  f'start_urls = ["http://{site}/"]', ""]
     path.write_text("\n".join(lines), encoding="utf-8")
     return load_sources(path)
 
 
-def crawl(root: Path, sources: list[Source], parallel: int | None,
+def crawl(root: Path, sources: list[Source], parallel: int | None, processes: int | None,
           log: Path) -> tuple[float, tuple[float, float], list[FetchRecord]]:
-    """(wall seconds, (user, system) CPU seconds of this process, records) of one crawl_all."""
+    """(wall seconds, (user, system) CPU seconds of this process and of the crawl processes it
+    started, records) of one crawl_all."""
+    from flows import runner, stages
+    from flows.progress import CrawlDisplay
+
     ws = stages.Workspace.at(root)
     with log.open("a", encoding="utf-8") as fh, contextlib.redirect_stderr(fh):
-        use0 = resource.getrusage(resource.RUSAGE_SELF)
+        use0 = _cpu()
         t0 = time.perf_counter()
         records = runner.crawl_all(ws, sources, stages.new_run_id(),
                                    display=CrawlDisplay(sources, fancy=False),
-                                   parallel=parallel)
+                                   parallel=parallel, processes=processes)
         wall = time.perf_counter() - t0
-        use1 = resource.getrusage(resource.RUSAGE_SELF)
-    user, system = use1.ru_utime - use0.ru_utime, use1.ru_stime - use0.ru_stime
-    return wall, (user, system), records
+        use1 = _cpu()
+    return wall, (use1[0] - use0[0], use1[1] - use0[1]), records
+
+
+def _cpu() -> tuple[float, float]:
+    """(user, system) CPU seconds of this process and its ended children (the crawl's; the
+    sites' server ends only after the measures)."""
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(
+        resource.RUSAGE_CHILDREN)
+    return me.ru_utime + kids.ru_utime, me.ru_stime + kids.ru_stime
 
 
 def profile_threads() -> list:
@@ -102,29 +118,46 @@ def profile_threads() -> list:
     return profiles
 
 
-def watch_sends() -> dict[str, list[float]]:
-    """When each request was written, per host, as the fetcher tells its host gate: the
-    crawler's own view of its politeness, free of the server's scheduling noise."""
+def watch_sends(folder: Path) -> None:
+    """Note when each request was written, per host, as the fetcher tells its host gate: the
+    crawler's own view of its politeness, free of the server's scheduling noise. Each process
+    appends ``origin time`` lines to its own file in ``folder`` (a host is crawled by one
+    process, and the monotonic clock is the machine's)."""
+    import os
+    import threading
+
     from crawl import fetcher
     from crawl.urls import origin_of
 
-    sends: dict[str, list[float]] = {}
+    out = (folder / f"sends-{os.getpid()}.txt").open("a", encoding="utf-8")
+    lock = threading.Lock()
     get_once = fetcher.Fetcher._get_once
 
     def watched(self, url, headers, max_bytes, sent=None):  # type: ignore[no-untyped-def]
         if sent is None:
             return get_once(self, url, headers, max_bytes, sent)
-        times = sends.setdefault(origin_of(url), [])
+        origin = origin_of(url)
 
         def noted() -> None:
             # Taken before the gate notes it: after the write, and never later than the time
             # the host's next turn is counted from.
-            times.append(time.monotonic())
+            at = time.monotonic()
+            with lock:
+                out.write(f"{origin} {at!r}\n")
+                out.flush()  # a child process ends without flushing
             sent()
 
         return get_once(self, url, headers, max_bytes, noted)
 
     fetcher.Fetcher._get_once = watched  # type: ignore[method-assign]
+
+
+def read_sends(folder: Path) -> dict[str, list[float]]:
+    sends: dict[str, list[float]] = {}
+    for path in folder.glob("sends-*.txt"):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            origin, at = line.rsplit(" ", 1)
+            sends.setdefault(origin, []).append(float(at))
     return sends
 
 
@@ -160,23 +193,31 @@ def main() -> int:
     ap.add_argument("--quick", action="store_true", help="200 sources")
     ap.add_argument("--parallel", type=int, default=None,
                     help="sources crawled at once (default: crawl_all's default)")
+    ap.add_argument("--processes", type=int, default=None,
+                    help="crawl processes (default: crawl_all's default)")
     ap.add_argument("--profile", type=Path, default=None,
                     help="write a cProfile of the big crawl to this file")
     args = ap.parse_args()
     n = 200 if args.quick else args.sources
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-    proc, ports, control = start_sites(n + 1)
+    proc, sites, control = start_sites(n + 1)
     try:
         with tempfile.TemporaryDirectory() as tmp:
             tmp_path = Path(tmp)
-            sources = write_sources(tmp_path / "sources.toml", ports)
+            sources = write_sources(tmp_path / "sources.toml", sites)
             log = tmp_path / "crawl.log"
-            one_wall, one_cpu, one = crawl(tmp_path / "one", sources[:1], args.parallel, log)
+            one_wall, one_cpu, one = crawl(tmp_path / "one", sources[:1], args.parallel,
+                                           args.processes, log)
             before = site_stats(control)
-            sends = watch_sends()
+            sends_dir = tmp_path / "sends"
+            sends_dir.mkdir()
+            os.environ[SENDS_ENV] = str(sends_dir)
+            watch_sends(sends_dir)
             profiles = profile_threads() if args.profile else None
-            all_wall, all_cpu, many = crawl(tmp_path / "all", sources[1:], args.parallel, log)
+            all_wall, all_cpu, many = crawl(tmp_path / "all", sources[1:], args.parallel,
+                                            args.processes, log)
+            sends = read_sends(sends_dir)
             if profiles is not None:
                 import pstats
 
@@ -190,11 +231,14 @@ def main() -> int:
         proc.wait(timeout=10)
     requests = after["requests"] - before["requests"]
     ratio = all_wall / one_wall
-    print(f"national crawl: {n} sources on 127.0.0.1 ports, {PAGES} pages each, {DELAY:g} s "
+    from flows import runner
+
+    procs = runner._processes(args.processes, n)
+    print(f"national crawl: {n} sources on loopback addresses, {PAGES} pages each, {DELAY:g} s "
           f"between request starts per host, 1 request in flight per host; sources at once: "
-          f"{args.parallel or runner.PARALLEL_SOURCES}")
+          f"{args.parallel or runner.PARALLEL_SOURCES}, crawl processes: {procs}")
     print(f"  one host alone: {one_wall:.2f} s, {sum(one_cpu):.2f} CPU s ({check(one, 1)})")
-    print(f"  all {n} hosts:  {all_wall:.2f} s, {sum(all_cpu):.2f} CPU s of the crawl process "
+    print(f"  all {n} hosts:  {all_wall:.2f} s, {sum(all_cpu):.2f} CPU s of the crawl processes "
           f"({all_cpu[0]:.2f} user, {all_cpu[1]:.2f} system) ({check(many, n)})")
     print(f"  ratio all / one host: {ratio:.2f} (target <= 2; the sum would be {n}x)")
     print(f"  {requests} requests: {requests / all_wall:.0f} requests/s, "
@@ -214,6 +258,9 @@ def main() -> int:
 def _s(seconds: float | None) -> str:
     return "-" if seconds is None else f"{seconds:.3f} s"
 
+
+if __name__ == "__mp_main__" and os.environ.get(SENDS_ENV):  # a crawl process of the bench
+    watch_sends(Path(os.environ[SENDS_ENV]))
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -1,4 +1,4 @@
-"""Many small municipal sites on 127.0.0.1, one port each, served by one asyncio process.
+"""Many small municipal sites on loopback addresses, one each, served by one asyncio process.
 
     .venv/bin/python bench/national_sites.py N
 
@@ -7,9 +7,12 @@ counted in the crawler's. Each site has a robots.txt (``Crawl-delay`` and a ``Si
 a sitemap listing its five pages, and the pages themselves (a home page linking the other four).
 Keep-alive HTTP/1.1, a few hundred bytes per answer: as cheap as serving can be in Python.
 
-Prints one JSON line ``{"ports": [...], "control": PORT}`` when listening. ``GET /stats`` on the
-control port answers the requests served, the CPU seconds of this process and, per host, the
-shortest gap seen between two request arrivals (the politeness the crawler kept).
+Site ``n`` listens on 127.x.y.z (``address(n)``: its own host, as a municipality's site is,
+so a crawl may split the sites between processes by host) on a port of its own. Prints one
+JSON line ``{"sites": ["127.0.1.1:PORT", ...], "control": PORT}`` when listening.
+``GET /stats`` on the control port answers the requests served, the CPU seconds of this
+process and, per host, the shortest gap seen between two request arrivals (the politeness the
+crawler kept).
 """
 
 from __future__ import annotations
@@ -33,9 +36,14 @@ def _answer(status: str, ctype: str, body: bytes) -> bytes:
     return head + body
 
 
-def site_routes(port: int) -> dict[bytes, bytes]:
-    """The whole answer (status line to body) for every path of the site on ``port``."""
-    base = f"http://127.0.0.1:{port}"
+def address(n: int) -> str:
+    """Site ``n``'s own loopback address (127.0.0.0/8 is all loopback on Linux)."""
+    return f"127.{n // 62500 % 250}.{n // 250 % 250 + 1}.{n % 250 + 1}"
+
+
+def site_routes(host: str, port: int) -> dict[bytes, bytes]:
+    """The whole answer (status line to body) for every path of the site at ``host:port``."""
+    base = f"http://{host}:{port}"
     robots = (f"User-agent: *\nCrawl-delay: {CRAWL_DELAY:g}\nDisallow: /privato/\n"
               f"Sitemap: {base}/sitemap.xml\n").encode()
     sitemap = ('<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/'
@@ -131,28 +139,26 @@ async def main(n: int) -> None:
     stats = Stats()
     servers = []
     ports = []
-    for _ in range(n):
-        holder: dict[str, int] = {}
+    for site in range(n):
+        host = address(site)
 
         def handler(r: asyncio.StreamReader, w: asyncio.StreamWriter,
-                    holder: dict[str, int] = holder) -> asyncio.Future:
-            port = holder["port"]
-            return serve_site(port, holder_routes[port], stats, r, w)
+                    site: int = site) -> asyncio.Future:
+            return serve_site(site, holder_routes[site], stats, r, w)
 
-        server = await asyncio.start_server(handler, "127.0.0.1", 0, backlog=64)
+        server = await asyncio.start_server(handler, host, 0, backlog=64)
         port = server.sockets[0].getsockname()[1]
-        holder["port"] = port
-        holder_routes[port] = site_routes(port)
+        holder_routes[site] = site_routes(host, port)
         servers.append(server)
-        ports.append(port)
+        ports.append(f"{host}:{port}")
     control = await asyncio.start_server(lambda r, w: serve_control(stats, r, w), "127.0.0.1", 0)
-    sys.stdout.write(json.dumps({"ports": ports,
+    sys.stdout.write(json.dumps({"sites": ports,
                                  "control": control.sockets[0].getsockname()[1]}) + "\n")
     sys.stdout.flush()
     await asyncio.Event().wait()  # until the benchmark ends this process
 
 
-holder_routes: dict[int, dict[bytes, bytes]] = {}
+holder_routes: dict[int, dict[bytes, bytes]] = {}  # site number -> its answers
 
 if __name__ == "__main__":
     try:

@@ -1,7 +1,8 @@
 """One HTTP GET done carefully: politeness slot, address check, redirects, retries, size cap.
 
-Redirects are followed by hand rather than by httpx so that every hop is checked like a fresh
-URL (scheme, private address, robots.txt) and a loop is reported as a loop.
+Redirects are followed by hand so that every hop is checked like a fresh URL (scheme, private
+address, robots.txt) and a loop is reported as a loop. The HTTP itself is crawl/http11.py, a
+small keep-alive client that connects only to checked addresses.
 """
 
 from __future__ import annotations
@@ -19,9 +20,9 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from urllib.parse import urljoin, urlsplit
 
-import httpx
-
-from .netguard import AddressPolicy, AddressRefused, GuardedBackend, ResolveError
+from . import http11
+from .http11 import Headers
+from .netguard import AddressPolicy, AddressRefused, ResolveError
 from .urls import HTTP_SCHEMES, host_of, origin_of
 
 log = logging.getLogger(__name__)
@@ -54,7 +55,7 @@ class Result:
     kind: str
     final_url: str
     status: int | None = None
-    headers: httpx.Headers | None = None
+    headers: Headers | None = None
     body: bytes | None = None
     error: str | None = None
     redirects: list[str] = field(default_factory=list)
@@ -177,7 +178,7 @@ class HostGate:
 
 
 class Fetcher:
-    """GETs through one shared httpx client whose connections go only to checked addresses."""
+    """GETs through one keep-alive client whose connections go only to checked addresses."""
 
     def __init__(
         self,
@@ -193,19 +194,12 @@ class Fetcher:
         self._sleep = sleep
         self._lock = threading.Lock()
         self._unresolved: dict[str, str] = {}  # host -> why its name did not resolve
-        transport = httpx.HTTPTransport(retries=0, verify=_ssl_context())
-        pool = getattr(transport, "_pool", None)
-        if GuardedBackend is not None and hasattr(pool, "_network_backend"):
-            pool._network_backend = GuardedBackend(policy)
-        self.client = httpx.Client(
-            transport=transport,
-            follow_redirects=False,
-            trust_env=False,  # no proxies or netrc from the environment: the guard sees the hosts
-            timeout=httpx.Timeout(settings.timeout),
-            headers={"User-Agent": settings.user_agent, "Accept-Language": "it,en;q=0.5"},
-        )
-        if isinstance(getattr(self.client, "_cookies", None), httpx.Cookies):
-            self.client._cookies = _Cookies()  # the same jar, read only when cookies are set
+        # No proxies or netrc from the environment: the guard sees the hosts.
+        self.client = http11.Client(policy, timeout=settings.timeout, ssl_context=_ssl_context,
+                                    headers={"User-Agent": settings.user_agent,
+                                             "Accept": "*/*",
+                                             "Accept-Encoding": "gzip, deflate",
+                                             "Accept-Language": "it,en;q=0.5"})
 
     def close(self) -> None:
         self.client.close()
@@ -284,7 +278,7 @@ class Fetcher:
             return str(exc)
         except ResolveError:
             return None  # reported as a failure by the request itself
-        except (httpx.InvalidURL, ValueError) as exc:
+        except (http11.InvalidURL, ValueError) as exc:
             return f"invalid URL: {exc}"
         return None
 
@@ -345,12 +339,10 @@ class Fetcher:
                   sent: Callable[[], None] | None = None) -> Result:
         limit = max_bytes or self.settings.max_bytes
         deadline = time.monotonic() + max(60.0, self.settings.timeout * 10)
-        extensions = {"trace": _on_sent(sent)} if sent is not None else None
         try:
-            with self.client.stream("GET", url, headers=headers,
-                                    extensions=extensions) as resp:
+            with self.client.get(url, headers, sent) as resp:
                 status = resp.status_code
-                base = Result(url, "failed", str(resp.url), status, resp.headers)
+                base = Result(url, "failed", resp.url, status, resp.headers)
                 if status in REDIRECT_STATUSES:
                     base.kind = "redirect"
                     return base
@@ -367,7 +359,7 @@ class Fetcher:
                     return base
                 chunks: list[bytes] = []
                 size = 0
-                for chunk in resp.iter_bytes():
+                for chunk in resp.iter_bytes(limit):
                     size += len(chunk)
                     if size > limit:
                         base.error = f"body too large: more than max_bytes {limit} bytes"
@@ -383,45 +375,26 @@ class Fetcher:
             return Result(url, "refused", url, error=str(exc))
         except ResolveError as exc:  # often a resolver hiccup: retried like a connection error
             return Result(url, "transient", url, error=str(exc))
-        except httpx.TimeoutException as exc:
+        except http11.TimeoutException as exc:
             return Result(url, "transient", url,
                           error=f"timeout after {self.settings.timeout:g}s ({type(exc).__name__})")
-        except (httpx.TransportError, OSError) as exc:
+        except (http11.TransportError, OSError) as exc:
             return Result(url, "transient", url,
                           error=f"connection error: {type(exc).__name__}: {exc}".rstrip(": "))
-        except httpx.HTTPError as exc:
+        except http11.HTTPError as exc:
             return Result(url, "failed", url, error=f"{type(exc).__name__}: {exc}")
-
-
-class _Cookies(httpx.Cookies):
-    """The client's cookie jar, which httpx offers every response to: most answers set no
-    cookie, and wrapping each for the standard library's cookie code cost more than parsing
-    its HTML."""
-
-    def extract_cookies(self, response: httpx.Response) -> None:
-        if "set-cookie" in response.headers:
-            super().extract_cookies(response)
-
-
-def _on_sent(sent: Callable[[], None]) -> Callable[[str, dict], None]:
-    """An httpcore trace hook calling ``sent`` once the request headers are written (a GET
-    has no body): the moment the host's politeness delay is counted from."""
-
-    def trace(event: str, info: dict) -> None:
-        if event.endswith("send_request_headers.complete"):
-            sent()
-
-    return trace
 
 
 @lru_cache(maxsize=1)
 def _ssl_context() -> ssl.SSLContext:
     """One certificate store per process: loading it costs ~20 ms, as much as a whole
     unchanged re-crawl of a small site."""
+    import httpx  # only for its certificate store setup (certifi), once per process
+
     return httpx.create_ssl_context()
 
 
-def _retry_after(headers: httpx.Headers | None) -> float | None:
+def _retry_after(headers: Headers | None) -> float | None:
     value = headers.get("retry-after") if headers is not None else None
     if not value:
         return None

@@ -3,7 +3,7 @@
 A municipal page can link (or redirect) to ``http://192.168.1.1/`` or to a host name that
 resolves to one; following it would turn the crawler into a probe of the network it runs in.
 Every host is resolved and checked *before* any connection is opened, and the connection is
-then made to the address that was checked (see :class:`GuardedBackend`), so a name that
+then made to the address that was checked (crawl/http11.py ``Client._connect``), so a name that
 resolves differently the second time cannot slip through.
 """
 
@@ -103,30 +103,3 @@ def _ip_literal(host: str) -> IPAddress | None:
         return ipaddress.ip_address(host.strip("[]"))
     except ValueError:
         return None
-
-
-try:  # httpcore is httpx's connection layer; the guard plugs into it when its API is present.
-    import httpcore
-
-    class GuardedBackend(httpcore.SyncBackend):
-        """Opens TCP connections only to addresses the policy accepts, resolving names itself."""
-
-        def __init__(self, policy: AddressPolicy) -> None:
-            super().__init__()
-            self.policy = policy
-
-        def connect_tcp(self, host, port, timeout=None, local_address=None, socket_options=None):
-            addresses = self.policy.resolve(host, port)
-            last: Exception | None = None
-            for address in addresses:
-                try:
-                    return super().connect_tcp(
-                        address, port, timeout=timeout, local_address=local_address,
-                        socket_options=socket_options,
-                    )
-                except httpcore.ConnectError as exc:
-                    last = exc
-            raise last or httpcore.ConnectError(f"no address for {host}")
-
-except ImportError:  # pragma: no cover - httpx always brings httpcore
-    GuardedBackend = None  # type: ignore[assignment,misc]

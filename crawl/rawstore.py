@@ -1,8 +1,15 @@
 """Content-addressed store of every fetched body: each distinct byte string kept once, by sha256.
 
-Files are written to a temporary name in the target folder and renamed into place, so a run
-killed half-way never leaves a truncated body under a valid name; a body already present is not
-written again, which makes re-fetching idempotent.
+Files are written to a temporary name in the target folder, made durable, and only then renamed
+into place, so a crash never leaves a truncated body under a valid name; a body already present
+is not written again, which makes re-fetching idempotent. :meth:`RawStore.put` returns only once
+the body is on disk, so a fetch-log line written after it never names a body a crash could lose.
+
+Durability is a group commit (:class:`_GroupSync`): rather than one ``fsync`` per body (about
+0.45 ms of kernel time each, a sixth of a national crawl's CPU), the threads storing bodies at
+the same moment share one ``syncfs`` of the store's file system: the first to need it issues it
+for everything written so far, and the others wait for it (or for the next one). Where
+``syncfs`` is not available (not Linux), each body is ``fsync``ed as before.
 
 ``open_raw_store`` gives this local store for a path and :class:`ObjectRawStore` for an fsspec
 URL (object storage shared by workers on several machines: docstore/objects.py), the same
@@ -20,6 +27,15 @@ from pathlib import Path
 
 from docstore.objects import ObjectFolder, is_url
 
+try:
+    import ctypes
+
+    _LIBC = ctypes.CDLL(None, use_errno=True)  # a CDLL call releases the GIL while it runs
+    _SYNCFS = _LIBC.syncfs
+    _SYNCFS.argtypes = [ctypes.c_int]
+except (ImportError, OSError, AttributeError):  # not Linux (or no glibc syncfs)
+    _SYNCFS = None
+
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 _NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL
 _MADE: set[Path] = set()  # folders this process made or found, so each is made once
@@ -28,6 +44,62 @@ _MADE: set[Path] = set()  # folders this process made or found, so each is made 
 def is_sha256(value: object) -> bool:
     """True for a lowercase sha256 hex digest, the only name a stored body is ever given."""
     return isinstance(value, str) and _SHA256.fullmatch(value) is not None
+
+
+class _GroupSync:
+    """One ``syncfs`` for every body written before it, shared by the threads that wait on it.
+
+    Each writer takes a ticket after its write; a sync started after ticket ``n`` was taken
+    covers every write up to ``n``. The first writer that finds no sync running starts one for
+    all tickets taken so far; the rest wait until a finished sync covers theirs."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition(threading.Lock())
+        self._taken = 0  # tickets handed out (writes done)
+        self._synced = 0  # every ticket up to this one is durable
+        self._running = False
+
+    def wait(self, folder: Path) -> None:
+        """Return once everything this thread wrote under ``folder`` is durable."""
+        with self._cond:
+            self._taken += 1
+            mine = self._taken
+            while self._synced < mine:
+                if self._running:
+                    self._cond.wait()
+                    continue
+                self._running = True
+                upto = self._taken
+                self._cond.release()
+                try:
+                    self._syncfs(folder)
+                finally:
+                    self._cond.acquire()
+                    self._running = False
+                    self._cond.notify_all()
+                self._synced = max(self._synced, upto)
+
+    @staticmethod
+    def _syncfs(folder: Path) -> None:
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            if _SYNCFS(fd) != 0:  # type: ignore[misc]
+                err = ctypes.get_errno()
+                raise OSError(err, f"syncfs of {folder} failed: {os.strerror(err)}")
+        finally:
+            os.close(fd)
+
+
+_GROUPS: dict[int, _GroupSync] = {}  # one per file system (st_dev), shared by the process
+_GROUPS_LOCK = threading.Lock()
+
+
+def _group(device: int) -> _GroupSync:
+    group = _GROUPS.get(device)
+    if group is None:
+        with _GROUPS_LOCK:
+            group = _GROUPS.setdefault(device, _GroupSync())
+    return group
 
 
 class RawStore:
@@ -55,10 +127,11 @@ class RawStore:
             raise KeyError(f"no body {sha256} in the raw store {self.root}") from None
 
     def put(self, data: bytes) -> str:
-        """Store ``data`` (once) and return its sha256.
+        """Store ``data`` (once) and return its sha256, once it is durable.
 
         A crawl writes thousands of small bodies, so the path costs a few system calls: one
-        stat, the folders made once per process, a temporary name made from the hash."""
+        stat, the folders made once per process, a temporary name made from the hash, and a
+        share of one group ``syncfs`` (see the module's docstring) before the rename."""
         sha = hashlib.sha256(data).hexdigest()
         target = self.root / sha[:2] / sha[2:4] / sha
         try:
@@ -68,7 +141,12 @@ class RawStore:
             pass
         folder = target.parent
         if folder not in _MADE:
-            folder.mkdir(parents=True, exist_ok=True)
+            try:
+                os.mkdir(folder)
+            except FileNotFoundError:
+                os.makedirs(folder, exist_ok=True)
+            except FileExistsError:
+                pass
             _MADE.add(folder)
         # Unique per process and thread (two threads may store the same new body at once);
         # O_EXCL still refuses a name that exists, e.g. left by a killed run of this pid.
@@ -86,9 +164,15 @@ class RawStore:
                 view = memoryview(data)
                 while view:
                     view = view[os.write(fd, view):]
-                os.fsync(fd)
+                if _SYNCFS is None:
+                    os.fsync(fd)
+                    group = None
+                else:
+                    group = _group(os.fstat(fd).st_dev)
             finally:
                 os.close(fd)
+            if group is not None:
+                group.wait(folder)
             os.replace(tmp, target)
         except BaseException:
             try:

@@ -141,7 +141,8 @@ def _reachable(address: str) -> None:
 def crawl_group(root: stages.Root, sources: list[Source], run_id: str,
                 state: Any = None) -> list[FetchRecord]:
     """Crawl a group of sources that share hosts, on one worker, as a local run crawls them
-    (each source in its own thread, one politeness budget per host in the process).
+    (each source in its own thread, one politeness budget per host in the process; no child
+    crawl processes: the cluster's workers already spread the groups).
 
     With the stores under a URL the worker may be on a machine without the home folder: the
     run's process sends the crawl ``state`` and logs the returned records itself."""
@@ -149,7 +150,7 @@ def crawl_group(root: stages.Root, sources: list[Source], run_id: str,
 
     ws = stages.Workspace.at(root)
     return crawl_all(ws, sources, run_id, display=_Unseen(),  # type: ignore[arg-type]
-                     state=state, keep_log=not ws.remote)
+                     state=state, keep_log=not ws.remote, processes=1)
 
 
 class _Unseen:

@@ -27,23 +27,21 @@ from __future__ import annotations
 
 import os
 import threading
-import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from flows import runlog, stages
-from flows.executors import Executor, api_for_workers
+from flows.crawl_shard import Shard, crawl_each
+from flows.executors import Executor, api_for_workers, host_groups, pack_groups
 from flows.progress import CrawlDisplay, announce_prefect, crawl_display, say
 from models.records import FetchRecord, Source
 
-FETCH_RETRIES = 2  # as the flow's fetch task: a crawl that crashed is tried again
-FETCH_RETRY_DELAY = 5.0
-# Sources crawled at once (each in a thread, with one more per request in flight): a polite
-# crawl mostly waits for each host's next turn, so hundreds go together on two cores.
-PARALLEL_SOURCES = 1000  # also named in the --parallel-sources help of run and crawl
+# Sources crawled at once, over all crawl processes (each source in a thread, with one more
+# per request in flight when a source has several hosts or concurrency): a polite crawl mostly
+# waits for each host's next turn, so thousands go together on two cores.
+PARALLEL_SOURCES = 2000  # also named in the --parallel-sources help of run and crawl
 
 # What the summary says about Prefect when a run needed no flow (``summary["prefect"]``).
 NO_FLOW_NOTE = ("no Prefect flow was needed (nothing to parse or extract); run with a Prefect "
@@ -138,49 +136,96 @@ def crawl_all(ws: stages.Workspace, sources: Sequence[Source], run_id: str,
               on_record: Callable[[FetchRecord], None] | None = None,
               display: CrawlDisplay | None = None,
               parallel: int | None = None, state: Any = None,
-              keep_log: bool = True) -> list[FetchRecord]:
+              keep_log: bool = True, processes: int | None = None) -> list[FetchRecord]:
     """Every source crawled in its own thread, ``parallel`` sources at once (default
     PARALLEL_SOURCES); records come back in the sources' order, as the flow's fetch tasks
     return them. ``display`` shows the progress (a plain-lines display when none is given).
 
     Politeness is per host, not per source (crawl/fetcher.py): most of a polite crawl is
     waiting for a host's next turn, so many sources go at once. The fetch log is read once
-    for all sources and kept open for the crawl. A Dask worker crawling into a shared store
-    by URL gets the ``state`` from the run's process and keeps no log (``keep_log`` False):
-    the fetch log is the writer's, which logs the records the task returns."""
+    for all sources and kept open for the crawl, by this process alone. A Dask worker
+    crawling into a shared store by URL gets the ``state`` from the run's process and keeps
+    no log (``keep_log`` False): the fetch log is the writer's, which logs the records the
+    task returns.
+
+    A crawl of thousands of sources is bound by CPU, and one process uses one core: with
+    ``processes`` above 1 (default: one per CPU, one per SHARD_MIN_SOURCES sources at most)
+    the sources are split into that many shards of whole host groups, and every shard but
+    the first is crawled by a child process (flows/crawl_shard.py) whose records come back
+    here as they happen."""
     shown = display or CrawlDisplay(sources, fancy=False)
     if not sources:
         return []
     if state is None:
         state = stages.crawl_state(ws)
+    total = max(1, min(len(sources), parallel or PARALLEL_SOURCES))
+    n = _processes(processes, len(sources))
+    shards = pack_groups(host_groups(sources), n) if n > 1 else [list(sources)]
+    room = _fd_room()
 
-    def one(source: Source) -> list[FetchRecord]:
+    def workers(shard: list[Source]) -> int:
+        return max(1, min(len(shard), -(-total * len(shard) // len(sources)), room))
+
+    with (stages.FetchLogWriter(ws) if keep_log else stages.NoFetchLog()) as fetch_log:
         def log(rec: FetchRecord) -> None:
+            fetch_log.write(rec)
             shown.record(rec)
             if on_record is not None:
                 on_record(rec)
 
-        for attempt in range(FETCH_RETRIES + 1):
-            shown.started(source)
-            try:
-                records = stages.fetch_source(ws, source, run_id, progress=log, state=state,
-                                              fetch_log=fetch_log)
-            except Exception as exc:
-                if attempt == FETCH_RETRIES:
-                    raise
-                say(f"fetch {source.source_id}: crashed ({type(exc).__name__}: {exc}); "
-                    f"trying again in {FETCH_RETRY_DELAY:.0f} s")
-                time.sleep(FETCH_RETRY_DELAY)
-                continue
-            shown.finished(source.source_id)
-            return records
-        raise AssertionError("unreachable")
+        children = [Shard(str(ws.raw.root), shard, run_id, state, workers(shard))
+                    for shard in shards[1:]]
+        relays: list[tuple[Shard, threading.Thread, dict[str, list[FetchRecord]]]] = []
 
-    workers = max(1, min(len(sources), parallel or PARALLEL_SOURCES, _fd_room()))
-    with (stages.FetchLogWriter(ws) if keep_log else stages.NoFetchLog()) as fetch_log, \
-            ThreadPoolExecutor(max_workers=workers, thread_name_prefix="fetch") as pool:
-        futures = [pool.submit(one, s) for s in sources]
-        return [r for f in futures for r in f.result()]
+        def follow(child: Shard, got: dict[str, list[FetchRecord]]) -> None:
+            try:
+                got.update(child.follow(log, shown.started, shown.finished))
+            except BaseException as exc:  # e.g. the fetch log could not be written
+                child.error = child.error or f"relaying its records: {type(exc).__name__}: {exc}"
+
+        for child in children:
+            got: dict[str, list[FetchRecord]] = {}
+            relay = threading.Thread(target=follow, args=(child, got),
+                                     name="crawl-shard-relay", daemon=True)
+            relay.start()
+            relays.append((child, relay, got))
+
+        def crawl_one(source: Source) -> list[FetchRecord]:
+            return stages.fetch_source(ws, source, run_id, progress=lambda r: (
+                shown.record(r), on_record(r) if on_record is not None else None),
+                state=state, fetch_log=fetch_log)
+
+        try:
+            own = crawl_each(shards[0], crawl_one, shown.started, shown.finished,
+                             workers(shards[0]))
+        finally:
+            for _, relay, _ in relays:
+                relay.join()
+    by_id = {s.source_id: recs for s, recs in zip(shards[0], own, strict=True)}
+    for child, _, got in relays:
+        if child.error is not None:
+            raise RuntimeError(f"crawl of {len(child.sources)} sources in a child process "
+                               f"failed: {child.error}")
+        by_id.update(got)
+    return [r for s in sources for r in by_id.get(s.source_id, [])]
+
+
+# A shard smaller than this is not worth a process: 200 sources crawled in one process already
+# take little more than one host's time (bench/bench_national_crawl.py --quick).
+SHARD_MIN_SOURCES = 500
+
+
+def _processes(asked: int | None, n_sources: int) -> int:
+    """Crawl processes for ``n_sources``: as asked, else one per CPU while each has at least
+    SHARD_MIN_SOURCES sources; one inside a daemon process (a Dask worker), which may not
+    start children."""
+    import multiprocessing
+
+    if multiprocessing.current_process().daemon:
+        return 1
+    if asked is not None:
+        return max(1, min(asked, n_sources))
+    return max(1, min(os.cpu_count() or 1, n_sources // SHARD_MIN_SOURCES))
 
 
 FDS_PER_SOURCE = 4  # its connections (concurrency per host) and the body being stored

@@ -33,7 +33,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--parallel-sources", type=positive_count, default=None, metavar="N",
-        help="sources crawled at once (default 1000); each host keeps its own delay and "
+        help="sources crawled at once (default 2000); each host keeps its own delay and "
         "in-flight limit whatever this is",
     )
     p.set_defaults(func=handle)

@@ -112,8 +112,11 @@ class _Server(ThreadingHTTPServer):
 class LocalSite:
     """Serve ``routes`` (path -> Page or dynamic function) on 127.0.0.1 in a background thread."""
 
-    def __init__(self, routes: dict[str, Page | Dynamic] | None = None) -> None:
+    def __init__(self, routes: dict[str, Page | Dynamic] | None = None,
+                 address: str = "127.0.0.1") -> None:
+        """``address``: any of 127.0.0.0/8 gives the site a host of its own."""
         self.routes: dict[str, Page | Dynamic] = routes or {}
+        self.address = address
         self.hits: list[Hit] = []
         self.state: dict[str, int] = Counter()
         self._lock = threading.Lock()
@@ -131,7 +134,7 @@ class LocalSite:
             return self.state[key]
 
     def start(self) -> str:
-        self._server = _Server(("127.0.0.1", 0), Handler)
+        self._server = _Server((self.address, 0), Handler)
         self._server.site = self
         self._thread = threading.Thread(target=self._server.serve_forever,
                                         kwargs={"poll_interval": 0.05}, daemon=True)

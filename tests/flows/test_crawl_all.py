@@ -31,8 +31,8 @@ PAGES = 3
 NOISE = 0.05
 
 
-def _site() -> LocalSite:
-    site = LocalSite()
+def _site(address: str = "127.0.0.1") -> LocalSite:
+    site = LocalSite(address=address)
     site.start()
     links = "".join(f'<a href="/progetto-{n}.html">Progetto {n}</a>' for n in range(1, PAGES))
     site.routes["/"] = Page(f"<html><body>{links}</body></html>".encode())
@@ -45,7 +45,9 @@ def _site() -> LocalSite:
 
 @pytest.fixture
 def sites() -> Iterator[list[LocalSite]]:
-    started = [_site() for _ in range(6)]
+    # Each on its own loopback address: six hosts (a host name is what crawl processes are
+    # split by), each on its own port too.
+    started = [_site(f"127.0.0.{n + 1}") for n in range(6)]
     try:
         yield started
     finally:
@@ -64,10 +66,11 @@ def _sources(tmp_path: Path, sites: list[LocalSite]) -> list[Source]:
     return load_sources(path)
 
 
-def _crawl(tmp_path: Path, sources: list[Source], parallel: int) -> list:
+def _crawl(tmp_path: Path, sources: list[Source], parallel: int,
+           processes: int | None = None) -> list:
     ws = stages.Workspace.at(tmp_path / f"project-{parallel}")
     return runner.crawl_all(ws, sources, "run-1", display=CrawlDisplay(sources, fancy=False),
-                            parallel=parallel)
+                            parallel=parallel, processes=processes)
 
 
 def test_hosts_are_crawled_at_once_each_at_its_own_pace(tmp_path: Path,
@@ -99,3 +102,41 @@ def test_one_source_at_a_time_is_the_sum(tmp_path: Path, sites: list[LocalSite])
         (min(h.at for h in s.hits), max(h.at for h in s.hits)) for s in sites[:2]]
     assert last_a < first_b
     assert not max(first_a, first_b) < min(last_a, last_b)
+
+
+def test_sources_split_over_crawl_processes_by_host(tmp_path: Path, sites: list[LocalSite],
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """With three crawl processes the hosts are split between this process and two children
+    (a host never in two: flows.executors.host_groups), the records come back in the
+    sources' order, the fetch log is written once per record by this process, and each host
+    is still polite."""
+    from flows import crawl_shard
+
+    children: list[list[str]] = []
+    real_init = crawl_shard.Shard.__init__
+
+    def noted(self, raw_root, shard, *args):  # type: ignore[no-untyped-def]
+        children.append([s.source_id for s in shard])
+        real_init(self, raw_root, shard, *args)
+
+    monkeypatch.setattr(crawl_shard.Shard, "__init__", noted)
+    sources = _sources(tmp_path, sites)
+    seen: list[str] = []
+    ws = stages.Workspace.at(tmp_path / "project")
+    records = runner.crawl_all(ws, sources, "run-1", on_record=lambda r: seen.append(r.url),
+                               display=CrawlDisplay(sources, fancy=False), processes=3)
+    assert len(children) == 2 and all(children)
+    in_children = {sid for shard in children for sid in shard}
+    assert len(in_children) == sum(len(c) for c in children) < len(sources)
+    assert sum(r.outcome == "stored" for r in records) == len(sites) * PAGES
+    assert [r.source_id for r in records] == sorted((r.source_id for r in records),
+                                                    key=lambda s: int(s.split("-")[1]))
+    assert sorted(seen) == sorted(r.url for r in records)
+    logged = stages.read_fetch_log(ws)
+    assert sorted(r.fetch_id for r in logged) == sorted(r.fetch_id for r in records)
+    assert all(ws.raw.has(r.sha256) for r in records if r.sha256)
+    for site in sites:
+        starts = sorted(h.at for h in site.hits)
+        assert len(starts) == PAGES + 1
+        gaps = [b - a for a, b in zip(starts, starts[1:], strict=False)]
+        assert min(gaps) >= DELAY - NOISE, gaps
