@@ -32,6 +32,7 @@ import time
 import urllib.request
 import zlib
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from urllib.parse import quote, urlsplit
 
 from .netguard import AddressPolicy
@@ -44,6 +45,19 @@ MAX_HEADERS = 200
 # is closing fails.
 IDLE_SECONDS = 4.0
 _SAFE = "/%?[]@!$&'()*+,;=:~-._"  # kept as they are in a request target
+
+
+@contextmanager
+def _reading(what: str) -> Iterator[None]:
+    """A socket's errors while reading an answer, as the transport errors the fetcher knows."""
+    try:
+        yield
+    except TimeoutError:
+        raise ReadTimeout(f"timed out {what}") from None
+    except TransportError:
+        raise
+    except OSError as exc:
+        raise ReadError(str(exc) or type(exc).__name__) from None
 
 
 class HTTPError(Exception):
@@ -217,7 +231,7 @@ class Response:
         conn = self._conn
         assert conn is not None
         read = conn.file.read1
-        try:
+        with _reading("reading the body"):
             if self._chunked:
                 yield from self._chunks(conn)
             elif self._length is not None:
@@ -236,12 +250,6 @@ class Response:
                     if not data:
                         break
                     yield data
-        except TimeoutError:
-            raise ReadTimeout("timed out reading the body") from None
-        except TransportError:
-            raise
-        except OSError as exc:
-            raise ReadError(str(exc) or type(exc).__name__) from None
         self._done = True
 
     def _chunks(self, conn: _Conn) -> Iterator[bytes]:
@@ -456,7 +464,7 @@ class Client:
         if sent is not None:
             sent()
         file = conn.file
-        try:
+        with _reading("waiting for the answer"):
             while True:  # 1xx answers come before the real one
                 line = file.readline(MAX_LINE + 1)
                 if not line:
@@ -479,12 +487,6 @@ class Client:
                     raw.append((name, value.strip()))
                 if status >= 200 or status == 101:
                     break
-        except TimeoutError:
-            raise ReadTimeout("timed out waiting for the answer") from None
-        except TransportError:
-            raise
-        except OSError as exc:
-            raise ReadError(str(exc) or type(exc).__name__) from None
         headers = Headers(raw)
         connection = (headers.get("connection") or "").lower()
         keep = "close" not in connection and (version == "HTTP/1.1" or
