@@ -1,0 +1,186 @@
+"""crawl/http11.py against a scripted server on 127.0.0.1: each connection gets the raw bytes a
+test chooses, so framing (Content-Length, chunked, read to the close), keep-alive, timeouts and
+inflation are checked byte for byte, not only through the crawler."""
+
+from __future__ import annotations
+
+import gzip
+import socket
+import ssl
+import threading
+import time
+from collections.abc import Callable, Iterator
+
+import pytest
+
+from crawl.http11 import Client, ReadTimeout, RemoteProtocolError
+from crawl.netguard import AddressPolicy, AddressRefused
+
+# An answer: the bytes sent back for one request, or a function given the socket.
+Answer = bytes | Callable[[socket.socket], None]
+
+
+class Scripted:
+    """Answers requests in order from ``answers``; counts connections and requests."""
+
+    def __init__(self, answers: list[Answer]) -> None:
+        self.answers = list(answers)
+        self.connections = 0
+        self.requests: list[bytes] = []
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen()
+        self.port = self.sock.getsockname()[1]
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.connections += 1
+            threading.Thread(target=self._one, args=(conn,), daemon=True).start()
+
+    def _one(self, conn: socket.socket) -> None:
+        with conn:
+            buf = b""
+            while self.answers:
+                while b"\r\n\r\n" not in buf:
+                    data = conn.recv(65536)
+                    if not data:
+                        return
+                    buf += data
+                head, buf = buf.split(b"\r\n\r\n", 1)
+                self.requests.append(head)
+                answer = self.answers.pop(0)
+                if callable(answer):
+                    answer(conn)
+                    return
+                conn.sendall(answer)
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+@pytest.fixture
+def serve() -> Iterator[Callable[[list[Answer]], Scripted]]:
+    made: list[Scripted] = []
+
+    def start(answers: list[Answer]) -> Scripted:
+        made.append(Scripted(answers))
+        return made[-1]
+
+    yield start
+    for s in made:
+        s.close()
+
+
+def _client(timeout: float = 5.0, allow_private: bool = True) -> Client:
+    return Client(AddressPolicy.from_source(allow_private), timeout=timeout,
+                  headers={"User-Agent": "inclusio-test"},
+                  ssl_context=ssl.create_default_context)
+
+
+def _body(client: Client, url: str, **kw: object) -> tuple[int, bytes]:
+    with client.get(url, **kw) as resp:  # type: ignore[arg-type]
+        return resp.status_code, b"".join(resp.iter_bytes())
+
+
+def test_content_length_bodies_reuse_one_connection(serve) -> None:
+    site = serve([b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello",
+                  b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nbye"])
+    client = _client()
+    url = f"http://127.0.0.1:{site.port}"
+    assert _body(client, url + "/a") == (200, b"hello")
+    assert _body(client, url + "/b?x=1") == (200, b"bye")
+    assert site.connections == 1
+    assert site.requests[0].startswith(b"GET /a HTTP/1.1\r\n")
+    assert site.requests[1].startswith(b"GET /b?x=1 HTTP/1.1\r\n")
+    assert b"User-Agent: inclusio-test" in site.requests[0]
+    client.close()
+
+
+def test_chunked_body_with_extension_and_trailer(serve) -> None:
+    site = serve([b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+                  b"4;name=x\r\nWiki\r\n6\r\npedia \r\n0\r\nX-Trailer: 1\r\n\r\n",
+                  b"HTTP/1.1 204 No Content\r\n\r\n"])
+    client = _client()
+    url = f"http://127.0.0.1:{site.port}/"
+    assert _body(client, url) == (200, b"Wikipedia ")
+    assert _body(client, url) == (204, b"")  # the same connection: the chunked end was found
+    assert site.connections == 1
+
+
+def test_a_body_without_length_runs_to_the_close_and_is_not_reused(serve) -> None:
+    def close_after(conn: socket.socket) -> None:
+        conn.sendall(b"HTTP/1.1 200 OK\r\n\r\nuntil the end")
+        conn.shutdown(socket.SHUT_WR)
+
+    site = serve([close_after, b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"])
+    client = _client()
+    url = f"http://127.0.0.1:{site.port}/"
+    assert _body(client, url) == (200, b"until the end")
+    assert _body(client, url) == (200, b"ok")
+    assert site.connections == 2
+
+
+def test_a_body_cut_short_is_a_protocol_error(serve) -> None:
+    def cut(conn: socket.socket) -> None:
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc")
+        conn.shutdown(socket.SHUT_WR)
+
+    site = serve([cut])
+    with pytest.raises(RemoteProtocolError, match="received 3 bytes, expected 10"):
+        _body(_client(), f"http://127.0.0.1:{site.port}/")
+
+
+def test_silence_is_a_read_timeout_before_and_during_the_body(serve) -> None:
+    def mute(conn: socket.socket) -> None:
+        time.sleep(1.0)
+
+    def stall(conn: socket.socket) -> None:
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc")
+        time.sleep(1.0)
+
+    site = serve([mute])
+    with pytest.raises(ReadTimeout, match="waiting for the answer"):
+        _client(timeout=0.2).get(f"http://127.0.0.1:{site.port}/")
+    site = serve([stall])
+    with pytest.raises(ReadTimeout, match="reading the body"):
+        _body(_client(timeout=0.2), f"http://127.0.0.1:{site.port}/")
+
+
+def test_gzip_is_inflated_and_a_bomb_comes_out_in_capped_pieces(serve) -> None:
+    small = gzip.compress(b"ciao " * 10)
+    bomb = gzip.compress(b"\0" * 5_000_000)
+    site = serve([b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: "
+                  + str(len(small)).encode() + b"\r\n\r\n" + small,
+                  b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: "
+                  + str(len(bomb)).encode() + b"\r\n\r\n" + bomb])
+    client = _client()
+    url = f"http://127.0.0.1:{site.port}/"
+    assert _body(client, url) == (200, b"ciao " * 10)
+    with client.get(url) as resp:
+        pieces = resp.iter_bytes(max_inflated=1000)
+        first = [next(pieces) for _ in range(3)]
+    assert all(0 < len(p) <= 1001 for p in first)
+
+
+def test_the_request_is_reported_sent_before_the_answer_is_read(serve) -> None:
+    seen: list[float] = []
+    site = serve([lambda conn: (time.sleep(0.3), conn.sendall(
+        b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"))])
+    with _client().get(f"http://127.0.0.1:{site.port}/",
+                       sent=lambda: seen.append(time.monotonic())) as resp:
+        answered = time.monotonic()
+        assert resp.status_code == 200
+    assert len(seen) == 1 and answered - seen[0] >= 0.25  # once, when written, not answered
+
+
+def test_a_private_address_is_refused_before_any_connection(serve) -> None:
+    site = serve([b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"])
+    with pytest.raises(AddressRefused):
+        _client(allow_private=False).get(f"http://127.0.0.1:{site.port}/")
+    time.sleep(0.05)
+    assert site.connections == 0
