@@ -19,6 +19,7 @@ interface either way.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
 import re
 import tempfile
@@ -26,6 +27,8 @@ import threading
 from pathlib import Path
 
 from docstore.objects import ObjectFolder, is_url
+
+from . import green
 
 try:
     import ctypes
@@ -39,6 +42,7 @@ except (ImportError, OSError, AttributeError):  # not Linux (or no glibc syncfs)
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 _NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL
 _MADE: set[Path] = set()  # folders this process made or found, so each is made once
+_PUTS = itertools.count()  # numbers the temporary names of this process's writes
 
 
 def is_sha256(value: object) -> bool:
@@ -55,6 +59,7 @@ class _GroupSync:
 
     def __init__(self) -> None:
         self._cond = threading.Condition(threading.Lock())
+        self._waiters = green.Waiters(self._cond)  # threads, or a crawl's greenlets
         self._taken = 0  # tickets handed out (writes done)
         self._synced = 0  # every ticket up to this one is durable
         self._running = False
@@ -66,17 +71,17 @@ class _GroupSync:
             mine = self._taken
             while self._synced < mine:
                 if self._running:
-                    self._cond.wait()
+                    self._waiters.wait()
                     continue
                 self._running = True
                 upto = self._taken
                 self._cond.release()
                 try:
-                    self._syncfs(folder)
+                    green.offload(self._syncfs, folder)
                 finally:
                     self._cond.acquire()
                     self._running = False
-                    self._cond.notify_all()
+                    self._waiters.notify_all()
                 self._synced = max(self._synced, upto)
 
     @staticmethod
@@ -148,9 +153,9 @@ class RawStore:
             except FileExistsError:
                 pass
             _MADE.add(folder)
-        # Unique per process and thread (two threads may store the same new body at once);
-        # O_EXCL still refuses a name that exists, e.g. left by a killed run of this pid.
-        tmp = folder / f".tmp-{sha[:16]}-{os.getpid()}-{threading.get_ident()}.part"
+        # Unique per process and call (two threads or greenlets may store the same new body at
+        # once); O_EXCL still refuses a name that exists, e.g. left by a killed run of this pid.
+        tmp = folder / f".tmp-{sha[:16]}-{os.getpid()}-{next(_PUTS)}.part"
         try:
             fd = os.open(tmp, _NEW_FILE, 0o644)
         except FileExistsError:
