@@ -22,7 +22,6 @@ import hashlib
 import itertools
 import os
 import re
-import tempfile
 import threading
 from pathlib import Path
 
@@ -198,15 +197,19 @@ class RawStore:
             return None
 
     def write_listing(self, name: str, data: bytes) -> None:
+        """Replace a listing record whole (written under a temporary name, then renamed); a
+        national crawl writes two per site, so the folder is made once per process."""
         folder = self.root / "_listings"
-        folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-")
+        if folder not in _MADE:
+            folder.mkdir(parents=True, exist_ok=True)
+            _MADE.add(folder)
+        tmp = folder / f".tmp-{os.getpid()}-{next(_PUTS)}"
         try:
-            with os.fdopen(fd, "wb") as fh:
+            with open(tmp, "wb") as fh:
                 fh.write(data)
             os.replace(tmp, folder / name)
         except BaseException:
-            Path(tmp).unlink(missing_ok=True)
+            tmp.unlink(missing_ok=True)
             raise
 
 
