@@ -1,7 +1,8 @@
 """Crawl one source: discover (sitemaps, feeds, focused links), fetch politely, keep every body.
 
 The caller sees a plain function that returns the fetch log of the run; inside, a small thread
-pool fetches while the calling thread decides what to follow. Incremental by design: what earlier
+pool (greenlets when the crawl runs in a hub of crawl/green.py) fetches while the calling thread
+decides what to follow. Incremental by design: what earlier
 runs learnt (:class:`CrawlState`) turns into conditional requests, and pages whose sitemap or feed
 date is not newer than our copy are not requested at all, so an unchanged site costs a few
 requests rather than a full download.
@@ -16,13 +17,14 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from models.records import FetchRecord, Source
 from parsers.sniff import sniff
 
+from . import green
 from .discovery import Entry, PageLinks, html_links, is_feed, parse_date, parse_feed, parse_sitemap
 from .fetcher import Fetcher, FetchSettings, HostGate, Result
 from .listings import ListingCache
@@ -284,7 +286,7 @@ class _Crawl:
 
     def _run_pool(self, workers: int) -> None:
         pending: set[Future[_Done]] = set()
-        pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="crawl")
+        pool = green.executor(workers, thread_name_prefix="crawl")
         try:
             while self.frontier or pending:
                 self._flush_notices()
@@ -298,7 +300,7 @@ class _Crawl:
                     pending.add(pool.submit(self._work, nxt))
                 if not pending:
                     continue
-                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                done, pending = green.wait(pending, return_when=FIRST_COMPLETED)
                 for fut in done:
                     self._absorb(fut.result())
         finally:

@@ -98,16 +98,37 @@ def html_links(body: bytes, base_url: str, content_type: str | None = None) -> P
         root = lxml.html.document_fromstring(text)
     except (etree.ParserError, ValueError):
         return PageLinks([], [])
-    if _nofollow(root):
-        return PageLinks([], [])
-    base = base_url
-    for href in root.xpath("//base/@href"):
-        resolved = absolute(base_url, href)
-        if resolved:
-            base = resolved
-        break
+    # One walk of the tree for every element that matters (each XPath "//" was a walk).
+    anchors: list[lxml.html.HtmlElement] = []
+    frames: list[lxml.html.HtmlElement] = []
+    objects: list[lxml.html.HtmlElement] = []
+    heads: list[lxml.html.HtmlElement] = []
+    base = None
+    for el in root.iter(*_LINK_TAGS):
+        tag = el.tag
+        if tag == "a" or tag == "area":
+            if el.get("href") is not None:
+                anchors.append(el)
+        elif tag == "meta":
+            if _nofollow(el):
+                return PageLinks([], [])
+        elif tag == "link":
+            if el.get("href") is not None:
+                heads.append(el)
+        elif tag == "object":
+            if el.get("data") is not None:
+                objects.append(el)
+        elif tag == "base":
+            if base is None and el.get("href") is not None:
+                base = el.get("href")
+        elif el.get("src") is not None:  # iframe, embed, frame
+            frames.append(el)
+    if base is not None:
+        base = absolute(base_url, base) or base_url
+    else:
+        base = base_url
     links: list[Link] = []
-    for el in root.xpath("//a[@href] | //area[@href]"):
+    for el in anchors:
         url = absolute(base, el.get("href"))
         if not url:
             continue
@@ -118,16 +139,16 @@ def html_links(body: bytes, base_url: str, content_type: str | None = None) -> P
         declared = "download" in el.attrib or kind in ATTACHMENT_TYPES
         links.append(Link(url, " ".join(" ".join(w.split()) for w in words if w.strip()),
                           declared))
-    for el in root.xpath("//iframe[@src] | //embed[@src] | //frame[@src]"):
+    for el in frames:
         url = absolute(base, el.get("src"))
         if url:
             links.append(Link(url, el.get("title") or ""))
-    for el in root.xpath("//object[@data]"):
+    for el in objects:
         url = absolute(base, el.get("data"))
         if url:
             links.append(Link(url, el.get("title") or ""))
     feeds: list[str] = []
-    for el in root.xpath("//link[@href]"):
+    for el in heads:
         rel = (el.get("rel") or "").lower().split()
         kind = (el.get("type") or "").lower().split(";")[0].strip()
         if "alternate" in rel and kind in FEED_TYPES[:2]:
@@ -137,14 +158,15 @@ def html_links(body: bytes, base_url: str, content_type: str | None = None) -> P
     return PageLinks(links, feeds)
 
 
-def _nofollow(root: lxml.html.HtmlElement) -> bool:
+_LINK_TAGS = ("a", "area", "iframe", "embed", "frame", "object", "link", "meta", "base")
+
+
+def _nofollow(meta: lxml.html.HtmlElement) -> bool:
     """<meta name="robots" (or "inclusio") content="nofollow">: the page asks not to be walked."""
-    for meta in root.xpath("//meta[@name][@content]"):
-        if meta.get("name", "").strip().lower() in ("robots", "inclusio"):
-            directives = {d.strip().lower() for d in meta.get("content", "").split(",")}
-            if directives & {"nofollow", "none"}:
-                return True
-    return False
+    name, content = meta.get("name"), meta.get("content")
+    if name is None or content is None or name.strip().lower() not in ("robots", "inclusio"):
+        return False
+    return bool({d.strip().lower() for d in content.split(",")} & {"nofollow", "none"})
 
 
 def _xml_root(body: bytes) -> etree._Element | None:

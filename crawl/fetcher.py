@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from urllib.parse import urljoin, urlsplit
 
-from . import http11
+from . import green, http11
 from .http11 import Headers
 from .netguard import AddressPolicy, AddressRefused, ResolveError
 from .urls import HTTP_SCHEMES, host_of, origin_of
@@ -70,13 +70,16 @@ class OutOfTime(Exception):
 
 
 class _Host:
-    """One host's politeness state, shared by every gate in the process."""
+    """One host's politeness state, shared by every gate in the process (threads and the
+    greenlets of crawl/green.py alike)."""
 
-    __slots__ = ("cond", "going", "last", "sem")
+    __slots__ = ("concurrency", "cond", "going", "held", "last", "waiters")
 
     def __init__(self, concurrency: int) -> None:
         self.cond = threading.Condition(threading.Lock())
-        self.sem = threading.Semaphore(concurrency)
+        self.waiters = green.Waiters(self.cond)
+        self.concurrency = concurrency
+        self.held = 0  # slots taken (requests in flight)
         self.last: float | None = None  # when the latest request started (or was let go)
         self.going = False  # a request was let go and has not yet been sent
 
@@ -138,7 +141,10 @@ class HostGate:
         Yields ``sent``, to be called when the request has been written."""
         host = _SLOTS.host(origin, self._concurrency)
         latest = None if max_wait is None else time.monotonic() + max_wait
-        host.sem.acquire()
+        with host.cond:
+            while host.held >= host.concurrency:
+                host.waiters.wait()
+            host.held += 1
         mine = False  # this slot let a request go that is not yet marked sent
         try:
             with host.cond:
@@ -156,7 +162,7 @@ class HostGate:
                         host.going = mine = True
                         host.last = now
                         break
-                    host.cond.wait(None if host.going else due - now)
+                    host.waiters.wait(None if host.going else due - now)
 
             def sent() -> None:
                 nonlocal mine
@@ -164,17 +170,17 @@ class HostGate:
                     if mine:
                         mine = host.going = False
                         host.last = max(host.last or 0.0, time.monotonic())
-                        host.cond.notify_all()
+                        host.waiters.notify_all()
 
             yield sent
             sent()
         finally:
-            if mine:
-                with host.cond:
+            with host.cond:
+                if mine:
                     host.going = False
                     host.last = max(host.last or 0.0, time.monotonic())
-                    host.cond.notify_all()
-            host.sem.release()
+                host.held -= 1
+                host.waiters.notify_all()
 
 
 class Fetcher:
@@ -186,7 +192,7 @@ class Fetcher:
         policy: AddressPolicy,
         *,
         gate: HostGate | None = None,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] = green.sleep,
     ) -> None:
         self.settings = settings
         self.policy = policy

@@ -4,8 +4,10 @@ Why not httpx: a national crawl makes tens of thousands of small requests, and h
 request and response models, h11's validation, httpcore's pool and trace) cost about 0.8 ms of
 CPU per request, a third of the crawler's. A crawler's GET needs little of that: one request
 line and a few headers out, a status line, headers and a body (Content-Length, chunked or up to
-the close) back, gzip/deflate inflated. This module does just that on plain sockets, reading
-through the socket's C buffered reader, at a fraction of the cost.
+the close) back, gzip/deflate inflated. This module does just that on plain sockets, at a
+fraction of the cost. In a thread the sockets block (with the timeout); inside a hub of
+crawl/green.py they are non-blocking, and a read or write that would block lets the hub run
+the other crawls.
 
 What it keeps from the httpx setup it replaces:
 
@@ -23,7 +25,9 @@ cap on the inflated size so a gzip bomb cannot fill memory.
 
 from __future__ import annotations
 
+import errno
 import http.cookiejar
+import os
 import select
 import socket
 import ssl
@@ -35,6 +39,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from urllib.parse import quote, urlsplit
 
+from . import green
 from .netguard import AddressPolicy
 
 CHUNK = 65536
@@ -140,29 +145,95 @@ class Headers:
 
 
 class _Conn:
-    __slots__ = ("file", "idle_since", "sock")
+    """A connection and what was read from it ahead. Blocking with a timeout in a thread;
+    non-blocking inside a crawl/green.py hub, where a read that would block lets the other
+    greenlets run until the socket is readable."""
 
-    def __init__(self, sock: socket.socket) -> None:
+    __slots__ = ("buf", "green", "idle_since", "pos", "sock", "timeout")
+
+    def __init__(self, sock: socket.socket, timeout: float, green_mode: bool) -> None:
         self.sock = sock
-        self.file = sock.makefile("rb", buffering=CHUNK)
+        self.timeout = timeout
+        self.green = green_mode
+        sock.settimeout(0.0 if green_mode else timeout)
+        self.buf = b""
+        self.pos = 0
         self.idle_since = 0.0
 
     def close(self) -> None:
-        try:
-            self.file.close()
-        finally:
-            self.sock.close()
+        self.sock.close()
 
     def dead(self) -> bool:
         """A pooled connection is dead when its server closed it (readable at EOF) or sent
         something unasked."""
-        if time.monotonic() - self.idle_since > IDLE_SECONDS:
+        if time.monotonic() - self.idle_since > IDLE_SECONDS or self.pos < len(self.buf):
             return True
         try:
             readable, _, _ = select.select([self.sock], [], [], 0)
         except (OSError, ValueError):
             return True
         return bool(readable)
+
+    def use_in(self, green_mode: bool) -> None:
+        """Switch the socket between a thread's blocking reads and a hub's."""
+        if green_mode != self.green:
+            self.green = green_mode
+            self.sock.settimeout(0.0 if green_mode else self.timeout)
+
+    def _wait(self, write: bool) -> None:
+        if not green.wait_io(self.sock, write, self.timeout):
+            raise TimeoutError("timed out")
+
+    def recv(self, size: int) -> bytes:
+        if not self.green:
+            return self.sock.recv(size)
+        while True:
+            try:
+                return self.sock.recv(size)
+            except (BlockingIOError, ssl.SSLWantReadError):
+                self._wait(False)
+            except ssl.SSLWantWriteError:
+                self._wait(True)
+
+    def sendall(self, data: bytes) -> None:
+        if not self.green:
+            self.sock.sendall(data)
+            return
+        view = memoryview(data)
+        while view:
+            try:
+                view = view[self.sock.send(view):]
+            except (BlockingIOError, ssl.SSLWantWriteError):
+                self._wait(True)
+            except ssl.SSLWantReadError:
+                self._wait(False)
+
+    def readline(self, limit: int) -> bytes:
+        """Up to and including the next newline, at most ``limit`` bytes; less at EOF."""
+        while True:
+            buf, pos = self.buf, self.pos
+            end = buf.find(b"\n", pos, pos + limit)
+            if end >= 0:
+                self.pos = end + 1
+                return buf[pos:end + 1]
+            if len(buf) - pos >= limit:
+                self.pos = pos + limit
+                return buf[pos:pos + limit]
+            data = self.recv(CHUNK)
+            if not data:
+                self.buf, self.pos = b"", 0
+                return buf[pos:]
+            self.buf, self.pos = buf[pos:] + data, 0
+
+    def read1(self, size: int) -> bytes:
+        """Up to ``size`` bytes: what was read ahead, else one read of the socket."""
+        buf, pos = self.buf, self.pos
+        if pos < len(buf):
+            self.pos = min(len(buf), pos + size)
+            if self.pos == len(buf):
+                self.buf, self.pos = b"", 0
+            return buf[pos:pos + size]
+        return self.recv(size)
 
 
 class Response:
@@ -230,7 +301,7 @@ class Response:
             return
         conn = self._conn
         assert conn is not None
-        read = conn.file.read1
+        read = conn.read1
         with _reading("reading the body"):
             if self._chunked:
                 yield from self._chunks(conn)
@@ -253,7 +324,7 @@ class Response:
         self._done = True
 
     def _chunks(self, conn: _Conn) -> Iterator[bytes]:
-        file = conn.file
+        file = conn
         while True:
             line = file.readline(MAX_LINE)
             if not line:
@@ -376,10 +447,12 @@ class Client:
 
     def _connect(self, scheme: str, host: str, port: int) -> _Conn:
         addresses = self.policy.resolve(host, port)  # AddressRefused / ResolveError go up
+        in_hub = green.hub() is not None
         last: Exception | None = None
         for address in addresses:
             try:
-                sock = socket.create_connection((address, port), timeout=self.timeout)
+                sock = (_connect_green if in_hub else socket.create_connection)(
+                    (address, port), timeout=self.timeout)
             except TimeoutError:
                 last = ConnectTimeout(f"timed out connecting to {host}:{port}")
                 continue
@@ -389,14 +462,18 @@ class Client:
             try:
                 sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
                 if scheme == "https":
-                    sock = self._ssl_context().wrap_socket(sock, server_hostname=host)
+                    tls = self._ssl_context().wrap_socket(sock, server_hostname=host,
+                                                          do_handshake_on_connect=not in_hub)
+                    sock = tls
+                    if in_hub:
+                        _handshake_green(tls, self.timeout)
             except TimeoutError:
                 sock.close()
                 raise ConnectTimeout(f"timed out in the TLS handshake with {host}") from None
             except OSError as exc:  # certificate refused, handshake failed
                 sock.close()
                 raise ConnectError(str(exc) or type(exc).__name__) from None
-            return _Conn(sock)
+            return _Conn(sock, self.timeout, in_hub)
         raise last or ConnectError(f"no address for {host}")
 
     def get(self, url: str, headers: dict[str, str] | None = None,
@@ -439,6 +516,7 @@ class Client:
             raise InvalidURL(f"a request header is not latin-1: {exc}") from None
         key = (scheme, host, port)
         conn = self._pooled(key) or self._connect(scheme, host, port)
+        conn.use_in(green.hub() is not None)
         try:
             response = self._exchange(conn, key, request, sent, url)
         except BaseException:
@@ -454,16 +532,15 @@ class Client:
 
     def _exchange(self, conn: _Conn, key: tuple[str, str, int], request: bytes,
                   sent: Callable[[], None] | None, url: str) -> Response:
-        conn.sock.settimeout(self.timeout)
         try:
-            conn.sock.sendall(request)
+            conn.sendall(request)
         except TimeoutError:
             raise WriteTimeout("timed out sending the request") from None
         except OSError as exc:
             raise WriteError(str(exc) or type(exc).__name__) from None
         if sent is not None:
             sent()
-        file = conn.file
+        file = conn
         with _reading("waiting for the answer"):
             while True:  # 1xx answers come before the real one
                 line = file.readline(MAX_LINE + 1)
@@ -501,3 +578,36 @@ def _status_line(line: bytes) -> tuple[str, int, str]:
             len(parts[1]) != 3:
         raise RemoteProtocolError(f"malformed status line {text[:60]!r}")
     return parts[0], int(parts[1]), parts[2].strip() if len(parts) > 2 else ""
+
+
+def _connect_green(address: tuple[str, int], timeout: float) -> socket.socket:
+    """``socket.create_connection`` to an address (not a name) for a greenlet: the connect
+    waits in the hub, not in the thread."""
+    family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setblocking(False)
+        err = sock.connect_ex(address)
+        if err in (errno.EINPROGRESS, errno.EWOULDBLOCK, errno.EAGAIN):
+            if not green.wait_io(sock, True, timeout):
+                raise TimeoutError("timed out")
+            err = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+        if err:
+            raise OSError(err, os.strerror(err))
+    except BaseException:
+        sock.close()
+        raise
+    return sock
+
+
+def _handshake_green(sock: ssl.SSLSocket, timeout: float) -> None:
+    while True:
+        try:
+            sock.do_handshake()
+            return
+        except ssl.SSLWantReadError:
+            ready = green.wait_io(sock, False, timeout)
+        except ssl.SSLWantWriteError:
+            ready = green.wait_io(sock, True, timeout)
+        if not ready:
+            raise TimeoutError("timed out")

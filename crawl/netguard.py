@@ -15,6 +15,8 @@ import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from . import green
+
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
@@ -80,7 +82,7 @@ class AddressPolicy:
             addresses = [literal]
         else:
             try:
-                infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+                infos = green.offload(socket.getaddrinfo, host, port, type=socket.SOCK_STREAM)
             except (socket.gaierror, UnicodeError) as exc:
                 raise ResolveError(f"cannot resolve host {host!r}: {exc}") from None
             addresses = []

@@ -19,13 +19,15 @@ interface either way.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
 import re
-import tempfile
 import threading
 from pathlib import Path
 
 from docstore.objects import ObjectFolder, is_url
+
+from . import green
 
 try:
     import ctypes
@@ -39,6 +41,7 @@ except (ImportError, OSError, AttributeError):  # not Linux (or no glibc syncfs)
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 _NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL
 _MADE: set[Path] = set()  # folders this process made or found, so each is made once
+_PUTS = itertools.count()  # numbers the temporary names of this process's writes
 
 
 def is_sha256(value: object) -> bool:
@@ -55,6 +58,7 @@ class _GroupSync:
 
     def __init__(self) -> None:
         self._cond = threading.Condition(threading.Lock())
+        self._waiters = green.Waiters(self._cond)  # threads, or a crawl's greenlets
         self._taken = 0  # tickets handed out (writes done)
         self._synced = 0  # every ticket up to this one is durable
         self._running = False
@@ -66,17 +70,17 @@ class _GroupSync:
             mine = self._taken
             while self._synced < mine:
                 if self._running:
-                    self._cond.wait()
+                    self._waiters.wait()
                     continue
                 self._running = True
                 upto = self._taken
                 self._cond.release()
                 try:
-                    self._syncfs(folder)
+                    green.offload(self._syncfs, folder)
                 finally:
                     self._cond.acquire()
                     self._running = False
-                    self._cond.notify_all()
+                    self._waiters.notify_all()
                 self._synced = max(self._synced, upto)
 
     @staticmethod
@@ -148,9 +152,9 @@ class RawStore:
             except FileExistsError:
                 pass
             _MADE.add(folder)
-        # Unique per process and thread (two threads may store the same new body at once);
-        # O_EXCL still refuses a name that exists, e.g. left by a killed run of this pid.
-        tmp = folder / f".tmp-{sha[:16]}-{os.getpid()}-{threading.get_ident()}.part"
+        # Unique per process and call (two threads or greenlets may store the same new body at
+        # once); O_EXCL still refuses a name that exists, e.g. left by a killed run of this pid.
+        tmp = folder / f".tmp-{sha[:16]}-{os.getpid()}-{next(_PUTS)}.part"
         try:
             fd = os.open(tmp, _NEW_FILE, 0o644)
         except FileExistsError:
@@ -193,15 +197,19 @@ class RawStore:
             return None
 
     def write_listing(self, name: str, data: bytes) -> None:
+        """Replace a listing record whole (written under a temporary name, then renamed); a
+        national crawl writes two per site, so the folder is made once per process."""
         folder = self.root / "_listings"
-        folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-")
+        if folder not in _MADE:
+            folder.mkdir(parents=True, exist_ok=True)
+            _MADE.add(folder)
+        tmp = folder / f".tmp-{os.getpid()}-{next(_PUTS)}"
         try:
-            with os.fdopen(fd, "wb") as fh:
+            with open(tmp, "wb") as fh:
                 fh.write(data)
             os.replace(tmp, folder / name)
         except BaseException:
-            Path(tmp).unlink(missing_ok=True)
+            tmp.unlink(missing_ok=True)
             raise
 
 

@@ -1,4 +1,4 @@
-"""Sources crawled many at once in threads, here or in a child process (a shard of hosts).
+"""Sources crawled many at once (greenlets of one thread), here or in a child process.
 
 A polite crawl of thousands of small sites is bound by the crawler's CPU per request, and one
 Python process uses one core. ``flows.runner.crawl_all`` therefore splits a large crawl into
@@ -18,12 +18,12 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from multiprocessing.connection import Connection
 from typing import Any
 
+from crawl import green
 from flows.progress import say
 from models.records import FetchRecord, Source
 
@@ -33,9 +33,11 @@ FETCH_RETRY_DELAY = 5.0
 
 def crawl_each(sources: Sequence[Source], crawl_one: Callable[[Source], list[FetchRecord]],
                started: Callable[[Source], None], finished: Callable[[str], None],
-               workers: int) -> list[list[FetchRecord]]:
-    """Each source crawled in its own thread, ``workers`` at once, tried again after a crash
-    (FETCH_RETRIES); the records of each source's last attempt, in the sources' order."""
+               workers: int, *, threads: bool = False) -> list[list[FetchRecord]]:
+    """Each source crawled in a greenlet of this thread (crawl/green.py), ``workers`` at once,
+    tried again after a crash (FETCH_RETRIES); the records of each source's last attempt, in
+    the sources' order. With ``threads``, each source in a thread of its own instead: for a
+    store whose writes block in Python (an fsspec URL) rather than in the crawl's waits."""
 
     def one(source: Source) -> list[FetchRecord]:
         for attempt in range(FETCH_RETRIES + 1):
@@ -47,12 +49,14 @@ def crawl_each(sources: Sequence[Source], crawl_one: Callable[[Source], list[Fet
                     raise
                 say(f"fetch {source.source_id}: crashed ({type(exc).__name__}: {exc}); "
                     f"trying again in {FETCH_RETRY_DELAY:.0f} s")
-                time.sleep(FETCH_RETRY_DELAY)
+                green.sleep(FETCH_RETRY_DELAY)
                 continue
             finished(source.source_id)
             return records
         raise AssertionError("unreachable")
 
+    if not threads:
+        return green.map_bounded(one, sources, workers)
     with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="fetch") as pool:
         futures = [pool.submit(one, s) for s in sources]
         return [f.result() for f in futures]
@@ -64,7 +68,7 @@ def shard_main(conn: Connection, raw_root: str, sources: list[Source], run_id: s
     ``("record", FetchRecord)``, ``("finished", source_id)``, then ``("done", None)`` or
     ``("error", reason)``."""
     from crawl.crawler import crawl_source
-    from crawl.rawstore import open_raw_store
+    from crawl.rawstore import RawStore, open_raw_store
 
     logging.basicConfig(level=logging.WARNING)
     store = open_raw_store(raw_root)
@@ -80,7 +84,8 @@ def shard_main(conn: Connection, raw_root: str, sources: list[Source], run_id: s
 
     try:
         crawl_each(sources, crawl_one, lambda s: send("started", s.source_id),
-                   lambda sid: send("finished", sid), workers)
+                   lambda sid: send("finished", sid), workers,
+                   threads=not isinstance(store, RawStore))
     except BaseException as exc:
         send("error", f"{type(exc).__name__}: {exc}")
         raise

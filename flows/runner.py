@@ -32,6 +32,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from crawl.rawstore import RawStore
 from flows import runlog, stages
 from flows.crawl_shard import Shard, crawl_each
 from flows.executors import Executor, api_for_workers, host_groups, pack_groups
@@ -197,7 +198,7 @@ def crawl_all(ws: stages.Workspace, sources: Sequence[Source], run_id: str,
 
         try:
             own = crawl_each(shards[0], crawl_one, shown.started, shown.finished,
-                             workers(shards[0]))
+                             workers(shards[0]), threads=not isinstance(ws.raw, RawStore))
         finally:
             for _, relay, _ in relays:
                 relay.join()

@@ -50,3 +50,24 @@ def sources_file(site: LocalSite, tmp_path: Path) -> Path:
     path = tmp_path / "sources.toml"
     path.write_text(SOURCES_TEMPLATE.format(base=site.base_url), encoding="utf-8")
     return path
+
+
+@pytest.fixture(params=["thread", "greenlet"])
+def run_mode(request: pytest.FixtureRequest) -> str:
+    """Used by a module (``pytestmark = pytest.mark.usefixtures("run_mode")``) whose tests
+    run twice, see pytest_pyfunc_call."""
+    return request.param
+
+
+def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
+    """A test parametrized with ``run_mode`` "greenlet" runs inside a greenlet of a
+    crawl/green.py hub, where the crawl runs when many sources go at once (sockets
+    non-blocking, waits cooperative); with "thread", as plain blocking code."""
+    callspec = getattr(pyfuncitem, "callspec", None)
+    if callspec is None or callspec.params.get("run_mode") != "greenlet":
+        return None
+    from crawl import green
+
+    args = {name: pyfuncitem.funcargs[name] for name in pyfuncitem._fixtureinfo.argnames}
+    green.run(lambda: pyfuncitem.obj(**args))
+    return True

@@ -14,6 +14,9 @@ from crawl.sources import load_sources
 from models.records import Source
 from parsers.sniff import sniff
 
+# Each test twice: in a thread, and in a greenlet of a crawl/green.py hub (tests/crawl/conftest.py).
+pytestmark = pytest.mark.usefixtures("run_mode")
+
 
 def one_source(tmp_path: Path, keys: str) -> Source:
     """The one source a test's ``[[sources]]`` keys describe, read by the real loader."""
@@ -25,15 +28,17 @@ def one_source(tmp_path: Path, keys: str) -> Source:
 
 @pytest.fixture
 def connections(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, int]]:
-    """Every TCP connection the process opens, to prove nothing leaves the loopback."""
+    """Every TCP connection the process opens (blocking, or non-blocking in a hub), to prove
+    nothing leaves the loopback."""
     opened: list[tuple[str, int]] = []
-    real = socket.create_connection
+    for name in ("connect", "connect_ex"):
+        real = getattr(socket.socket, name)
 
-    def spy(address, *args, **kwargs):
-        opened.append((address[0], address[1]))
-        return real(address, *args, **kwargs)
+        def spy(sock, address, _real=real):
+            opened.append((address[0], address[1]))
+            return _real(sock, address)
 
-    monkeypatch.setattr(socket, "create_connection", spy)
+        monkeypatch.setattr(socket.socket, name, spy)
     return opened
 
 

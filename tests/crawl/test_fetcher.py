@@ -10,6 +10,9 @@ from local_site import LocalSite, Page
 from crawl.fetcher import Fetcher, FetchSettings
 from crawl.netguard import AddressPolicy
 
+# Each test twice: in a thread, and in a greenlet of a crawl/green.py hub (tests/crawl/conftest.py).
+pytestmark = pytest.mark.usefixtures("run_mode")
+
 
 @pytest.fixture
 def bare_site() -> Iterator[LocalSite]:
@@ -204,10 +207,10 @@ def test_no_request_or_retry_wait_beyond_the_time_budget(bare_site: LocalSite) -
     assert waits == [] and bare_site.paths_hit()["/guasto"] == 1
 
 
-def test_politeness_wait_past_the_budget_is_not_begun() -> None:
+def test_politeness_wait_past_the_budget_is_not_begun(run_mode: str) -> None:
     from crawl.fetcher import HostGate, OutOfTime
 
-    origin = "http://budget.example:8080"
+    origin = f"http://budget-{run_mode}.example:8080"  # hosts' state is the process's
     gate = HostGate(1, 1000.0)
     with gate.slot(origin, max_wait=5):
         pass

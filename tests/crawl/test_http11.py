@@ -16,6 +16,9 @@ import pytest
 from crawl.http11 import Client, ReadTimeout, RemoteProtocolError
 from crawl.netguard import AddressPolicy, AddressRefused
 
+# Each test twice: in a thread, and in a greenlet of a crawl/green.py hub (tests/crawl/conftest.py).
+pytestmark = pytest.mark.usefixtures("run_mode")
+
 # An answer: the bytes sent back for one request, or a function given the socket.
 Answer = bytes | Callable[[socket.socket], None]
 
