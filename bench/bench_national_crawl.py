@@ -14,6 +14,12 @@ Printed: one host crawled alone, all the sources crawled together, their ratio (
 most 2, i.e. the wall time is near one host's, not the sum), requests per second, CPU seconds
 of the crawl, and the shortest gap the servers saw between two requests to one host (must not
 be below the delay). ``--quick``: 200 sources.
+
+Run it on a quiet machine, and not within five minutes of deleting many files on the same file
+system (an earlier run's temporary folder, a test suite): ext4 then skips recently deleted
+inodes when it makes a new file or folder, and the 16,000 files and folders the crawl creates
+cost up to twice the kernel time (seen with ``perf``: ``recently_deleted`` under
+``ext4_mkdir`` and ``ext4_create``).
 """
 
 from __future__ import annotations

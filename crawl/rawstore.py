@@ -40,7 +40,7 @@ except (ImportError, OSError, AttributeError):  # not Linux (or no glibc syncfs)
 
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 _NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL
-_MADE: set[Path] = set()  # folders this process made or found, so each is made once
+_MADE: set[str] = set()  # folders this process made or found, so each is made once
 _PUTS = itertools.count()  # numbers the temporary names of this process's writes
 
 
@@ -63,7 +63,7 @@ class _GroupSync:
         self._synced = 0  # every ticket up to this one is durable
         self._running = False
 
-    def wait(self, folder: Path) -> None:
+    def wait(self, folder: str) -> None:
         """Return once everything this thread wrote under ``folder`` is durable."""
         with self._cond:
             self._taken += 1
@@ -84,7 +84,7 @@ class _GroupSync:
                 self._synced = max(self._synced, upto)
 
     @staticmethod
-    def _syncfs(folder: Path) -> None:
+    def _syncfs(folder: str) -> None:
         fd = os.open(folder, os.O_RDONLY)
         try:
             if _SYNCFS(fd) != 0:  # type: ignore[misc]
@@ -111,6 +111,7 @@ class RawStore:
 
     def __init__(self, root: Path | str) -> None:
         self.root = Path(root)
+        self._root = os.fspath(self.root)
 
     def path(self, sha256: str) -> Path:
         if not is_sha256(sha256):
@@ -137,13 +138,13 @@ class RawStore:
         stat, the folders made once per process, a temporary name made from the hash, and a
         share of one group ``syncfs`` (see the module's docstring) before the rename."""
         sha = hashlib.sha256(data).hexdigest()
-        target = self.root / sha[:2] / sha[2:4] / sha
+        folder = f"{self._root}/{sha[:2]}/{sha[2:4]}"  # strings: pathlib costs more than I/O
+        target = f"{folder}/{sha}"
         try:
             if os.stat(target).st_size == len(data):
                 return sha
         except FileNotFoundError:
             pass
-        folder = target.parent
         if folder not in _MADE:
             try:
                 os.mkdir(folder)
@@ -154,14 +155,14 @@ class RawStore:
             _MADE.add(folder)
         # Unique per process and call (two threads or greenlets may store the same new body at
         # once); O_EXCL still refuses a name that exists, e.g. left by a killed run of this pid.
-        tmp = folder / f".tmp-{sha[:16]}-{os.getpid()}-{next(_PUTS)}.part"
+        tmp = f"{folder}/.tmp-{sha[:16]}-{os.getpid()}-{next(_PUTS)}.part"
         try:
             fd = os.open(tmp, _NEW_FILE, 0o644)
         except FileExistsError:
             os.unlink(tmp)
             fd = os.open(tmp, _NEW_FILE, 0o644)
         except FileNotFoundError:  # the folder was removed since this process made it
-            folder.mkdir(parents=True, exist_ok=True)
+            os.makedirs(folder, exist_ok=True)
             fd = os.open(tmp, _NEW_FILE, 0o644)
         try:
             try:
@@ -200,9 +201,9 @@ class RawStore:
         """Replace a listing record whole (written under a temporary name, then renamed); a
         national crawl writes two per site, so the folder is made once per process."""
         folder = self.root / "_listings"
-        if folder not in _MADE:
+        if str(folder) not in _MADE:
             folder.mkdir(parents=True, exist_ok=True)
-            _MADE.add(folder)
+            _MADE.add(str(folder))
         tmp = folder / f".tmp-{os.getpid()}-{next(_PUTS)}"
         try:
             with open(tmp, "wb") as fh:

@@ -58,6 +58,7 @@ DEFAULT_KEYWORDS = (
 )
 
 
+@lru_cache(maxsize=65536)  # asked several times per URL by a crawl
 def scheme_of(url: str) -> str:
     return urlsplit(url.strip()).scheme.lower()
 
@@ -95,6 +96,7 @@ def normalize(url: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc, path, parts.query, ""))
 
 
+@lru_cache(maxsize=65536)  # asked several times per URL by a crawl
 def host_of(url: str) -> str:
     """Host name (lower case, no port, no brackets) or ''."""
     try:
@@ -103,6 +105,7 @@ def host_of(url: str) -> str:
         return ""
 
 
+@lru_cache(maxsize=65536)  # asked several times per URL by a crawl
 def origin_of(url: str) -> str:
     parts = urlsplit(url)
     return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), "", "", ""))
