@@ -89,14 +89,19 @@ def crawl(root: Path, sources: list[Source], parallel: int | None, processes: in
 
     ws = stages.Workspace.at(root)
     with log.open("a", encoding="utf-8") as fh, contextlib.redirect_stderr(fh):
-        use0 = _cpu()
+        use0, own0 = _cpu(), _own_cpu()
         t0 = time.perf_counter()
         records = runner.crawl_all(ws, sources, stages.new_run_id(),
                                    display=CrawlDisplay(sources, fancy=False),
                                    parallel=parallel, processes=processes)
         wall = time.perf_counter() - t0
-        use1 = _cpu()
+        use1, own1 = _cpu(), _own_cpu()
+    global PARENT_CPU
+    PARENT_CPU = own1 - own0
     return wall, (use1[0] - use0[0], use1[1] - use0[1]), records
+
+
+PARENT_CPU = 0.0  # of the latest crawl()
 
 
 def _cpu() -> tuple[float, float]:
@@ -105,6 +110,13 @@ def _cpu() -> tuple[float, float]:
     me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(
         resource.RUSAGE_CHILDREN)
     return me.ru_utime + kids.ru_utime, me.ru_stime + kids.ru_stime
+
+
+def _own_cpu() -> float:
+    """CPU seconds of this process alone: the first shard's crawl plus the fetch log, the
+    progress lines and the relay of every child's records."""
+    me = resource.getrusage(resource.RUSAGE_SELF)
+    return me.ru_utime + me.ru_stime
 
 
 def profile_threads() -> list:
@@ -245,7 +257,8 @@ def main() -> int:
           f"{args.parallel or runner.PARALLEL_SOURCES}, crawl processes: {procs}")
     print(f"  one host alone: {one_wall:.2f} s, {sum(one_cpu):.2f} CPU s ({check(one, 1)})")
     print(f"  all {n} hosts:  {all_wall:.2f} s, {sum(all_cpu):.2f} CPU s of the crawl processes "
-          f"({all_cpu[0]:.2f} user, {all_cpu[1]:.2f} system) ({check(many, n)})")
+          f"({all_cpu[0]:.2f} user, {all_cpu[1]:.2f} system; {PARENT_CPU:.2f} in the "
+          f"command's own process) ({check(many, n)})")
     print(f"  ratio all / one host: {ratio:.2f} (target <= 2; the sum would be {n}x)")
     print(f"  {requests} requests: {requests / all_wall:.0f} requests/s, "
           f"{sum(all_cpu) / max(1, requests) * 1000:.2f} ms crawler CPU per request; the sites' "

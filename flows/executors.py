@@ -122,17 +122,20 @@ def host_groups(sources: Sequence[Source]) -> list[list[Source]]:
     return sorted(groups.values(), key=lambda g: sources.index(g[0]))
 
 
-def pack_groups(groups: Sequence[list[Source]], bins: int) -> list[list[Source]]:
+def pack_groups(groups: Sequence[list[Source]], bins: int,
+                first_share: float = 1.0) -> list[list[Source]]:
     """Host groups packed into at most ``bins`` crawl tasks of about the same number of
     sources (largest group first into the lightest task). A task crawls its sources many at
     once (``flows.runner.crawl_all``), so a cluster of a few one-thread workers still keeps
     hundreds of hosts in flight; a group is never split, so politeness still holds per
-    process. Each task keeps its groups in the order given."""
+    process. Each task keeps its groups in the order given. The first task gets
+    ``first_share`` times the sources of each other (a process that has other work too)."""
     bins = max(1, min(bins, len(groups)))
     tasks: list[list[int]] = [[] for _ in range(bins)]
     sizes = [0] * bins
+    room = [first_share if b == 0 else 1.0 for b in range(bins)]
     for gi in sorted(range(len(groups)), key=lambda i: -len(groups[i])):
-        lightest = sizes.index(min(sizes))
+        lightest = min(range(bins), key=lambda b: (sizes[b] + len(groups[gi])) / room[b])
         tasks[lightest].append(gi)
         sizes[lightest] += len(groups[gi])
     return [[s for gi in sorted(t) for s in groups[gi]] for t in tasks if t]

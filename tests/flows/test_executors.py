@@ -93,3 +93,12 @@ def test_host_groups_are_packed_whole_into_few_balanced_tasks() -> None:
         assert [flat.index(s) for s in t] == sorted(flat.index(s) for s in t)
     assert pack_groups(groups[:2], 8) == groups[:2]
     assert pack_groups([], 4) == []
+
+
+def test_the_first_task_can_be_given_a_smaller_share() -> None:
+    """The crawl's own process, which also logs every child's records, takes fewer sources."""
+    groups = [[_source(f"s{n}", f"https://h{n}.example/")] for n in range(20)]
+    even, light = pack_groups(groups, 2), pack_groups(groups, 2, first_share=0.5)
+    assert [len(t) for t in even] == [10, 10]
+    assert [len(t) for t in light] in ([7, 13], [6, 14])
+    assert sorted(s.source_id for t in light for s in t) == sorted(f"s{n}" for n in range(20))
