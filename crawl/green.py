@@ -80,6 +80,7 @@ class Hub:
         self.timers: list[tuple[float, int, _Ticket]] = []
         self.seq = itertools.count()
         self.live = 0  # spawned greenlets not yet finished
+        self.fatal: BaseException | None = None  # raised out of the loop when set
         self._foreign: deque[tuple[_Ticket, bool]] = deque()  # wakes from other threads
         self._foreign_lock = threading.Lock()
         self._rfd, self._wfd = os.pipe()
@@ -102,8 +103,13 @@ class Hub:
         def body(_: object = None) -> None:
             try:
                 fut.set_result(fn(*args))
-            except BaseException as exc:  # handed to whoever reads the future
+            except greenlet.GreenletExit:  # an abandoned greenlet, collected: nothing to report
+                raise
+            except Exception as exc:  # handed to whoever reads the future
                 fut.set_exception(exc)
+            except BaseException as exc:  # Ctrl-C, exit: stops the whole loop, as in a thread
+                fut.set_exception(exc)
+                self.fatal = exc
             finally:
                 self.live -= 1
 
@@ -146,6 +152,8 @@ class Hub:
             while ready:
                 glet, value = ready.popleft()
                 glet.switch(value)
+                if self.fatal is not None:
+                    raise self.fatal
             if not self.live:
                 return
             while timers and timers[0][2].done:

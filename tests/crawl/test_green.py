@@ -151,3 +151,19 @@ def test_raw_store_writes_from_many_greenlets_are_all_durable_and_named_once(
     assert all(store.get(s) == b for s, b in zip(shas, bodies, strict=True))
     files = [p for p in (tmp_path / "raw").rglob("*") if p.is_file()]
     assert len(files) == 25 and not [p for p in files if p.name.startswith(".tmp-")]
+
+
+def test_an_interrupt_in_one_greenlet_stops_the_whole_loop_at_once() -> None:
+    """Ctrl-C lands in whichever greenlet runs; it must end the crawl, not only that source."""
+    finished: list[int] = []
+
+    def one(n: int) -> None:
+        green.sleep(0.01 * n)
+        if n == 1:
+            raise KeyboardInterrupt
+        green.sleep(0.5)
+        finished.append(n)
+
+    with pytest.raises(KeyboardInterrupt):
+        green.map_bounded(one, list(range(5)), 5)
+    assert finished == [] and green.hub() is None

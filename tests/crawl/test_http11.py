@@ -187,3 +187,105 @@ def test_a_private_address_is_refused_before_any_connection(serve) -> None:
         _client(allow_private=False).get(f"http://127.0.0.1:{site.port}/")
     time.sleep(0.05)
     assert site.connections == 0
+
+
+# ---- TLS: a server on 127.0.0.1 with a certificate made for the test ---------------------------
+
+
+@pytest.fixture(scope="module")
+def tls_files(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
+    """A self-signed certificate for the address 127.0.0.1, and its key (PEM files)."""
+    import datetime
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "inclusio test")])
+    now = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+            .public_key(key.public_key()).serial_number(1)
+            .not_valid_before(now).not_valid_after(now + datetime.timedelta(days=3650))
+            .add_extension(x509.SubjectAlternativeName(
+                [x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .sign(key, hashes.SHA256()))
+    folder = tmp_path_factory.mktemp("tls")
+    cert_file, key_file = folder / "cert.pem", folder / "key.pem"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                           serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return str(cert_file), str(key_file)
+
+
+def _tls_site(tls_files: tuple[str, str], answers: list[bytes], *, speak: bool = True) -> int:
+    """A TLS server answering ``answers`` in order on one connection; with ``speak`` False it
+    accepts the connection and never starts TLS. Returns its port."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(*tls_files)
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen()
+
+    def serve() -> None:
+        conn, _ = sock.accept()
+        if not speak:
+            time.sleep(1.0)
+            conn.close()
+            return
+        try:
+            with context.wrap_socket(conn, server_side=True) as tls:
+                buf = b""
+                for answer in answers:
+                    while b"\r\n\r\n" not in buf:
+                        buf += tls.recv(65536)
+                    buf = buf.split(b"\r\n\r\n", 1)[1]
+                    for n in range(0, len(answer), 1000):  # many TLS records
+                        tls.sendall(answer[n:n + 1000])
+        except (OSError, ssl.SSLError):
+            pass
+        finally:
+            sock.close()
+
+    threading.Thread(target=serve, daemon=True).start()
+    return sock.getsockname()[1]
+
+
+def _tls_client(cafile: str | None, timeout: float = 5.0) -> Client:
+    def context() -> ssl.SSLContext:
+        return ssl.create_default_context(cafile=cafile)
+
+    return Client(AddressPolicy.from_source(True), timeout=timeout,
+                  headers={"User-Agent": "inclusio-test"}, ssl_context=context)
+
+
+def test_https_bodies_over_one_verified_connection(tls_files) -> None:
+    big = b"x" * 200_000  # read over many TLS records
+    port = _tls_site(tls_files, [
+        b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello",
+        b"HTTP/1.1 200 OK\r\nContent-Length: " + str(len(big)).encode() + b"\r\n\r\n" + big])
+    client = _tls_client(tls_files[0])
+    url = f"https://127.0.0.1:{port}/"
+    assert _body(client, url) == (200, b"hello")
+    assert _body(client, url + "grande") == (200, big)  # the same connection: one accept
+    client.close()
+
+
+def test_https_with_an_untrusted_certificate_is_a_connect_error(tls_files) -> None:
+    from crawl.http11 import ConnectError
+
+    port = _tls_site(tls_files, [b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"])
+    with pytest.raises(ConnectError, match="CERTIFICATE_VERIFY_FAILED"):
+        _tls_client(None).get(f"https://127.0.0.1:{port}/")
+
+
+def test_a_server_that_never_starts_tls_is_a_connect_timeout(tls_files) -> None:
+    from crawl.http11 import ConnectTimeout
+
+    port = _tls_site(tls_files, [], speak=False)
+    with pytest.raises(ConnectTimeout, match="TLS handshake"):
+        _tls_client(tls_files[0], timeout=0.2).get(f"https://127.0.0.1:{port}/")
