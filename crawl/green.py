@@ -272,7 +272,9 @@ def offload(fn: Callable[..., R], *args: Any, **kwargs: Any) -> R:
     global _OFFLOAD
     with _OFFLOAD_LOCK:
         if _OFFLOAD is None:
-            _OFFLOAD = ThreadPoolExecutor(max_workers=8, thread_name_prefix="green-offload")
+            # Mostly name resolution: a national crawl's first minute asks for thousands of
+            # host names, each tens of milliseconds of waiting on the resolver.
+            _OFFLOAD = ThreadPoolExecutor(max_workers=32, thread_name_prefix="green-offload")
         pool = _OFFLOAD
     fut = pool.submit(fn, *args, **kwargs)
     _await(h, [fut], FIRST_COMPLETED)

@@ -42,6 +42,7 @@ from urllib.parse import quote, urlsplit
 from . import green
 from .netguard import AddressPolicy
 
+_poll = getattr(select, "poll", None)
 CHUNK = 65536
 MAX_LINE = 65536  # status line, header line or chunk-size line
 MAX_HEADERS = 200
@@ -169,10 +170,14 @@ class _Conn:
         if time.monotonic() - self.idle_since > IDLE_SECONDS or self.pos < len(self.buf):
             return True
         try:
-            readable, _, _ = select.select([self.sock], [], [], 0)
+            if _poll is None:  # select() only knows descriptors below 1,024
+                readable, _, _ = select.select([self.sock], [], [], 0)
+                return bool(readable)
+            probe = _poll()  # any descriptor: a crawl of thousands of hosts has thousands
+            probe.register(self.sock, select.POLLIN)
+            return bool(probe.poll(0))
         except (OSError, ValueError):
             return True
-        return bool(readable)
 
     def use_in(self, green_mode: bool) -> None:
         """Switch the socket between a thread's blocking reads and a hub's."""

@@ -289,3 +289,29 @@ def test_a_server_that_never_starts_tls_is_a_connect_timeout(tls_files) -> None:
     port = _tls_site(tls_files, [], speak=False)
     with pytest.raises(ConnectTimeout, match="TLS handshake"):
         _tls_client(tls_files[0], timeout=0.2).get(f"https://127.0.0.1:{port}/")
+
+
+def test_a_pooled_connection_is_reused_above_descriptor_1024(serve) -> None:
+    """select() cannot look at a descriptor past 1,024, and a crawl of thousands of hosts has
+    such descriptors: the idle check must not take every such connection for dead."""
+    import os
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and hard < 1200:
+        pytest.skip("the open-file limit is below 1,200")
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, 1200), hard))
+    filler = [os.open(os.devnull, os.O_RDONLY) for _ in range(1100)]
+    try:
+        site = serve([b"HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\na",
+                      b"HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nb"])
+        client = _client()
+        url = f"http://127.0.0.1:{site.port}/"
+        assert _body(client, url) == (200, b"a")
+        assert _body(client, url) == (200, b"b")
+        assert site.connections == 1
+        client.close()
+    finally:
+        for fd in filler:
+            os.close(fd)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
