@@ -114,7 +114,7 @@ def instrument() -> None:
     stages.connect = step("connect", connect)
     stages._unloaded_records = step("_unloaded_records", stages._unloaded_records)
     stages._loaded_versions = step("_loaded_versions", stages._loaded_versions)
-    for name in ("load_sources", "load_fetches", "load_batches", "load_problems",
+    for name in ("load_sources", "load_batches", "load_problems",
                  "clear_problems"):
         setattr(wload, name, step(name, getattr(wload, name)))
     linking.link_all = step("link_all", linking.link_all)
@@ -126,6 +126,14 @@ def instrument() -> None:
         return out
 
     wload._load_built = per_batch
+    fetches = wload.load_fetches
+
+    def load_fetches(con: Any, records: Any) -> int:
+        out = fetches(con, records)
+        print(f"    after load_fetches: rss {rss_mb():.0f} MB, duckdb {duck(con)}", flush=True)
+        return out
+
+    wload.load_fetches = step("load_fetches", load_fetches)
     link_write = linking._write
 
     def write(con: Any, *a: Any, **k: Any) -> Any:
