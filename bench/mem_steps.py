@@ -11,7 +11,6 @@ printed with its resident memory at start and end and the highest sample seen du
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import os
 import resource
@@ -98,20 +97,16 @@ def instrument() -> None:
     from warehouse import load as wload
 
     stages.load_into_warehouse = step("load_into_warehouse", stages.load_into_warehouse)
-    opened = stages.connect
+    settings = wload.load_settings
 
-    @contextlib.contextmanager
-    def connect(*a: Any, **k: Any) -> Any:
-        with opened(*a, **k) as con:
-            for name in ("memory_limit", "threads", "preserve_insertion_order"):
-                if name.upper() in os.environ:
-                    con.execute(f"SET {name} = '{os.environ[name.upper()]}'")
-            print("    duckdb settings:", con.execute(
-                "SELECT current_setting('memory_limit'), current_setting('threads'),"
-                " current_setting('checkpoint_threshold')").fetchone(), flush=True)
-            yield con
+    def load_settings(con: Any) -> None:
+        settings(con)
+        print("    duckdb settings:", con.execute(
+            "SELECT current_setting('memory_limit'), current_setting('threads'),"
+            " current_setting('checkpoint_threshold')").fetchone(), flush=True)
 
-    stages.connect = step("connect", connect)
+    wload.load_settings = load_settings
+    stages.connect = step("connect", stages.connect)
     stages._unloaded_records = step("_unloaded_records", stages._unloaded_records)
     stages._loaded_versions = step("_loaded_versions", stages._loaded_versions)
     for name in ("load_sources", "load_batches", "load_problems",
@@ -164,7 +159,8 @@ def load(folder: Path) -> None:
     instrument()
     from warehouse import load as wload
 
-    for name in ("LOAD_BATCH", "LOAD_BATCH_CLAIMS", "LOAD_BATCH_CHARS", "LOAD_CHECKPOINT"):
+    for name in ("LOAD_BATCH", "LOAD_BATCH_CLAIMS", "LOAD_BATCH_CHARS", "LOAD_CHECKPOINT",
+                 "LOAD_MEMORY_LIMIT"):
         if name in os.environ:
             value = os.environ[name]
             setattr(wload, name, int(value) if value.isdigit() else value)

@@ -430,9 +430,7 @@ def load_into_warehouse(
     if sources:
         remember_sources(ws, sources)
     with connect(target or ws.warehouse, wait=wait) as con:
-        # One checkpoint when the load is done, not one every 16 MB of the write-ahead log:
-        # each rewrote the claims' key index, a cost that grew with the warehouse.
-        con.execute(f"SET checkpoint_threshold = '{wload.LOAD_CHECKPOINT}'")
+        wload.load_settings(con)  # checkpoints and memory bounded whatever the project's size
         wload.load_sources(con, sources)
         run_ids = {r.run_id for r in records}
         if run_ids:

@@ -423,12 +423,12 @@ _FATAL = (duckdb.IOException, duckdb.FatalException, duckdb.InternalException, M
 
 
 # A load_documents call (one transaction) in the load stage takes documents until one of
-# these is reached. Past a row group (122,880 rows) of claims DuckDB writes them straight
-# into the file instead of the write-ahead log and again at the checkpoint; the text bound
-# keeps a batch of long PDFs in memory bounds.
-LOAD_BATCH = 10_000  # documents
-LOAD_BATCH_CLAIMS = 150_000
-LOAD_BATCH_CHARS = 64_000_000
+# these is reached. The batch being written and the next one, built meanwhile, are held in
+# memory as Python objects and Arrow frames (about 1.5 KB per claim), so these bounds are
+# what the load's memory follows, whatever the number of documents loaded.
+LOAD_BATCH = 2_000  # documents
+LOAD_BATCH_CLAIMS = 40_000
+LOAD_BATCH_CHARS = 16_000_000
 
 
 def batches(items: Iterable[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
@@ -447,8 +447,21 @@ def batches(items: Iterable[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
         yield batch
 
 
-# Write-ahead log size that triggers a checkpoint during a load (DuckDB's default is 16 MB).
-LOAD_CHECKPOINT = "1GB"
+# Write-ahead log size that triggers a checkpoint during a load (DuckDB's default is 16 MB):
+# rows written since the last checkpoint stay in memory until the next one, so this bounds
+# them; checkpointed rows are blocks of the file, which DuckDB drops from memory past
+# LOAD_MEMORY_LIMIT.
+LOAD_CHECKPOINT = "64MB"
+# DuckDB's memory during a load, link and index build (its default is 80 % of the machine's):
+# past it DuckDB evicts blocks of the file and spills what it builds to a temporary folder
+# beside the warehouse, so the load's memory does not grow with the warehouse.
+LOAD_MEMORY_LIMIT = "256MB"
+
+
+def load_settings(con: duckdb.DuckDBPyConnection) -> None:
+    """The settings a loading connection runs with (checkpoints and memory, above)."""
+    con.execute(f"SET checkpoint_threshold = '{LOAD_CHECKPOINT}'")
+    con.execute(f"SET memory_limit = '{LOAD_MEMORY_LIMIT}'")
 
 
 def load_documents(
