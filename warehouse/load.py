@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import asdict
+from dataclasses import asdict, fields
 from datetime import date, datetime
 from typing import Any
 
@@ -83,20 +83,25 @@ def load_sources(con: duckdb.DuckDBPyConnection, sources: Sequence[Source]) -> i
 
 def load_fetches(con: duckdb.DuckDBPyConnection, records: Iterable[FetchRecord]) -> int:
     """Upsert fetch attempts: new (url, body) pairs add rows, repeats bump last_seen/attempts."""
-    rows = []
+    # Column by column (not a dict per record): a crawl's records at once, so the frame is
+    # built with as few Python objects as it can.
+    columns: dict[str, list[Any]] = {name: [] for name in _RECORD_FIELDS}
+    keys: list[str] = []
     for r in records:
-        d = asdict(r)
-        d["fetch_id"] = fetch_key(r)
-        d["fetched_at"] = pd.Timestamp(r.fetched_at)
-        rows.append(d)
-    if not rows:
+        for name, column in columns.items():
+            column.append(getattr(r, name))
+        keys.append(fetch_key(r))
+    if not keys:
         return 0
+    columns["fetched_at"] = [pd.Timestamp(t) for t in columns["fetched_at"]]
+    columns["fetch_id"] = keys
     # Rows come in the run's order: its sources as listed in the sources file, each in the
     # order it fetched. Sources crawl at the same time, so which one reached a shared URL
     # first is chance: a row keeps the source listed first (as documents do) and is
     # ``stored`` when any attempt stored its body, so a run killed half-way and run again
     # ends like one uninterrupted run.
-    df = pd.DataFrame(rows)
+    df = pd.DataFrame(columns)
+    del columns, keys
     df["_order"] = range(len(df))
     df = df.sort_values("fetched_at", kind="stable")
     by_id = df.groupby("fetch_id", sort=False)
@@ -104,7 +109,7 @@ def load_fetches(con: duckdb.DuckDBPyConnection, records: Iterable[FetchRecord])
         first=("fetched_at", "min"), last=("fetched_at", "max"), attempts=("url", "size"),
     )
     agg["first_source"] = df.sort_values("_order").groupby("fetch_id")["source_id"].first()
-    agg["any_stored"] = by_id["outcome"].agg(lambda s: bool((s == "stored").any()))
+    agg["any_stored"] = (df["outcome"] == "stored").groupby(df["fetch_id"], sort=False).any()
     df = df.drop_duplicates("fetch_id", keep="last").set_index("fetch_id").join(agg).reset_index()
     df["source_id"] = df["first_source"]
     df.loc[df["any_stored"], "outcome"] = "stored"
@@ -129,7 +134,7 @@ def load_fetches(con: duckdb.DuckDBPyConnection, records: Iterable[FetchRecord])
     ]
     df = df[cols].astype({"status": "Int64", "n_bytes": "Int64"})
     with _Tx(con) as tx:
-        tx.register("fetch_df", df)
+        tx.register("fetch_df", pa.Table.from_pandas(df, preserve_index=False))
         tx.execute(
             """
             INSERT INTO fetches (fetch_id, run_id, source_id, url, final_url, fetched_at,
@@ -151,6 +156,9 @@ def load_fetches(con: duckdb.DuckDBPyConnection, records: Iterable[FetchRecord])
         )
         tx.unregister("fetch_df")
     return len(df)
+
+
+_RECORD_FIELDS = tuple(f.name for f in fields(FetchRecord))
 
 
 def _num(value: Any) -> float | None:
