@@ -113,6 +113,8 @@ def instrument() -> None:
                  "clear_problems"):
         setattr(wload, name, step(name, getattr(wload, name)))
     linking.link_all = step("link_all", linking.link_all)
+    for name in ("_fingerprint", "_documents", "_claim_links"):
+        setattr(linking, name, step(name, getattr(linking, name)))
     built = wload._load_built
 
     def per_batch(con: Any, items: Any, *a: Any, **k: Any) -> int:
@@ -135,7 +137,7 @@ def instrument() -> None:
         print(f"    before link write: rss {rss_mb():.0f} MB, duckdb {duck(con)}", flush=True)
         return link_write(con, *a, **k)
 
-    linking._write = write
+    linking._write = step("_write", write)
     search.ensure_index = step("ensure_index", search.ensure_index)
     runner._batch_after_batch = step("parse+extract", runner._batch_after_batch)
 

@@ -200,14 +200,14 @@ _FACTS = """
 """
 
 
-def _batches(con: duckdb.DuckDBPyConnection, sql: str, rows: int = READ_ROWS
+def _batches(con: duckdb.DuckDBPyConnection, sql: str, rows: int | None = None
              ) -> Iterator[list[tuple]]:
-    """The rows of ``sql``, ``rows`` at a time, read on a cursor of their own (so the caller
-    may write on ``con`` meanwhile)."""
+    """The rows of ``sql``, ``rows`` (default READ_ROWS) at a time, read on a cursor of their
+    own (so the caller may write on ``con`` meanwhile)."""
     cur = con.cursor()
     try:
         cur.execute(sql)
-        while batch := cur.fetchmany(rows):
+        while batch := cur.fetchmany(rows or READ_ROWS):
             yield batch
     finally:
         cur.close()
