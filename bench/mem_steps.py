@@ -101,6 +101,8 @@ def instrument() -> None:
 
     def load_settings(con: Any) -> None:
         settings(con)
+        if "DUCKDB_MEMORY_LIMIT" in os.environ:
+            con.execute(f"SET memory_limit = '{os.environ['DUCKDB_MEMORY_LIMIT']}'")
         print("    duckdb settings:", con.execute(
             "SELECT current_setting('memory_limit'), current_setting('threads'),"
             " current_setting('checkpoint_threshold')").fetchone(), flush=True)
@@ -138,7 +140,14 @@ def instrument() -> None:
         return link_write(con, *a, **k)
 
     linking._write = step("_write", write)
-    search.ensure_index = step("ensure_index", search.ensure_index)
+    ensure = search.ensure_index
+
+    def ensure_index(con: Any, *a: Any, **k: Any) -> Any:
+        out = ensure(con, *a, **k)
+        print(f"    after ensure_index: rss {rss_mb():.0f} MB, duckdb {duck(con)}", flush=True)
+        return out
+
+    search.ensure_index = step("ensure_index", ensure_index)
     runner._batch_after_batch = step("parse+extract", runner._batch_after_batch)
 
 
@@ -161,8 +170,7 @@ def load(folder: Path) -> None:
     instrument()
     from warehouse import load as wload
 
-    for name in ("LOAD_BATCH", "LOAD_BATCH_CLAIMS", "LOAD_BATCH_CHARS", "LOAD_CHECKPOINT",
-                 "LOAD_MEMORY_LIMIT"):
+    for name in ("LOAD_BATCH", "LOAD_BATCH_CLAIMS", "LOAD_BATCH_CHARS", "LOAD_CHECKPOINT"):
         if name in os.environ:
             value = os.environ[name]
             setattr(wload, name, int(value) if value.isdigit() else value)

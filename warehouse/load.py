@@ -457,19 +457,17 @@ def batches(items: Iterable[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
 
 # Write-ahead log size that triggers a checkpoint during a load (DuckDB's default is 16 MB):
 # rows written since the last checkpoint stay in memory until the next one, so this bounds
-# them; checkpointed rows are blocks of the file, which DuckDB drops from memory past
-# LOAD_MEMORY_LIMIT.
+# them (checkpointed rows are blocks of the file, which DuckDB may drop from memory).
+# No DuckDB memory_limit is set: linking's query of per-document facts (list aggregates) needs
+# memory that grows with the warehouse and DuckDB cannot spill (128 MB failed with "Out of
+# Memory" at 50,000 documents), and so do the fingerprints (one string_agg over every
+# document): a fixed limit would fail a large enough warehouse.
 LOAD_CHECKPOINT = "64MB"
-# DuckDB's memory during a load, link and index build (its default is 80 % of the machine's):
-# past it DuckDB evicts blocks of the file and spills what it builds to a temporary folder
-# beside the warehouse, so the load's memory does not grow with the warehouse.
-LOAD_MEMORY_LIMIT = "256MB"
 
 
 def load_settings(con: duckdb.DuckDBPyConnection) -> None:
-    """The settings a loading connection runs with (checkpoints and memory, above)."""
+    """The settings a loading connection runs with (checkpoints, above)."""
     con.execute(f"SET checkpoint_threshold = '{LOAD_CHECKPOINT}'")
-    con.execute(f"SET memory_limit = '{LOAD_MEMORY_LIMIT}'")
 
 
 def load_documents(
