@@ -101,8 +101,8 @@ def instrument() -> None:
 
     def load_settings(con: Any) -> None:
         settings(con)
-        if "DUCKDB_MEMORY_LIMIT" in os.environ:
-            con.execute(f"SET memory_limit = '{os.environ['DUCKDB_MEMORY_LIMIT']}'")
+        for setting in filter(None, os.environ.get("DUCKDB_SET", "").split(";")):
+            con.execute(f"SET {setting}")  # e.g. DUCKDB_SET="memory_limit='256MB'"
         print("    duckdb settings:", con.execute(
             "SELECT current_setting('memory_limit'), current_setting('threads'),"
             " current_setting('checkpoint_threshold')").fetchone(), flush=True)

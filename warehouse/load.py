@@ -9,16 +9,18 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, fields
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import duckdb
 import pandas as pd
 import pyarrow as pa
 
 from models.records import Claim, Document, FetchRecord, Source
+
+T = TypeVar("T")
 
 
 def _key(*parts: Any) -> str:
@@ -458,16 +460,35 @@ def batches(items: Iterable[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
 # Write-ahead log size that triggers a checkpoint during a load (DuckDB's default is 16 MB):
 # rows written since the last checkpoint stay in memory until the next one, so this bounds
 # them (checkpointed rows are blocks of the file, which DuckDB may drop from memory).
-# No DuckDB memory_limit is set: linking's query of per-document facts (list aggregates) needs
-# memory that grows with the warehouse and DuckDB cannot spill (128 MB failed with "Out of
-# Memory" at 50,000 documents), and so do the fingerprints (one string_agg over every
-# document): a fixed limit would fail a large enough warehouse.
 LOAD_CHECKPOINT = "64MB"
+# DuckDB's memory while linking and building the search index (its default is 80 % of the
+# machine's): past it DuckDB drops cached blocks and spills what it can to a temporary folder
+# beside the warehouse. What it cannot spill (linking's list aggregates, for one, failed with
+# 128 MB at 50,000 documents) grows with the warehouse: a step that does not fit runs again
+# without the limit (``within_memory``), so a large warehouse costs memory, never the run.
+LOAD_MEMORY_LIMIT = "256MB"
 
 
 def load_settings(con: duckdb.DuckDBPyConnection) -> None:
     """The settings a loading connection runs with (checkpoints, above)."""
     con.execute(f"SET checkpoint_threshold = '{LOAD_CHECKPOINT}'")
+
+
+def within_memory(con: duckdb.DuckDBPyConnection, step: Callable[[], T]) -> T:
+    """``step()`` with DuckDB held to LOAD_MEMORY_LIMIT, or, if DuckDB cannot fit it there,
+    once more without the limit. ``step`` must leave nothing behind when it fails (one
+    transaction, or work it redoes from the start)."""
+    # Set back by value: DuckDB 1.5's RESET memory_limit reports the default but leaves the
+    # buffer pool at the limit.
+    before = con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+    con.execute(f"SET memory_limit = '{LOAD_MEMORY_LIMIT}'")
+    try:
+        return step()
+    except duckdb.OutOfMemoryException:
+        con.execute(f"SET memory_limit = '{before}'")
+        return step()
+    finally:
+        con.execute(f"SET memory_limit = '{before}'")
 
 
 def load_documents(
