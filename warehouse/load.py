@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, fields
 from datetime import date, datetime
@@ -484,7 +485,9 @@ def within_memory(con: duckdb.DuckDBPyConnection, step: Callable[[], T]) -> T:
     con.execute(f"SET memory_limit = '{LOAD_MEMORY_LIMIT}'")
     try:
         return step()
-    except duckdb.OutOfMemoryException:
+    except duckdb.OutOfMemoryException as exc:
+        sys.stderr.write(f"DuckDB needs more than {LOAD_MEMORY_LIMIT} here "
+                         f"({str(exc).splitlines()[0]}): run again without the bound\n")
         con.execute(f"SET memory_limit = '{before}'")
         return step()
     finally:
