@@ -6,7 +6,14 @@
 
 A thread samples the process's resident set (/proc/self/statm) every 10 ms; each step of
 ``flows.stages.load_into_warehouse`` (and, in ``full``, parse and extract before it) is
-printed with its resident memory at start and end and the highest sample seen during it.
+printed with its resident memory at start and end and the highest sample seen during it;
+after each load batch, the fetch rows, before linking writes and after the index build,
+DuckDB's own accounting (``duckdb_memory()``, MB by tag) too.
+
+In ``load``, the environment may change the load's bounds (``LOAD_BATCH``,
+``LOAD_BATCH_CLAIMS``, ``LOAD_BATCH_CHARS``, ``LOAD_CHECKPOINT``, ``LOAD_MEMORY_LIMIT``) and
+set DuckDB settings on the connection (``DUCKDB_SET="memory_limit='256MB';threads=1"``).
+Memory only: times are those of a sampled run.
 """
 
 from __future__ import annotations
@@ -170,7 +177,8 @@ def load(folder: Path) -> None:
     instrument()
     from warehouse import load as wload
 
-    for name in ("LOAD_BATCH", "LOAD_BATCH_CLAIMS", "LOAD_BATCH_CHARS", "LOAD_CHECKPOINT"):
+    for name in ("LOAD_BATCH", "LOAD_BATCH_CLAIMS", "LOAD_BATCH_CHARS", "LOAD_CHECKPOINT",
+                 "LOAD_MEMORY_LIMIT"):
         if name in os.environ:
             value = os.environ[name]
             setattr(wload, name, int(value) if value.isdigit() else value)
