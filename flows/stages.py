@@ -430,9 +430,7 @@ def load_into_warehouse(
     if sources:
         remember_sources(ws, sources)
     with connect(target or ws.warehouse, wait=wait) as con:
-        # One checkpoint when the load is done, not one every 16 MB of the write-ahead log:
-        # each rewrote the claims' key index, a cost that grew with the warehouse.
-        con.execute(f"SET checkpoint_threshold = '{wload.LOAD_CHECKPOINT}'")
+        wload.load_settings(con)  # checkpoints and memory bounded whatever the project's size
         wload.load_sources(con, sources)
         run_ids = {r.run_id for r in records}
         if run_ids:
@@ -498,10 +496,13 @@ def load_into_warehouse(
         wload.clear_problems(con, "parse", ok_parse)
         wload.load_problems(con, problems)
         _say("link: documents and claims to projects")
-        stats.update(link_all(con, manual_links, if_changed=True))
+        # Linking and the index build hold DuckDB to a bounded memory when they fit in it.
+        stats.update(wload.within_memory(
+            con, lambda: link_all(con, manual_links, if_changed=True)))
         _say("index: full-text search")
         try:  # the full-text index follows the documents (rebuilt only when they changed)
-            stats["search_index_rebuilt"] = int(ensure_index(con))
+            stats["search_index_rebuilt"] = int(wload.within_memory(
+                con, lambda: ensure_index(con)))
         except SearchUnavailable as exc:
             wload.load_problems(con, [{"run_id": run_id, "stage": "load", "url": None,
                                        "sha256": None, "reason": f"search index: {exc}"}])

@@ -9,16 +9,19 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import asdict
+import sys
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import asdict, fields
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import duckdb
 import pandas as pd
 import pyarrow as pa
 
 from models.records import Claim, Document, FetchRecord, Source
+
+T = TypeVar("T")
 
 
 def _key(*parts: Any) -> str:
@@ -83,20 +86,25 @@ def load_sources(con: duckdb.DuckDBPyConnection, sources: Sequence[Source]) -> i
 
 def load_fetches(con: duckdb.DuckDBPyConnection, records: Iterable[FetchRecord]) -> int:
     """Upsert fetch attempts: new (url, body) pairs add rows, repeats bump last_seen/attempts."""
-    rows = []
+    # Column by column (not a dict per record): a crawl's records at once, so the frame is
+    # built with as few Python objects as it can.
+    columns: dict[str, list[Any]] = {name: [] for name in _RECORD_FIELDS}
+    keys: list[str] = []
     for r in records:
-        d = asdict(r)
-        d["fetch_id"] = fetch_key(r)
-        d["fetched_at"] = pd.Timestamp(r.fetched_at)
-        rows.append(d)
-    if not rows:
+        for name, column in columns.items():
+            column.append(getattr(r, name))
+        keys.append(fetch_key(r))
+    if not keys:
         return 0
+    columns["fetched_at"] = [pd.Timestamp(t) for t in columns["fetched_at"]]
+    columns["fetch_id"] = keys
     # Rows come in the run's order: its sources as listed in the sources file, each in the
     # order it fetched. Sources crawl at the same time, so which one reached a shared URL
     # first is chance: a row keeps the source listed first (as documents do) and is
     # ``stored`` when any attempt stored its body, so a run killed half-way and run again
     # ends like one uninterrupted run.
-    df = pd.DataFrame(rows)
+    df = pd.DataFrame(columns)
+    del columns, keys
     df["_order"] = range(len(df))
     df = df.sort_values("fetched_at", kind="stable")
     by_id = df.groupby("fetch_id", sort=False)
@@ -104,7 +112,7 @@ def load_fetches(con: duckdb.DuckDBPyConnection, records: Iterable[FetchRecord])
         first=("fetched_at", "min"), last=("fetched_at", "max"), attempts=("url", "size"),
     )
     agg["first_source"] = df.sort_values("_order").groupby("fetch_id")["source_id"].first()
-    agg["any_stored"] = by_id["outcome"].agg(lambda s: bool((s == "stored").any()))
+    agg["any_stored"] = (df["outcome"] == "stored").groupby(df["fetch_id"], sort=False).any()
     df = df.drop_duplicates("fetch_id", keep="last").set_index("fetch_id").join(agg).reset_index()
     df["source_id"] = df["first_source"]
     df.loc[df["any_stored"], "outcome"] = "stored"
@@ -129,7 +137,7 @@ def load_fetches(con: duckdb.DuckDBPyConnection, records: Iterable[FetchRecord])
     ]
     df = df[cols].astype({"status": "Int64", "n_bytes": "Int64"})
     with _Tx(con) as tx:
-        tx.register("fetch_df", df)
+        tx.register("fetch_df", pa.Table.from_pandas(df, preserve_index=False))
         tx.execute(
             """
             INSERT INTO fetches (fetch_id, run_id, source_id, url, final_url, fetched_at,
@@ -151,6 +159,9 @@ def load_fetches(con: duckdb.DuckDBPyConnection, records: Iterable[FetchRecord])
         )
         tx.unregister("fetch_df")
     return len(df)
+
+
+_RECORD_FIELDS = tuple(f.name for f in fields(FetchRecord))
 
 
 def _num(value: Any) -> float | None:
@@ -423,12 +434,12 @@ _FATAL = (duckdb.IOException, duckdb.FatalException, duckdb.InternalException, M
 
 
 # A load_documents call (one transaction) in the load stage takes documents until one of
-# these is reached. Past a row group (122,880 rows) of claims DuckDB writes them straight
-# into the file instead of the write-ahead log and again at the checkpoint; the text bound
-# keeps a batch of long PDFs in memory bounds.
-LOAD_BATCH = 10_000  # documents
-LOAD_BATCH_CLAIMS = 150_000
-LOAD_BATCH_CHARS = 64_000_000
+# these is reached. The batch being written and the next one, built meanwhile, are held in
+# memory as Python objects and Arrow frames (about 1.5 KB per claim), so these bounds are
+# what the load's memory follows, whatever the number of documents loaded.
+LOAD_BATCH = 2_000  # documents
+LOAD_BATCH_CLAIMS = 40_000
+LOAD_BATCH_CHARS = 16_000_000
 
 
 def batches(items: Iterable[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
@@ -447,8 +458,40 @@ def batches(items: Iterable[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
         yield batch
 
 
-# Write-ahead log size that triggers a checkpoint during a load (DuckDB's default is 16 MB).
-LOAD_CHECKPOINT = "1GB"
+# Write-ahead log size that triggers a checkpoint during a load (DuckDB's default is 16 MB):
+# rows written since the last checkpoint stay in memory until the next one, so this bounds
+# them (checkpointed rows are blocks of the file, which DuckDB may drop from memory).
+LOAD_CHECKPOINT = "64MB"
+# DuckDB's memory while linking and building the search index (its default is 80 % of the
+# machine's): past it DuckDB drops cached blocks and spills what it can to a temporary folder
+# beside the warehouse. What it cannot spill (linking's list aggregates, for one, failed with
+# 128 MB at 50,000 documents) grows with the warehouse: a step that does not fit runs again
+# without the limit (``within_memory``), so a large warehouse costs memory, never the run.
+LOAD_MEMORY_LIMIT = "256MB"
+
+
+def load_settings(con: duckdb.DuckDBPyConnection) -> None:
+    """The settings a loading connection runs with (checkpoints, above)."""
+    con.execute(f"SET checkpoint_threshold = '{LOAD_CHECKPOINT}'")
+
+
+def within_memory(con: duckdb.DuckDBPyConnection, step: Callable[[], T]) -> T:
+    """``step()`` with DuckDB held to LOAD_MEMORY_LIMIT, or, if DuckDB cannot fit it there,
+    once more without the limit. ``step`` must leave nothing behind when it fails (one
+    transaction, or work it redoes from the start)."""
+    # Set back by value: DuckDB 1.5's RESET memory_limit reports the default but leaves the
+    # buffer pool at the limit.
+    before = con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+    con.execute(f"SET memory_limit = '{LOAD_MEMORY_LIMIT}'")
+    try:
+        return step()
+    except duckdb.OutOfMemoryException as exc:
+        sys.stderr.write(f"DuckDB needs more than {LOAD_MEMORY_LIMIT} here "
+                         f"({str(exc).splitlines()[0]}): run again without the bound\n")
+        con.execute(f"SET memory_limit = '{before}'")
+        return step()
+    finally:
+        con.execute(f"SET memory_limit = '{before}'")
 
 
 def load_documents(

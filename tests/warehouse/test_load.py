@@ -74,6 +74,24 @@ def test_unchanged_refetch_bumps_attempts_and_a_change_adds_a_row(tmp_path: Path
         assert runs == [("a" * 64, "r1", "r2"), ("b" * 64, "r3", "r3")]
 
 
+def test_a_step_duckdb_cannot_fit_in_the_limit_runs_again_without_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Linking and indexing run with DuckDB's memory bounded; a step needing more than DuckDB
+    can spill runs again without the bound (never a failed load), and the bound goes after."""
+    monkeypatch.setattr(load, "LOAD_MEMORY_LIMIT", "1MB")
+    limits = []
+    with connect(tmp_path / "w.duckdb") as con:
+        def step() -> int:  # a list aggregate of 16 MB: state DuckDB cannot spill
+            limits.append(con.execute("SELECT current_setting('memory_limit')").fetchone()[0])
+            return con.execute("SELECT len(list(i)) FROM range(2000000) t(i)").fetchone()[0]
+
+        assert load.within_memory(con, step) == 2_000_000
+        assert load.within_memory(con, lambda: 7) == 7
+        # The bound is gone (DuckDB shows the size rounded: 18.8 GiB set again reads 18.7).
+        assert con.execute("SELECT len(list(i)) FROM range(2000000) t(i)").fetchone()[0]
+    assert len(limits) == 2 and limits[0] == "976.5 KiB" and limits[1] != limits[0]
+
+
 def test_claims_keep_spans_quotes_and_extractor(tmp_path: Path) -> None:
     with connect(tmp_path / "w.duckdb") as con:
         load.load_documents(con, [_item()])
