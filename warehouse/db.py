@@ -112,17 +112,45 @@ _HEADERS = 3 * 4096
 
 
 def _short_file(path: Path, con: duckdb.DuckDBPyConnection) -> str | None:
-    """Why ``path`` is shorter than the blocks its header counts (a file cut after the blocks
-    DuckDB reads on opening: it opens, and fails later on a read), or None."""
+    """Why ``path`` is shorter than the blocks it holds in use (a file cut after the blocks
+    DuckDB reads on opening: it opens, and fails later on a read), or None.
+
+    A checkpoint cuts free blocks off the end of the file while the header still counts them,
+    so a file shorter than ``total_blocks`` is sound when every block in use is still in it."""
     row = con.execute(
-        "SELECT block_size, total_blocks FROM pragma_database_size()"
+        "SELECT block_size, total_blocks, free_blocks FROM pragma_database_size()"
         " WHERE database_name = current_database()"
     ).fetchone()
     if not row or not path.exists():
         return None
-    need = _HEADERS + int(row[0]) * int(row[1])
+    size, total, free = (int(v) for v in row)
     have = path.stat().st_size
-    return None if have >= need else f"the file holds {have} bytes of the {need} it counts"
+    if have >= _HEADERS + size * total:
+        return None
+    try:
+        last = _last_block(con)
+    except duckdb.IOException as exc:  # the segments' list names a block the file lacks
+        if not _DAMAGED.search(str(exc)):
+            raise
+        return f"the file holds {have} bytes: {str(exc).splitlines()[0]}"
+    need = _HEADERS + size * max(total - free, last + 1)
+    return None if have >= need else f"the file holds {have} bytes of the {need} it needs"
+
+
+def _last_block(con: duckdb.DuckDBPyConnection) -> int:
+    """The highest block id the catalog and the tables' stored segments use (-1 for none)."""
+    last = con.execute("SELECT coalesce(max(block_id), -1) FROM pragma_metadata_info()"
+                       ).fetchone()
+    best = int(last[0]) if last else -1
+    for schema, table in con.execute(
+            "SELECT schema_name, table_name FROM duckdb_tables()"
+            " WHERE database_name = current_database()").fetchall():
+        name = ".".join('"' + part.replace('"', '""') + '"' for part in (schema, table))
+        name = name.replace("'", "''")
+        got = con.execute(f"SELECT coalesce(max(block_id), -1) FROM pragma_storage_info('{name}')"
+                          " WHERE persistent").fetchone()
+        best = max(best, int(got[0]) if got else -1)
+    return best
 
 
 def _open(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
