@@ -195,9 +195,32 @@ _FACTS = """
                    FILTER (WHERE kind = 'programme') AS programmes,
                list(struct_pack(v := value, r := role) ORDER BY start_char, claim_id)
                    FILTER (WHERE kind = 'organisation') AS orgs
-          FROM claims GROUP BY sha256
+          FROM claims WHERE {where} GROUP BY sha256
       ) c ON c.sha256 = d.sha256
+     WHERE {where_d}
 """
+# The facts are gathered a slice of sha256 values at a time (about this many documents each):
+# the per-document lists are built for one slice, so DuckDB's memory for them stays bounded.
+FACT_SLICE_DOCS = 5_000
+
+
+def _slices(n_docs: int) -> list[tuple[str | None, str | None]]:
+    """sha256 ranges [low, high) that split ``n_docs`` documents (digests spread evenly over
+    hex) into slices of about FACT_SLICE_DOCS; None for no bound, so every value is in one."""
+    k = min(4096, max(1, -(-n_docs // FACT_SLICE_DOCS)))
+    bounds: list[str | None] = [None, *(format(i * 4096 // k, "03x") for i in range(1, k)),
+                                None]
+    return list(zip(bounds[:-1], bounds[1:], strict=True))
+
+
+def _facts(con: duckdb.DuckDBPyConnection) -> Iterator[list[tuple]]:
+    """The rows of _FACTS, every document once, a slice of sha256 values after another."""
+    n_docs = con.execute("SELECT count(*) FROM documents").fetchone()[0]
+    for lo, hi in _slices(int(n_docs)):
+        def cond(col: str, lo: str | None = lo, hi: str | None = hi) -> str:
+            parts = [f"{col} >= '{lo}'" if lo else "", f"{col} < '{hi}'" if hi else ""]
+            return " AND ".join(p for p in parts if p) or "true"
+        yield from _batches(con, _FACTS.format(where=cond("sha256"), where_d=cond("d.sha256")))
 
 
 def _batches(con: duckdb.DuckDBPyConnection, sql: str, rows: int | None = None
@@ -222,7 +245,7 @@ def _documents(con: duckdb.DuckDBPyConnection, wanted_urls: set[str], wanted_sha
     docs: dict[str, _Doc] = {}
     by_url: dict[str, list[str]] = defaultdict(list)
     total = 0
-    for rows in _batches(con, _FACTS):
+    for rows in _facts(con):
         total += len(rows)
         for sha, url, title, entity, n, cups, programmes, orgs, text in rows:
             programme, call, n_programmes = _labels([v for v in programmes or () if v])
