@@ -86,7 +86,7 @@ def bare(db: Path, items: list[dict]) -> float:
     """The same documents and claims, fields straight into Arrow columns, one INSERT each:
     the floor any loader stands on (no keys hashed, no values checked)."""
     with connect(db) as con:
-        con.execute(f"SET checkpoint_threshold = '{wload.LOAD_CHECKPOINT}'")
+        wload.load_settings(con)
         t0 = time.perf_counter()
         docs: dict[str, list] = {c: [] for c in ("sha256", "url", "source_id", "title", "text")}
         cols: dict[str, list] = {c: [] for c in (
@@ -134,7 +134,7 @@ def bare(db: Path, items: list[dict]) -> float:
 
 def loader(db: Path, items: list[dict]) -> float:
     with connect(db) as con:
-        con.execute(f"SET checkpoint_threshold = '{wload.LOAD_CHECKPOINT}'")
+        wload.load_settings(con)
         t0 = time.perf_counter()
         wload.load_batches(con, wload.batches(items), run_id="bench")  # as the load stage
         con.execute("CHECKPOINT")

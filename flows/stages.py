@@ -29,6 +29,7 @@ from models.records import FetchRecord, Source
 from parsers import ParseError
 from warehouse import load as wload
 from warehouse.db import connect
+from warehouse.memory import give_back
 
 BATCH_SIZE = 25
 # Documents per Prefect task: a task run costs about 10 ms here and 40 ms of the API server's
@@ -430,20 +431,21 @@ def load_into_warehouse(
     if sources:
         remember_sources(ws, sources)
     with connect(target or ws.warehouse, wait=wait) as con:
-        # One checkpoint when the load is done, not one every 16 MB of the write-ahead log:
-        # each rewrote the claims' key index, a cost that grew with the warehouse.
-        con.execute(f"SET checkpoint_threshold = '{wload.LOAD_CHECKPOINT}'")
+        wload.load_settings(con)  # checkpoints and memory bounded whatever the project's size
+        give_back()  # what parsing and extracting freed: the load's peak starts from less
         wload.load_sources(con, sources)
         run_ids = {r.run_id for r in records}
         if run_ids:
             rank = {s.source_id: i for i, s in enumerate(sources)}
             orphans = sorted(_unloaded_records(con, ws, run_ids),
                              key=lambda r: rank.get(r.source_id, len(rank)))
-            stats["fetches"] += wload.load_fetches(con, orphans)
+            stats["fetches"] += wload.within_memory(
+                con, lambda: wload.load_fetches(con, orphans))
             problems = fetch_problems(orphans) + problems
             if orphans:
                 _say(f"load: {len(orphans)} fetches of an interrupted earlier run")
-        stats["fetches"] += wload.load_fetches(con, records)
+        stats["fetches"] += wload.within_memory(con, lambda: wload.load_fetches(con, records))
+        give_back()
         loaded = _loaded_versions(con, shas)
         ok_parse: list[str] = []
 
@@ -498,10 +500,14 @@ def load_into_warehouse(
         wload.clear_problems(con, "parse", ok_parse)
         wload.load_problems(con, problems)
         _say("link: documents and claims to projects")
-        stats.update(link_all(con, manual_links, if_changed=True))
+        # Linking and the index build hold DuckDB to a bounded memory when they fit in it.
+        stats.update(wload.within_memory(
+            con, lambda: link_all(con, manual_links, if_changed=True)))
+        give_back()
         _say("index: full-text search")
         try:  # the full-text index follows the documents (rebuilt only when they changed)
-            stats["search_index_rebuilt"] = int(ensure_index(con))
+            stats["search_index_rebuilt"] = int(wload.within_memory(
+                con, lambda: ensure_index(con)))
         except SearchUnavailable as exc:
             wload.load_problems(con, [{"run_id": run_id, "stage": "load", "url": None,
                                        "sha256": None, "reason": f"search index: {exc}"}])

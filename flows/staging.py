@@ -148,7 +148,7 @@ def load_run(ws: Workspace, run_id: str, wait: float = 0.0) -> set[str]:
         return pq.read_table(pa.BufferReader(data))
 
     with connect(ws.warehouse, wait=wait) as con:
-        con.execute(f"SET checkpoint_threshold = '{wload.LOAD_CHECKPOINT}'")
+        wload.load_settings(con)
         for folder in batches:
             try:
                 frames = {name: read(folder, name) for name in FRAMES}

@@ -16,6 +16,7 @@ import json
 import re
 import tomllib
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -64,11 +65,19 @@ class ManualLink:
 
 @dataclass(slots=True)
 class _Doc:
+    """What linking needs of one document, read from its claims and text (neither is kept)."""
+
     sha256: str
     url: str | None
     title: str | None
-    entity: str | None
-    text: str
+    entity: str | None  # the source's
+    n_claims: int = 0
+    cups: list[tuple[int, str]] | None = None  # (start, CUP) of well-formed CUP claims
+    programme: str | None = None
+    call: str | None = None
+    n_programmes: int = 0
+    lead: str | None = None  # the lead body most named
+    claim_entity: str | None = None  # who the claims say the project belongs to
 
 
 def rule_project_id(programme: str | None, call: str | None, lead: str) -> str:
@@ -105,6 +114,13 @@ def programme_and_call(values: list[str], text: str) -> tuple[str | None, str | 
     Programmes proper win over funds, funds over measures; calls ("Avviso 3/2016") named as
     programmes count as the call. Ties go to the label named first.
     """
+    programme, call, n_programmes = _labels(values)
+    return programme, call or find_call(text), n_programmes
+
+
+def _labels(values: list[str]) -> tuple[str | None, str | None, int]:
+    """:func:`programme_and_call` from the programme labels alone (the call None when no
+    label names one: the text may)."""
     calls, proper, funds, measures = [], [], [], []
     for v in values:
         m = CALL_RE.search(v)
@@ -116,7 +132,7 @@ def programme_and_call(values: list[str], text: str) -> tuple[str | None, str | 
             funds.append(v)
         else:
             proper.append(v)
-    call = _most_common(calls) or find_call(text)
+    call = _most_common(calls)
     programme = _most_common(proper) or _most_common(funds) or _most_common(measures)
     return programme, call, len(set(proper))
 
@@ -158,23 +174,92 @@ def read_manual_links(path: Path) -> list[ManualLink]:
     return links
 
 
-def _documents(con: duckdb.DuckDBPyConnection) -> dict[str, _Doc]:
-    rows = con.execute(
-        "SELECT d.sha256, d.url, d.title, s.entity, coalesce(d.text, '') FROM documents d"
-        " LEFT JOIN sources s ON s.source_id = d.source_id"
-    ).fetchall()
-    return {r[0]: _Doc(*r) for r in rows}
+# Rows handed from DuckDB to Python at a time while linking reads the documents (their texts
+# among them) and claims: linking keeps a few facts per document, never every text or claim.
+READ_ROWS = 1_000
+# Claim links written to the warehouse at a time (into a temporary table, sorted in at the end).
+WRITE_ROWS = 100_000
+
+# Per document: its source's entity, its claim count, the claims linking reads (CUPs,
+# programmes and organisations, in the order they appear) and its text.
+_FACTS = """
+    SELECT d.sha256, d.url, d.title, s.entity, coalesce(c.n, 0), c.cups, c.programmes, c.orgs,
+           coalesce(d.text, '')
+      FROM documents d
+      LEFT JOIN sources s ON s.source_id = d.source_id
+      LEFT JOIN (
+        SELECT sha256, count(*) AS n,
+               list(struct_pack(s := start_char, v := value) ORDER BY start_char, claim_id)
+                   FILTER (WHERE kind = 'cup') AS cups,
+               list(value ORDER BY start_char, claim_id)
+                   FILTER (WHERE kind = 'programme') AS programmes,
+               list(struct_pack(v := value, r := role) ORDER BY start_char, claim_id)
+                   FILTER (WHERE kind = 'organisation') AS orgs
+          FROM claims WHERE {where} GROUP BY sha256
+      ) c ON c.sha256 = d.sha256
+     WHERE {where_d}
+"""
+# The facts are gathered a slice of sha256 values at a time (about this many documents each):
+# the per-document lists are built for one slice, so DuckDB's memory for them stays bounded.
+FACT_SLICE_DOCS = 5_000
 
 
-def _claims(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple]]:
-    rows = con.execute(
-        "SELECT sha256, claim_id, kind, value, role, start_char FROM claims"
-        " ORDER BY sha256, start_char, claim_id"
-    ).fetchall()
-    out: dict[str, list[tuple]] = defaultdict(list)
-    for sha, claim_id, kind, value, role, start in rows:
-        out[sha].append((claim_id, kind, value, role, start))
-    return out
+def _slices(n_docs: int) -> list[tuple[str | None, str | None]]:
+    """sha256 ranges [low, high) that split ``n_docs`` documents (digests spread evenly over
+    hex) into slices of about FACT_SLICE_DOCS; None for no bound, so every value is in one."""
+    k = min(4096, max(1, -(-n_docs // FACT_SLICE_DOCS)))
+    bounds: list[str | None] = [None, *(format(i * 4096 // k, "03x") for i in range(1, k)),
+                                None]
+    return list(zip(bounds[:-1], bounds[1:], strict=True))
+
+
+def _facts(con: duckdb.DuckDBPyConnection) -> Iterator[list[tuple]]:
+    """The rows of _FACTS, every document once, a slice of sha256 values after another."""
+    n_docs = con.execute("SELECT count(*) FROM documents").fetchone()[0]
+    for lo, hi in _slices(int(n_docs)):
+        def cond(col: str, lo: str | None = lo, hi: str | None = hi) -> str:
+            parts = [f"{col} >= '{lo}'" if lo else "", f"{col} < '{hi}'" if hi else ""]
+            return " AND ".join(p for p in parts if p) or "true"
+        yield from _batches(con, _FACTS.format(where=cond("sha256"), where_d=cond("d.sha256")))
+
+
+def _batches(con: duckdb.DuckDBPyConnection, sql: str, rows: int | None = None
+             ) -> Iterator[list[tuple]]:
+    """The rows of ``sql``, ``rows`` (default READ_ROWS) at a time, read on a cursor of their
+    own (so the caller may write on ``con`` meanwhile)."""
+    cur = con.cursor()
+    try:
+        cur.execute(sql)
+        while batch := cur.fetchmany(rows or READ_ROWS):
+            yield batch
+    finally:
+        cur.close()
+
+
+def _documents(con: duckdb.DuckDBPyConnection, wanted_urls: set[str], wanted_shas: set[str]
+               ) -> tuple[dict[str, _Doc], int, dict[str, list[str]]]:
+    """The documents rules may link (those naming a CUP, a programme or a call) with their
+    facts, and those the manual links name; how many documents there are; the documents of
+    each URL the manual links name. Texts and claims are read a batch at a time and only
+    their facts kept, so the memory this takes follows the documents linked, not their text."""
+    docs: dict[str, _Doc] = {}
+    by_url: dict[str, list[str]] = defaultdict(list)
+    total = 0
+    for rows in _facts(con):
+        total += len(rows)
+        for sha, url, title, entity, n, cups, programmes, orgs, text in rows:
+            programme, call, n_programmes = _labels([v for v in programmes or () if v])
+            found = [(c["s"], c["v"]) for c in cups or () if c["v"] and CUP_SHAPE.match(c["v"])]
+            call = call or find_call(text)
+            if url in wanted_urls:
+                by_url[url].append(sha)
+            if not (found or programme or call or sha in wanted_shas or url in wanted_urls):
+                continue  # nothing links it
+            named = [(o["v"], o["r"]) for o in orgs or () if o["v"]]
+            docs[sha] = _Doc(sha, url, title, entity, n, found, programme, call, n_programmes,
+                             _most_common([v for v, r in named if r in LEAD_ROLES]),
+                             _entity(named))
+    return docs, total, by_url
 
 
 # Who a CUP project belongs to, by the role a document gives a body: the lead first, then the
@@ -182,11 +267,12 @@ def _claims(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple]]:
 ENTITY_ROLES = (("lead", "capofila", "lead_body"), ("intermediate_body",), ("beneficiary",))
 
 
-def _entity(items: list[tuple]) -> str | None:
+def _entity(named: list[tuple[str, str | None]]) -> str | None:
+    """The body ``named`` (organisations as (name, role), in order) gives a CUP project."""
     for roles in ENTITY_ROLES:
-        named = [c[2] for c in items if c[1] == "organisation" and c[3] in roles and c[2]]
-        if named:
-            return _most_common(named)
+        found = [v for v, role in named if role in roles]
+        if found:
+            return _most_common(found)
     return None
 
 
@@ -246,13 +332,17 @@ def link_all(con: duckdb.DuckDBPyConnection, manual_file: Path | None = None, *,
                           [STATE]).fetchone()
         if row and row[0] == fingerprint and row[1]:
             return json.loads(row[1])
-    docs = _documents(con)
-    claims = _claims(con)
+    docs, n_docs, by_url = _documents(
+        con, {link.url for link in manual if link.url}, {link.sha256 for link in manual
+                                                         if link.sha256})
     now = datetime.now()
 
     projects: dict[str, dict[str, Any]] = {}
     doc_links: dict[tuple[str, str], tuple[str, float]] = {}
-    claim_links: dict[tuple[str, str], tuple[str, float]] = {}
+    # What each document's claims are linked to, as steps replayed over its claims when the
+    # claim links are written (``_claim_links``): ("cup",), ("all", project, method,
+    # confidence), ("unlink", project) or ("clear",).
+    steps: dict[str, list[tuple]] = defaultdict(list)
 
     def want_project(pid: str, **attrs: Any) -> None:
         current = projects.setdefault(pid, {"project_id": pid})
@@ -264,28 +354,16 @@ def link_all(con: duckdb.DuckDBPyConnection, manual_file: Path | None = None, *,
     rest: list[str] = []
     for sha in sorted(docs):
         doc = docs[sha]
-        items = claims.get(sha, [])
-        cups = [(c[4], c[2]) for c in items if c[1] == "cup" and c[2] and CUP_SHAPE.match(c[2])]
-        programme, call, _ = programme_and_call(
-            [c[2] for c in items if c[1] == "programme" and c[2]], doc.text
-        )
-        if not cups:
+        if not doc.cups:
             rest.append(sha)
             continue
-        distinct = sorted({cup for _, cup in cups})
-        entity = _entity(items) or doc.entity
+        distinct = sorted({cup for _, cup in doc.cups})
+        entity = doc.claim_entity or doc.entity
         for cup in distinct:
-            want_project(cup, cup=cup, title=doc.title, entity=entity, programme=programme,
-                         call=call, key_method="cup")
+            want_project(cup, cup=cup, title=doc.title, entity=entity, programme=doc.programme,
+                         call=doc.call, key_method="cup")
             doc_links[(sha, cup)] = ("cup", CONF_CUP)
-        for claim_id, kind, value, _role, start in items:
-            if kind == "cup" and value in distinct:
-                claim_links[(claim_id, value)] = ("cup", CONF_CUP)
-            elif len(distinct) == 1:
-                claim_links[(claim_id, distinct[0])] = ("cup", CONF_CUP)
-            else:
-                nearest = min(cups, key=lambda pc, s=start: abs(pc[0] - s))[1]
-                claim_links[(claim_id, nearest)] = ("cup", CONF_CUP_NEAREST)
+        steps[sha].append(("cup",))
 
     # Keys of CUP projects, so a page without a CUP can join one by the same rule keys.
     cup_keys: dict[tuple[str, str], list[str]] = defaultdict(list)
@@ -299,21 +377,17 @@ def link_all(con: duckdb.DuckDBPyConnection, manual_file: Path | None = None, *,
     weak: list[tuple[str, str | None]] = []
     for sha in rest:
         doc = docs[sha]
-        items = claims.get(sha, [])
-        programme, call, n_programmes = programme_and_call(
-            [c[2] for c in items if c[1] == "programme" and c[2]], doc.text
-        )
+        programme, call = doc.programme, doc.call
         if not (programme or call) or is_home_page(doc.url):
             continue
-        leads = [c[2] for c in items if c[1] == "organisation" and c[3] in LEAD_ROLES and c[2]]
-        lead = _most_common(leads)
+        lead = doc.lead
         if not (is_programme_proper(programme) or call):
             # Only a measure (SIA) or a fund (FSE+): not enough to make a project of its own;
             # the page may still join the one project its lead body has (checked below).
             weak.append((sha, lead or doc.entity))
             continue
         if not lead:
-            if n_programmes > 1:
+            if doc.n_programmes > 1:
                 # No lead body stated and several programmes named: an overview or listing
                 # page of the publisher, not a page about one project.
                 stats_overview += 1
@@ -335,8 +409,7 @@ def link_all(con: duckdb.DuckDBPyConnection, manual_file: Path | None = None, *,
             want_project(target, title=doc.title, entity=lead, programme=programme,
                          call=call, lead_body=lead, key_method="rule")
         doc_links[(sha, target)] = ("rule", confidence)
-        for claim_id, *_ in items:
-            claim_links[(claim_id, target)] = ("rule", confidence)
+        steps[sha].append(("all", target, "rule", confidence))
 
     # A page naming only a measure or fund joins the one project its lead body has, if one.
     stats_weak = 0
@@ -352,14 +425,9 @@ def link_all(con: duckdb.DuckDBPyConnection, manual_file: Path | None = None, *,
             continue
         [target] = same
         doc_links[(sha, target)] = ("rule", CONF_RULE_LEAD)
-        for claim_id, *_ in claims.get(sha, []):
-            claim_links[(claim_id, target)] = ("rule", CONF_RULE_LEAD)
+        steps[sha].append(("all", target, "rule", CONF_RULE_LEAD))
 
     # 3. Manual links override whatever the rules said about the documents they name.
-    by_url: dict[str, list[str]] = defaultdict(list)
-    for sha, doc in docs.items():
-        if doc.url:
-            by_url[doc.url].append(sha)
     manual_missing = 0
     for link in manual:
         shas = [link.sha256] if link.sha256 in docs else by_url.get(link.url or "", [])
@@ -370,50 +438,123 @@ def link_all(con: duckdb.DuckDBPyConnection, manual_file: Path | None = None, *,
         for sha in shas:
             if link.action == "unlink":
                 doc_links.pop((sha, pid), None)
-                for claim_id, *_ in claims.get(sha, []):
-                    claim_links.pop((claim_id, pid), None)
+                steps[sha].append(("unlink", pid))
                 continue
             # The document now speaks of this project only: drop its automatic links.
             for key in [k for k in doc_links if k[0] == sha]:
                 del doc_links[key]
-            ids = {c[0] for c in claims.get(sha, [])}
-            for key in [k for k in claim_links if k[0] in ids]:
-                del claim_links[key]
             is_cup = bool(CUP_SHAPE.match(pid))
             want_project(pid, cup=pid if is_cup else None, title=link.title or docs[sha].title,
                          entity=link.entity or docs[sha].entity, programme=link.programme,
                          key_method="manual", manual_title=link.title)
             doc_links[(sha, pid)] = ("manual", CONF_MANUAL)
-            for claim_id in ids:
-                claim_links[(claim_id, pid)] = ("manual", CONF_MANUAL)
+            steps[sha] += [("clear",), ("all", pid, "manual", CONF_MANUAL)]
 
     linked = {pid for _, pid in doc_links}
     # A project's title is the title of its linked document with the most claims (its card).
     best: dict[str, tuple[int, str]] = {}
     for sha, pid in sorted(doc_links):
-        score = len(claims.get(sha, []))
+        score = docs[sha].n_claims
         if docs[sha].title and (pid not in best or score > best[pid][0]):
             best[pid] = (score, docs[sha].title)
     for pid, (_, title) in best.items():
         if pid in projects and not projects[pid].get("manual_title"):
             projects[pid]["title"] = title
     by_method = Counter(method for method, _ in doc_links.values())
+    cups = {sha: (docs[sha].cups or [], sorted({c for _, c in docs[sha].cups or ()}))
+            for sha in steps}
+    del docs
+    claims_linked = _claim_links(con, steps, cups)
     stats = {
         "projects": len(linked),
         "documents_linked": len({sha for sha, _ in doc_links}),
-        "documents_unlinked": len(docs) - len({sha for sha, _ in doc_links}),
+        "documents_unlinked": n_docs - len({sha for sha, _ in doc_links}),
         "links_cup": by_method.get("cup", 0),
         "links_rule": by_method.get("rule", 0),
         "links_manual": by_method.get("manual", 0),
-        "claims_linked": len({cid for cid, _ in claim_links}),
+        "claims_linked": claims_linked,
         "ambiguous": stats_ambiguous,
         "overview_pages": stats_overview,
         "measure_only_pages": stats_weak,
         "manual_unmatched": manual_missing,
     }
     _write(con, {pid: p for pid, p in projects.items() if pid in linked}, doc_links,
-           claim_links, now, (fingerprint, stats))
+           now, (fingerprint, stats))
     return stats
+
+
+_CLAIM_LINKS = "_link_claims"  # the temporary table the claim links are gathered in
+
+
+def _claim_links(con: duckdb.DuckDBPyConnection, steps: dict[str, list[tuple]],
+                 cups: dict[str, tuple[list[tuple[int, str]], list[str]]]) -> int:
+    """Replay each document's ``steps`` over its claims, read a batch at a time, into the
+    temporary table ``_link_claims`` (which ``_write`` moves into ``claim_projects``); return
+    how many claims got a link. A claim's links depend only on it and its document's steps,
+    so the claims are read in any order and none is kept."""
+    import pyarrow as pa
+
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {_CLAIM_LINKS} (claim_id VARCHAR,"
+                " project_id VARCHAR, method VARCHAR, confidence DOUBLE)")
+    out: tuple[list, list, list, list] = ([], [], [], [])
+    linked = 0
+
+    def flush() -> None:
+        if out[0]:
+            frame = pa.table({"claim_id": pa.array(out[0], pa.string()),
+                              "project_id": pa.array(out[1], pa.string()),
+                              "method": pa.array(out[2], pa.string()),
+                              "confidence": pa.array(out[3], pa.float64())})
+            con.register("_link_claims_part", frame)
+            try:
+                con.execute(f"INSERT INTO {_CLAIM_LINKS} SELECT * FROM _link_claims_part")
+            finally:
+                con.unregister("_link_claims_part")
+            for column in out:
+                column.clear()
+
+    if steps:
+        for rows in _batches(con, "SELECT sha256, claim_id, kind, value, start_char FROM claims",
+                             rows=10 * READ_ROWS):
+            for sha, claim_id, kind, value, start in rows:
+                todo = steps.get(sha)
+                if not todo:
+                    continue
+                links = _replay(todo, *cups[sha], kind, value, start)
+                if links:
+                    linked += 1
+                    for pid, (method, confidence) in links.items():
+                        out[0].append(claim_id)
+                        out[1].append(pid)
+                        out[2].append(method)
+                        out[3].append(confidence)
+            if len(out[0]) >= WRITE_ROWS:
+                flush()
+        flush()
+    return linked
+
+
+def _replay(todo: list[tuple], cups: list[tuple[int, str]], distinct: list[str], kind: str,
+            value: str | None, start: int) -> dict[str, tuple[str, float]]:
+    """One claim's links (project -> (method, confidence)) after its document's steps;
+    ``cups``: the document's (start, CUP) claims in order, ``distinct``: its CUPs sorted."""
+    links: dict[str, tuple[str, float]] = {}
+    for step in todo:
+        if step[0] == "cup":
+            if kind == "cup" and value in distinct:
+                links[value] = ("cup", CONF_CUP)
+            elif len(distinct) == 1:
+                links[distinct[0]] = ("cup", CONF_CUP)
+            else:
+                nearest = min(cups, key=lambda pc: abs(pc[0] - start))[1]
+                links[nearest] = ("cup", CONF_CUP_NEAREST)
+        elif step[0] == "all":
+            links[step[1]] = (step[2], step[3])
+        elif step[0] == "unlink":
+            links.pop(step[1], None)
+        else:  # "clear"
+            links.clear()
+    return links
 
 
 MANUAL_FIELDS = ("project", "url", "sha256", "action", "title", "entity", "programme")
@@ -455,7 +596,6 @@ def _write(
     con: duckdb.DuckDBPyConnection,
     projects: dict[str, dict[str, Any]],
     doc_links: dict[tuple[str, str], tuple[str, float]],
-    claim_links: dict[tuple[str, str], tuple[str, float]],
     now: datetime,
     state: tuple[str, dict[str, int]],
 ) -> None:
@@ -481,14 +621,9 @@ def _write(
         [(sha, pid, m, c) for (sha, pid), (m, c) in sorted(doc_links.items())],
         columns=["sha256", "project_id", "method", "confidence"],
     )
-    cl_df = pd.DataFrame(
-        [(cid, pid, m, c) for (cid, pid), (m, c) in sorted(claim_links.items())],
-        columns=["claim_id", "project_id", "method", "confidence"],
-    )
     con.register("_link_projects", proj_df)
     con.register("_link_keys", keys_df)
     con.register("_link_docs", dl_df)
-    con.register("_link_claims", cl_df)
     con.execute("BEGIN TRANSACTION")
     try:
         con.execute("DELETE FROM document_projects")
@@ -512,7 +647,8 @@ def _write(
         )
         con.execute(
             "INSERT INTO claim_projects (claim_id, project_id, method, confidence)"
-            " SELECT claim_id, project_id, method, confidence FROM _link_claims"
+            f" SELECT claim_id, project_id, method, confidence FROM {_CLAIM_LINKS}"
+            " ORDER BY claim_id, project_id"
         )
         con.execute("DELETE FROM link_state WHERE name = ?", [STATE])
         con.execute("INSERT INTO link_state VALUES (?, ?, ?, ?)",
@@ -522,5 +658,6 @@ def _write(
         con.execute("ROLLBACK")
         raise
     finally:
-        for name in ("_link_projects", "_link_keys", "_link_docs", "_link_claims"):
+        for name in ("_link_projects", "_link_keys", "_link_docs"):
             con.unregister(name)
+        con.execute(f"DROP TABLE IF EXISTS {_CLAIM_LINKS}")

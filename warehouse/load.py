@@ -8,17 +8,22 @@ adding them and a failure half-way leaves the earlier state intact.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import asdict
+import sys
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import asdict, fields
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import duckdb
 import pandas as pd
 import pyarrow as pa
 
 from models.records import Claim, Document, FetchRecord, Source
+from warehouse import memory
+
+T = TypeVar("T")
 
 
 def _key(*parts: Any) -> str:
@@ -81,64 +86,78 @@ def load_sources(con: duckdb.DuckDBPyConnection, sources: Sequence[Source]) -> i
     return len(df)
 
 
-def load_fetches(con: duckdb.DuckDBPyConnection, records: Iterable[FetchRecord]) -> int:
-    """Upsert fetch attempts: new (url, body) pairs add rows, repeats bump last_seen/attempts."""
-    rows = []
+# Fetch records go to DuckDB this many at a time (a crawl's records are not all turned into
+# one frame at once), and are merged there into one row per (URL, body or failure).
+FETCH_CHUNK = 5_000
+_FETCH_IN = "_fetch_in"  # the temporary table they are gathered in
+_FETCH_COLUMNS = ("fetch_id", "run_id", "source_id", "url", "final_url", "fetched_at",
+                  "status", "content_type", "sha256", "n_bytes", "etag", "last_modified",
+                  "outcome", "error", "filename")
+
+
+def _fetch_chunk(records: Sequence[FetchRecord], first: int) -> pa.Table:
+    """One chunk of records as a frame, each with its place in the run (``_order``)."""
+    columns: dict[str, list[Any]] = {name: [] for name in _RECORD_FIELDS}
     for r in records:
-        d = asdict(r)
-        d["fetch_id"] = fetch_key(r)
-        d["fetched_at"] = pd.Timestamp(r.fetched_at)
-        rows.append(d)
-    if not rows:
-        return 0
-    # Rows come in the run's order: its sources as listed in the sources file, each in the
-    # order it fetched. Sources crawl at the same time, so which one reached a shared URL
-    # first is chance: a row keeps the source listed first (as documents do) and is
-    # ``stored`` when any attempt stored its body, so a run killed half-way and run again
-    # ends like one uninterrupted run.
-    df = pd.DataFrame(rows)
-    df["_order"] = range(len(df))
-    df = df.sort_values("fetched_at", kind="stable")
-    by_id = df.groupby("fetch_id", sort=False)
-    agg = by_id.agg(
-        first=("fetched_at", "min"), last=("fetched_at", "max"), attempts=("url", "size"),
-    )
-    agg["first_source"] = df.sort_values("_order").groupby("fetch_id")["source_id"].first()
-    agg["any_stored"] = by_id["outcome"].agg(lambda s: bool((s == "stored").any()))
-    df = df.drop_duplicates("fetch_id", keep="last").set_index("fetch_id").join(agg).reset_index()
-    df["source_id"] = df["first_source"]
-    df.loc[df["any_stored"], "outcome"] = "stored"
-    cols = [
-        "fetch_id",
-        "run_id",
-        "source_id",
-        "url",
-        "final_url",
-        "first",
-        "last",
-        "attempts",
-        "status",
-        "content_type",
-        "sha256",
-        "n_bytes",
-        "etag",
-        "last_modified",
-        "outcome",
-        "error",
-        "filename",
-    ]
-    df = df[cols].astype({"status": "Int64", "n_bytes": "Int64"})
+        for name, column in columns.items():
+            column.append(getattr(r, name))
+    columns["fetched_at"] = [pd.Timestamp(t) for t in columns["fetched_at"]]
+    columns["fetch_id"] = [fetch_key(r) for r in records]
+    df = pd.DataFrame(columns).astype({"status": "Int64", "n_bytes": "Int64"})
+    df["_order"] = range(first, first + len(df))
+    return pa.Table.from_pandas(df[[*_FETCH_COLUMNS, "_order"]], preserve_index=False)
+
+
+def load_fetches(con: duckdb.DuckDBPyConnection, records: Iterable[FetchRecord]) -> int:
+    """Upsert fetch attempts: new (url, body) pairs add rows, repeats bump last_seen/attempts;
+    return how many distinct pairs the records hold."""
+    cols = ", ".join(_FETCH_COLUMNS)
     with _Tx(con) as tx:
-        tx.register("fetch_df", df)
+        tx.execute(f"CREATE OR REPLACE TEMP TABLE {_FETCH_IN} AS SELECT {cols},"
+                   " 0::BIGINT AS _order FROM fetches LIMIT 0")
+        n = 0
+        source = iter(records)
+        while chunk := list(itertools.islice(source, FETCH_CHUNK)):
+            tx.register("_fetch_part", _fetch_chunk(chunk, n))
+            try:
+                tx.execute(f"INSERT INTO {_FETCH_IN} BY NAME SELECT * FROM _fetch_part")
+            finally:
+                tx.unregister("_fetch_part")
+            n += len(chunk)
+        if not n:
+            tx.execute(f"DROP TABLE {_FETCH_IN}")
+            return 0
+        pairs = tx.execute(f"SELECT count(DISTINCT fetch_id) FROM {_FETCH_IN}").fetchone()
+        # Rows come in the run's order: its sources as listed in the sources file, each
+        # in the order it fetched. Sources crawl at the same time, so which one reached a
+        # shared URL first is chance: a row keeps the first source listed that names one
+        # (as documents do), its other values from its latest attempt, and is ``stored``
+        # when any attempt stored its body, so a run killed half-way and run again ends
+        # like one uninterrupted run.
         tx.execute(
-            """
+            f"""
+            WITH agg AS (
+                SELECT fetch_id, min(fetched_at) AS first, max(fetched_at) AS last,
+                       count(*) AS attempts, bool_or(outcome = 'stored') AS any_stored,
+                       first(source_id ORDER BY _order)
+                           FILTER (WHERE source_id IS NOT NULL) AS first_source
+                  FROM {_FETCH_IN} GROUP BY fetch_id),
+            latest AS (
+                SELECT * FROM {_FETCH_IN}
+                QUALIFY row_number() OVER (PARTITION BY fetch_id
+                                           ORDER BY fetched_at DESC NULLS FIRST,
+                                                    _order DESC) = 1)
             INSERT INTO fetches (fetch_id, run_id, source_id, url, final_url, fetched_at,
-                                 last_seen_at, attempts, status, content_type, sha256, n_bytes,
-                                 etag, last_modified, outcome, error, filename, last_run_id)
-            SELECT fetch_id, run_id, source_id, url, final_url, first, last, attempts, status,
-                   content_type, sha256, n_bytes, etag, last_modified, outcome, error, filename,
-                   run_id
-            FROM fetch_df
+                                 last_seen_at, attempts, status, content_type, sha256,
+                                 n_bytes, etag, last_modified, outcome, error, filename,
+                                 last_run_id)
+            SELECT l.fetch_id, l.run_id, a.first_source, l.url, l.final_url, a.first,
+                   a.last, a.attempts, l.status, l.content_type, l.sha256, l.n_bytes,
+                   l.etag, l.last_modified,
+                   CASE WHEN a.any_stored THEN 'stored' ELSE l.outcome END, l.error,
+                   l.filename, l.run_id
+              FROM latest l JOIN agg a USING (fetch_id)
+             ORDER BY l.fetched_at, l._order
             ON CONFLICT (fetch_id) DO UPDATE SET
                 last_run_id = excluded.run_id,
                 last_seen_at = greatest(fetches.last_seen_at, excluded.last_seen_at),
@@ -149,8 +168,11 @@ def load_fetches(con: duckdb.DuckDBPyConnection, records: Iterable[FetchRecord])
                 last_modified = coalesce(excluded.last_modified, fetches.last_modified)
             """
         )
-        tx.unregister("fetch_df")
-    return len(df)
+        tx.execute(f"DROP TABLE {_FETCH_IN}")
+        return int(pairs[0]) if pairs else 0
+
+
+_RECORD_FIELDS = tuple(f.name for f in fields(FetchRecord))
 
 
 def _num(value: Any) -> float | None:
@@ -419,16 +441,19 @@ def _write_documents(con: duckdb.DuckDBPyConnection, items: Sequence[dict[str, A
 
 # Failures that say the warehouse itself cannot be written (disk full, file damaged): these
 # stop the run instead of being blamed on one document.
-_FATAL = (duckdb.IOException, duckdb.FatalException, duckdb.InternalException, MemoryError)
+# DuckDB running out of its memory bound is not the document's fault either: the batch is tried
+# again without the bound (``within_memory``).
+_FATAL = (duckdb.IOException, duckdb.FatalException, duckdb.InternalException, MemoryError,
+          duckdb.OutOfMemoryException)
 
 
 # A load_documents call (one transaction) in the load stage takes documents until one of
-# these is reached. Past a row group (122,880 rows) of claims DuckDB writes them straight
-# into the file instead of the write-ahead log and again at the checkpoint; the text bound
-# keeps a batch of long PDFs in memory bounds.
-LOAD_BATCH = 10_000  # documents
-LOAD_BATCH_CLAIMS = 150_000
-LOAD_BATCH_CHARS = 64_000_000
+# these is reached. The batch being written and the next one, built meanwhile, are held in
+# memory as Python objects and Arrow frames (about 1.5 KB per claim), so these bounds are
+# what the load's memory follows, whatever the number of documents loaded.
+LOAD_BATCH = 2_000  # documents
+LOAD_BATCH_CLAIMS = 40_000
+LOAD_BATCH_CHARS = 16_000_000
 
 
 def batches(items: Iterable[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
@@ -447,8 +472,41 @@ def batches(items: Iterable[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
         yield batch
 
 
-# Write-ahead log size that triggers a checkpoint during a load (DuckDB's default is 16 MB).
-LOAD_CHECKPOINT = "1GB"
+# Write-ahead log size that triggers a checkpoint during a load (DuckDB's default is 16 MB):
+# rows written since the last checkpoint stay in memory until the next one, so this bounds
+# them (checkpointed rows are blocks of the file, which DuckDB may drop from memory).
+LOAD_CHECKPOINT = "64MB"
+# DuckDB's memory while loading a batch, the fetch rows, linking and building the search index
+# (its default is 80 % of the machine's): past it DuckDB drops cached blocks of the file and
+# spills what it can to a temporary folder beside the warehouse, so the blocks a long load
+# wrote do not pile up in memory. Whatever DuckDB cannot fit in it makes the step run again
+# without the limit (``within_memory``), so a larger warehouse costs memory, never the run.
+LOAD_MEMORY_LIMIT = "128MB"
+
+
+def load_settings(con: duckdb.DuckDBPyConnection) -> None:
+    """The settings a loading connection runs with (checkpoints, above)."""
+    con.execute(f"SET checkpoint_threshold = '{LOAD_CHECKPOINT}'")
+    memory.duckdb_settings(con)
+
+
+def within_memory(con: duckdb.DuckDBPyConnection, step: Callable[[], T]) -> T:
+    """``step()`` with DuckDB held to LOAD_MEMORY_LIMIT, or, if DuckDB cannot fit it there,
+    once more without the limit. ``step`` must leave nothing behind when it fails (one
+    transaction, or work it redoes from the start)."""
+    # Set back by value: DuckDB 1.5's RESET memory_limit reports the default but leaves the
+    # buffer pool at the limit.
+    before = con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+    con.execute(f"SET memory_limit = '{LOAD_MEMORY_LIMIT}'")
+    try:
+        return step()
+    except duckdb.OutOfMemoryException as exc:
+        sys.stderr.write(f"DuckDB needs more than {LOAD_MEMORY_LIMIT} here "
+                         f"({str(exc).splitlines()[0]}): run again without the bound\n")
+        con.execute(f"SET memory_limit = '{before}'")
+        return step()
+    finally:
+        con.execute(f"SET memory_limit = '{before}'")
 
 
 def load_documents(
@@ -536,7 +594,10 @@ def load_batches(con: duckdb.DuckDBPyConnection, batches: Iterable[Sequence[dict
         while (done := ahead.result()) is not None:
             ahead = pool.submit(build)
             items, frames = done
-            landed += _load_built(con, items, frames, run_id)
+            landed += within_memory(
+                con, lambda: _load_built(con, items, frames, run_id))  # noqa: B023 - now
+            del items, frames, done
+            memory.give_back()
     return landed
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from insights_fixtures import VENEZIA_CUP, Fact, add_document
 
+from warehouse import linking
 from warehouse.db import connect
 from warehouse.linking import ManualLinksError, find_call, link_all, read_manual_links
 
@@ -109,6 +110,46 @@ def test_rerun_is_idempotent(warehouse_path: Path) -> None:
         after = {t: con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in tables}
     assert first == second
     assert before == after
+
+
+def test_links_are_the_same_read_and_written_a_few_rows_at_a_time(
+        warehouse_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Linking reads documents and claims a batch at a time and writes claim links in parts:
+    the smallest batches give the rows one batch of everything gives, manual links included."""
+    manual = tmp_path / "links.toml"
+    manual.write_text(
+        '[[link]]\nurl = "https://www.comune.livorno.it/notizie/rei"\n'
+        'project = "LIVORNO-SIA-2017"\n\n'
+        '[[link]]\nurl = "https://www.comune.venezia.it/notizie/metro-plus"\n'
+        f'project = "{VENEZIA_CUP}"\naction = "unlink"\n',
+        encoding="utf-8",
+    )
+    tables = ("projects", "document_projects", "claim_projects", "project_keys")
+    seen = []
+    # Big reads and writes in one slice of documents, then one row, two rows and one
+    # document's slice at a time.
+    for read, write, docs in ((100_000, 1_000_000, 1_000_000), (1, 2, 1)):
+        monkeypatch.setattr(linking, "READ_ROWS", read)
+        monkeypatch.setattr(linking, "WRITE_ROWS", write)
+        monkeypatch.setattr(linking, "FACT_SLICE_DOCS", docs)
+        with connect(warehouse_path) as con:
+            for manual_file in (None, manual):
+                stats = link_all(con, manual_file)
+                seen.append((stats, {t: con.execute(
+                    f"SELECT * EXCLUDE (created_at) FROM {t} ORDER BY ALL"
+                    if t == "projects" else f"SELECT * FROM {t} ORDER BY ALL").fetchall()
+                    for t in tables}))
+            con.execute("DELETE FROM manual_links")
+    assert seen[0] == seen[2] and seen[1] == seen[3]
+    assert seen[0][1]["claim_projects"] and seen[1][0]["links_manual"] == 1
+
+
+def test_document_slices_cover_every_sha256_once() -> None:
+    for n in (0, 1, 4_999, 5_001, 50_000, 10**8):
+        slices = linking._slices(n)
+        assert slices[0][0] is None and slices[-1][1] is None
+        assert all(a[1] == b[0] for a, b in zip(slices, slices[1:], strict=False))
+        assert len(slices) == min(4096, max(1, -(-n // linking.FACT_SLICE_DOCS)))
 
 
 def test_manual_toml_overrides_and_unlinks(warehouse_path: Path, tmp_path: Path) -> None:

@@ -74,6 +74,84 @@ def test_unchanged_refetch_bumps_attempts_and_a_change_adds_a_row(tmp_path: Path
         assert runs == [("a" * 64, "r1", "r2"), ("b" * 64, "r3", "r3")]
 
 
+def _merged(records: list[FetchRecord]) -> dict[str, tuple]:
+    """The fetches rows a run's records make, by the rules load_fetches documents."""
+    out: dict[str, tuple] = {}
+    for key in dict.fromkeys(load.fetch_key(r) for r in records):
+        mine = [(r.fetched_at, i, r) for i, r in enumerate(records) if load.fetch_key(r) == key]
+        latest = max(mine, key=lambda m: m[:2])[2]
+        first = next((r.source_id for _, _, r in mine if r.source_id is not None), None)
+        stored = any(r.outcome == "stored" for _, _, r in mine)
+        out[key] = (first, latest.status, latest.etag, "stored" if stored else latest.outcome,
+                    min(m[0] for m in mine), max(m[0] for m in mine), len(mine))
+    return out
+
+
+@pytest.mark.parametrize("chunk", [3, 5_000])
+def test_a_runs_fetches_merge_into_one_row_a_pair_whatever_the_chunks(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int) -> None:
+    """Records go to DuckDB a chunk at a time; repeats of a pair in different chunks merge as
+    if read at once: first source listed, values of the latest attempt, stored if any was."""
+    import random
+
+    monkeypatch.setattr(load, "FETCH_CHUNK", chunk)
+    rng = random.Random(5)
+    records = [
+        FetchRecord(fetch_id="", run_id="r1", source_id=rng.choice(["a", "b", None]),
+                    url=f"http://h/p{rng.randint(0, 6)}", outcome=rng.choice(["stored",
+                    "unchanged", "failed"]), fetched_at=datetime(2026, 1, 1, 0, 0,
+                    rng.randint(0, 5)), sha256="c" * 64, status=rng.choice([200, 304, None]),
+                    etag=rng.choice([None, "e1", "e2"]))
+        for _ in range(60)
+    ]
+    with connect(tmp_path / "w.duckdb") as con:
+        assert load.load_fetches(con, records) == len(_merged(records))
+        got = {row[0]: row[1:] for row in con.execute(
+            "SELECT fetch_id, source_id, status, etag, outcome, fetched_at, last_seen_at,"
+            " attempts FROM fetches").fetchall()}
+        assert load.load_fetches(con, []) == 0
+    assert got == _merged(records)
+
+
+def test_a_batch_duckdb_cannot_fit_in_the_limit_lands_whole_without_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Running out of DuckDB's memory bound is no document's fault: the batch is written
+    again without the bound, never split into problems."""
+    monkeypatch.setattr(load, "LOAD_MEMORY_LIMIT", "1MB")
+    real = load._write_documents
+    calls = []
+
+    def write(con: duckdb.DuckDBPyConnection, *args: object) -> None:
+        calls.append(con.execute("SELECT current_setting('memory_limit')").fetchone()[0])
+        if len(calls) == 1:
+            con.execute("SELECT len(list(i)) FROM range(2000000) t(i)").fetchone()
+        real(con, *args)
+
+    monkeypatch.setattr(load, "_write_documents", write)
+    with connect(tmp_path / "w.duckdb") as con:
+        assert load.load_batches(con, [[_item("a" * 64), _item("b" * 64)]]) == 2
+        assert _counts(con)["problems"] == 0 and _counts(con)["documents"] == 2
+    assert len(calls) == 2 and calls[0] == "976.5 KiB" and calls[1] != calls[0]
+
+
+def test_a_step_duckdb_cannot_fit_in_the_limit_runs_again_without_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Linking and indexing run with DuckDB's memory bounded; a step needing more than DuckDB
+    can spill runs again without the bound (never a failed load), and the bound goes after."""
+    monkeypatch.setattr(load, "LOAD_MEMORY_LIMIT", "1MB")
+    limits = []
+    with connect(tmp_path / "w.duckdb") as con:
+        def step() -> int:  # a list aggregate of 16 MB: state DuckDB cannot spill
+            limits.append(con.execute("SELECT current_setting('memory_limit')").fetchone()[0])
+            return con.execute("SELECT len(list(i)) FROM range(2000000) t(i)").fetchone()[0]
+
+        assert load.within_memory(con, step) == 2_000_000
+        assert load.within_memory(con, lambda: 7) == 7
+        # The bound is gone (DuckDB shows the size rounded: 18.8 GiB set again reads 18.7).
+        assert con.execute("SELECT len(list(i)) FROM range(2000000) t(i)").fetchone()[0]
+    assert len(limits) == 2 and limits[0] == "976.5 KiB" and limits[1] != limits[0]
+
+
 def test_claims_keep_spans_quotes_and_extractor(tmp_path: Path) -> None:
     with connect(tmp_path / "w.duckdb") as con:
         load.load_documents(con, [_item()])
