@@ -140,13 +140,11 @@ def load_fetches(con: duckdb.DuckDBPyConnection, records: Iterable[FetchRecord])
                 SELECT fetch_id, min(fetched_at) AS first, max(fetched_at) AS last,
                        count(*) AS attempts, bool_or(outcome = 'stored') AS any_stored,
                        first(source_id ORDER BY _order)
-                           FILTER (WHERE source_id IS NOT NULL) AS first_source
-                  FROM {_FETCH_IN} GROUP BY fetch_id),
-            latest AS (
-                SELECT * FROM {_FETCH_IN}
-                QUALIFY row_number() OVER (PARTITION BY fetch_id
-                                           ORDER BY fetched_at DESC NULLS FIRST,
-                                                    _order DESC) = 1)
+                           FILTER (WHERE source_id IS NOT NULL) AS first_source,
+                       -- its latest attempt (one without a time counts as the latest)
+                       max_by(_order, [(fetched_at IS NULL)::BIGINT,
+                                       coalesce(epoch_us(fetched_at), 0), _order]) AS latest
+                  FROM {_FETCH_IN} GROUP BY fetch_id)
             INSERT INTO fetches (fetch_id, run_id, source_id, url, final_url, fetched_at,
                                  last_seen_at, attempts, status, content_type, sha256,
                                  n_bytes, etag, last_modified, outcome, error, filename,
@@ -156,8 +154,7 @@ def load_fetches(con: duckdb.DuckDBPyConnection, records: Iterable[FetchRecord])
                    l.etag, l.last_modified,
                    CASE WHEN a.any_stored THEN 'stored' ELSE l.outcome END, l.error,
                    l.filename, l.run_id
-              FROM latest l JOIN agg a USING (fetch_id)
-             ORDER BY l.fetched_at, l._order
+              FROM {_FETCH_IN} l JOIN agg a ON l._order = a.latest
             ON CONFLICT (fetch_id) DO UPDATE SET
                 last_run_id = excluded.run_id,
                 last_seen_at = greatest(fetches.last_seen_at, excluded.last_seen_at),

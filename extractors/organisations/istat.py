@@ -135,7 +135,8 @@ def comune_name(text: str) -> str | None:
 _ABBREV = re.compile(r"\b([a-z])\.")
 
 
-@cache
+# Keyed by words found in texts: bounded, so a long run does not keep every one it met.
+@lru_cache(maxsize=16384)
 def abbreviated(raw: str) -> frozenset[str]:
     """Comuni an abbreviated name may stand for: each "X." is a word starting with X ("S.Giovanni
     Teatino" is San Giovanni Teatino, "San Valentino in A.C." is San Valentino in Abruzzo
@@ -155,7 +156,7 @@ def abbreviated(raw: str) -> frozenset[str]:
     )
 
 
-@cache
+@lru_cache(maxsize=16384)
 def short_form(word: str) -> frozenset[str]:
     """Comuni whose official name is this word and more words after it ("Rionero" for Rionero
     in Vulture and for Rionero Sannitico): a list of neighbours then says which one."""
