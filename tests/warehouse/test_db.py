@@ -33,15 +33,20 @@ def _two_tables(path: Path) -> None:
     con.close()
 
 
+def _drop_the_second(path: Path) -> None:
+    """Drop the table written last and checkpoint: its blocks, at the end, become free."""
+    con = duckdb.connect(str(path))
+    con.execute("DROP TABLE dropped")
+    con.execute("CHECKPOINT")
+    con.close()
+
+
 @pytest.mark.parametrize("read_only", [True, False])
 def test_free_blocks_cut_off_the_end_by_a_checkpoint_open(tmp_path: Path,
                                                           read_only: bool) -> None:
     path = tmp_path / "w.duckdb"
     _two_tables(path)
-    con = duckdb.connect(str(path))
-    con.execute("DROP TABLE dropped")
-    con.execute("CHECKPOINT")
-    con.close()
+    _drop_the_second(path)
     size, total, free = _counts(path)
     # DuckDB's own behaviour this guards against: the header still counts the cut blocks.
     assert free > 0 and path.stat().st_size < db._HEADERS + size * total
@@ -67,10 +72,7 @@ def test_a_file_cut_inside_its_blocks_in_use_is_damaged(tmp_path: Path) -> None:
 def test_a_cut_past_the_free_tail_is_damaged(tmp_path: Path) -> None:
     path = tmp_path / "w.duckdb"
     _two_tables(path)
-    con = duckdb.connect(str(path))
-    con.execute("DROP TABLE dropped")
-    con.execute("CHECKPOINT")
-    con.close()
+    _drop_the_second(path)
     size, _total, _free = _counts(path)
     data = path.read_bytes()
     path.write_bytes(data[: len(data) - size])  # one block of the kept table goes too
