@@ -592,7 +592,7 @@ def load_batches(con: duckdb.DuckDBPyConnection, batches: Iterable[Sequence[dict
             ahead = pool.submit(build)
             items, frames = done
             landed += within_memory(
-                con, lambda: _load_built(con, items, frames, run_id))  # noqa: B023 - now
+                con, lambda: _load_built(con, items, frames, run_id))  # noqa: B023 - called at once
             del items, frames, done
             memory.give_back()
     return landed
