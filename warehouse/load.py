@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+import re
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, fields
@@ -448,9 +449,9 @@ _FATAL = (duckdb.IOException, duckdb.FatalException, duckdb.InternalException, M
 # these is reached. The batch being written and the next one, built meanwhile, are held in
 # memory as Python objects and Arrow frames (about 1.5 KB per claim), so these bounds are
 # what the load's memory follows, whatever the number of documents loaded.
-LOAD_BATCH = 2_000  # documents
-LOAD_BATCH_CLAIMS = 40_000
-LOAD_BATCH_CHARS = 16_000_000
+LOAD_BATCH = 1_000  # documents
+LOAD_BATCH_CLAIMS = 20_000
+LOAD_BATCH_CHARS = 8_000_000
 
 
 def batches(items: Iterable[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
@@ -473,12 +474,19 @@ def batches(items: Iterable[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
 # rows written since the last checkpoint stay in memory until the next one, so this bounds
 # them (checkpointed rows are blocks of the file, which DuckDB may drop from memory).
 LOAD_CHECKPOINT = "64MB"
-# DuckDB's memory while loading a batch, the fetch rows, linking and building the search index
-# (its default is 80 % of the machine's): past it DuckDB drops cached blocks of the file and
-# spills what it can to a temporary folder beside the warehouse, so the blocks a long load
-# wrote do not pile up in memory. Whatever DuckDB cannot fit in it makes the step run again
-# without the limit (``within_memory``), so a larger warehouse costs memory, never the run.
+# DuckDB's memory while loading a batch, the fetch rows and linking (its default is 80 % of
+# the machine's): past it DuckDB drops cached blocks of the file and spills what it can to a
+# temporary folder beside the warehouse, so the blocks a long load wrote do not pile up in
+# memory. A step DuckDB cannot fit in its bound is tried again under a bound BOUND_GROWTH times
+# larger, then without one (``within_memory``), so a larger warehouse costs memory, never the
+# run.
 LOAD_MEMORY_LIMIT = "128MB"
+# The full-text index build spills well: 50,000 generated documents build in 64 MB, where
+# 128 MB let the process grow by a third more.
+INDEX_MEMORY_LIMIT = "64MB"
+BOUND_GROWTH = 4
+# As DuckDB reads them: KB, MB, GB in powers of ten, KiB, MiB, GiB in powers of two.
+_UNITS = {"KB": 10**3, "MB": 10**6, "GB": 10**9, "KIB": 2**10, "MIB": 2**20, "GIB": 2**30}
 
 
 def load_settings(con: duckdb.DuckDBPyConnection) -> None:
@@ -487,19 +495,34 @@ def load_settings(con: duckdb.DuckDBPyConnection) -> None:
     memory.duckdb_settings(con)
 
 
-def within_memory(con: duckdb.DuckDBPyConnection, step: Callable[[], T]) -> T:
-    """``step()`` with DuckDB held to LOAD_MEMORY_LIMIT, or, if DuckDB cannot fit it there,
-    once more without the limit. ``step`` must leave nothing behind when it fails (one
-    transaction, or work it redoes from the start)."""
+def _grown(limit: str) -> str:
+    """``limit`` (e.g. ``128MB``) times BOUND_GROWTH, in KiB."""
+    m = re.fullmatch(r"\s*([\d.]+)\s*([KMG]i?B)\s*", limit, re.IGNORECASE)
+    if m is None:
+        raise ValueError(f"not a memory size: {limit!r}")
+    return f"{int(float(m[1]) * _UNITS[m[2].upper()] * BOUND_GROWTH) // 2**10}KiB"
+
+
+def within_memory(con: duckdb.DuckDBPyConnection, step: Callable[[], T],
+                  limit: str | None = None) -> T:
+    """``step()`` with DuckDB held to ``limit`` (default LOAD_MEMORY_LIMIT); if DuckDB cannot
+    fit it there, once more under a bound BOUND_GROWTH times larger, then without one.
+    ``step`` must leave nothing behind when it fails (one transaction, or work it redoes
+    from the start)."""
+    first = limit or LOAD_MEMORY_LIMIT
     # Set back by value: DuckDB 1.5's RESET memory_limit reports the default but leaves the
     # buffer pool at the limit.
     before = con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
-    con.execute(f"SET memory_limit = '{LOAD_MEMORY_LIMIT}'")
+    bounds = [first, _grown(first)]
     try:
-        return step()
-    except duckdb.OutOfMemoryException as exc:
-        sys.stderr.write(f"DuckDB needs more than {LOAD_MEMORY_LIMIT} here "
-                         f"({str(exc).splitlines()[0]}): run again without the bound\n")
+        for n, bound in enumerate(bounds):
+            con.execute(f"SET memory_limit = '{bound}'")
+            try:
+                return step()
+            except duckdb.OutOfMemoryException as exc:
+                then = f"under {bounds[n + 1]}" if n + 1 < len(bounds) else "without a bound"
+                sys.stderr.write(f"DuckDB needs more than {bound} here "
+                                 f"({str(exc).splitlines()[0]}): run again {then}\n")
         con.execute(f"SET memory_limit = '{before}'")
         return step()
     finally:
