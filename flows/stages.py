@@ -439,12 +439,11 @@ def load_into_warehouse(
             rank = {s.source_id: i for i, s in enumerate(sources)}
             orphans = sorted(_unloaded_records(con, ws, run_ids),
                              key=lambda r: rank.get(r.source_id, len(rank)))
-            stats["fetches"] += wload.within_memory(
-                con, lambda: wload.load_fetches(con, orphans))
+            stats["fetches"] += wload.load_fetches(con, orphans)
             problems = fetch_problems(orphans) + problems
             if orphans:
                 _say(f"load: {len(orphans)} fetches of an interrupted earlier run")
-        stats["fetches"] += wload.within_memory(con, lambda: wload.load_fetches(con, records))
+        stats["fetches"] += wload.load_fetches(con, records)  # bounded a chunk at a time
         give_back()
         loaded = _loaded_versions(con, shas)
         ok_parse: list[str] = []
