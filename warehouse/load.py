@@ -659,6 +659,8 @@ def load_batches(con: duckdb.DuckDBPyConnection, batches: Iterable[Sequence[dict
                 con, lambda: _load_built(con, items, frames, run_id))  # noqa: B023 - called at once
             del items, frames, done
             memory.give_back()
+    if landed:
+        con.execute("CHECKPOINT")
     return landed
 
 
