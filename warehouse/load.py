@@ -10,8 +10,6 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
-import re
-import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, fields
 from datetime import date, datetime
@@ -525,49 +523,17 @@ LOAD_MEMORY_LIMIT = "128MB"
 # The full-text index build spills well: 50,000 generated documents build in 64 MB, where
 # 128 MB let the process grow by a third more.
 INDEX_MEMORY_LIMIT = "64MB"
-BOUND_GROWTH = 4
-# As DuckDB reads them: KB, MB, GB in powers of ten, KiB, MiB, GiB in powers of two.
-_UNITS = {"KB": 10**3, "MB": 10**6, "GB": 10**9, "KIB": 2**10, "MIB": 2**20, "GIB": 2**30}
-
-
 def load_settings(con: duckdb.DuckDBPyConnection) -> None:
     """The settings a loading connection runs with (checkpoints, above)."""
     con.execute(f"SET checkpoint_threshold = '{LOAD_CHECKPOINT}'")
     memory.duckdb_settings(con)
 
 
-def _grown(limit: str) -> str:
-    """``limit`` (e.g. ``128MB``) times BOUND_GROWTH, in KiB."""
-    m = re.fullmatch(r"\s*([\d.]+)\s*([KMG]i?B)\s*", limit, re.IGNORECASE)
-    if m is None:
-        raise ValueError(f"not a memory size: {limit!r}")
-    return f"{int(float(m[1]) * _UNITS[m[2].upper()] * BOUND_GROWTH) // 2**10}KiB"
-
-
 def within_memory(con: duckdb.DuckDBPyConnection, step: Callable[[], T],
                   limit: str | None = None) -> T:
-    """``step()`` with DuckDB held to ``limit`` (default LOAD_MEMORY_LIMIT); if DuckDB cannot
-    fit it there, once more under a bound BOUND_GROWTH times larger, then without one.
-    ``step`` must leave nothing behind when it fails (one transaction, or work it redoes
-    from the start)."""
-    first = limit or LOAD_MEMORY_LIMIT
-    # Set back by value: DuckDB 1.5's RESET memory_limit reports the default but leaves the
-    # buffer pool at the limit.
-    before = con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
-    bounds = [first, _grown(first)]
-    try:
-        for n, bound in enumerate(bounds):
-            con.execute(f"SET memory_limit = '{bound}'")
-            try:
-                return step()
-            except duckdb.OutOfMemoryException as exc:
-                then = f"under {bounds[n + 1]}" if n + 1 < len(bounds) else "without a bound"
-                sys.stderr.write(f"DuckDB needs more than {bound} here "
-                                 f"({str(exc).splitlines()[0]}): run again {then}\n")
-        con.execute(f"SET memory_limit = '{before}'")
-        return step()
-    finally:
-        con.execute(f"SET memory_limit = '{before}'")
+    """``step()`` with DuckDB held to ``limit`` (default LOAD_MEMORY_LIMIT), larger bounds
+    after (``warehouse.memory.bounded``)."""
+    return memory.bounded(con, step, limit or LOAD_MEMORY_LIMIT)
 
 
 def load_documents(

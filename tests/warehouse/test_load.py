@@ -9,7 +9,7 @@ import duckdb
 import pytest
 
 from models.records import Claim, Document, FetchRecord, Source, Table
-from warehouse import load
+from warehouse import load, memory
 from warehouse.db import WarehouseBusy, apply_schema, connect
 
 
@@ -167,10 +167,10 @@ def test_a_step_that_fits_the_larger_bound_stops_there(tmp_path: Path) -> None:
 
 
 def test_a_memory_size_grows_by_the_factor() -> None:
-    assert load._grown("128MB") == f"{128 * 10**6 * load.BOUND_GROWTH // 1024}KiB"
-    assert load._grown("1 GiB") == f"{1024 * 1024 * load.BOUND_GROWTH}KiB"
+    assert memory.grown("128MB") == f"{128 * 10**6 * memory.BOUND_GROWTH // 1024}KiB"
+    assert memory.grown("1 GiB") == f"{1024 * 1024 * memory.BOUND_GROWTH}KiB"
     with pytest.raises(ValueError):
-        load._grown("lots")
+        memory.grown("lots")
 
 
 def test_claims_keep_spans_quotes_and_extractor(tmp_path: Path) -> None:
