@@ -510,7 +510,7 @@ def load_into_warehouse(
         _say("index: full-text search")
         try:  # the full-text index follows the documents (rebuilt only when they changed)
             stats["search_index_rebuilt"] = int(wload.within_memory(
-                con, lambda: ensure_index(con), wload.INDEX_MEMORY_LIMIT))
+                con, lambda: ensure_index(con)))
         except SearchUnavailable as exc:
             wload.load_problems(con, [{"run_id": run_id, "stage": "load", "url": None,
                                        "sha256": None, "reason": f"search index: {exc}"}])

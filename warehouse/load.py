@@ -513,16 +513,13 @@ def batches(items: Iterable[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
 # rows written since the last checkpoint stay in memory until the next one, so this bounds
 # them (checkpointed rows are blocks of the file, which DuckDB may drop from memory).
 LOAD_CHECKPOINT = "64MB"
-# DuckDB's memory while loading a batch, the fetch rows and linking (its default is 80 % of
-# the machine's): past it DuckDB drops cached blocks of the file and spills what it can to a
-# temporary folder beside the warehouse, so the blocks a long load wrote do not pile up in
-# memory. A step DuckDB cannot fit in its bound is tried again under a bound BOUND_GROWTH times
-# larger, then without one (``within_memory``), so a larger warehouse costs memory, never the
-# run.
-LOAD_MEMORY_LIMIT = "128MB"
-# The full-text index build spills well: 50,000 generated documents build in 64 MB, where
-# 128 MB let the process grow by a third more.
-INDEX_MEMORY_LIMIT = "64MB"
+# DuckDB's memory while loading a batch, the fetch rows, linking and the index build (its
+# default is 80 % of the machine's): past it DuckDB drops cached blocks of the file and spills
+# what it can to a temporary folder beside the warehouse, so the blocks a long load wrote do
+# not pile up in memory (50,000 generated documents: 128 MB let the load's peak grow by 0.1 GB
+# more). A step DuckDB cannot fit in its bound is tried again under a bound four times larger,
+# then without one (``within_memory``), so a larger warehouse costs memory, never the run.
+LOAD_MEMORY_LIMIT = "64MB"
 def load_settings(con: duckdb.DuckDBPyConnection) -> None:
     """The settings a loading connection runs with (checkpoints, above)."""
     con.execute(f"SET checkpoint_threshold = '{LOAD_CHECKPOINT}'")
@@ -627,6 +624,7 @@ def load_batches(con: duckdb.DuckDBPyConnection, batches: Iterable[Sequence[dict
             memory.give_back()
     if landed:
         con.execute("CHECKPOINT")
+        memory.give_back()
     return landed
 
 
