@@ -125,16 +125,20 @@ def _record_from_json(data: dict[str, Any]) -> FetchRecord:
 
 def read_fetch_log(ws: Workspace) -> list[FetchRecord]:
     """Every fetch attempt ever logged, oldest first (a torn last line is skipped)."""
+    return list(iter_fetch_log(ws))
+
+
+def iter_fetch_log(ws: Workspace) -> Iterator[FetchRecord]:
+    """The fetch log read a line at a time: a log of every crawl ever run is never all in
+    memory at once."""
     if not ws.fetch_log.exists():
-        return []
-    out = []
+        return
     with ws.fetch_log.open(encoding="utf-8") as fh:
         for line in fh:
             try:
-                out.append(_record_from_json(json.loads(line)))
+                yield _record_from_json(json.loads(line))
             except (json.JSONDecodeError, TypeError):
                 continue
-    return out
 
 
 _FETCH_FIELDS = tuple(f.name for f in fields(FetchRecord))
@@ -439,12 +443,11 @@ def load_into_warehouse(
             rank = {s.source_id: i for i, s in enumerate(sources)}
             orphans = sorted(_unloaded_records(con, ws, run_ids),
                              key=lambda r: rank.get(r.source_id, len(rank)))
-            stats["fetches"] += wload.within_memory(
-                con, lambda: wload.load_fetches(con, orphans))
+            stats["fetches"] += wload.load_fetches(con, orphans)
             problems = fetch_problems(orphans) + problems
             if orphans:
                 _say(f"load: {len(orphans)} fetches of an interrupted earlier run")
-        stats["fetches"] += wload.within_memory(con, lambda: wload.load_fetches(con, records))
+        stats["fetches"] += wload.load_fetches(con, records)  # bounded a chunk at a time
         give_back()
         loaded = _loaded_versions(con, shas)
         ok_parse: list[str] = []
@@ -520,9 +523,12 @@ def _unloaded_records(con: Any, ws: Workspace, current: set[str]) -> list[FetchR
     Rows are never deleted from ``fetches``, so an absent key was never loaded: loading it
     cannot count an attempt twice.
     """
-    have = {r[0] for r in con.execute("SELECT fetch_id FROM fetches").fetchall()}
+    have: set[str] = set()
+    rows = con.execute("SELECT fetch_id FROM fetches")
+    while part := rows.fetchmany(10_000):
+        have.update(r[0] for r in part)
     return [
-        r for r in read_fetch_log(ws)
+        r for r in iter_fetch_log(ws)
         if r.run_id not in current and wload.fetch_key(r) not in have
     ]
 

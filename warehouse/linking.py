@@ -14,6 +14,7 @@ import csv
 import hashlib
 import json
 import re
+import sys
 import tomllib
 from collections import Counter, defaultdict
 from collections.abc import Iterator
@@ -24,6 +25,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import duckdb
+
+from warehouse.memory import bounded, give_back
 
 CUP_SHAPE = re.compile(r"^[A-Z][0-9]{2}[A-Z][0-9]{11}$")
 # "Avviso 3/2016", "Avviso n. 1/2019", "avviso pubblico n.4/2017": the call a project answered.
@@ -68,7 +71,7 @@ class _Doc:
     """What linking needs of one document, read from its claims and text (neither is kept)."""
 
     sha256: str
-    url: str | None
+    home: bool  # its URL is a site's home page (``is_home_page``)
     title: str | None
     entity: str | None  # the source's
     n_claims: int = 0
@@ -177,8 +180,11 @@ def read_manual_links(path: Path) -> list[ManualLink]:
 # Rows handed from DuckDB to Python at a time while linking reads the documents (their texts
 # among them) and claims: linking keeps a few facts per document, never every text or claim.
 READ_ROWS = 1_000
+# DuckDB's memory while the documents' facts and the claims are read (every text passes
+# through; past the bound DuckDB drops the blocks it read instead of keeping them cached).
+READ_MEMORY_LIMIT = "48MB"
 # Claim links written to the warehouse at a time (into a temporary table, sorted in at the end).
-WRITE_ROWS = 100_000
+WRITE_ROWS = 20_000
 
 # Per document: its source's entity, its claim count, the claims linking reads (CUPs,
 # programmes and organisations, in the order they appear) and its text.
@@ -256,10 +262,17 @@ def _documents(con: duckdb.DuckDBPyConnection, wanted_urls: set[str], wanted_sha
             if not (found or programme or call or sha in wanted_shas or url in wanted_urls):
                 continue  # nothing links it
             named = [(o["v"], o["r"]) for o in orgs or () if o["v"]]
-            docs[sha] = _Doc(sha, url, title, entity, n, found, programme, call, n_programmes,
-                             _most_common([v for v, r in named if r in LEAD_ROLES]),
-                             _entity(named))
+            # Entities, programmes, calls and bodies repeat over thousands of documents: one
+            # string each, not one per document.
+            docs[sha] = _Doc(sha, is_home_page(url), title, _shared(entity), n, found,
+                             _shared(programme), _shared(call), n_programmes,
+                             _shared(_most_common([v for v, r in named if r in LEAD_ROLES])),
+                             _shared(_entity(named)))
     return docs, total, by_url
+
+
+def _shared(value: str | None) -> str | None:
+    return None if value is None else sys.intern(value)
 
 
 # Who a CUP project belongs to, by the role a document gives a body: the lead first, then the
@@ -292,12 +305,14 @@ STATE = "projects"
 def _fingerprint(con: duckdb.DuckDBPyConnection, manual: list[ManualLink]) -> str:
     """A digest of everything linking reads: one pass over the documents' keys (not their
     text or claims: a document's claims change only with its extraction time)."""
+    # Per document a digest of its keys, folded by XOR with the count: one pass that holds
+    # no text of all the documents at once (order does not matter, each sha256 is once).
     docs, n_claims, entities = con.execute(
         """
-        SELECT (SELECT coalesce(md5(string_agg(CAST(to_json([sha256,
+        SELECT (SELECT concat(count(*), ':', coalesce(bit_xor(md5_number(CAST(to_json([sha256,
                         CAST(parsed_at AS VARCHAR), CAST(extracted_at AS VARCHAR),
-                        CAST(n_chars AS VARCHAR), url, title, source_id]) AS VARCHAR), chr(30)
-                        ORDER BY sha256)), '') FROM documents),
+                        CAST(n_chars AS VARCHAR), url, title, source_id]) AS VARCHAR))), 0))
+                  FROM documents),
                (SELECT count(*) FROM claims),
                (SELECT coalesce(md5(string_agg(concat_ws(chr(31), source_id, entity), chr(30)
                         ORDER BY source_id)), '') FROM sources)
@@ -332,9 +347,9 @@ def link_all(con: duckdb.DuckDBPyConnection, manual_file: Path | None = None, *,
                           [STATE]).fetchone()
         if row and row[0] == fingerprint and row[1]:
             return json.loads(row[1])
-    docs, n_docs, by_url = _documents(
+    docs, n_docs, by_url = bounded(con, lambda: _documents(
         con, {link.url for link in manual if link.url}, {link.sha256 for link in manual
-                                                         if link.sha256})
+                                                         if link.sha256}), READ_MEMORY_LIMIT)
     now = datetime.now()
 
     projects: dict[str, dict[str, Any]] = {}
@@ -378,7 +393,7 @@ def link_all(con: duckdb.DuckDBPyConnection, manual_file: Path | None = None, *,
     for sha in rest:
         doc = docs[sha]
         programme, call = doc.programme, doc.call
-        if not (programme or call) or is_home_page(doc.url):
+        if not (programme or call) or doc.home:
             continue
         lead = doc.lead
         if not (is_programme_proper(programme) or call):
@@ -464,7 +479,8 @@ def link_all(con: duckdb.DuckDBPyConnection, manual_file: Path | None = None, *,
     cups = {sha: (docs[sha].cups or [], sorted({c for _, c in docs[sha].cups or ()}))
             for sha in steps}
     del docs
-    claims_linked = _claim_links(con, steps, cups)
+    give_back()  # the documents' facts: the claim links are read and written in their place
+    claims_linked = bounded(con, lambda: _claim_links(con, steps, cups), READ_MEMORY_LIMIT)
     stats = {
         "projects": len(linked),
         "documents_linked": len({sha for sha, _ in doc_links}),
@@ -601,26 +617,28 @@ def _write(
 ) -> None:
     """Replace the link tables in one transaction, keeping surviving projects' created_at,
     and record what they were computed from (``state``: fingerprint and counts)."""
-    import pandas as pd
+    import pyarrow as pa
 
-    proj_df = pd.DataFrame(
-        [
-            (pid, p.get("cup"), p.get("title"), p.get("entity"), p.get("programme"))
-            for pid, p in sorted(projects.items())
-        ],
-        columns=["project_id", "cup", "title", "entity", "programme"],
-    ).astype(object)
-    keys_df = pd.DataFrame(
-        [
-            (pid, p.get("programme"), p.get("call"), p.get("lead_body"), p.get("key_method"))
-            for pid, p in sorted(projects.items())
-        ],
-        columns=["project_id", "programme", "call", "lead_body", "method"],
-    ).astype(object)
-    dl_df = pd.DataFrame(
-        [(sha, pid, m, c) for (sha, pid), (m, c) in sorted(doc_links.items())],
-        columns=["sha256", "project_id", "method", "confidence"],
-    )
+    # Arrow columns, not pandas frames of Python objects: a fraction of the memory.
+    ordered = sorted(projects.items())
+    text = pa.string()
+    proj_df = pa.table({
+        "project_id": pa.array([pid for pid, _ in ordered], text),
+        **{name: pa.array([p.get(name) for _, p in ordered], text)
+           for name in ("cup", "title", "entity", "programme")}})
+    keys_df = pa.table({
+        "project_id": pa.array([pid for pid, _ in ordered], text),
+        **{name: pa.array([p.get(name) for _, p in ordered], text)
+           for name in ("programme", "call", "lead_body")},
+        "method": pa.array([p.get("key_method") for _, p in ordered], text)})
+    del ordered
+    links = sorted(doc_links.items())
+    dl_df = pa.table({
+        "sha256": pa.array([sha for (sha, _), _ in links], text),
+        "project_id": pa.array([pid for (_, pid), _ in links], text),
+        "method": pa.array([m for _, (m, _) in links], text),
+        "confidence": pa.array([c for _, (_, c) in links], pa.float64())})
+    del links
     con.register("_link_projects", proj_df)
     con.register("_link_keys", keys_df)
     con.register("_link_docs", dl_df)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
-import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, fields
 from datetime import date, datetime
@@ -86,87 +85,128 @@ def load_sources(con: duckdb.DuckDBPyConnection, sources: Sequence[Source]) -> i
     return len(df)
 
 
-# Fetch records go to DuckDB this many at a time (a crawl's records are not all turned into
-# one frame at once), and are merged there into one row per (URL, body or failure).
+# Fetch records become one row per (URL, body or failure), merged here in one pass that keeps
+# a few values per pair; the rows go to DuckDB this many at a time.
 FETCH_CHUNK = 5_000
-_FETCH_IN = "_fetch_in"  # the temporary table they are gathered in
+_FETCH_IN = "_fetch_in"  # the name a chunk of merged rows is read from
 _FETCH_COLUMNS = ("fetch_id", "run_id", "source_id", "url", "final_url", "fetched_at",
-                  "status", "content_type", "sha256", "n_bytes", "etag", "last_modified",
-                  "outcome", "error", "filename")
+                  "last_seen_at", "attempts", "status", "content_type", "sha256", "n_bytes",
+                  "etag", "last_modified", "outcome", "error", "filename", "last_run_id")
 
 
-def _fetch_chunk(records: Sequence[FetchRecord], first: int) -> pa.Table:
-    """One chunk of records as a frame, each with its place in the run (``_order``)."""
-    columns: dict[str, list[Any]] = {name: [] for name in _RECORD_FIELDS}
-    for r in records:
+def _when(value: Any) -> pd.Timestamp | None:
+    """A fetch time as the warehouse stores it (None when there is none)."""
+    if value is None:
+        return None
+    ts = pd.Timestamp(value)
+    return None if pd.isna(ts) else ts
+
+
+class _Pair:
+    """What a run's attempts at one (URL, body or failure) make of its row."""
+
+    __slots__ = ("source", "first", "last", "attempts", "stored", "latest", "rank")
+
+    def __init__(self) -> None:
+        self.source: str | None = None
+        self.first: pd.Timestamp | None = None
+        self.last: pd.Timestamp | None = None
+        self.attempts = 0
+        self.stored = False
+        self.latest: FetchRecord | None = None
+        self.rank: tuple[int, int, int] = (-1, 0, 0)
+
+    def add(self, order: int, r: FetchRecord) -> None:
+        when = _when(r.fetched_at)
+        if self.source is None:
+            self.source = r.source_id
+        if when is not None:
+            self.first = when if self.first is None else min(self.first, when)
+            self.last = when if self.last is None else max(self.last, when)
+        self.attempts += 1
+        self.stored = self.stored or r.outcome == "stored"
+        # its latest attempt (one without a time counts as the latest), then the last listed
+        rank = (1, 0, order) if when is None else (0, when.value, order)
+        if rank > self.rank:
+            self.rank, self.latest = rank, r
+
+
+def _merged_fetches(records: Iterable[FetchRecord]) -> dict[str, _Pair]:
+    """The run's attempts by pair, in the order pairs were first met.
+
+    Rows come in the run's order: its sources as listed in the sources file, each in the
+    order it fetched. Sources crawl at the same time, so which one reached a shared URL
+    first is chance: a row keeps the first source listed that names one (as documents do),
+    its other values from its latest attempt, and is ``stored`` when any attempt stored its
+    body, so a run killed half-way and run again ends like one uninterrupted run.
+    """
+    pairs: dict[str, _Pair] = {}
+    for order, r in enumerate(records):
+        key = fetch_key(r)
+        pair = pairs.get(key)
+        if pair is None:
+            pair = pairs[key] = _Pair()
+        pair.add(order, r)
+    return pairs
+
+
+def _fetch_chunk(rows: Sequence[tuple[str, _Pair]]) -> pa.Table:
+    """Merged rows as a frame with the ``fetches`` columns."""
+    columns: dict[str, list[Any]] = {name: [] for name in _FETCH_COLUMNS}
+    for key, pair in rows:
+        r = pair.latest
+        assert r is not None  # every pair has an attempt
+        values = {name: getattr(r, name) for name in _RECORD_FIELDS}
+        values.update(fetch_id=key, source_id=pair.source, fetched_at=pair.first,
+                      last_seen_at=pair.last, attempts=pair.attempts, last_run_id=r.run_id,
+                      outcome="stored" if pair.stored else r.outcome)
         for name, column in columns.items():
-            column.append(getattr(r, name))
-    columns["fetched_at"] = [pd.Timestamp(t) for t in columns["fetched_at"]]
-    columns["fetch_id"] = [fetch_key(r) for r in records]
-    df = pd.DataFrame(columns).astype({"status": "Int64", "n_bytes": "Int64"})
-    df["_order"] = range(first, first + len(df))
-    return pa.Table.from_pandas(df[[*_FETCH_COLUMNS, "_order"]], preserve_index=False)
+            column.append(values[name])
+    df = pd.DataFrame(columns).astype({"status": "Int64", "n_bytes": "Int64",
+                                       "attempts": "Int64"})
+    for name in ("fetched_at", "last_seen_at"):
+        df[name] = pd.to_datetime(df[name])
+    return pa.Table.from_pandas(df, preserve_index=False)
 
 
 def load_fetches(con: duckdb.DuckDBPyConnection, records: Iterable[FetchRecord]) -> int:
     """Upsert fetch attempts: new (url, body) pairs add rows, repeats bump last_seen/attempts;
-    return how many distinct pairs the records hold."""
+    return how many distinct pairs the records hold.
+
+    Each chunk of FETCH_CHUNK pairs is its own transaction under DuckDB's memory bound
+    (``within_memory``): a transaction holds what it wrote in memory until it commits, about
+    2 KB a row, so one transaction for a whole crawl grew with it. A run killed between
+    chunks leaves whole pairs, never half a merge: the next load adds the pairs it lacks
+    from the fetch log (``flows.stages``) and counts none twice.
+    """
+    pairs = _merged_fetches(records)
+    rows = iter(pairs.items())
+    while chunk := list(itertools.islice(rows, FETCH_CHUNK)):
+        frame = _fetch_chunk(chunk)
+        within_memory(con, lambda: _upsert_fetches(con, frame))  # noqa: B023 - called at once
+    return len(pairs)
+
+
+def _upsert_fetches(con: duckdb.DuckDBPyConnection, frame: pa.Table) -> None:
     cols = ", ".join(_FETCH_COLUMNS)
     with _Tx(con) as tx:
-        tx.execute(f"CREATE OR REPLACE TEMP TABLE {_FETCH_IN} AS SELECT {cols},"
-                   " 0::BIGINT AS _order FROM fetches LIMIT 0")
-        n = 0
-        source = iter(records)
-        while chunk := list(itertools.islice(source, FETCH_CHUNK)):
-            tx.register("_fetch_part", _fetch_chunk(chunk, n))
-            try:
-                tx.execute(f"INSERT INTO {_FETCH_IN} BY NAME SELECT * FROM _fetch_part")
-            finally:
-                tx.unregister("_fetch_part")
-            n += len(chunk)
-        if not n:
-            tx.execute(f"DROP TABLE {_FETCH_IN}")
-            return 0
-        pairs = tx.execute(f"SELECT count(DISTINCT fetch_id) FROM {_FETCH_IN}").fetchone()
-        # Rows come in the run's order: its sources as listed in the sources file, each
-        # in the order it fetched. Sources crawl at the same time, so which one reached a
-        # shared URL first is chance: a row keeps the first source listed that names one
-        # (as documents do), its other values from its latest attempt, and is ``stored``
-        # when any attempt stored its body, so a run killed half-way and run again ends
-        # like one uninterrupted run.
-        tx.execute(
-            f"""
-            WITH agg AS (
-                SELECT fetch_id, min(fetched_at) AS first, max(fetched_at) AS last,
-                       count(*) AS attempts, bool_or(outcome = 'stored') AS any_stored,
-                       first(source_id ORDER BY _order)
-                           FILTER (WHERE source_id IS NOT NULL) AS first_source,
-                       -- its latest attempt (one without a time counts as the latest)
-                       max_by(_order, [(fetched_at IS NULL)::BIGINT,
-                                       coalesce(epoch_us(fetched_at), 0), _order]) AS latest
-                  FROM {_FETCH_IN} GROUP BY fetch_id)
-            INSERT INTO fetches (fetch_id, run_id, source_id, url, final_url, fetched_at,
-                                 last_seen_at, attempts, status, content_type, sha256,
-                                 n_bytes, etag, last_modified, outcome, error, filename,
-                                 last_run_id)
-            SELECT l.fetch_id, l.run_id, a.first_source, l.url, l.final_url, a.first,
-                   a.last, a.attempts, l.status, l.content_type, l.sha256, l.n_bytes,
-                   l.etag, l.last_modified,
-                   CASE WHEN a.any_stored THEN 'stored' ELSE l.outcome END, l.error,
-                   l.filename, l.run_id
-              FROM {_FETCH_IN} l JOIN agg a ON l._order = a.latest
-            ON CONFLICT (fetch_id) DO UPDATE SET
-                last_run_id = excluded.run_id,
-                last_seen_at = greatest(fetches.last_seen_at, excluded.last_seen_at),
-                attempts = fetches.attempts + excluded.attempts,
-                status = excluded.status,
-                etag = coalesce(excluded.etag, fetches.etag),
-                filename = coalesce(excluded.filename, fetches.filename),
-                last_modified = coalesce(excluded.last_modified, fetches.last_modified)
-            """
-        )
-        tx.execute(f"DROP TABLE {_FETCH_IN}")
-        return int(pairs[0]) if pairs else 0
+        tx.register(_FETCH_IN, frame)
+        try:
+            tx.execute(
+                f"""
+                INSERT INTO fetches ({cols}) SELECT {cols} FROM {_FETCH_IN}
+                ON CONFLICT (fetch_id) DO UPDATE SET
+                    last_run_id = excluded.run_id,
+                    last_seen_at = greatest(fetches.last_seen_at, excluded.last_seen_at),
+                    attempts = fetches.attempts + excluded.attempts,
+                    status = excluded.status,
+                    etag = coalesce(excluded.etag, fetches.etag),
+                    filename = coalesce(excluded.filename, fetches.filename),
+                    last_modified = coalesce(excluded.last_modified, fetches.last_modified)
+                """
+            )
+        finally:
+            tx.unregister(_FETCH_IN)
 
 
 _RECORD_FIELDS = tuple(f.name for f in fields(FetchRecord))
@@ -448,9 +488,9 @@ _FATAL = (duckdb.IOException, duckdb.FatalException, duckdb.InternalException, M
 # these is reached. The batch being written and the next one, built meanwhile, are held in
 # memory as Python objects and Arrow frames (about 1.5 KB per claim), so these bounds are
 # what the load's memory follows, whatever the number of documents loaded.
-LOAD_BATCH = 2_000  # documents
-LOAD_BATCH_CLAIMS = 40_000
-LOAD_BATCH_CHARS = 16_000_000
+LOAD_BATCH = 1_000  # documents
+LOAD_BATCH_CLAIMS = 20_000
+LOAD_BATCH_CHARS = 8_000_000
 
 
 def batches(items: Iterable[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
@@ -473,37 +513,24 @@ def batches(items: Iterable[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
 # rows written since the last checkpoint stay in memory until the next one, so this bounds
 # them (checkpointed rows are blocks of the file, which DuckDB may drop from memory).
 LOAD_CHECKPOINT = "64MB"
-# DuckDB's memory while loading a batch, the fetch rows, linking and building the search index
-# (its default is 80 % of the machine's): past it DuckDB drops cached blocks of the file and
-# spills what it can to a temporary folder beside the warehouse, so the blocks a long load
-# wrote do not pile up in memory. Whatever DuckDB cannot fit in it makes the step run again
-# without the limit (``within_memory``), so a larger warehouse costs memory, never the run.
-LOAD_MEMORY_LIMIT = "128MB"
-
-
+# DuckDB's memory while loading a batch, the fetch rows, linking and the index build (its
+# default is 80 % of the machine's): past it DuckDB drops cached blocks of the file and spills
+# what it can to a temporary folder beside the warehouse, so the blocks a long load wrote do
+# not pile up in memory (50,000 generated documents: 128 MB let the load's peak grow by 0.1 GB
+# more). A step DuckDB cannot fit in its bound is tried again under a bound four times larger,
+# then without one (``within_memory``), so a larger warehouse costs memory, never the run.
+LOAD_MEMORY_LIMIT = "64MB"
 def load_settings(con: duckdb.DuckDBPyConnection) -> None:
     """The settings a loading connection runs with (checkpoints, above)."""
     con.execute(f"SET checkpoint_threshold = '{LOAD_CHECKPOINT}'")
     memory.duckdb_settings(con)
 
 
-def within_memory(con: duckdb.DuckDBPyConnection, step: Callable[[], T]) -> T:
-    """``step()`` with DuckDB held to LOAD_MEMORY_LIMIT, or, if DuckDB cannot fit it there,
-    once more without the limit. ``step`` must leave nothing behind when it fails (one
-    transaction, or work it redoes from the start)."""
-    # Set back by value: DuckDB 1.5's RESET memory_limit reports the default but leaves the
-    # buffer pool at the limit.
-    before = con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
-    con.execute(f"SET memory_limit = '{LOAD_MEMORY_LIMIT}'")
-    try:
-        return step()
-    except duckdb.OutOfMemoryException as exc:
-        sys.stderr.write(f"DuckDB needs more than {LOAD_MEMORY_LIMIT} here "
-                         f"({str(exc).splitlines()[0]}): run again without the bound\n")
-        con.execute(f"SET memory_limit = '{before}'")
-        return step()
-    finally:
-        con.execute(f"SET memory_limit = '{before}'")
+def within_memory(con: duckdb.DuckDBPyConnection, step: Callable[[], T],
+                  limit: str | None = None) -> T:
+    """``step()`` with DuckDB held to ``limit`` (default LOAD_MEMORY_LIMIT), larger bounds
+    after (``warehouse.memory.bounded``)."""
+    return memory.bounded(con, step, limit or LOAD_MEMORY_LIMIT)
 
 
 def load_documents(
@@ -595,6 +622,9 @@ def load_batches(con: duckdb.DuckDBPyConnection, batches: Iterable[Sequence[dict
                 con, lambda: _load_built(con, items, frames, run_id))  # noqa: B023 - called at once
             del items, frames, done
             memory.give_back()
+    if landed:
+        con.execute("CHECKPOINT")
+        memory.give_back()
     return landed
 
 

@@ -10,8 +10,15 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import re
+import sys
+from collections.abc import Callable
 from functools import cache
-from typing import Any
+from typing import Any, TypeVar
+
+import duckdb
+
+T = TypeVar("T")
 
 # DuckDB hands freed memory back once this much is held unused (its default is far larger).
 DUCKDB_FLUSH = "16MB"
@@ -45,3 +52,42 @@ def give_back() -> None:
     trim = _trim()
     if trim is not None:
         trim(0)
+
+
+# A step DuckDB cannot fit in its bound runs again under a bound this many times larger, then
+# without one: a larger warehouse costs memory, never the run.
+BOUND_GROWTH = 4
+# As DuckDB reads them: KB, MB, GB in powers of ten, KiB, MiB, GiB in powers of two.
+_UNITS = {"KB": 10**3, "MB": 10**6, "GB": 10**9, "KIB": 2**10, "MIB": 2**20, "GIB": 2**30}
+
+
+def grown(limit: str) -> str:
+    """``limit`` (e.g. ``128MB``) times BOUND_GROWTH, in KiB."""
+    m = re.fullmatch(r"\s*([\d.]+)\s*([KMG]i?B)\s*", limit, re.IGNORECASE)
+    if m is None:
+        raise ValueError(f"not a memory size: {limit!r}")
+    return f"{int(float(m[1]) * _UNITS[m[2].upper()] * BOUND_GROWTH) // 2**10}KiB"
+
+
+def bounded(con: duckdb.DuckDBPyConnection, step: Callable[[], T], limit: str) -> T:
+    """``step()`` with DuckDB held to ``limit``; if DuckDB cannot fit it there, once more
+    under a bound BOUND_GROWTH times larger, then under the bound in force before (none,
+    unless an enclosing step set one). ``step`` must leave nothing behind when it fails (one
+    transaction, or work it redoes from the start)."""
+    # Set back by value: DuckDB 1.5's RESET memory_limit reports the default but leaves the
+    # buffer pool at the limit.
+    before = con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+    bounds = [limit, grown(limit)]
+    try:
+        for n, bound in enumerate(bounds):
+            con.execute(f"SET memory_limit = '{bound}'")
+            try:
+                return step()
+            except duckdb.OutOfMemoryException as exc:
+                then = f"under {bounds[n + 1]}" if n + 1 < len(bounds) else f"under {before}"
+                sys.stderr.write(f"DuckDB needs more than {bound} here "
+                                 f"({str(exc).splitlines()[0]}): run again {then}\n")
+        con.execute(f"SET memory_limit = '{before}'")
+        return step()
+    finally:
+        con.execute(f"SET memory_limit = '{before}'")

@@ -226,3 +226,45 @@ def test_a_crawl_cut_short_or_a_capped_delay_is_a_fetch_problem() -> None:
         ("http://h/robots.txt", "Crawl-delay"), ("http://h/", "crawl")]
     assert stages.bodies(records) == [
         {"sha256": "ab" * 32, "url": "http://h/", "content_type": None, "source_id": "s"}]
+
+
+def test_fetch_rows_cut_between_chunks_are_completed_once_by_the_next_load(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fetch rows go in a chunk per transaction: a load that dies after the first chunk
+    leaves whole rows, and the next run's load adds the missing ones from the fetch log,
+    counting no attempt twice."""
+    from datetime import datetime
+
+    from models.records import FetchRecord
+    from warehouse import load as wload
+
+    ws = stages.Workspace.at(tmp_path)
+    records = [FetchRecord(fetch_id="", run_id="r1", source_id="s", url=f"http://127.0.0.1/{n}",
+                           fetched_at=datetime(2026, 1, 1, 0, n % 3), outcome="failed",
+                           status=500, error="HTTP 500") for n in range(7)]
+    records += records[:3]  # three pages tried twice in the run
+    for r in records:
+        stages.append_fetch_log(ws, r)
+    monkeypatch.setattr(wload, "FETCH_CHUNK", 2)
+    real, calls = wload._upsert_fetches, []
+
+    def dies_after_one(con: duckdb.DuckDBPyConnection, frame: object) -> None:
+        calls.append(1)
+        if len(calls) > 1:
+            raise KeyboardInterrupt  # the run stopped there
+        real(con, frame)
+
+    monkeypatch.setattr(wload, "_upsert_fetches", dies_after_one)
+    with pytest.raises(KeyboardInterrupt):
+        stages.load_into_warehouse(ws, run_id="r1", records=records, shas=[])
+    with duckdb.connect(str(ws.warehouse)) as con:
+        assert con.execute("SELECT count(*), sum(attempts) FROM fetches").fetchone() == (2, 4)
+    monkeypatch.setattr(wload, "_upsert_fetches", real)
+    later = FetchRecord(fetch_id="", run_id="r2", source_id="s", url="http://127.0.0.1/7",
+                        fetched_at=datetime(2026, 1, 2), outcome="failed", status=500,
+                        error="HTTP 500")
+    stages.append_fetch_log(ws, later)
+    stages.load_into_warehouse(ws, run_id="r2", records=[later], shas=[])
+    with duckdb.connect(str(ws.warehouse)) as con:
+        rows = con.execute("SELECT url, attempts FROM fetches ORDER BY url").fetchall()
+    assert rows == [(f"http://127.0.0.1/{n}", 2 if n < 3 else 1) for n in range(8)]

@@ -9,7 +9,7 @@ import duckdb
 import pytest
 
 from models.records import Claim, Document, FetchRecord, Source, Table
-from warehouse import load
+from warehouse import load, memory
 from warehouse.db import WarehouseBusy, apply_schema, connect
 
 
@@ -113,10 +113,10 @@ def test_a_runs_fetches_merge_into_one_row_a_pair_whatever_the_chunks(
     assert got == _merged(records)
 
 
-def test_a_batch_duckdb_cannot_fit_in_the_limit_lands_whole_without_it(
+def test_a_batch_duckdb_cannot_fit_in_the_limit_lands_whole_under_a_larger_one(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Running out of DuckDB's memory bound is no document's fault: the batch is written
-    again without the bound, never split into problems."""
+    again under a larger bound (then without one), never split into problems."""
     monkeypatch.setattr(load, "LOAD_MEMORY_LIMIT", "1MB")
     real = load._write_documents
     calls = []
@@ -131,13 +131,14 @@ def test_a_batch_duckdb_cannot_fit_in_the_limit_lands_whole_without_it(
     with connect(tmp_path / "w.duckdb") as con:
         assert load.load_batches(con, [[_item("a" * 64), _item("b" * 64)]]) == 2
         assert _counts(con)["problems"] == 0 and _counts(con)["documents"] == 2
-    assert len(calls) == 2 and calls[0] == "976.5 KiB" and calls[1] != calls[0]
+    assert calls == ["976.5 KiB", "3.8 MiB"]
 
 
 def test_a_step_duckdb_cannot_fit_in_the_limit_runs_again_without_it(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Linking and indexing run with DuckDB's memory bounded; a step needing more than DuckDB
-    can spill runs again without the bound (never a failed load), and the bound goes after."""
+    can spill runs again under a larger bound, then without one (never a failed load), and
+    the bound goes after."""
     monkeypatch.setattr(load, "LOAD_MEMORY_LIMIT", "1MB")
     limits = []
     with connect(tmp_path / "w.duckdb") as con:
@@ -149,7 +150,27 @@ def test_a_step_duckdb_cannot_fit_in_the_limit_runs_again_without_it(
         assert load.within_memory(con, lambda: 7) == 7
         # The bound is gone (DuckDB shows the size rounded: 18.8 GiB set again reads 18.7).
         assert con.execute("SELECT len(list(i)) FROM range(2000000) t(i)").fetchone()[0]
-    assert len(limits) == 2 and limits[0] == "976.5 KiB" and limits[1] != limits[0]
+    assert limits[:2] == ["976.5 KiB", "3.8 MiB"] and len(limits) == 3
+
+
+def test_a_step_that_fits_the_larger_bound_stops_there(tmp_path: Path) -> None:
+    """The step's own bound first, then BOUND_GROWTH times it: a step needing a little more
+    than its bound does not run unbounded."""
+    limits = []
+    with connect(tmp_path / "w.duckdb") as con:
+        def step() -> int:  # about 8 MB of list state: over 8 MB with the rest, under 32 MB
+            limits.append(con.execute("SELECT current_setting('memory_limit')").fetchone()[0])
+            return con.execute("SELECT len(list(i)) FROM range(1000000) t(i)").fetchone()[0]
+
+        assert load.within_memory(con, step, "8MB") == 1_000_000
+    assert limits == ["7.6 MiB", "30.5 MiB"]
+
+
+def test_a_memory_size_grows_by_the_factor() -> None:
+    assert memory.grown("128MB") == f"{128 * 10**6 * memory.BOUND_GROWTH // 1024}KiB"
+    assert memory.grown("1 GiB") == f"{1024 * 1024 * memory.BOUND_GROWTH}KiB"
+    with pytest.raises(ValueError):
+        memory.grown("lots")
 
 
 def test_claims_keep_spans_quotes_and_extractor(tmp_path: Path) -> None:
