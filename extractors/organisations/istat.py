@@ -22,7 +22,9 @@ _NAME_WORDS = re.compile(r"[\w'’À-ÿ\-.]+|[“\"«][^”\"»\n]+[”\"»]")
 _INNER_CONNECTORS = {"di", "del", "della", "dei", "de", "nel", "nell'", "nella", "sul", "sull'"}
 
 
-@lru_cache(maxsize=65536)
+# Keyed by words found in texts: bounded small, as every entry (two strings and the LRU link,
+# ~250 B) stays for the run; 16,384 entries still hold the ISTAT names and a text's own words.
+@lru_cache(maxsize=16384)
 def norm_key(s: str) -> str:
     """One key per spelling: lower case, no accents, straight apostrophes, "j" read as "i"
     ("Jonico"/"Ionico"), hyphens and runs of spaces as one space."""
@@ -135,8 +137,9 @@ def comune_name(text: str) -> str | None:
 _ABBREV = re.compile(r"\b([a-z])\.")
 
 
-# Keyed by words found in texts: bounded, so a long run does not keep every one it met.
-@lru_cache(maxsize=16384)
+# Keyed by words found in texts: bounded, so a long run does not keep every one it met
+# (16,384 entries held ~7 MB; most words abbreviate nothing, so few are asked twice).
+@lru_cache(maxsize=4096)
 def abbreviated(raw: str) -> frozenset[str]:
     """Comuni an abbreviated name may stand for: each "X." is a word starting with X ("S.Giovanni
     Teatino" is San Giovanni Teatino, "San Valentino in A.C." is San Valentino in Abruzzo
@@ -156,7 +159,7 @@ def abbreviated(raw: str) -> frozenset[str]:
     )
 
 
-@lru_cache(maxsize=16384)
+@lru_cache(maxsize=4096)
 def short_form(word: str) -> frozenset[str]:
     """Comuni whose official name is this word and more words after it ("Rionero" for Rionero
     in Vulture and for Rionero Sannitico): a list of neighbours then says which one."""
