@@ -479,7 +479,7 @@ def _write_documents(con: duckdb.DuckDBPyConnection, items: Sequence[dict[str, A
 # Failures that say the warehouse itself cannot be written (disk full, file damaged): these
 # stop the run instead of being blamed on one document.
 # DuckDB running out of its memory bound is not the document's fault either: the batch is tried
-# again without the bound (``within_memory``).
+# again under a larger bound, then without one (``within_memory``).
 _FATAL = (duckdb.IOException, duckdb.FatalException, duckdb.InternalException, MemoryError,
           duckdb.OutOfMemoryException)
 
