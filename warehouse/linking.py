@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 
 import duckdb
 
-from warehouse.memory import bounded, give_back
+from warehouse.memory import bounded, give_back, in_force
 
 CUP_SHAPE = re.compile(r"^[A-Z][0-9]{2}[A-Z][0-9]{11}$")
 # "Avviso 3/2016", "Avviso n. 1/2019", "avviso pubblico n.4/2017": the call a project answered.
@@ -480,22 +480,28 @@ def link_all(con: duckdb.DuckDBPyConnection, manual_file: Path | None = None, *,
             for sha in steps}
     del docs
     give_back()  # the documents' facts: the claim links are read and written in their place
-    claims_linked = bounded(con, lambda: _claim_links(con, steps, cups), READ_MEMORY_LIMIT)
-    stats = {
-        "projects": len(linked),
-        "documents_linked": len({sha for sha, _ in doc_links}),
-        "documents_unlinked": n_docs - len({sha for sha, _ in doc_links}),
-        "links_cup": by_method.get("cup", 0),
-        "links_rule": by_method.get("rule", 0),
-        "links_manual": by_method.get("manual", 0),
-        "claims_linked": claims_linked,
-        "ambiguous": stats_ambiguous,
-        "overview_pages": stats_overview,
-        "measure_only_pages": stats_weak,
-        "manual_unmatched": manual_missing,
-    }
-    _write(con, {pid: p for pid, p in projects.items() if pid in linked}, doc_links,
-           now, (fingerprint, stats))
+    try:
+        claims_linked = bounded(con, lambda: _claim_links(con, steps, cups), READ_MEMORY_LIMIT)
+        stats = {
+            "projects": len(linked),
+            "documents_linked": len({sha for sha, _ in doc_links}),
+            "documents_unlinked": n_docs - len({sha for sha, _ in doc_links}),
+            "links_cup": by_method.get("cup", 0),
+            "links_rule": by_method.get("rule", 0),
+            "links_manual": by_method.get("manual", 0),
+            "claims_linked": claims_linked,
+            "ambiguous": stats_ambiguous,
+            "overview_pages": stats_overview,
+            "measure_only_pages": stats_weak,
+            "manual_unmatched": manual_missing,
+        }
+        # The tables are replaced in one transaction, under the bound in force. One that does
+        # not fit there runs again alone under a larger bound: what linking gathered (and the
+        # claim links in their table) is kept for it, not read and worked out a second time.
+        bounded(con, lambda: _write(con, {pid: p for pid, p in projects.items() if pid in linked},
+                                    doc_links, now, (fingerprint, stats)), in_force(con))
+    finally:
+        con.execute(f"DROP TABLE IF EXISTS {_CLAIM_LINKS}")
     return stats
 
 
@@ -678,4 +684,3 @@ def _write(
     finally:
         for name in ("_link_projects", "_link_keys", "_link_docs"):
             con.unregister(name)
-        con.execute(f"DROP TABLE IF EXISTS {_CLAIM_LINKS}")

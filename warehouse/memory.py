@@ -61,29 +61,45 @@ BOUND_GROWTH = 4
 _UNITS = {"KB": 10**3, "MB": 10**6, "GB": 10**9, "KIB": 2**10, "MIB": 2**20, "GIB": 2**30}
 
 
-def grown(limit: str) -> str:
-    """``limit`` (e.g. ``128MB``) times BOUND_GROWTH, in KiB."""
+def size_bytes(limit: str) -> int:
+    """A memory size as DuckDB reads and shows it (``128MB``, ``61.0 MiB``), in bytes."""
     m = re.fullmatch(r"\s*([\d.]+)\s*([KMG]i?B)\s*", limit, re.IGNORECASE)
     if m is None:
         raise ValueError(f"not a memory size: {limit!r}")
-    return f"{int(float(m[1]) * _UNITS[m[2].upper()] * BOUND_GROWTH) // 2**10}KiB"
+    return int(float(m[1]) * _UNITS[m[2].upper()])
+
+
+def grown(limit: str) -> str:
+    """``limit`` (e.g. ``128MB``) times BOUND_GROWTH, in KiB."""
+    return f"{size_bytes(limit) * BOUND_GROWTH // 2**10}KiB"
+
+
+def in_force(con: duckdb.DuckDBPyConnection) -> str:
+    """DuckDB's memory bound now (e.g. ``61.0 MiB``): a step inside another runs under it."""
+    return str(con.execute("SELECT current_setting('memory_limit')").fetchone()[0])
 
 
 def bounded(con: duckdb.DuckDBPyConnection, step: Callable[[], T], limit: str) -> T:
     """``step()`` with DuckDB held to ``limit``; if DuckDB cannot fit it there, once more
     under a bound BOUND_GROWTH times larger, then under the bound in force before (none,
-    unless an enclosing step set one). ``step`` must leave nothing behind when it fails (one
-    transaction, or work it redoes from the start)."""
+    unless an enclosing step set one) if that is larger still; else the failure goes to the
+    enclosing step. ``step`` must leave nothing behind when it fails (one transaction, or
+    work it redoes from the start)."""
     # Set back by value: DuckDB 1.5's RESET memory_limit reports the default but leaves the
     # buffer pool at the limit.
-    before = con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+    before = in_force(con)
     bounds = [limit, grown(limit)]
+    # The bound in force last, unless it is no larger than one that failed (an enclosing
+    # step's: the failure is then that step's to take to its own larger bound).
+    last = not _at_most(before, bounds[-1])
     try:
         for n, bound in enumerate(bounds):
             con.execute(f"SET memory_limit = '{bound}'")
             try:
                 return step()
             except duckdb.OutOfMemoryException as exc:
+                if n + 1 == len(bounds) and not last:
+                    raise
                 then = f"under {bounds[n + 1]}" if n + 1 < len(bounds) else f"under {before}"
                 sys.stderr.write(f"DuckDB needs more than {bound} here "
                                  f"({str(exc).splitlines()[0]}): run again {then}\n")
@@ -91,3 +107,12 @@ def bounded(con: duckdb.DuckDBPyConnection, step: Callable[[], T], limit: str) -
         return step()
     finally:
         con.execute(f"SET memory_limit = '{before}'")
+
+
+def _at_most(size: str, than: str) -> bool:
+    """Whether memory size ``size`` is no larger than ``than`` (one DuckDB names otherwise,
+    e.g. no bound at all, is larger)."""
+    try:
+        return size_bytes(size) <= size_bytes(than)
+    except ValueError:
+        return False

@@ -144,6 +144,50 @@ def test_links_are_the_same_read_and_written_a_few_rows_at_a_time(
     assert seen[0][1]["claim_projects"] and seen[1][0]["links_manual"] == 1
 
 
+def test_a_link_write_over_its_bound_runs_again_alone(
+        warehouse_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The link tables' replacement that DuckDB cannot fit runs again under a larger bound by
+    itself: the documents are read once, and the rows are those of a write that fitted."""
+    import duckdb
+
+    tables = ("projects", "document_projects", "claim_projects", "project_keys")
+    with connect(warehouse_path) as con:
+        expected = link_all(con)
+        rows = {t: con.execute(f"SELECT * EXCLUDE (created_at) FROM {t} ORDER BY ALL"
+                               if t == "projects" else f"SELECT * FROM {t} ORDER BY ALL"
+                               ).fetchall() for t in tables}
+        con.execute("DELETE FROM claim_projects")
+        con.execute("DELETE FROM document_projects")
+        reads, writes = [], []
+        documents, write = linking._documents, linking._write
+
+        def counted(*a, **k):
+            reads.append(1)
+            return documents(*a, **k)
+
+        def tight(*a, **k):
+            writes.append(con.execute("SELECT current_setting('memory_limit')").fetchone()[0])
+            if len(writes) == 1:
+                # as the write fails when DuckDB runs out mid-way: part done, rolled back
+                con.execute("BEGIN TRANSACTION")
+                con.execute("DELETE FROM projects")
+                con.execute("ROLLBACK")
+                raise duckdb.OutOfMemoryException("could not allocate block")
+            return write(*a, **k)
+
+        monkeypatch.setattr(linking, "_documents", counted)
+        monkeypatch.setattr(linking, "_write", tight)
+        con.execute("SET memory_limit = '64MB'")
+        assert link_all(con) == expected
+        again = {t: con.execute(f"SELECT * EXCLUDE (created_at) FROM {t} ORDER BY ALL"
+                                if t == "projects" else f"SELECT * FROM {t} ORDER BY ALL"
+                                ).fetchall() for t in tables}
+        assert not con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?",
+                               [linking._CLAIM_LINKS]).fetchone()[0]
+    assert again == rows
+    assert reads == [1] and writes == ["61.0 MiB", "244.0 MiB"]  # 64 MB, then 4x as DuckDB shows it
+
+
 def test_document_slices_cover_every_sha256_once() -> None:
     for n in (0, 1, 4_999, 5_001, 50_000, 10**8):
         slices = linking._slices(n)

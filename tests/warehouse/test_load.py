@@ -166,6 +166,26 @@ def test_a_step_that_fits_the_larger_bound_stops_there(tmp_path: Path) -> None:
     assert limits == ["7.6 MiB", "30.5 MiB"]
 
 
+def test_a_step_inside_a_smaller_bound_leaves_its_failure_to_the_enclosing_step(
+        tmp_path: Path) -> None:
+    """Past its own two bounds, a step does not run a third time under an enclosing bound no
+    larger than those: the enclosing step, under its own larger bound, runs it again."""
+    limits = []
+    with connect(tmp_path / "w.duckdb") as con:
+        def step() -> int:  # about 8 MB of list state
+            limits.append(con.execute("SELECT current_setting('memory_limit')").fetchone()[0])
+            return con.execute("SELECT len(list(i)) FROM range(1000000) t(i)").fetchone()[0]
+
+        def outer() -> int:
+            return memory.bounded(con, step, "1MB")
+
+        assert load.within_memory(con, outer, "2MB") == 1_000_000
+    # Under the outer 2 MB: the inner 1 MB and 4 MB, no third run under 2 MB. Under the
+    # outer's 8 MB: the inner's two, then the 8 MB itself (larger). Then with no outer bound.
+    assert limits[:5] == ["976.5 KiB", "3.8 MiB"] * 2 + [limits[4]]
+    assert limits[4].startswith("7.") and len(limits) == 8
+
+
 def test_a_memory_size_grows_by_the_factor() -> None:
     assert memory.grown("128MB") == f"{128 * 10**6 * memory.BOUND_GROWTH // 1024}KiB"
     assert memory.grown("1 GiB") == f"{1024 * 1024 * memory.BOUND_GROWTH}KiB"
