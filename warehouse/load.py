@@ -623,7 +623,9 @@ def load_batches(con: duckdb.DuckDBPyConnection, batches: Iterable[Sequence[dict
             del items, frames, done
             memory.give_back()
     if landed:
-        con.execute("CHECKPOINT")
+        # Under the bound as the automatic checkpoints between batches are (they run at a
+        # commit): unbounded, DuckDB fills its buffer pool with every block it writes.
+        within_memory(con, lambda: con.execute("CHECKPOINT"))
         memory.give_back()
     return landed
 
