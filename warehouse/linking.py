@@ -186,11 +186,12 @@ READ_MEMORY_LIMIT = "48MB"
 # Claim links written to the warehouse at a time (into a temporary table, sorted in at the end).
 WRITE_ROWS = 20_000
 
-# Per document: its source's entity, its claim count, the claims linking reads (CUPs,
-# programmes and organisations, in the order they appear) and its text.
+# Per document: its source's entity, its claim count and the claims linking reads (CUPs,
+# programmes and organisations, in the order they appear). Its text is read apart (_TEXTS):
+# joined here, DuckDB may build its hash table on the documents' side and hold every text of
+# a slice (and the table blocks they are in) at once.
 _FACTS = """
-    SELECT d.sha256, d.url, d.title, s.entity, coalesce(c.n, 0), c.cups, c.programmes, c.orgs,
-           coalesce(d.text, '')
+    SELECT d.sha256, d.url, d.title, s.entity, coalesce(c.n, 0), c.cups, c.programmes, c.orgs
       FROM documents d
       LEFT JOIN sources s ON s.source_id = d.source_id
       LEFT JOIN (
@@ -205,6 +206,7 @@ _FACTS = """
       ) c ON c.sha256 = d.sha256
      WHERE {where_d}
 """
+_TEXTS = "SELECT sha256, coalesce(text, '') FROM documents WHERE {where}"
 # The facts are gathered a slice of sha256 values at a time (about this many documents each):
 # the per-document lists are built for one slice, so DuckDB's memory for them stays bounded.
 FACT_SLICE_DOCS = 5_000
@@ -220,13 +222,17 @@ def _slices(n_docs: int) -> list[tuple[str | None, str | None]]:
 
 
 def _facts(con: duckdb.DuckDBPyConnection) -> Iterator[list[tuple]]:
-    """The rows of _FACTS, every document once, a slice of sha256 values after another."""
+    """The rows of _FACTS with each document's text last, every document once, a slice of
+    sha256 values after another: a slice's facts are kept while its texts stream past."""
     n_docs = con.execute("SELECT count(*) FROM documents").fetchone()[0]
     for lo, hi in _slices(int(n_docs)):
         def cond(col: str, lo: str | None = lo, hi: str | None = hi) -> str:
             parts = [f"{col} >= '{lo}'" if lo else "", f"{col} < '{hi}'" if hi else ""]
             return " AND ".join(p for p in parts if p) or "true"
-        yield from _batches(con, _FACTS.format(where=cond("sha256"), where_d=cond("d.sha256")))
+        facts = {row[0]: row for rows in _batches(
+            con, _FACTS.format(where=cond("sha256"), where_d=cond("d.sha256"))) for row in rows}
+        for rows in _batches(con, _TEXTS.format(where=cond("sha256"))):
+            yield [(*facts.pop(sha), text) for sha, text in rows]
 
 
 def _batches(con: duckdb.DuckDBPyConnection, sql: str, rows: int | None = None
