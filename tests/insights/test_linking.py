@@ -152,10 +152,13 @@ def test_a_link_write_over_its_bound_runs_again_alone(
 
     tables = ("projects", "document_projects", "claim_projects", "project_keys")
     with connect(warehouse_path) as con:
+        def link_rows() -> dict[str, list]:
+            return {t: con.execute(f"SELECT * EXCLUDE (created_at) FROM {t} ORDER BY ALL"
+                                   if t == "projects" else f"SELECT * FROM {t} ORDER BY ALL"
+                                   ).fetchall() for t in tables}
+
         expected = link_all(con)
-        rows = {t: con.execute(f"SELECT * EXCLUDE (created_at) FROM {t} ORDER BY ALL"
-                               if t == "projects" else f"SELECT * FROM {t} ORDER BY ALL"
-                               ).fetchall() for t in tables}
+        rows = link_rows()
         con.execute("DELETE FROM claim_projects")
         con.execute("DELETE FROM document_projects")
         reads, writes = [], []
@@ -179,9 +182,7 @@ def test_a_link_write_over_its_bound_runs_again_alone(
         monkeypatch.setattr(linking, "_write", tight)
         con.execute("SET memory_limit = '64MB'")
         assert link_all(con) == expected
-        again = {t: con.execute(f"SELECT * EXCLUDE (created_at) FROM {t} ORDER BY ALL"
-                                if t == "projects" else f"SELECT * FROM {t} ORDER BY ALL"
-                                ).fetchall() for t in tables}
+        again = link_rows()
         assert not con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?",
                                [linking._CLAIM_LINKS]).fetchone()[0]
     assert again == rows
